@@ -1,0 +1,30 @@
+export {
+  METRICS,
+  LOSS_TERMS,
+  STEP_PHASES,
+  SENDER_LABELS,
+  SENDER_ROLES,
+  metricDefinition,
+  isMetricName,
+  exposedSeriesNames,
+} from './metrics.js';
+export type {
+  MetricDefinition,
+  MetricType,
+  MetricUnit,
+  MetricSource,
+  MetricName,
+  CounterName,
+  GaugeName,
+  HistogramName,
+  ProcessMetricName,
+  LabelsOf,
+  LossTerm,
+  StepPhase,
+  SenderRole,
+} from './metrics.js';
+export { MetricsRecorder, seriesKey } from './recorder.js';
+export { sampleProblem, labelProblem, isHistogramSample, MAX_LABEL_VALUE_LENGTH } from './samples.js';
+export type { Labels, MetricSample, ScalarSample, HistogramSample } from './samples.js';
+export { createLogger, withContext, resolveLogLevel, LOG_LEVELS, REDACTED_PATHS } from './logger.js';
+export type { Logger, LoggerOptions, LogLevel, LogContext } from './logger.js';
