@@ -1,0 +1,5 @@
+export { registerBlasKernels, unregisterBlasKernels, blasStatus } from './register.js';
+export type { BlasRegistration, BlasStatus, RegisterOptions } from './register.js';
+export { sgemm, blasAvailable } from './direct.js';
+export { matMulLayout } from './layout.js';
+export type { MatMulLayout } from './layout.js';

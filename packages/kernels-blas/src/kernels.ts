@@ -1,0 +1,108 @@
+import type { DataId, DataType, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { BlasAddon } from './addon.js';
+import { matMulLayout } from './layout.js';
+
+/**
+ * The parts of tfjs-backend-wasm's BackendWasm the kernels touch. Declared structurally because the
+ * package's own typings reach into emscripten module types that are not published.
+ */
+export interface WasmBackendLike {
+  dataIdMap: { get(dataId: DataId): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  disposeData(dataId: DataId, force?: boolean): boolean;
+  wasm: { HEAPU8: Uint8Array };
+}
+
+type KernelArgs = Parameters<KernelFunc>[0];
+
+/** Activations computed in the addon, numbered as src/native/gemm.h numbers them. */
+const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2 };
+
+function offsetOf(backend: WasmBackendLike, t: TensorInfo): number {
+  const data = backend.dataIdMap.get(t.dataId);
+  if (!data) throw new Error('awn kernels-blas: tensor is not on the wasm backend');
+  return data.memoryOffset;
+}
+
+/**
+ * Allocates the output, then runs the product straight on the heap. The heap view is fetched after
+ * makeOutput on purpose: allocating can grow wasm memory, which replaces the ArrayBuffer and
+ * detaches any view taken before. Offsets stay valid across growth; views do not.
+ */
+function runOnHeap(
+  addon: BlasAddon, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, attrs: NamedAttrMap,
+  bias: TensorInfo | null, activation: number,
+): TensorInfo {
+  const transposeA = Boolean(attrs.transposeA);
+  const transposeB = Boolean(attrs.transposeB);
+  const layout = matMulLayout(a.shape, b.shape, transposeA, transposeB);
+  const aOff = offsetOf(backend, a);
+  const bOff = offsetOf(backend, b);
+  const biasOff = bias ? offsetOf(backend, bias) : -1;
+  const biasLen = bias ? sizeOf(bias.shape) : 0;
+  const out = backend.makeOutput(layout.outShape, 'float32');
+  try {
+    addon.matmulHeap(
+      backend.wasm.HEAPU8, aOff, bOff, offsetOf(backend, out), transposeA, transposeB,
+      layout.m, layout.n, layout.k, layout.batch, biasOff, biasLen, activation,
+    );
+  } catch (err) {
+    backend.disposeData(out.dataId, true);
+    throw err;
+  }
+  return out;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((p, d) => p * d, 1);
+}
+
+/** BatchMatMul over BLAS for float32; anything else goes to the kernel it replaces. */
+export function blasBatchMatMulConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args: KernelArgs) => {
+    const { a, b } = args.inputs;
+    if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return original.kernelFunc(args);
+    return runOnHeap(addon, args.backend as WasmBackendLike, a, b, args.attrs ?? {}, null, 0);
+  };
+  return withOriginalLifecycle(original, kernelFunc);
+}
+
+/**
+ * _FusedMatMul (tf.fused.matMul; tfjs-core's plain matMul and its gradients never use it, but
+ * fused Dense layers do) over BLAS, for float32 with no bias or a bias of one value per output
+ * column (or a single value), and linear/relu/relu6. Other activations, prelu weights and other
+ * bias shapes go to the original kernel.
+ */
+export function blasFusedMatMulConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args: KernelArgs) => {
+    const { a, b, bias, preluActivationWeights } = args.inputs;
+    if (!a || !b) return original.kernelFunc(args);
+    const attrs = args.attrs ?? {};
+    const activation = ACTIVATIONS[String(attrs.activation ?? 'linear')];
+    const n = attrs.transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+    const biasOk = bias == null ||
+      (bias.dtype === 'float32' && (sizeOf(bias.shape) === 1 ||
+        (sizeOf(bias.shape) === n && bias.shape[bias.shape.length - 1] === n)));
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || activation === undefined || !biasOk ||
+      preluActivationWeights != null) {
+      return original.kernelFunc(args);
+    }
+    return runOnHeap(addon, args.backend as WasmBackendLike, a, b, attrs, bias ?? null, activation);
+  };
+  return withOriginalLifecycle(original, kernelFunc);
+}
+
+/**
+ * Keeps the original's setup/dispose hooks: if the wasm backend initialises after we register,
+ * the engine runs our config's setupFunc, and the original kernel (our fallback) needs its own
+ * setup (it binds its wasm function there) to have run.
+ */
+function withOriginalLifecycle(original: KernelConfig, kernelFunc: KernelFunc): KernelConfig {
+  return {
+    kernelName: original.kernelName,
+    backendName: original.backendName,
+    kernelFunc,
+    ...(original.setupFunc ? { setupFunc: original.setupFunc } : {}),
+    ...(original.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
+  };
+}
