@@ -1,0 +1,171 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Pull } from 'zeromq';
+import { createLogger, type Logger } from '@awn/telemetry';
+import { SenderStore } from './store.js';
+import { DropCounts, createExposition } from './exposition.js';
+import { decodeSnapshot, type DropReason } from './wire.js';
+
+export const DEFAULT_SNAPSHOT_ENDPOINT = 'tcp://127.0.0.1:9465';
+export const DEFAULT_HTTP_HOST = '0.0.0.0';
+export const DEFAULT_HTTP_PORT = 9464;
+export const DEFAULT_STALE_AFTER_MS = 30_000;
+
+export interface MetricsExporterOptions {
+  /** ZeroMQ endpoint the snapshot Pull socket binds; port 0 or '*' picks a free port. */
+  bind?: string;
+  /** HTTP listener for /metrics and /healthz; port 0 picks a free port. */
+  http?: { host?: string; port?: number };
+  /** A sender silent this long is marked down and its series removed. */
+  staleAfterMs?: number;
+  /** Distinct (role, rank) pairs kept; snapshots from further senders are dropped. */
+  maxSenders?: number;
+  /** Larger ZeroMQ messages are refused by the socket before they are read. */
+  maxMessageBytes?: number;
+  /** CURVE server key (z85) of the snapshot socket; senders then need its public key. */
+  curve?: { secretKey: string };
+  logger?: Logger;
+}
+
+export interface MetricsExporter {
+  /** The HTTP port actually listened on. */
+  readonly httpPort: number;
+  /** The ZeroMQ endpoint actually bound, with the chosen port, for senders to connect to. */
+  readonly snapshotEndpoint: string;
+  /** Snapshots this exporter dropped, by reason. */
+  dropped(reason: DropReason): number;
+  close(): Promise<void>;
+}
+
+const DROP_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * Starts the exporter: binds the snapshot socket, then the HTTP server. Resolves once both
+ * listen; rejects (having released whatever it opened) when either cannot.
+ */
+export async function startMetricsExporter(options: MetricsExporterOptions = {}): Promise<MetricsExporter> {
+  const log = options.logger ?? createLogger({ name: 'metrics-exporter' });
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  if (!(staleAfterMs > 0)) throw new RangeError(`staleAfterMs must be positive, got ${staleAfterMs}`);
+  const store = new SenderStore({ staleAfterMs, maxSenders: options.maxSenders ?? 1024 });
+  const drops = new DropCounts();
+  const registry = createExposition(store, drops);
+
+  const pull = new Pull({
+    maxMessageSize: options.maxMessageBytes ?? 4 * 1024 * 1024,
+    receiveHighWaterMark: 10_000,
+    linger: 0,
+    ...(options.curve ? { curveServer: true, curveSecretKey: options.curve.secretKey } : {}),
+  });
+  const endpoint = (options.bind ?? DEFAULT_SNAPSHOT_ENDPOINT).replace(/:0$/, ':*');
+  try {
+    await pull.bind(endpoint);
+  } catch (error) {
+    pull.close();
+    throw new Error(`metrics exporter cannot bind snapshot socket ${endpoint}: ${(error as Error).message}`);
+  }
+  const snapshotEndpoint = pull.lastEndpoint ?? endpoint;
+
+  const lastDropLog = new Map<DropReason, number>();
+  const receiving = (async () => {
+    while (!pull.closed) {
+      let frames: Buffer[];
+      try {
+        frames = await pull.receive();
+      } catch (error) {
+        if (pull.closed) break;
+        log.error({ err: error }, 'snapshot socket receive failed');
+        continue;
+      }
+      const decoded = decodeSnapshot(frames);
+      let reason: DropReason | undefined;
+      let detail = '';
+      if (!decoded.ok) ({ reason, detail } = decoded);
+      else if (!store.apply(decoded.snapshot, Date.now())) {
+        reason = 'too_many_senders';
+        detail = `${decoded.snapshot.role} ${decoded.snapshot.rank} would exceed the sender limit`;
+      }
+      if (reason) {
+        drops.add(reason);
+        // A misbehaving sender repeats itself many times a second; one line per reason and
+        // interval is enough to find it, and the counter has the exact number.
+        const now = Date.now();
+        if (now - (lastDropLog.get(reason) ?? -Infinity) >= DROP_LOG_INTERVAL_MS) {
+          lastDropLog.set(reason, now);
+          log.warn({ reason, detail, dropped: drops.get(reason) }, 'dropped a metrics snapshot');
+        }
+      }
+    }
+  })();
+
+  const sweeper = setInterval(() => store.sweep(Date.now()), Math.min(1000, staleAfterMs / 2));
+  sweeper.unref();
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log.error({ err: error }, 'serving HTTP request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error\n');
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    if (path === '/metrics') {
+      store.sweep(Date.now());
+      const body = await registry.metrics();
+      res.writeHead(200, { 'content-type': registry.contentType }).end(req.method === 'HEAD' ? undefined : body);
+    } else if (path === '/healthz') {
+      store.sweep(Date.now());
+      const senders = store.senders();
+      const body = JSON.stringify({ status: 'ok', senders: senders.length, up: senders.filter((s) => s.up).length });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(req.method === 'HEAD' ? undefined : body + '\n');
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /healthz\n');
+    }
+  }
+
+  const host = options.http?.host ?? DEFAULT_HTTP_HOST;
+  const port = options.http?.port ?? DEFAULT_HTTP_PORT;
+  try {
+    await listen(server, host, port);
+  } catch (error) {
+    clearInterval(sweeper);
+    pull.close();
+    await receiving;
+    throw new Error(`metrics exporter cannot listen on http://${host}:${port}: ${(error as Error).message}`);
+  }
+  const httpPort = (server.address() as AddressInfo).port;
+  log.info({ http: `http://${host}:${httpPort}/metrics`, snapshots: snapshotEndpoint, staleAfterMs }, 'metrics exporter listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    httpPort,
+    snapshotEndpoint,
+    dropped: (reason) => drops.get(reason),
+    close() {
+      closing ??= (async () => {
+        clearInterval(sweeper);
+        pull.close();
+        await receiving;
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
