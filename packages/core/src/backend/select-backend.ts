@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Backends a user may ask for; 'auto' picks the fastest that loads. */
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** What was chosen, and why the faster ones were not. */
+export interface BackendInfo {
+  /** The tfjs backend now active ('tensorflow', 'wasm' or 'cpu'). */
+  name: Exclude<BackendName, 'auto'>;
+  /** Which package provided the native backend, when it is 'tensorflow'. */
+  nativePackage?: string;
+  /** Backends tried before this one, with the reason each was skipped. */
+  skipped: { name: string; reason: string }[];
+}
+
+/** Minimal logger interface so core needs no logging library. */
+export interface BackendLogger {
+  info(obj: object, msg: string): void;
+}
+
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+
+/**
+ * Why a native package did not load, covering both ways it fails: the package is absent
+ * (MODULE_NOT_FOUND / ERR_MODULE_NOT_FOUND), or present without its compiled addon (its
+ * install step downloads libtensorflow, which fails without that network access).
+ */
+function describeLoadFailure(pkg: string, error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  if ((code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && message.includes(pkg)) return `${pkg} is not installed`;
+  return `${pkg} is installed but did not load (${message})`;
+}
+
+async function tryNative(skipped: BackendInfo['skipped']): Promise<string | undefined> {
+  for (const pkg of NATIVE_PACKAGES) {
+    try {
+      await import(pkg);
+      if (tf.findBackend('tensorflow')) return pkg;
+      skipped.push({ name: pkg, reason: `${pkg} loaded but registered no 'tensorflow' backend` });
+    } catch (error) {
+      skipped.push({ name: pkg, reason: describeLoadFailure(pkg, error) });
+    }
+  }
+  return undefined;
+}
+
+async function activate(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<void> {
+  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`backend '${name}' failed to initialise`);
+  await tf.ready();
+}
+
+/**
+ * Activates a TensorFlow.js backend: 'tensorflow' when @tensorflow/tfjs-node-gpu or
+ * @tensorflow/tfjs-node loads, else 'wasm', else 'cpu' (for 'auto'); a named backend must load
+ * or this throws. Logs the choice when a logger is given.
+ */
+export async function selectBackend(requested: BackendName = 'auto', logger?: BackendLogger): Promise<BackendInfo> {
+  if (!BACKEND_NAMES.includes(requested)) {
+    throw new RangeError(`unknown backend '${String(requested)}' (expected one of ${BACKEND_NAMES.join(', ')})`);
+  }
+  // PROD silences tfjs's "install the node backend" banner and its debug checks.
+  tf.env().set('PROD', true);
+  const skipped: BackendInfo['skipped'] = [];
+  let info: BackendInfo | undefined;
+  if (requested === 'auto' || requested === 'tensorflow') {
+    const pkg = await tryNative(skipped);
+    if (pkg) {
+      await activate('tensorflow');
+      info = { name: 'tensorflow', nativePackage: pkg, skipped };
+    } else if (requested === 'tensorflow') {
+      throw new Error(`backend 'tensorflow' is not available: ${skipped.map((s) => s.reason).join('; ')}`);
+    }
+  }
+  for (const candidate of ['wasm', 'cpu'] as const) {
+    if (info) break;
+    if (requested !== 'auto' && requested !== candidate) continue;
+    try {
+      await activate(candidate);
+      info = { name: candidate, skipped };
+    } catch (error) {
+      if (requested === candidate) throw error;
+      skipped.push({ name: candidate, reason: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  if (!info) throw new Error(`no TensorFlow.js backend could be initialised: ${skipped.map((s) => s.reason).join('; ')}`);
+  logger?.info({ backend: info.name, nativePackage: info.nativePackage, skipped: info.skipped }, `tensor backend: ${info.name}`);
+  return info;
+}

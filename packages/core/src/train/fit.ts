@@ -1,0 +1,124 @@
+import { checkLossConfig, type LossConfig, type LossValues } from '../loss/elbo.js';
+import type { WidthChange } from '../layers/adaptive-dense.js';
+import { ratesOf, widthsOf, type AdaptiveModel } from '../models/model.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { disposeBatch, type BatchSource } from './batch.js';
+import { checkCompressionSchedule, lossConfigAt, type CompressionSchedule } from './compression.js';
+import { computeGradients } from './gradients.js';
+
+/** Seconds spent in each phase of one step. */
+export interface StepTimings {
+  data: number;
+  compute: number;
+  allreduce: number;
+  update: number;
+}
+
+/** What every step reports to callbacks. */
+export interface StepMetrics {
+  /** Index of the step just completed (0-based). */
+  step: number;
+  epoch: number;
+  loss: LossValues;
+  widths: number[];
+  rates: number[];
+  widthChanges: WidthChange[];
+  /** Examples in this step's global batch (all ranks). */
+  globalBatch: number;
+  samplesPerSecond: number;
+  seconds: StepTimings;
+}
+
+/**
+ * Averages a rank's gradient with the other ranks' (data-parallel training). Receives the local
+ * gradient and local batch size; returns the weighted mean over all ranks plus the global batch
+ * size and the mean loss. The identity for one process.
+ */
+export type GradientReducer = (
+  gradient: Float32Array,
+  localBatch: number,
+  step: number,
+  loss: LossValues,
+) => Promise<{ gradient: Float32Array; globalBatch: number; loss: LossValues }>;
+
+export interface FitOptions {
+  model: AdaptiveModel;
+  optimizer: Optimizer;
+  loss: LossConfig;
+  train: BatchSource;
+  /** Total number of optimizer steps (the loop stops when `step` reaches it). */
+  steps: number;
+  /** Step to start from (a resumed checkpoint's step). */
+  startStep?: number;
+  compression?: CompressionSchedule;
+  reduceGradient?: GradientReducer;
+  /** Called after every step; may be async (checkpointing, logging, evaluation). */
+  onStep?: (metrics: StepMetrics) => void | Promise<void>;
+  /** Polled before each step; true stops the loop cleanly (e.g. on Ctrl-C). */
+  shouldStop?: () => boolean;
+}
+
+export interface FitResult {
+  /** Number of steps completed in total (startStep + steps run now). */
+  step: number;
+  stopped: boolean;
+  last?: StepMetrics;
+}
+
+/** Runs one training step: gradients, (all-)reduce, width-aware update, width update. */
+export async function trainStep(options: FitOptions, step: number): Promise<StepMetrics> {
+  const { model, optimizer, train } = options;
+  const t0 = performance.now();
+  const batch = train.next();
+  const t1 = performance.now();
+  let result;
+  try {
+    result = computeGradients(model, batch, lossConfigAt(options.loss, options.compression, step));
+  } finally {
+    disposeBatch(batch);
+  }
+  const t2 = performance.now();
+  let gradient = result.gradient;
+  let loss = result.loss;
+  let globalBatch = batch.size;
+  if (options.reduceGradient) ({ gradient, globalBatch, loss } = await options.reduceGradient(gradient, batch.size, step, loss));
+  const t3 = performance.now();
+  for (const v of gradient) {
+    if (!Number.isFinite(v)) throw new Error(`non-finite gradient at step ${step} (loss ${loss.total}): lower the learning rate or enable optimizer.clipNorm`);
+  }
+  optimizer.apply(model.parameters, gradient);
+  // Widths follow the updated rates; growth draws are keyed by this step, identical on all ranks.
+  const widthChanges = model.updateWidths(step);
+  const t4 = performance.now();
+  const seconds = { data: (t1 - t0) / 1e3, compute: (t2 - t1) / 1e3, allreduce: (t3 - t2) / 1e3, update: (t4 - t3) / 1e3 };
+  return {
+    step,
+    epoch: batch.epoch,
+    loss,
+    widths: widthsOf(model),
+    rates: ratesOf(model),
+    widthChanges,
+    globalBatch,
+    samplesPerSecond: globalBatch / ((t4 - t0) / 1e3),
+    seconds,
+  };
+}
+
+/**
+ * The training loop shared by the single-process CLI and the data-parallel workers: the only
+ * difference between them is `reduceGradient`.
+ */
+export async function fit(options: FitOptions): Promise<FitResult> {
+  checkLossConfig(options.loss);
+  if (options.compression) checkCompressionSchedule(options.compression);
+  if (!Number.isInteger(options.steps) || options.steps < 0) throw new RangeError(`steps must be an integer ≥ 0, got ${options.steps}`);
+  let step = options.startStep ?? 0;
+  let last: StepMetrics | undefined;
+  while (step < options.steps) {
+    if (options.shouldStop?.()) return { step, stopped: true, last };
+    last = await trainStep(options, step);
+    step++;
+    await options.onStep?.(last);
+  }
+  return { step, stopped: false, last };
+}

@@ -1,0 +1,57 @@
+import '../ops/register-gradients.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { elbo, type LossConfig, type LossValues } from '../loss/elbo.js';
+import type { AdaptiveModel } from '../models/model.js';
+import { disposeParameters, uploadParameters } from '../params/param-tensors.js';
+import type { TensorBatch } from './batch.js';
+
+/** Loss and flat gradient of one batch. */
+export interface GradientResult {
+  loss: LossValues;
+  /**
+   * Gradient of the loss, laid out as the concatenation of every parameter's packed active
+   * block in `model.parameters` order: the bucket layout the all-reduce and optimizers share.
+   */
+  gradient: Float32Array;
+}
+
+/**
+ * Forward and backward pass of one batch. Parameters are uploaded from their host buffers,
+ * gradients come back into one flat array; every tensor made here is disposed before return.
+ */
+export function computeGradients(model: AdaptiveModel, batch: TensorBatch, lossConfig: LossConfig): GradientResult {
+  const params = model.parameters;
+  const tensors = uploadParameters(params);
+  try {
+    const trainable = params.filter((p) => !p.frozen);
+    let kept: tf.Scalar[] = [];
+    const lossFn = (...args: tf.Tensor[]): tf.Scalar => {
+      const pass = new Map(tensors);
+      trainable.forEach((p, i) => pass.set(p.name, args[i]));
+      const outputs = model.forward(pass, batch.inputs, true);
+      const terms = elbo(model, pass, outputs, batch.targets, lossConfig, batch.mask);
+      kept = [terms.nll, terms.weightPrior, terms.ratePrior].map((t) => tf.keep(t));
+      return terms.total;
+    };
+    const { value, grads } = tf.valueAndGrads(lossFn)(trainable.map((p) => tensors.get(p.name)!));
+    const [nll, wp, rp] = kept.map((t) => t.dataSync()[0]);
+    const loss = { total: value.dataSync()[0], nll, weightPrior: wp, ratePrior: rp };
+    value.dispose();
+    kept.forEach((t) => t.dispose());
+    const length = params.reduce((n, p) => n + p.size, 0);
+    const gradient = new Float32Array(length);
+    let offset = 0;
+    let g = 0;
+    for (const p of params) {
+      if (!p.frozen) {
+        gradient.set(grads[g].dataSync() as Float32Array, offset);
+        grads[g].dispose();
+        g++;
+      }
+      offset += p.size;
+    }
+    return { loss, gradient };
+  } finally {
+    disposeParameters(tensors);
+  }
+}
