@@ -1,0 +1,22 @@
+/** Model-agnostic, checksummed, atomically written training checkpoints (format: FORMAT.md). */
+export { CheckpointError } from './errors.js';
+export type { CheckpointProblem } from './errors.js';
+export {
+  encodeCheckpoint,
+  decodeCheckpoint,
+  CHECKPOINT_MAGIC,
+  CHECKPOINT_FORMAT_VERSION,
+  CHECKPOINT_ALIGNMENT,
+  CHECKSUM_BYTES,
+} from './format.js';
+export type { CheckpointContents, CheckpointTensor } from './format.js';
+export { saveCheckpoint, loadCheckpoint } from './file.js';
+export {
+  CHECKPOINT_EXTENSION,
+  checkpointFileName,
+  parseCheckpointFileName,
+  listCheckpoints,
+  latestValidCheckpoint,
+  pruneCheckpoints,
+} from './directory.js';
+export type { CheckpointFile, SkippedCheckpoint, LatestCheckpointResult } from './directory.js';
