@@ -71,11 +71,17 @@ function checkInt(name: string, v: number, min: number): void {
 export class ShardedBatches<T extends Dataset = Dataset> {
   /** Global batches per epoch: `floor(n / B)` with `dropLast`, otherwise `ceil(n / B)`. */
   readonly stepsPerEpoch: number;
+  /** Global batch size B, summed over ranks. */
   readonly batchSize: number;
+  /** Number of ranks W sharing each global batch. */
   readonly worldSize: number;
+  /** This process's rank; picks its shard of every global batch. */
   readonly rank: number;
+  /** Seed of the per-epoch permutations; equal on every rank. */
   readonly seed: number;
+  /** Whether the incomplete last global batch of each epoch is skipped. */
   readonly dropLast: boolean;
+  /** Whether epochs are permuted (false: rows in stored order). */
   readonly shuffle: boolean;
   private epoch = 0;
   private offset = 0;
@@ -83,6 +89,7 @@ export class ShardedBatches<T extends Dataset = Dataset> {
   private perm = new Int32Array(0);
 
   constructor(
+    /** The rows being batched; every rank must hold the identical data set. */
     readonly dataset: T,
     options: ShardedBatchesOptions,
   ) {
