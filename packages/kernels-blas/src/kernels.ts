@@ -68,26 +68,55 @@ export function blasBatchMatMulConfig(addon: BlasAddon, original: KernelConfig):
 }
 
 /**
- * _FusedMatMul (tf.fused.matMul; tfjs-core's plain matMul and its gradients never use it, but
- * fused Dense layers do) over BLAS, for float32 with no bias or a bias of one value per output
- * column (or a single value), and linear/relu/relu6. Other activations, prelu weights and other
- * bias shapes go to the original kernel.
+ * Activations tfjs can fuse that the addon does not compute: run as the wasm backend's own
+ * element-wise kernel on the BLAS output.
  */
-export function blasFusedMatMulConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
+const ELEMENTWISE: Record<string, (args: KernelArgs, y: TensorInfo) => KernelArgs> = {
+  elu: (args, y) => ({ inputs: { x: y }, backend: args.backend, attrs: {} }),
+  sigmoid: (args, y) => ({ inputs: { x: y }, backend: args.backend, attrs: {} }),
+  leakyrelu: (args, y) => ({
+    inputs: { x: y }, backend: args.backend, attrs: { alpha: args.attrs?.leakyreluAlpha ?? 0.2 },
+  }),
+  prelu: (args, y) => ({
+    inputs: { x: y, alpha: args.inputs.preluActivationWeights }, backend: args.backend, attrs: {},
+  }),
+};
+const ELEMENTWISE_KERNEL: Record<string, string> = {
+  elu: 'Elu', sigmoid: 'Sigmoid', leakyrelu: 'LeakyRelu', prelu: 'Prelu',
+};
+
+/**
+ * _FusedMatMul (tf.fused.matMul; tfjs-core's plain matMul and its gradients never use it, fused
+ * Dense layers do) over BLAS for float32 with no bias or a bias of one value per output column (or
+ * a single value). linear/relu/relu6 are applied in the addon; elu/sigmoid/leakyrelu/prelu by the
+ * wasm backend's element-wise kernel afterwards. Other dtypes and bias shapes go to the original.
+ * (Besides speed this fixes a wasm bug: its own kernel mis-applies the bias when batch > 1.)
+ */
+export function blasFusedMatMulConfig(
+  addon: BlasAddon, original: KernelConfig, kernelFor: (name: string) => KernelConfig | undefined,
+): KernelConfig {
   const kernelFunc: KernelFunc = (args: KernelArgs) => {
-    const { a, b, bias, preluActivationWeights } = args.inputs;
+    const { a, b, bias } = args.inputs;
     if (!a || !b) return original.kernelFunc(args);
     const attrs = args.attrs ?? {};
-    const activation = ACTIVATIONS[String(attrs.activation ?? 'linear')];
+    const name = String(attrs.activation ?? 'linear');
+    const native = ACTIVATIONS[name];
+    const post = native === undefined ? kernelFor(ELEMENTWISE_KERNEL[name] ?? '') : undefined;
     const n = attrs.transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
     const biasOk = bias == null ||
       (bias.dtype === 'float32' && (sizeOf(bias.shape) === 1 ||
         (sizeOf(bias.shape) === n && bias.shape[bias.shape.length - 1] === n)));
-    if (a.dtype !== 'float32' || b.dtype !== 'float32' || activation === undefined || !biasOk ||
-      preluActivationWeights != null) {
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || !biasOk || (native === undefined && !post)) {
       return original.kernelFunc(args);
     }
-    return runOnHeap(addon, args.backend as WasmBackendLike, a, b, attrs, bias ?? null, activation);
+    const backend = args.backend as WasmBackendLike;
+    const y = runOnHeap(addon, backend, a, b, attrs, bias ?? null, native ?? 0);
+    if (!post) return y;
+    try {
+      return post.kernelFunc(ELEMENTWISE[name](args, y));
+    } finally {
+      backend.disposeData(y.dataId, true);
+    }
   };
   return withOriginalLifecycle(original, kernelFunc);
 }

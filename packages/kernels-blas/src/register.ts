@@ -58,7 +58,7 @@ export function registerBlasKernels(opts: RegisterOptions = {}): BlasRegistratio
     }
     const replacement = name === BatchMatMul
       ? blasBatchMatMulConfig(addon, original)
-      : blasFusedMatMulConfig(addon, original);
+      : blasFusedMatMulConfig(addon, original, (kernel) => getKernel(kernel, 'wasm'));
     unregisterKernel(name, 'wasm');
     registerKernel(replacement);
     originals.set(name, original);
