@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import '../ops/register-gradients.js';
 
 /** Backends a user may ask for; 'auto' picks the fastest that loads. */
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;

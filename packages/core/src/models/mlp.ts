@@ -130,6 +130,11 @@ export class AdaptiveMlp implements AdaptiveModel {
     return updateLayerWidths(this.layers, this.seed, step);
   }
 
+  withFrozenImportance(frozen: number[][]): AdaptiveMlp {
+    if (frozen.length !== this.layers.length) throw new RangeError(`expected ${this.layers.length} importance vectors, got ${frozen.length}`);
+    return new AdaptiveMlp({ ...this.config, frozenImportance: frozen });
+  }
+
   toConfig(): Record<string, unknown> {
     const c = this.config;
     return { ...c, widths: c.adaptive ? undefined : c.widths };

@@ -26,6 +26,12 @@ export interface AdaptiveModel {
   updateWidths(step: number): WidthChange[];
   /** Serialisable description from which an equal, untrained model is rebuilt. */
   toConfig(): Record<string, unknown>;
+  /**
+   * A fresh model of the same architecture whose adaptive layers are fixed to the given
+   * importance vectors (their lengths are the widths); parameters are freshly initialised and
+   * the caller copies values in. Used by truncation.
+   */
+  withFrozenImportance(frozen: number[][]): AdaptiveModel;
 }
 
 /** Current width of every adaptive layer. */

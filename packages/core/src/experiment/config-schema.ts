@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { ACTIVATIONS } from '../ops/activation.js';
+import { BACKEND_NAMES } from '../backend/select-backend.js';
+
+/**
+ * The run configuration shared by `awn train`, the coordinator and every worker: one schema, so
+ * a bad field is reported the same way wherever the config is read. Unknown fields are errors
+ * (a typo must not silently fall back to a default).
+ */
+
+const positiveInt = z.number().int().min(1);
+
+export const DATASET_NAMES = ['doublemoon', 'spiral', 'spiralhard', 'mnist'] as const;
+
+const distributionSchema = z
+  .object({
+    family: z.enum(['exponential', 'power-law']).default('exponential'),
+    quantile: z.number().gt(0).lt(1).default(0.9),
+    lowerBound: z.number().gt(0).optional(),
+    offset: z.number().min(0).optional(),
+  })
+  .strict();
+
+const mlpSchema = z
+  .object({
+    type: z.literal('mlp').default('mlp'),
+    hiddenLayers: positiveInt.default(2),
+    adaptive: z.boolean().default(true),
+    initialRate: z.number().gt(0).default(0.01),
+    widths: z.array(positiveInt).optional(),
+    maxWidth: positiveInt.default(4096),
+    activation: z.enum(ACTIVATIONS).default('relu6'),
+    distribution: distributionSchema.default({ family: 'exponential', quantile: 0.9 }),
+    capacityFactor: z.number().min(1).default(1.5),
+  })
+  .strict()
+  .refine((m) => m.adaptive || (m.widths !== undefined && m.widths.length === m.hiddenLayers), {
+    message: 'a fixed-width model (adaptive: false) needs one width per hidden layer',
+    path: ['widths'],
+  });
+
+const optimizerSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('adam'),
+      learningRate: z.number().gt(0),
+      beta1: z.number().min(0).lt(1).optional(),
+      beta2: z.number().min(0).lt(1).optional(),
+      epsilon: z.number().gt(0).optional(),
+      clipNorm: z.number().gt(0).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('sgd'),
+      learningRate: z.number().gt(0),
+      momentum: z.number().min(0).lt(1).optional(),
+      nesterov: z.boolean().optional(),
+      clipNorm: z.number().gt(0).optional(),
+    })
+    .strict(),
+]);
+
+export const runConfigSchema = z
+  .object({
+    name: z.string().min(1).default('run'),
+    seed: z.number().int().min(0).default(0),
+    backend: z.enum(BACKEND_NAMES).default('auto'),
+    data: z
+      .object({
+        dataset: z.enum(DATASET_NAMES),
+        testFraction: z.number().gt(0).lt(1).default(0.2),
+        validationFraction: z.number().min(0).lt(1).default(0.1),
+        standardize: z.boolean().default(false),
+        /** MNIST only: how many of the package's 10k digits go to train (rest: test). */
+        trainCount: positiveInt.optional(),
+        testCount: positiveInt.optional(),
+      })
+      .strict(),
+    model: mlpSchema.default({ type: 'mlp', hiddenLayers: 2, adaptive: true, initialRate: 0.01, maxWidth: 4096, activation: 'relu6', distribution: { family: 'exponential', quantile: 0.9 }, capacityFactor: 1.5 }),
+    loss: z
+      .object({
+        weightPriorStd: z.number().gt(0).default(1),
+        rateMean: z.number().gt(0).optional(),
+        rateStd: z.number().gt(0).optional(),
+        /** N of the ELBO; defaults to the training-set size. */
+        nObservations: positiveInt.optional(),
+      })
+      .strict()
+      .refine((l) => (l.rateMean === undefined) === (l.rateStd === undefined), {
+        message: 'rateMean and rateStd must be given together',
+        path: ['rateStd'],
+      })
+      .default({ weightPriorStd: 1 }),
+    training: z
+      .object({
+        steps: positiveInt,
+        batchSize: positiveInt.default(128),
+        optimizer: optimizerSchema.default({ type: 'adam', learningRate: 0.01 }),
+        /** Evaluate on the validation split every n steps (0: only at the end). */
+        evalEvery: z.number().int().min(0).default(0),
+        /** Write a metrics.jsonl line every n steps. */
+        logEvery: positiveInt.default(10),
+        /** Save a checkpoint every n steps (0: only at the end). */
+        checkpointEvery: z.number().int().min(0).default(0),
+        /** Checkpoints kept on disk (older ones are pruned). */
+        keepCheckpoints: positiveInt.default(3),
+      })
+      .strict(),
+    compression: z
+      .object({
+        startStep: z.number().int().min(0),
+        endStep: z.number().int().min(0),
+        rateMean: z.number().gt(0),
+        startStd: z.number().gt(0),
+        endStd: z.number().gt(0),
+      })
+      .strict()
+      .refine((c) => c.endStep >= c.startStep, { message: 'endStep must be ≥ startStep', path: ['endStep'] })
+      .optional(),
+  })
+  .strict();
+
+/** A config as written in a file (defaults optional). */
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+/** A config with every default filled in. */
+export type RunConfig = z.output<typeof runConfigSchema>;

@@ -1,0 +1,3 @@
+export { runConfigSchema, DATASET_NAMES, type RunConfig, type RunConfigInput } from './config-schema.js';
+export { parseRunConfig, ConfigError } from './parse-config.js';
+export { buildExperiment, buildModel, loadSplits, type Experiment, type Splits } from './build-experiment.js';
