@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { blasAvailable, blasStatus, registerBlasKernels, unregisterBlasKernels } from './index.js';
-import { assertClose, randInt, randomArray, referenceMatMul, rng } from './test-util.js';
+import { assertClose, evaluate, randInt, randomArray, referenceMatMul, rng } from './test-util.js';
 
 const avail = blasAvailable();
 const skip = avail.available ? false : `OpenBLAS addon unavailable: ${avail.reason}`;
@@ -38,10 +38,7 @@ function makeCase(next: () => number, aShape: number[], bShape: number[], ta: bo
 }
 
 function product(c: Case): { data: Float32Array; shape: number[] } {
-  return tf.tidy(() => {
-    const y = tf.matMul(tf.tensor(c.a, c.aShape), tf.tensor(c.b, c.bShape), c.ta, c.tb);
-    return { data: Float32Array.from(y.dataSync()), shape: y.shape };
-  });
+  return evaluate(() => tf.matMul(tf.tensor(c.a, c.aShape), tf.tensor(c.b, c.bShape), c.ta, c.tb));
 }
 
 /** Runs a case through BLAS, wasm's own kernel and the cpu backend, and checks all agree. */
@@ -145,11 +142,11 @@ test('numpy broadcasting of batch dims ([2,1] x [3] -> [2,3]) against a float64 
     assert.deepEqual(blas.shape, [2, 3, m, n]);
     assertClose(blas.data, ref.data, k, `broadcast ${tag(ta, tb)} vs reference`);
     await use('cpu');
-    const tiled = tf.tidy(() => {
+    const tiled = evaluate(() => {
       const a = tf.tile(tf.tensor(c.a, c.aShape), [1, 3, 1, 1]);
       const b = tf.broadcastTo(tf.tensor(c.b, c.bShape), [2, ...c.bShape]);
-      return Float32Array.from(tf.matMul(a, b, ta, tb).dataSync());
-    });
+      return tf.matMul(a, b, ta, tb);
+    }).data;
     await use('blas');
     assertClose(blas.data, tiled, k, `broadcast ${tag(ta, tb)} vs tiled cpu`);
   }
@@ -203,14 +200,12 @@ async function checkFused(
   prelu?: Float32Array,
 ) {
   const k = c.ta ? c.aShape.at(-2)! : c.aShape.at(-1)!;
-  const run = () => tf.tidy(() => {
-    const y = tf.fused.matMul({
+  const run = () => evaluate(() =>
+    tf.fused.matMul({
       a: tf.tensor(c.a, c.aShape), b: tf.tensor(c.b, c.bShape), transposeA: c.ta, transposeB: c.tb,
       bias: bias ? tf.tensor(bias.data, bias.shape) : undefined, activation,
       preluActivationWeights: prelu ? tf.tensor(prelu) : undefined,
-    });
-    return { data: Float32Array.from(y.dataSync()), shape: y.shape };
-  });
+    }));
   await use('blas');
   const blas = run();
   await use('cpu');
@@ -260,7 +255,7 @@ test('fused matMul with elu/sigmoid/leakyrelu/prelu: BLAS product, then wasm\'s 
   const before = tf.memory().numTensors;
   const backend = tf.backend() as unknown as { numDataIds(): number };
   const ids = backend.numDataIds();
-  tf.tidy(() => tf.fused.matMul({ a: tf.ones([2, 3]), b: tf.ones([3, 4]), activation: 'elu' }).dataSync());
+  evaluate(() => tf.fused.matMul({ a: tf.ones([2, 3]), b: tf.ones([3, 4]), activation: 'elu' }));
   assert.equal(tf.memory().numTensors, before);
   assert.equal(backend.numDataIds(), ids, 'the intermediate product is freed');
 });

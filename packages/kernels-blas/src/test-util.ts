@@ -1,3 +1,5 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+import { tidy } from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 
 /** Small seeded PRNG (mulberry32) so failures reproduce. */
@@ -95,4 +97,17 @@ export function referenceMatMul(
     }
   }
   return { data, shape: [...outB, m, n] };
+}
+
+/**
+ * Runs fn in a tidy scope and reads its result out. The values are read after the scope on purpose:
+ * returning a large typed array from tf.tidy makes tfjs walk it element by element looking for tensors.
+ */
+export function evaluate(fn: () => tfc.Tensor): { data: Float32Array; shape: number[] } {
+  const y = tidy(fn);
+  try {
+    return { data: new Float32Array(y.dataSync()), shape: y.shape };
+  } finally {
+    y.dispose();
+  }
 }
