@@ -182,6 +182,8 @@ export interface ErrorMessage extends Envelope {
   readonly message: string;
   /** Ranks the error is about (the culprit first where there is one). */
   readonly ranks: readonly number[];
+  /** Rank that detected the error (-1: the coordinator); differs from sender once forwarded. */
+  readonly reporter: number;
   readonly fatal: boolean;
 }
 

@@ -134,6 +134,7 @@ const PARSERS: { readonly [T in MessageType]: BodyParser } = {
     code: r.str('code', 1),
     message: r.str('message'),
     ranks: r.intArray('ranks', 0, RANK_MAX),
+    reporter: r.int('reporter', -1, RANK_MAX),
     fatal: r.bool('fatal'),
   }),
   metrics: (r) => ({

@@ -96,7 +96,7 @@ export const SAMPLES: { readonly [T in MessageType]: { message: Extract<Message,
   evict: { message: { ...ENVELOPE, sender: -1, type: 'evict', rank: 2, workerId: 'w-3', reason: 'missed 3 heartbeats' }, tensors: [] },
   shutdown: { message: { ...ENVELOPE, sender: -1, type: 'shutdown', reason: 'training finished', exitCode: 0 }, tensors: [] },
   error: {
-    message: { ...ENVELOPE, type: 'error', code: 'collective-timeout', message: 'rank 2 silent for 5000 ms', ranks: [2, 1], fatal: true },
+    message: { ...ENVELOPE, type: 'error', code: 'collective-timeout', message: 'rank 2 silent for 5000 ms', ranks: [2, 1], reporter: 1, fatal: true },
     tensors: [],
   },
   metrics: {

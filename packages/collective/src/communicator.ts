@@ -1,0 +1,337 @@
+import { type DecodedMessage, type ErrorMessage, type Limits, MAX_FRAME_BYTES, MessageCodec, PROTOCOL_VERSION, type Secret } from '@awn/protocol';
+import { performance } from 'node:perf_hooks';
+import { ringAllReduce } from './allreduce.js';
+import { ringBroadcast } from './broadcast.js';
+import type { CollectiveCounters } from './counters.js';
+import { RingEndpoint } from './endpoint.js';
+import { CollectiveError, CollectiveTimeoutError } from './errors.js';
+import { Inbox, type OpClock } from './inbox.js';
+import { RingContext } from './ring-context.js';
+import { RingSender } from './sender.js';
+import { tokenRound } from './tokens.js';
+
+export interface CommunicatorOptions {
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly generation: number;
+  readonly runId: string;
+  /** peers[i]: the address rank i's endpoint is bound to, as this rank dials it. */
+  readonly peers: readonly string[];
+  /**
+   * An endpoint bound earlier (e.g. before the rank was known); it stays open when the
+   * communicator closes. Without it the communicator binds `bindAddress` ?? peers[rank] itself.
+   */
+  readonly endpoint?: RingEndpoint;
+  readonly bindAddress?: string;
+  readonly secret?: Secret;
+  readonly limits?: Partial<Limits>;
+  /** Default deadline of each collective (ms): 30 000. */
+  readonly deadlineMs?: number;
+  /** Bytes per chunk message (≤ 16 MiB): 4 MiB. Must be equal on all ranks. */
+  readonly chunkBytes?: number;
+  /** How long queued messages may still leave after close (ms): 1000. */
+  readonly lingerMs?: number;
+}
+
+export interface CollectiveCallOptions {
+  /** Training step; ranks must agree (checked). */
+  readonly step?: number;
+  readonly deadlineMs?: number;
+}
+
+export interface AllReduceOptions extends CollectiveCallOptions {
+  readonly step: number;
+  readonly bucketId: number;
+  /** Hash of the rank's width vector (see @awn/protocol widthHash); ranks must agree. */
+  readonly widthHash: number;
+}
+
+export interface BroadcastOptions extends CollectiveCallOptions {
+  readonly root: number;
+}
+
+/**
+ * One rank's view of the ring: receives from rank-1 (its endpoint's PULL socket), sends to
+ * rank+1 (a PUSH socket). Collectives run one at a time, in the same order on every rank; each
+ * has a deadline, and any failure (timeout, mismatch, abort reported by another rank) breaks the
+ * communicator for good: the caller re-forms the ring under a new generation.
+ */
+export class Communicator {
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly generation: number;
+  readonly runId: string;
+  private readonly endpoint: RingEndpoint | undefined;
+  private readonly ownsEndpoint: boolean;
+  private readonly sender: RingSender | undefined;
+  private readonly codec: MessageCodec;
+  private readonly inbox = new Inbox();
+  private readonly deadlineMs: number;
+  private readonly chunkBytes: number;
+  private readonly sink: (decoded: DecodedMessage) => void;
+  private opSeq = 0;
+  private busy = false;
+  private broken: CollectiveError | undefined;
+  private closed = false;
+  private abortForwarded = false;
+
+  private constructor(options: CommunicatorOptions, endpoint: RingEndpoint | undefined, ownsEndpoint: boolean) {
+    this.rank = options.rank;
+    this.worldSize = options.worldSize;
+    this.generation = options.generation;
+    this.runId = options.runId;
+    this.deadlineMs = options.deadlineMs ?? 30_000;
+    this.chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
+    this.codec = new MessageCodec({ runId: options.runId, secret: options.secret, limits: options.limits });
+    this.endpoint = endpoint;
+    this.ownsEndpoint = ownsEndpoint;
+    this.sink = (decoded) => this.receive(decoded);
+    if (endpoint !== undefined) {
+      this.sender = new RingSender(options.peers[(this.rank + 1) % this.worldSize]!, options.lingerMs ?? 1000);
+      endpoint.attach(this.generation, this.sink);
+    }
+  }
+
+  /** Validates the options, binds (unless given an endpoint) and connects to the successor. */
+  static async create(options: CommunicatorOptions): Promise<Communicator> {
+    const { rank, worldSize, generation, peers } = options;
+    if (!Number.isSafeInteger(worldSize) || worldSize < 1) throw new RangeError(`worldSize must be a positive integer, got ${worldSize}`);
+    if (!Number.isSafeInteger(rank) || rank < 0 || rank >= worldSize) throw new RangeError(`rank ${rank} is outside [0, ${worldSize})`);
+    if (!Number.isSafeInteger(generation) || generation < 0) throw new RangeError(`generation must be a non-negative integer, got ${generation}`);
+    if (worldSize > 1 && peers.length !== worldSize) throw new RangeError(`peers lists ${peers.length} addresses for worldSize ${worldSize}`);
+    const chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
+    if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 4 || chunkBytes % 4 !== 0 || chunkBytes > MAX_FRAME_BYTES) {
+      throw new RangeError(`chunkBytes must be a multiple of 4 in [4, ${MAX_FRAME_BYTES}], got ${chunkBytes}`);
+    }
+    if (options.endpoint !== undefined && options.endpoint.runId !== options.runId) {
+      throw new RangeError(`endpoint serves run ${options.endpoint.runId}, not ${options.runId}`);
+    }
+    // A world of one exchanges nothing: no sockets at all.
+    if (worldSize === 1) return new Communicator(options, undefined, false);
+    if (options.endpoint !== undefined) return new Communicator(options, options.endpoint, false);
+    const address = options.bindAddress ?? peers[rank]!;
+    const endpoint = await RingEndpoint.bind(address, { runId: options.runId, secret: options.secret, limits: options.limits });
+    return new Communicator(options, endpoint, true);
+  }
+
+  /** The address this rank receives on (undefined in a world of one). */
+  get address(): string | undefined {
+    return this.endpoint?.address;
+  }
+
+  get counters(): CollectiveCounters {
+    const received = this.endpoint?.counters;
+    return {
+      messagesSent: this.sender?.messages ?? 0,
+      bytesSent: this.sender?.bytes ?? 0,
+      messagesReceived: received?.messagesReceived ?? 0,
+      bytesReceived: received?.bytesReceived ?? 0,
+      dropped: received?.dropped ?? {
+        'version-mismatch': 0, 'run-id-mismatch': 0, malformed: 0, oversize: 0, 'unknown-type': 0,
+        'bad-signature': 0, 'stale-generation': 0, 'unexpected-sender': 0, 'unexpected-type': 0,
+      },
+    };
+  }
+
+  /** The error that broke this communicator, if one did. */
+  get failure(): CollectiveError | undefined {
+    return this.broken;
+  }
+
+  /**
+   * Sums `buffer` across all ranks in place and returns it; every rank ends with identical bits.
+   * The buffer must not be touched until the promise settles (it is sent without copying).
+   */
+  async allReduce(buffer: Float32Array, options: AllReduceOptions): Promise<Float32Array> {
+    checkAllReduceArgs(buffer, options);
+    await this.run('allreduce', options, (ring) =>
+      ringAllReduce(ring, buffer, { bucketId: options.bucketId, widthHash: options.widthHash, chunkElements: this.chunkBytes / 4, weight: null }),
+    );
+    return buffer;
+  }
+
+  /**
+   * Weighted mean Σ w_i x_i / Σ w_i in place (e.g. w = local batch size). Weights travel with the
+   * data; their sum is taken in rank order so every rank divides by the same number.
+   */
+  async allReduceMean(buffer: Float32Array, weight: number, options: AllReduceOptions): Promise<Float32Array> {
+    checkAllReduceArgs(buffer, options);
+    if (!Number.isFinite(weight) || weight < 0) throw new CollectiveError('invalid', `allReduceMean: weight must be finite and >= 0, got ${weight}`, [this.rank]);
+    if (this.worldSize > 1) for (let i = 0; i < buffer.length; i++) buffer[i]! *= weight;
+    const weights = await this.run('allreduce', options, (ring) =>
+      ringAllReduce(ring, buffer, { bucketId: options.bucketId, widthHash: options.widthHash, chunkElements: this.chunkBytes / 4, weight }),
+    );
+    const total = (weights ?? [weight]).reduce((sum, w) => sum + w, 0);
+    if (!(total > 0)) throw new CollectiveError('invalid', `allReduceMean: the weights sum to ${total}`, [...Array(this.worldSize).keys()]);
+    if (this.worldSize > 1) for (let i = 0; i < buffer.length; i++) buffer[i]! /= total;
+    return buffer;
+  }
+
+  /**
+   * Sends the root's buffers to every rank; resolves with the root's buffers (as byte views) on
+   * the root and with received copies elsewhere (written into `buffers` when a non-root passes
+   * them, which must then match the root's sizes).
+   */
+  async broadcast(buffers: readonly ArrayBufferView[] | ArrayBufferView | null, options: BroadcastOptions): Promise<Uint8Array[]> {
+    const { root } = options;
+    if (!Number.isSafeInteger(root) || root < 0 || root >= this.worldSize) throw new CollectiveError('invalid', `broadcast root ${root} is outside [0, ${this.worldSize})`, [this.rank]);
+    const list = buffers === null ? null : ArrayBuffer.isView(buffers) ? [buffers] : buffers;
+    const received = await this.run('broadcast', options, (ring) => ringBroadcast(ring, root, list, this.chunkBytes));
+    if (received !== null) return received;
+    if (list === null) throw new CollectiveError('invalid', 'broadcast: the root must pass the buffers to send', [root]);
+    return list.map((v) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  }
+
+  /** Resolves once every rank has entered the barrier. */
+  async barrier(options: CollectiveCallOptions = {}): Promise<void> {
+    await this.run('barrier', options, (ring) => tokenRound(ring, 'barrier'));
+  }
+
+  /** Closes the sockets it owns; a collective in progress fails with code 'closed'. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.inbox.fail(new CollectiveError('closed', `communicator of rank ${this.rank} was closed`, [this.rank]));
+    this.endpoint?.detach(this.sink);
+    this.sender?.close();
+    if (this.ownsEndpoint && this.endpoint !== undefined) {
+      this.endpoint.close();
+      await this.endpoint.closedReader();
+    }
+  }
+
+  /** Runs one collective; null in a world of one, where there is nothing to exchange. */
+  private async run<T>(opName: string, options: CollectiveCallOptions, body: (ring: RingContext) => Promise<T>): Promise<T | null> {
+    if (this.closed) throw new CollectiveError('closed', `${opName}: communicator of rank ${this.rank} is closed`, [this.rank]);
+    if (this.broken !== undefined) throw this.broken;
+    if (this.busy) throw new CollectiveError('busy', `${opName}: another collective is still running on rank ${this.rank}`, [this.rank]);
+    const step = options.step ?? 0;
+    const deadlineMs = options.deadlineMs ?? this.deadlineMs;
+    if (!Number.isSafeInteger(step) || step < 0) throw new CollectiveError('invalid', `${opName}: step must be a non-negative integer`, [this.rank]);
+    if (!(deadlineMs > 0)) throw new CollectiveError('invalid', `${opName}: deadlineMs must be positive`, [this.rank]);
+    const opSeq = this.opSeq++;
+    if (this.sender === undefined) return null;
+
+    this.busy = true;
+    const keepaliveMs = Math.min(1000, Math.max(10, deadlineMs / 10));
+    const startedAt = performance.now();
+    const clock: OpClock = {
+      startedAt,
+      deadlineAt: startedAt + deadlineMs,
+      deadlineMs,
+      silenceMs: 3 * keepaliveMs,
+      graceMs: Math.max(6 * keepaliveMs, deadlineMs / 2),
+      predecessor: (this.rank - 1 + this.worldSize) % this.worldSize,
+    };
+    const ring = new RingContext(this.rank, this.worldSize, this.generation, this.runId, opName, opSeq, step, clock, this.codec, this.sender, this.inbox);
+    // Keepalives tell the successor this rank is inside the collective, so a timeout further
+    // down the ring is blamed on whoever is really missing.
+    const keepalive = setInterval(() => {
+      if (this.sender?.idle) ring.send('heartbeat', { step, sentAt: Date.now(), workerId: '' });
+    }, keepaliveMs);
+    try {
+      return await body(ring);
+    } catch (error) {
+      const failure = error instanceof CollectiveError ? error : new CollectiveError('aborted', `${opName} #${opSeq} on rank ${this.rank}: ${String(error)}`, [this.rank]);
+      this.breakWith(failure, step);
+      throw failure;
+    } finally {
+      clearInterval(keepalive);
+      this.busy = false;
+    }
+  }
+
+  /** Marks the communicator broken and tells the rest of the ring why, once. */
+  private breakWith(failure: CollectiveError, step: number): void {
+    this.broken ??= failure;
+    if (failure.code === 'closed' || this.abortForwarded || this.sender === undefined) return;
+    this.abortForwarded = true;
+    const remote = failure instanceof RemoteFailure || failure instanceof RemoteTimeout ? failure : undefined;
+    const reporter = remote?.reporter ?? this.rank;
+    if (reporter === (this.rank + 1) % this.worldSize) return;
+    this.sender.enqueue(
+      this.codec.encode({
+        version: PROTOCOL_VERSION,
+        runId: this.runId,
+        generation: this.generation,
+        step,
+        sender: this.rank,
+        type: 'error',
+        code: `collective-${failure.code}`,
+        message: remote?.original ?? failure.message,
+        ranks: [...failure.ranks],
+        reporter,
+        fatal: true,
+      }),
+    );
+  }
+
+  private receive(decoded: DecodedMessage): void {
+    const message = decoded.message;
+    if (message.sender !== (this.rank - 1 + this.worldSize) % this.worldSize) {
+      this.endpoint?.countDrop('unexpected-sender');
+      return;
+    }
+    switch (message.type) {
+      case 'heartbeat':
+        this.inbox.heard();
+        return;
+      case 'error': {
+        const failure = remoteFailure(message, this.rank);
+        this.inbox.heard();
+        this.inbox.fail(failure);
+        // Between collectives nobody is waiting: remember, forward, and fail the next call.
+        if (!this.busy) this.breakWith(failure, message.step);
+        return;
+      }
+      case 'allreduce-chunk':
+      case 'broadcast-chunk':
+      case 'ring-token':
+        this.inbox.push(decoded);
+        return;
+      default:
+        this.endpoint?.countDrop('unexpected-type');
+    }
+  }
+}
+
+/** A failure detected by another rank and passed down the ring. */
+class RemoteFailure extends CollectiveError {
+  constructor(
+    code: CollectiveError['code'],
+    readonly original: string,
+    ranks: readonly number[],
+    readonly reporter: number,
+  ) {
+    super(code, `${original} (reported by rank ${reporter})`, ranks);
+  }
+}
+
+class RemoteTimeout extends CollectiveTimeoutError {
+  constructor(
+    peer: number,
+    readonly original: string,
+    readonly reporter: number,
+  ) {
+    super(peer, 0, `${original} (reported by rank ${reporter})`);
+  }
+}
+
+function remoteFailure(message: ErrorMessage, rank: number): CollectiveError {
+  const culprit = message.ranks[0];
+  if (message.code === 'collective-timeout' && culprit !== undefined) {
+    return new RemoteTimeout(culprit, message.message, message.reporter);
+  }
+  const code = message.code.startsWith('collective-') ? (message.code.slice('collective-'.length) as CollectiveError['code']) : 'aborted';
+  const known: readonly string[] = ['mismatch', 'timeout', 'aborted', 'closed', 'busy', 'invalid'];
+  const ranks = message.ranks.length > 0 ? message.ranks : [message.reporter, rank];
+  return new RemoteFailure(known.includes(code) ? code : 'aborted', message.message, ranks, message.reporter);
+}
+
+function checkAllReduceArgs(buffer: Float32Array, options: AllReduceOptions): void {
+  if (!(buffer instanceof Float32Array)) throw new CollectiveError('invalid', 'allReduce takes a Float32Array');
+  if (!Number.isSafeInteger(options.bucketId) || options.bucketId < 0) throw new CollectiveError('invalid', `bucketId must be a non-negative integer, got ${options.bucketId}`);
+  if (!Number.isInteger(options.widthHash) || options.widthHash < 0 || options.widthHash > 0xffffffff) {
+    throw new CollectiveError('invalid', `widthHash must be a 32-bit unsigned integer, got ${options.widthHash}`);
+  }
+}

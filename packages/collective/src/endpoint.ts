@@ -1,0 +1,124 @@
+import { type DecodedMessage, type Limits, MessageCodec, ProtocolError, type Secret } from '@awn/protocol';
+import { Pull } from 'zeromq';
+import { type DropReason, emptyDrops } from './counters.js';
+
+export interface EndpointOptions {
+  readonly runId: string;
+  readonly secret?: Secret;
+  readonly limits?: Partial<Limits>;
+}
+
+type Sink = (decoded: DecodedMessage) => void;
+
+/**
+ * The receiving side of a rank: one bound PULL socket whose reader runs for the endpoint's whole
+ * life, so it can outlive communicators. A worker binds it before it knows its rank (the address
+ * goes into its join message) and hands it to each generation's Communicator.
+ *
+ * Routing by generation: messages of the attached generation go to its communicator; newer ones
+ * are held for the next communicator (a faster peer may start generation g+1 first); older ones
+ * are dropped and counted as stale.
+ */
+export class RingEndpoint {
+  readonly address: string;
+  readonly runId: string;
+  private readonly socket: Pull;
+  private readonly codec: MessageCodec;
+  private sink: Sink | undefined;
+  private generation = -1;
+  private held: DecodedMessage[] = [];
+  private readonly drops = emptyDrops();
+  private received = 0;
+  private receivedBytes = 0;
+  private readonly reader: Promise<void>;
+  private closed = false;
+
+  private constructor(socket: Pull, address: string, options: EndpointOptions) {
+    this.socket = socket;
+    this.address = address;
+    this.runId = options.runId;
+    this.codec = new MessageCodec({ runId: options.runId, secret: options.secret, limits: options.limits });
+    this.reader = this.read();
+  }
+
+  /** Binds `address` (a port of `*` or 0 picks a free one; `address` then names it). */
+  static async bind(address: string, options: EndpointOptions): Promise<RingEndpoint> {
+    const socket = new Pull({ linger: 0, receiveHighWaterMark: 0 });
+    try {
+      await socket.bind(address.replace(/:0$/, ':*'));
+    } catch (error) {
+      socket.close();
+      throw new Error(`cannot bind collective endpoint ${address}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return new RingEndpoint(socket, socket.lastEndpoint ?? address, options);
+  }
+
+  get counters(): { messagesReceived: number; bytesReceived: number; dropped: Record<DropReason, number> } {
+    return { messagesReceived: this.received, bytesReceived: this.receivedBytes, dropped: { ...this.drops } };
+  }
+
+  countDrop(reason: DropReason): void {
+    this.drops[reason]++;
+  }
+
+  /** Routes `generation`'s messages to `sink`, first those already held for it. */
+  attach(generation: number, sink: Sink): void {
+    if (this.closed) throw new Error('endpoint is closed');
+    if (this.sink !== undefined) throw new Error(`endpoint already serves generation ${this.generation}`);
+    if (generation < this.generation) throw new Error(`generation ${generation} is older than ${this.generation}`);
+    this.generation = generation;
+    this.sink = sink;
+    const held = this.held;
+    this.held = [];
+    for (const decoded of held) this.route(decoded);
+  }
+
+  detach(sink: Sink): void {
+    if (this.sink === sink) this.sink = undefined;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sink = undefined;
+    this.held = [];
+    this.socket.close();
+  }
+
+  /** Resolves once the reader has stopped (after close). */
+  async closedReader(): Promise<void> {
+    await this.reader;
+  }
+
+  private route(decoded: DecodedMessage): void {
+    const generation = decoded.message.generation;
+    if (generation < this.generation) this.drops['stale-generation']++;
+    else if (generation > this.generation || this.sink === undefined) this.held.push(decoded);
+    else this.sink(decoded);
+  }
+
+  private async read(): Promise<void> {
+    while (!this.closed) {
+      let frames: Buffer[];
+      try {
+        frames = await this.socket.receive();
+      } catch {
+        // Only closing the socket ends a receive with an error; the loop condition ends the reader.
+        continue;
+      }
+      this.received++;
+      for (const frame of frames) this.receivedBytes += frame.byteLength;
+      let decoded: DecodedMessage;
+      try {
+        decoded = this.codec.decode(frames);
+      } catch (error) {
+        if (error instanceof ProtocolError) {
+          this.drops[error.code]++;
+          continue;
+        }
+        throw error;
+      }
+      this.route(decoded);
+    }
+  }
+}

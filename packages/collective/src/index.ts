@@ -1,0 +1,12 @@
+export {
+  Communicator,
+  type CommunicatorOptions,
+  type CollectiveCallOptions,
+  type AllReduceOptions,
+  type BroadcastOptions,
+} from './communicator.js';
+export { RingEndpoint, type EndpointOptions } from './endpoint.js';
+export { CollectiveError, CollectiveTimeoutError, type CollectiveErrorCode } from './errors.js';
+export type { CollectiveCounters, DropReason } from './counters.js';
+export { ringSegments, ringReferenceSum, type Span } from './ring.js';
+export { freePort } from './free-port.js';

@@ -1,0 +1,70 @@
+import type { DecodedMessage, Message, MessageCodec, MessageOf, MessageType, TensorInput } from '@awn/protocol';
+import { PROTOCOL_VERSION } from '@awn/protocol';
+import { CollectiveError } from './errors.js';
+import type { Inbox, OpClock } from './inbox.js';
+import type { RingSender } from './sender.js';
+
+type Body<T extends MessageType> = Omit<MessageOf<T>, 'version' | 'runId' | 'generation' | 'sender' | 'type'>;
+
+/** What one collective call needs: identity, the two ring links, and its clock. */
+export class RingContext {
+  constructor(
+    readonly rank: number,
+    readonly worldSize: number,
+    readonly generation: number,
+    readonly runId: string,
+    readonly opName: string,
+    readonly opSeq: number,
+    readonly step: number,
+    readonly clock: OpClock,
+    private readonly codec: MessageCodec,
+    private readonly sender: RingSender,
+    private readonly inbox: Inbox,
+  ) {}
+
+  get predecessor(): number {
+    return (this.rank - 1 + this.worldSize) % this.worldSize;
+  }
+
+  get successor(): number {
+    return (this.rank + 1) % this.worldSize;
+  }
+
+  send<T extends MessageType>(type: T, body: Body<T>, tensors: readonly TensorInput[] = []): void {
+    const message = {
+      version: PROTOCOL_VERSION,
+      runId: this.runId,
+      generation: this.generation,
+      sender: this.rank,
+      type,
+      ...body,
+    } as unknown as Message;
+    this.sender.enqueue(this.codec.encode(message, tensors));
+  }
+
+  /**
+   * The next message from the predecessor, which must be of `type` and agree on every field of
+   * `expected`; the first disagreement is a mismatch naming both ranks.
+   */
+  async expect<T extends MessageType>(type: T, expected: Partial<MessageOf<T>>): Promise<DecodedMessage & { message: MessageOf<T> }> {
+    const decoded = await this.inbox.take(this.clock);
+    const got = decoded.message;
+    const pred = this.predecessor;
+    const context = `${this.opName} #${this.opSeq}`;
+    if (got.type !== type) {
+      throw new CollectiveError('mismatch', `${context}: rank ${this.rank} expected ${type} from rank ${pred}, which sent ${got.type}${describeOp(got)}`, [pred, this.rank]);
+    }
+    const fields: [string, unknown][] = [['step', this.step], ['opSeq', this.opSeq], ...Object.entries(expected)];
+    for (const [field, want] of fields) {
+      const have = (got as unknown as Record<string, unknown>)[field];
+      if (have !== want) {
+        throw new CollectiveError('mismatch', `${context}: ranks ${pred} and ${this.rank} disagree on ${field}: rank ${this.rank} has ${String(want)}, rank ${pred} sent ${String(have)}`, [pred, this.rank]);
+      }
+    }
+    return decoded as DecodedMessage & { message: MessageOf<T> };
+  }
+}
+
+function describeOp(message: Message): string {
+  return 'opSeq' in message ? ` (opSeq ${message.opSeq}, step ${message.step})` : '';
+}

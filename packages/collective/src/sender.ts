@@ -1,0 +1,64 @@
+import { Push } from 'zeromq';
+
+/**
+ * The sending side: one PUSH socket to the ring successor. zeromq.js allows one send in flight
+ * per socket, so frames go through a FIFO chain; callers enqueue and never await each send.
+ * Frames are sent without copying: whoever enqueues them keeps the memory unchanged until the
+ * collective's completion round proves the successor has received it.
+ */
+export class RingSender {
+  private readonly socket: Push;
+  private tail: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private failure: Error | undefined;
+  private closed = false;
+  messages = 0;
+  bytes = 0;
+
+  constructor(address: string, lingerMs: number) {
+    this.socket = new Push({ linger: lingerMs, sendHighWaterMark: 0 });
+    this.socket.connect(address);
+  }
+
+  get idle(): boolean {
+    return this.inFlight === 0;
+  }
+
+  /** The first send failure, if any (only closing the socket makes sends fail). */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  enqueue(frames: Buffer[]): void {
+    if (this.closed) return;
+    this.inFlight++;
+    let size = 0;
+    for (const frame of frames) size += frame.byteLength;
+    this.tail = this.tail
+      .then(() => (this.closed ? undefined : this.socket.send(frames)))
+      .then(
+        () => {
+          this.messages++;
+          this.bytes += size;
+        },
+        (error: unknown) => {
+          this.failure ??= error instanceof Error ? error : new Error(String(error));
+        },
+      )
+      .finally(() => {
+        this.inFlight--;
+      });
+  }
+
+  /** Resolves when every enqueued message has been handed to ZeroMQ. */
+  drained(): Promise<void> {
+    return this.tail;
+  }
+
+  /** Queued messages still go out for up to the linger time; pending sends are abandoned. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close();
+  }
+}
