@@ -1,11 +1,17 @@
 import { loadAddon } from './addon.js';
+import type { BlasAddon } from './addon.js';
 import { prepareBlasEnvironment, resolveThreads } from './environment.js';
 
-function addonOrThrow() {
+let loaded: BlasAddon | undefined;
+
+/** The addon, preparing the environment only before the first load (sgemm sits in timed loops). */
+function addonOrThrow(): BlasAddon {
+  if (loaded) return loaded;
   prepareBlasEnvironment(resolveThreads(undefined, process.env.AWN_BLAS_THREADS));
   const load = loadAddon();
   if (!load.addon) throw new Error(`@awn/kernels-blas: ${load.reason}`);
-  return load.addon;
+  loaded = load.addon;
+  return loaded;
 }
 
 /** Whether the addon loads here (without registering anything), and why not. */
