@@ -3,15 +3,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { MetricsRecorder, STEP_PHASES, LOSS_TERMS } from '@awn/telemetry';
 import { encodeSnapshot, SNAPSHOT_WIRE_VERSION } from './wire.js';
-import { rawPusher, scrape, scrapeText, startTestExporter, valueOf, waitFor } from './test-util.js';
-
-function promtoolAvailable(): boolean {
-  const probe = spawnSync('promtool', ['--version'], { encoding: 'utf8', timeout: 10_000 });
-  return probe.status === 0;
-}
+import { rawPusher, scrape, scrapeText, startTestExporter, toolAvailable, valueOf, waitFor } from './test-util.js';
 
 test('promtool accepts the /metrics exposition', { timeout: 30_000 }, async (t) => {
-  if (!promtoolAvailable()) {
+  if (!toolAvailable('promtool', ['--version'])) {
     t.skip('promtool not installed');
     return;
   }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { Push } from 'zeromq';
 import { createLogger } from '@awn/telemetry';
 import { startMetricsExporter, type MetricsExporter, type MetricsExporterOptions } from './exporter.js';
@@ -83,4 +84,13 @@ export function pseudoRandomBytes(seed: number, length: number): Buffer {
     out[i] = x & 0xff;
   }
   return out;
+}
+
+/** The repository root, from this file's place in apps/metrics-exporter/dist/. */
+export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
+
+/** Whether a command-line tool runs here; infra tests skip (with the reason) when it does not. */
+export function toolAvailable(command: string, args: string[]): boolean {
+  const probe = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000 });
+  return probe.status === 0;
 }
