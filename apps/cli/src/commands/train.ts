@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { createLogger } from '@awn/telemetry';
+import { loadRunConfig } from '../config/load-config-file.js';
+import { defaultRunPath } from '../run-dir/run-directory.js';
+import { trainLocal } from '../train/train-local.js';
+import { formatWidths } from '../progress/progress-view.js';
+import { EXIT_INTERRUPTED } from '../errors.js';
+import { parseIntegerOption } from './options.js';
+
+interface TrainFlags {
+  config: string;
+  out?: string;
+  force?: boolean;
+  backend?: string;
+  seed?: number;
+  steps?: number;
+  printConfig?: boolean;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train an adaptive-width model and write a run directory (config, metrics, checkpoints, summary, report)')
+    .requiredOption('-c, --config <file>', 'run config, JSON or YAML (see examples/)')
+    .option('-o, --out <dir>', 'run directory to create (default: runs/<name>-<timestamp>)')
+    .option('--force', 'replace the run directory if it exists')
+    .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm or cpu (overrides the config)')
+    .option('--seed <n>', 'seed of data, initialisation and growth (overrides the config)', parseIntegerOption('--seed', 0))
+    .option('--steps <n>', 'number of training steps (overrides the config)', parseIntegerOption('--steps', 1))
+    .option('--print-config', 'print the resolved config with every default and exit')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ awn train --config examples/spiral.json
+  $ awn train --config examples/doublemoon.json --out runs/moon --steps 500 --backend cpu
+  $ awn train --config examples/spiral.json --print-config`,
+    )
+    .action(async (flags: TrainFlags) => {
+      const config = await loadRunConfig(flags.config, { seed: flags.seed, steps: flags.steps, backend: flags.backend });
+      if (flags.printConfig) {
+        process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+        return;
+      }
+      const logger = createLogger({ name: 'awn-train', destination: process.stderr });
+      let interrupted = false;
+      const onSigint = () => {
+        if (interrupted) process.exit(EXIT_INTERRUPTED);
+        interrupted = true;
+        logger.warn('interrupted: finishing the current step, then writing a checkpoint, summary and report (Ctrl-C again to abort)');
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const out = flags.out ?? defaultRunPath(config.name);
+        const summary = await trainLocal({ config, out, force: flags.force, logger, shouldStop: () => interrupted });
+        const score = summary.test.accuracy !== undefined ? `test accuracy ${(summary.test.accuracy * 100).toFixed(2)} %` : `test mse ${summary.test.mse}`;
+        process.stdout.write(
+          `\n${summary.status === 'completed' ? 'Finished' : 'Stopped'} ${summary.name} after ${summary.steps} steps: ${score}, widths ${formatWidths(summary.widths)}\n` +
+            `Run directory: ${out}\n  summary: ${out}/summary.json\n  report:  ${out}/report.html\n`,
+        );
+        if (summary.status === 'interrupted') process.exitCode = EXIT_INTERRUPTED;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+}

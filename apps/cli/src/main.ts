@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { registerTrain } from './commands/train.js';
+import { registerReport } from './commands/report.js';
+import { UsageError } from './errors.js';
+
+const program = new Command()
+  .name('awn')
+  .description('Train neural networks that learn their own layer widths (Adaptive Width Networks).')
+  .version('0.1.0')
+  .exitOverride()
+  .showHelpAfterError('(run with --help for usage)');
+
+registerTrain(program);
+registerReport(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; every usage mistake exits 2 like the config errors.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (error instanceof UsageError) {
+    process.stderr.write(`awn: ${error.message}\n`);
+    process.exitCode = error.exitCode;
+  } else {
+    process.stderr.write(`awn: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,85 @@
+import { readFile, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as vega from 'vega';
+import { compile } from 'vega-lite';
+import { reportCharts } from './charts.js';
+import { UsageError } from '../errors.js';
+
+/** Renders a Vega-Lite spec to an SVG string on the server: the report needs no network or JS to view. */
+export async function renderSvg(spec: Parameters<typeof compile>[0]): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+async function readJson(path: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+async function readJsonLines(path: string): Promise<Record<string, unknown>[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        throw new UsageError(`${path} line ${i + 1} is not valid JSON`);
+      }
+    });
+}
+
+function summaryTable(summary: Record<string, unknown>): string {
+  const fmt = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : Array.isArray(v) ? v.map(fmt).join(', ') : v && typeof v === 'object' ? Object.entries(v).map(([k, x]) => `${k} ${fmt(x)}`).join(' · ') : String(v));
+  const rows = ['status', 'steps', 'epochs', 'worldSize', 'backend', 'wallSeconds', 'samplesPerSecond', 'widths', 'totalWidth', 'parameters', 'train', 'validation', 'test'];
+  return `<table>${rows
+    .filter((k) => summary[k] !== undefined && summary[k] !== null)
+    .map((k) => `<tr><th>${k}</th><td>${escapeHtml(fmt(summary[k]))}</td></tr>`)
+    .join('')}</table>`;
+}
+
+/**
+ * Builds report.html in a run directory from metrics.jsonl and summary.json: a summary table and
+ * self-contained SVG charts (widths, total width, loss terms, validation score, throughput,
+ * truncation curve). Returns the report's path.
+ */
+export async function writeReport(runDir: string): Promise<string> {
+  const summary = await readJson(join(runDir, 'summary.json'));
+  const metrics = await readJsonLines(join(runDir, 'metrics.jsonl'));
+  const charts = reportCharts(metrics, summary);
+  const svgs = await Promise.all(charts.map(async (c) => `<figure id="chart-${c.id}" class="chart">${await renderSvg(c.spec)}</figure>`));
+  const title = `awn run ${escapeHtml(String(summary.name ?? ''))}`;
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${title}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1280px;color:#222}
+table{border-collapse:collapse;margin-bottom:1.5rem}th,td{text-align:left;padding:.25rem .75rem;border-bottom:1px solid #ddd}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(640px,1fr));gap:1rem}figure{margin:0}
+</style></head>
+<body><h1>${title}</h1>
+${summaryTable(summary)}
+<section class="charts">${svgs.join('\n')}</section>
+</body></html>
+`;
+  const path = join(runDir, 'report.html');
+  await writeFile(`${path}.tmp`, html);
+  await rename(`${path}.tmp`, path);
+  return path;
+}
