@@ -193,7 +193,7 @@ export class Communicator {
     this.closed = true;
     this.inbox.fail(new CollectiveError('closed', `communicator of rank ${this.rank} was closed`, [this.rank]));
     this.endpoint?.detach(this.sink);
-    this.sender?.close();
+    this.sender?.close(this.broken !== undefined);
     if (this.ownsEndpoint && this.endpoint !== undefined) {
       this.endpoint.close();
       await this.endpoint.closedReader();

@@ -55,10 +55,14 @@ export class RingSender {
     return this.tail;
   }
 
-  /** Queued messages still go out for up to the linger time; pending sends are abandoned. */
-  close(): void {
+  /**
+   * Queued messages still go out for up to the linger time, unless `discard` (a broken ring,
+   * where nobody will read them): then they are dropped at once.
+   */
+  close(discard = false): void {
     if (this.closed) return;
     this.closed = true;
+    if (discard) this.socket.linger = 0;
     this.socket.close();
   }
 }
