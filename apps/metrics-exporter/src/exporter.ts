@@ -150,6 +150,9 @@ export async function startMetricsExporter(options: MetricsExporterOptions = {})
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        // Unbinding first waits until the port is released, so whoever binds it next (a restarted
+        // exporter) gets the connections, not a socket that is going away.
+        await pull.unbind(snapshotEndpoint).catch(() => undefined);
         pull.close();
         await receiving;
         server.closeAllConnections();
