@@ -11,7 +11,7 @@ describe('selectBackend', () => {
     assert.equal(info.name, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
     assert.ok(info.skipped.some((s) => s.name === '@tensorflow/tfjs-node' && /not installed|did not load/.test(s.reason)));
-    assert.deepEqual(logged, ['tensor backend: wasm']);
+    assert.ok(logged[0]?.startsWith('tensor backend: wasm'), logged.join());
   });
   it('a named backend is used as asked', async () => {
     assert.equal((await selectBackend('cpu')).name, 'cpu');

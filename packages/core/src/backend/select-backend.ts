@@ -13,6 +13,22 @@ export interface BackendInfo {
   nativePackage?: string;
   /** Backends tried before this one, with the reason each was skipped. */
   skipped: { name: string; reason: string }[];
+  /** The OpenBLAS matMul kernels of @awn/kernels-blas (wasm backend only). */
+  blas: BlasInfo;
+}
+
+/** Whether the native matMul kernels serve the wasm backend, and why not when they don't. */
+export interface BlasInfo {
+  enabled: boolean;
+  reason?: string;
+  threads?: number;
+  coreType?: string;
+}
+
+/** Options of {@link selectBackend}. */
+export interface BackendOptions {
+  /** Use @awn/kernels-blas for wasm matMuls when it is installed (default true; AWN_DISABLE_BLAS=1 turns it off). */
+  blas?: boolean;
 }
 
 /** Minimal logger interface so core needs no logging library. */
@@ -47,6 +63,23 @@ async function tryNative(skipped: BackendInfo['skipped']): Promise<string | unde
   return undefined;
 }
 
+/**
+ * Registers the optional OpenBLAS kernels for wasm. The package is imported by a computed name so
+ * that @awn/core builds and installs without it (it is an optional dependency).
+ */
+async function enableBlas(wanted: boolean): Promise<BlasInfo> {
+  if (!wanted) return { enabled: false, reason: 'disabled by option' };
+  const pkg = '@awn/kernels-blas';
+  let mod: { registerBlasKernels: (o?: { backend?: 'wasm' }) => BlasInfo };
+  try {
+    mod = (await import(pkg)) as typeof mod;
+  } catch (error) {
+    return { enabled: false, reason: describeLoadFailure(pkg, error) };
+  }
+  const r = mod.registerBlasKernels({ backend: 'wasm' });
+  return { enabled: r.enabled, reason: r.reason, threads: r.threads, coreType: r.coreType };
+}
+
 async function activate(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<void> {
   if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
@@ -60,7 +93,7 @@ async function activate(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<void> {
  * @tensorflow/tfjs-node loads, else 'wasm', else 'cpu' (for 'auto'); a named backend must load
  * or this throws. Logs the choice when a logger is given.
  */
-export async function selectBackend(requested: BackendName = 'auto', logger?: BackendLogger): Promise<BackendInfo> {
+export async function selectBackend(requested: BackendName = 'auto', logger?: BackendLogger, options: BackendOptions = {}): Promise<BackendInfo> {
   if (!BACKEND_NAMES.includes(requested)) {
     throw new RangeError(`unknown backend '${String(requested)}' (expected one of ${BACKEND_NAMES.join(', ')})`);
   }
@@ -72,7 +105,7 @@ export async function selectBackend(requested: BackendName = 'auto', logger?: Ba
     const pkg = await tryNative(skipped);
     if (pkg) {
       await activate('tensorflow');
-      info = { name: 'tensorflow', nativePackage: pkg, skipped };
+      info = { name: 'tensorflow', nativePackage: pkg, skipped, blas: { enabled: false, reason: 'not used with the tensorflow backend' } };
     } else if (requested === 'tensorflow') {
       throw new Error(`backend 'tensorflow' is not available: ${skipped.map((s) => s.reason).join('; ')}`);
     }
@@ -82,13 +115,17 @@ export async function selectBackend(requested: BackendName = 'auto', logger?: Ba
     if (requested !== 'auto' && requested !== candidate) continue;
     try {
       await activate(candidate);
-      info = { name: candidate, skipped };
+      const blas = candidate === 'wasm' ? await enableBlas(options.blas ?? true) : { enabled: false, reason: 'not used with the cpu backend' };
+      info = { name: candidate, skipped, blas };
     } catch (error) {
       if (requested === candidate) throw error;
       skipped.push({ name: candidate, reason: error instanceof Error ? error.message : String(error) });
     }
   }
   if (!info) throw new Error(`no TensorFlow.js backend could be initialised: ${skipped.map((s) => s.reason).join('; ')}`);
-  logger?.info({ backend: info.name, nativePackage: info.nativePackage, skipped: info.skipped }, `tensor backend: ${info.name}`);
+  logger?.info(
+    { backend: info.name, nativePackage: info.nativePackage, skipped: info.skipped, blas: info.blas },
+    `tensor backend: ${info.name}${info.blas.enabled ? ' + OpenBLAS matMul' : ''}`,
+  );
   return info;
 }

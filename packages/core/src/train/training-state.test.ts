@@ -9,7 +9,7 @@ import { fit } from './fit.js';
 import { loadTrainingState, saveTrainingState } from './training-state.js';
 import { disposeParameters, uploadParameters } from '../params/param-tensors.js';
 import { CheckpointError } from '../checkpoint/index.js';
-import { trainingBackend, useBackend } from '../testing/backends.js';
+import { TEST_BACKENDS, useBackend } from '../testing/backends.js';
 import type { AdaptiveModel } from '../models/model.js';
 
 const config = parseRunConfig({
@@ -26,10 +26,10 @@ function predict(model: AdaptiveModel, x: tf.Tensor2D): Float32Array {
   return y;
 }
 
-describe(`training-state checkpoints (${trainingBackend()})`, () => {
+for (const backend of TEST_BACKENDS) describe(`training-state checkpoints (${backend})`, () => {
   let dir = '';
   before(async () => {
-    await useBackend(trainingBackend());
+    await useBackend(backend);
     dir = await mkdtemp(join(tmpdir(), 'awn-ckpt-'));
   });
   after(() => rm(dir, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { buildExperiment, parseRunConfig, type Experiment, type RunConfigInput } from '../experiment/index.js';
 import { fit } from './fit.js';
 import { truncationCurve } from './truncate.js';
-import { trainingBackend, useBackend } from '../testing/backends.js';
+import { TEST_BACKENDS, useBackend } from '../testing/backends.js';
 
 /** The configs of examples/doublemoon.json and examples/spiral.json (the runs the README quotes). */
 const DOUBLE_MOON: RunConfigInput = {
@@ -37,8 +37,8 @@ async function train(input: RunConfigInput): Promise<{ exp: Experiment; accuracy
   return { exp, accuracy, total: widthHistory[widthHistory.length - 1], widthHistory };
 }
 
-describe(`width adapts to task difficulty (${trainingBackend()})`, () => {
-  before(() => useBackend(trainingBackend()));
+for (const backend of TEST_BACKENDS) describe(`width adapts to task difficulty (${backend})`, () => {
+  before(() => useBackend(backend));
   let moonTotal = 0;
   let moon: Experiment | undefined;
 
