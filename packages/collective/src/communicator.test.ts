@@ -104,6 +104,16 @@ describe('two ranks in one process', { timeout: 20_000 }, () => {
     await assert.rejects(a.barrier(), { code: 'mismatch' });
   });
 
+  it('a rank closing right after a collective still delivers what its successor waits for', async () => {
+    const ports = await Promise.all([0, 1, 2].map(() => freePort()));
+    const peers = ports.map((p) => `tcp://127.0.0.1:${p}`);
+    const comms = await Promise.all([0, 1, 2].map((rank) => Communicator.create({ rank, worldSize: 3, generation: 0, runId: 'drain', peers, deadlineMs: 3000 })));
+    closers.push(...comms.map((c) => () => c.close()));
+    const data = comms.map(() => new Float32Array(300_000).fill(1));
+    await Promise.all(comms.map((c, r) => c.allReduce(data[r]!, { step: 0, bucketId: 0, widthHash: 0 }).then(() => c.close())));
+    for (const d of data) assert.equal(d[299_999], 3);
+  });
+
   it('an endpoint bound before the rank is known serves successive generations', async () => {
     const endpoints = await Promise.all([0, 1].map(() => RingEndpoint.bind('tcp://127.0.0.1:0', { runId: 'gen' })));
     closers.push(...endpoints.map((e) => () => e.close()));

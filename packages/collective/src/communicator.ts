@@ -68,6 +68,7 @@ export class Communicator {
   private readonly inbox = new Inbox();
   private readonly deadlineMs: number;
   private readonly chunkBytes: number;
+  private readonly lingerMs: number;
   private readonly sink: (decoded: DecodedMessage) => void;
   private opSeq = 0;
   private busy = false;
@@ -82,12 +83,13 @@ export class Communicator {
     this.runId = options.runId;
     this.deadlineMs = options.deadlineMs ?? 30_000;
     this.chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
+    this.lingerMs = options.lingerMs ?? 1000;
     this.codec = new MessageCodec({ runId: options.runId, secret: options.secret, limits: options.limits });
     this.endpoint = endpoint;
     this.ownsEndpoint = ownsEndpoint;
     this.sink = (decoded) => this.receive(decoded);
     if (endpoint !== undefined) {
-      this.sender = new RingSender(options.peers[(this.rank + 1) % this.worldSize]!, options.lingerMs ?? 1000);
+      this.sender = new RingSender(options.peers[(this.rank + 1) % this.worldSize]!, this.lingerMs);
       endpoint.attach(this.generation, this.sink);
     }
   }
@@ -193,6 +195,7 @@ export class Communicator {
     this.closed = true;
     this.inbox.fail(new CollectiveError('closed', `communicator of rank ${this.rank} was closed`, [this.rank]));
     this.endpoint?.detach(this.sink);
+    if (this.broken === undefined) await this.drainSender(this.lingerMs);
     this.sender?.close(this.broken !== undefined);
     if (this.ownsEndpoint && this.endpoint !== undefined) {
       this.endpoint.close();
@@ -230,7 +233,11 @@ export class Communicator {
       if (this.sender?.idle) ring.send('heartbeat', { step, sentAt: Date.now(), workerId: '' });
     }, keepaliveMs);
     try {
-      return await body(ring);
+      const result = await body(ring);
+      // Hand every message of this collective to ZeroMQ before returning: a caller that closes
+      // (or exits) right after must not strand the last token its successor is waiting for.
+      await this.drainSender(clock.deadlineAt + clock.graceMs - performance.now());
+      return result;
     } catch (error) {
       const failure = error instanceof CollectiveError ? error : new CollectiveError('aborted', `${opName} #${opSeq} on rank ${this.rank}: ${String(error)}`, [this.rank]);
       this.breakWith(failure, step);
@@ -239,6 +246,14 @@ export class Communicator {
       clearInterval(keepalive);
       this.busy = false;
     }
+  }
+
+  private async drainSender(withinMs: number): Promise<void> {
+    if (this.sender === undefined || this.sender.idle) return;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, withinMs))));
+    await Promise.race([this.sender.drained(), expired]);
+    clearTimeout(timer);
   }
 
   /** Marks the communicator broken and tells the rest of the ring why, once. */

@@ -8,6 +8,8 @@ export interface EndpointOptions {
   readonly limits?: Partial<Limits>;
 }
 
+const POLL_MS = 100;
+
 type Sink = (decoded: DecodedMessage) => void;
 
 /**
@@ -43,7 +45,9 @@ export class RingEndpoint {
 
   /** Binds `address` (a port of `*` or 0 picks a free one; `address` then names it). */
   static async bind(address: string, options: EndpointOptions): Promise<RingEndpoint> {
-    const socket = new Pull({ linger: 0, receiveHighWaterMark: 0 });
+    // The receive timeout makes the reader re-poll the socket now and then, so a readiness
+    // notification lost by the binding can delay a message but never strand it.
+    const socket = new Pull({ linger: 0, receiveHighWaterMark: 0, receiveTimeout: POLL_MS });
     try {
       await socket.bind(address.replace(/:0$/, ':*'));
     } catch (error) {
@@ -103,7 +107,7 @@ export class RingEndpoint {
       try {
         frames = await this.socket.receive();
       } catch {
-        // Only closing the socket ends a receive with an error; the loop condition ends the reader.
+        // A receive timeout (nothing arrived) or the socket closing: the loop condition decides.
         continue;
       }
       this.received++;

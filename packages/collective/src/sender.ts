@@ -1,5 +1,7 @@
 import { Push } from 'zeromq';
 
+const POLL_MS = 100;
+
 /**
  * The sending side: one PUSH socket to the ring successor. zeromq.js allows one send in flight
  * per socket, so frames go through a FIFO chain; callers enqueue and never await each send.
@@ -16,7 +18,9 @@ export class RingSender {
   bytes = 0;
 
   constructor(address: string, lingerMs: number) {
-    this.socket = new Push({ linger: lingerMs, sendHighWaterMark: 0 });
+    // Sends time out and are retried, so a readiness notification lost by the binding delays a
+    // message instead of stranding it (and everything queued behind it).
+    this.socket = new Push({ linger: lingerMs, sendHighWaterMark: 0, sendTimeout: POLL_MS });
     this.socket.connect(address);
   }
 
@@ -35,7 +39,7 @@ export class RingSender {
     let size = 0;
     for (const frame of frames) size += frame.byteLength;
     this.tail = this.tail
-      .then(() => (this.closed ? undefined : this.socket.send(frames)))
+      .then(() => this.sendWithRetry(frames))
       .then(
         () => {
           this.messages++;
@@ -48,6 +52,18 @@ export class RingSender {
       .finally(() => {
         this.inFlight--;
       });
+  }
+
+  private async sendWithRetry(frames: Buffer[]): Promise<void> {
+    for (;;) {
+      if (this.closed) return;
+      try {
+        await this.socket.send(frames);
+        return;
+      } catch (error) {
+        if (this.closed || (error as { code?: unknown }).code !== 'EAGAIN') throw error;
+      }
+    }
   }
 
   /** Resolves when every enqueued message has been handed to ZeroMQ. */

@@ -110,6 +110,13 @@ export class FieldReader {
     return values.slice() as number[];
   }
 
+  /** Numbers that may be NaN or infinite (e.g. the rate of a fixed-width layer is NaN). */
+  numberArray(field: string): number[] {
+    const values = this.array(field);
+    for (const v of values) if (typeof v !== 'number') this.fail(field, 'an array of numbers');
+    return values.slice() as number[];
+  }
+
   strArray(field: string, minLength = 0): string[] {
     const values = this.array(field);
     for (const v of values) {

@@ -79,6 +79,13 @@ export interface StepReadyMessage extends Envelope {
   readonly timings: StepTimings;
 }
 
+/** The terms of the negative ELBO besides the total (may be NaN when diverged). */
+export interface LossTerms {
+  readonly nll: number;
+  readonly weightPrior: number;
+  readonly ratePrior: number;
+}
+
 export interface StepDoneMessage extends Envelope {
   readonly type: 'step-done';
   readonly widthHash: number;
@@ -86,6 +93,15 @@ export interface StepDoneMessage extends Envelope {
   /** May be NaN or infinite: a diverged loss is reported, not refused. */
   readonly loss: number;
   readonly timings: StepTimings;
+  /** Epoch the step's batch came from. */
+  readonly epoch: number;
+  /** Width of every adaptive layer after the step. */
+  readonly widths: readonly number[];
+  /** Distribution parameter of every adaptive layer (NaN for fixed layers). */
+  readonly rates: readonly number[];
+  readonly lossTerms: LossTerms;
+  /** Layers whose width changed in this step. */
+  readonly widthChanges: number;
 }
 
 export type AllReducePhase = 'reduce-scatter' | 'all-gather';
@@ -141,6 +157,8 @@ export interface StateMessage extends Envelope {
   readonly type: 'state';
   readonly widths: readonly number[];
   readonly configHash: string;
+  /** The last state of the run (its end, or an agreed stop). */
+  readonly final: boolean;
 }
 
 export type CheckpointReason = 'interval' | 'final' | 'manual';

@@ -4,6 +4,7 @@ import type { Limits } from './limits.js';
 import type {
   AssignmentFields,
   Envelope,
+  LossTerms,
   Message,
   MessageType,
   MetricSample,
@@ -23,6 +24,10 @@ function timings(r: FieldReader): StepTimings {
     updateMs: r.finite('updateMs', 0),
     totalMs: r.finite('totalMs', 0),
   };
+}
+
+function lossTerms(r: FieldReader): LossTerms {
+  return { nll: r.number('nll'), weightPrior: r.number('weightPrior'), ratePrior: r.number('ratePrior') };
 }
 
 function assignment(r: FieldReader): AssignmentFields {
@@ -78,6 +83,11 @@ const PARSERS: { readonly [T in MessageType]: BodyParser } = {
     samples: r.int('samples'),
     loss: r.number('loss'),
     timings: timings(r.record('timings')),
+    epoch: r.int('epoch'),
+    widths: r.intArray('widths'),
+    rates: r.numberArray('rates'),
+    lossTerms: lossTerms(r.record('lossTerms')),
+    widthChanges: r.int('widthChanges'),
   }),
   'allreduce-chunk': (r) => {
     const total = r.int('total');
@@ -111,7 +121,7 @@ const PARSERS: { readonly [T in MessageType]: BodyParser } = {
     purpose: r.oneOf('purpose', ['barrier', 'allreduce-fin', 'broadcast-fin'] as const),
     origin: r.int('origin', 0, RANK_MAX),
   }),
-  state: (r) => ({ type: 'state', widths: r.intArray('widths'), configHash: r.str('configHash', 1) }),
+  state: (r) => ({ type: 'state', widths: r.intArray('widths'), configHash: r.str('configHash', 1), final: r.bool('final') }),
   'checkpoint-request': (r) => ({
     type: 'checkpoint-request',
     requestId: r.str('requestId', 1),
