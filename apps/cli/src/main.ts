@@ -2,7 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerTrain } from './commands/train.js';
 import { registerReport } from './commands/report.js';
-import { UsageError } from './errors.js';
+import { registerCoordinator } from './commands/coordinator.js';
+import { registerWorker } from './commands/worker.js';
+import { RunFailedError, UsageError } from './errors.js';
 
 const program = new Command()
   .name('awn')
@@ -12,6 +14,8 @@ const program = new Command()
   .showHelpAfterError('(run with --help for usage)');
 
 registerTrain(program);
+registerCoordinator(program);
+registerWorker(program);
 registerReport(program);
 
 try {
@@ -20,7 +24,7 @@ try {
   if (error instanceof CommanderError) {
     // Help and version exit 0; every usage mistake exits 2 like the config errors.
     process.exitCode = error.exitCode === 0 ? 0 : 2;
-  } else if (error instanceof UsageError) {
+  } else if (error instanceof UsageError || error instanceof RunFailedError) {
     process.stderr.write(`awn: ${error.message}\n`);
     process.exitCode = error.exitCode;
   } else {

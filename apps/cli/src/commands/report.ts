@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writeReport } from '../report/write-report.js';
+import { writeReport } from '@awn/coordinator';
 
 export function registerReport(program: Command): void {
   program

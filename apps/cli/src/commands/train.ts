@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { createLogger } from '@awn/telemetry';
 import { loadRunConfig } from '../config/load-config-file.js';
-import { defaultRunPath } from '../run-dir/run-directory.js';
+import { defaultRunPath } from '@awn/coordinator';
 import { trainLocal } from '../train/train-local.js';
+import { trainCluster } from '../train/train-cluster.js';
 import { formatWidths } from '../progress/progress-view.js';
 import { EXIT_INTERRUPTED } from '../errors.js';
 import { parseIntegerOption } from './options.js';
@@ -15,6 +16,7 @@ interface TrainFlags {
   seed?: number;
   steps?: number;
   printConfig?: boolean;
+  workers?: number;
 }
 
 export function registerTrain(program: Command): void {
@@ -27,12 +29,14 @@ export function registerTrain(program: Command): void {
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm or cpu (overrides the config)')
     .option('--seed <n>', 'seed of data, initialisation and growth (overrides the config)', parseIntegerOption('--seed', 0))
     .option('--steps <n>', 'number of training steps (overrides the config)', parseIntegerOption('--steps', 1))
+    .option('-w, --workers <n>', 'data-parallel: start a coordinator here and N local worker processes (omit for one process, no sockets)', parseIntegerOption('--workers', 1))
     .option('--print-config', 'print the resolved config with every default and exit')
     .addHelpText(
       'after',
       `
 Examples:
   $ awn train --config examples/spiral.json
+  $ awn train --config examples/spiral.json --workers 2
   $ awn train --config examples/doublemoon.json --out runs/moon --steps 500 --backend cpu
   $ awn train --config examples/spiral.json --print-config`,
     )
@@ -44,18 +48,22 @@ Examples:
       }
       const logger = createLogger({ name: 'awn-train', destination: process.stderr });
       let interrupted = false;
+      let stopCluster: (() => void) | undefined;
       const onSigint = () => {
         if (interrupted) process.exit(EXIT_INTERRUPTED);
         interrupted = true;
         logger.warn('interrupted: finishing the current step, then writing a checkpoint, summary and report (Ctrl-C again to abort)');
+        stopCluster?.();
       };
       process.on('SIGINT', onSigint);
       try {
         const out = flags.out ?? defaultRunPath(config.name);
-        const summary = await trainLocal({ config, out, force: flags.force, logger, shouldStop: () => interrupted });
+        const summary = flags.workers
+          ? await trainCluster({ config, out, force: flags.force, logger, workers: flags.workers, onStopHandle: (stop) => (stopCluster = stop) })
+          : await trainLocal({ config, out, force: flags.force, logger, shouldStop: () => interrupted });
         const score = summary.test.accuracy !== undefined ? `test accuracy ${(summary.test.accuracy * 100).toFixed(2)} %` : `test mse ${summary.test.mse}`;
         process.stdout.write(
-          `\n${summary.status === 'completed' ? 'Finished' : 'Stopped'} ${summary.name} after ${summary.steps} steps: ${score}, widths ${formatWidths(summary.widths)}\n` +
+          `\n${summary.status === 'completed' ? 'Finished' : 'Stopped'} ${summary.name} after ${summary.steps} steps on ${summary.worldSize} worker${summary.worldSize > 1 ? 's' : ''}: ${score}, widths ${formatWidths(summary.widths)}\n` +
             `Run directory: ${out}\n  summary: ${out}/summary.json\n  report:  ${out}/report.html\n`,
         );
         if (summary.status === 'interrupted') process.exitCode = EXIT_INTERRUPTED;

@@ -10,10 +10,10 @@ import {
   type StepMetrics,
 } from '@awn/core';
 import type { Logger } from '@awn/telemetry';
-import { RunDirectory } from '../run-dir/run-directory.js';
+import { RunDirectory, summarizeRun, writeReport, type RunSummary } from '@awn/coordinator';
 import { ProgressView } from '../progress/progress-view.js';
-import { summarizeRun, type RunSummary } from './summarize-run.js';
-import { writeReport } from '../report/write-report.js';
+
+
 
 export interface TrainLocalOptions {
   config: RunConfig;

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { runCluster, defaultRunPath } from '@awn/coordinator';
+import { createLogger } from '@awn/telemetry';
+import { loadRunConfig } from '../config/load-config-file.js';
+import { parseIntegerOption } from './options.js';
+import { readSecret } from './secret.js';
+
+interface CoordinatorFlags {
+  config: string;
+  port: number;
+  host: string;
+  workers: number;
+  out?: string;
+  force?: boolean;
+  heartbeatMs: number;
+  joinTimeout: number;
+  collectiveDeadline: number;
+}
+
+export function registerCoordinator(program: Command): void {
+  program
+    .command('coordinator')
+    .description('run the coordinator of a multi-machine job: workers started with `awn worker` join it')
+    .requiredOption('-c, --config <file>', 'run config, JSON or YAML')
+    .option('-p, --port <port>', 'control port workers dial', parseIntegerOption('--port', 0), 5555)
+    .option('--host <address>', 'interface to bind (use 0.0.0.0 for other machines; set AWN_CLUSTER_SECRET then)', '127.0.0.1')
+    .option('-w, --workers <n>', 'workers the run waits for', parseIntegerOption('--workers', 1), 2)
+    .option('-o, --out <dir>', 'run directory (default: runs/<name>-<timestamp>)')
+    .option('--force', 'replace the run directory if it exists')
+    .option('--heartbeat-ms <ms>', 'heartbeat interval both ways', parseIntegerOption('--heartbeat-ms', 50), 1000)
+    .option('--join-timeout <s>', 'seconds to wait for every worker to join', parseIntegerOption('--join-timeout', 1), 120)
+    .option('--collective-deadline <s>', 'seconds a collective may take before the ranks fail it', parseIntegerOption('--collective-deadline', 1), 30)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ awn coordinator --config examples/spiral.json --port 5555 --workers 2
+  $ AWN_CLUSTER_SECRET=$(cat secret) awn coordinator --config run.yaml --host 0.0.0.0 --workers 8`,
+    )
+    .action(async (flags: CoordinatorFlags) => {
+      const config = await loadRunConfig(flags.config);
+      const logger = createLogger({ name: 'awn-coordinator', destination: process.stderr });
+      const secret = readSecret(flags.host);
+      const out = flags.out ?? defaultRunPath(config.name);
+      const summary = await runCluster({
+        config,
+        out,
+        force: flags.force,
+        logger,
+        bind: `tcp://${flags.host}:${flags.port}`,
+        workers: flags.workers,
+        secret,
+        heartbeatMs: flags.heartbeatMs,
+        joinTimeoutMs: flags.joinTimeout * 1000,
+        collectiveDeadlineMs: flags.collectiveDeadline * 1000,
+        onStep: (p) => {
+          if (p.step % config.training.logEvery === 0) logger.info({ step: p.step, loss: p.loss.total, widths: p.widths, samplesPerSecond: Math.round(p.samplesPerSecond) }, `step ${p.step}`);
+        },
+      });
+      process.stdout.write(`run complete: ${summary.steps} steps on ${summary.worldSize} workers; summary in ${out}/summary.json\n`);
+    });
+}

@@ -1,0 +1,100 @@
+import { Router } from 'zeromq';
+import { MessageCodec, ProtocolError, type DecodedMessage, type Message, type Secret, type TensorInput } from '@awn/protocol';
+
+const POLL_MS = 100;
+
+/** A decoded control message and the ZeroMQ identity of the peer that sent it. */
+export interface Incoming {
+  peer: Buffer;
+  decoded: DecodedMessage;
+}
+
+/**
+ * The coordinator's control socket: a ROUTER bound for every worker's DEALER. Sends go through a
+ * FIFO (zeromq.js allows one send in flight per socket); receives are decoded and validated by
+ * the protocol codec, and anything malformed, oversize, unsigned or from another protocol version
+ * is dropped and reported to `onDrop`, never passed on.
+ */
+export class RouterChannel {
+  private tail: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly reader: Promise<void>;
+
+  private constructor(
+    private readonly socket: Router,
+    readonly address: string,
+    private readonly codec: MessageCodec,
+    private readonly onMessage: (m: Incoming) => void,
+    private readonly onDrop: (error: ProtocolError, peer: Buffer) => void,
+  ) {
+    this.reader = this.read();
+  }
+
+  /** Binds `address` (port 0 or * picks a free port; `address` then names it). */
+  static async bind(
+    address: string,
+    options: { secret?: Secret; onMessage: (m: Incoming) => void; onDrop: (error: ProtocolError, peer: Buffer) => void },
+  ): Promise<RouterChannel> {
+    const socket = new Router({ linger: 1000, receiveTimeout: POLL_MS, mandatory: false });
+    try {
+      await socket.bind(address.replace(/:0$/, ':*'));
+    } catch (error) {
+      socket.close();
+      throw new Error(`cannot bind coordinator socket ${address}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const codec = new MessageCodec({ secret: options.secret });
+    return new RouterChannel(socket, socket.lastEndpoint ?? address, codec, options.onMessage, options.onDrop);
+  }
+
+  /** Queues a message to one peer; never throws (a vanished peer is noticed by heartbeats). */
+  send(peer: Buffer, message: Message, tensors: readonly TensorInput[] = []): void {
+    if (this.closed) return;
+    const frames = this.codec.encode(message, tensors);
+    this.tail = this.tail
+      .then(async () => {
+        for (;;) {
+          if (this.closed) return;
+          try {
+            await this.socket.send([peer, ...frames]);
+            return;
+          } catch (error) {
+            if ((error as { code?: string }).code !== 'EAGAIN') return;
+          }
+        }
+      })
+      .catch(() => undefined);
+  }
+
+  /** Resolves once every queued message was handed to ZeroMQ. */
+  drained(): Promise<void> {
+    return this.tail;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.drained();
+    this.closed = true;
+    this.socket.close();
+    await this.reader;
+  }
+
+  private async read(): Promise<void> {
+    while (!this.closed) {
+      let frames: Buffer[];
+      try {
+        frames = await this.socket.receive();
+      } catch (error) {
+        if (this.closed || (error as { code?: string }).code === 'EAGAIN') continue;
+        return;
+      }
+      const [peer, ...body] = frames;
+      if (!peer) continue;
+      try {
+        this.onMessage({ peer, decoded: this.codec.decode(body) });
+      } catch (error) {
+        if (error instanceof ProtocolError) this.onDrop(error, peer);
+        else throw error;
+      }
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import { join, relative } from 'node:path';
+import {
+  buildExperiment,
+  checkpointFileName,
+  decodeCheckpoint,
+  decodeTrainingState,
+  pruneCheckpoints,
+  saveCheckpoint,
+  selectBackend,
+  type RunConfig,
+} from '@awn/core';
+import type { Secret } from '@awn/protocol';
+import type { Logger } from '@awn/telemetry';
+import { Coordinator, type StepProgress } from './coordinator.js';
+import { RunDirectory } from './run-dir/run-directory.js';
+import { summarizeRun, type RunSummary } from './run-dir/summarize-run.js';
+import { writeReport } from './report/write-report.js';
+
+export interface ClusterRunOptions {
+  config: RunConfig;
+  /** Run directory to create. */
+  out: string;
+  force?: boolean;
+  logger: Logger;
+  /** Control address to bind, e.g. tcp://127.0.0.1:5555 (port 0 picks one). */
+  bind: string;
+  workers: number;
+  secret?: Secret;
+  heartbeatMs?: number;
+  livenessMisses?: number;
+  joinTimeoutMs?: number;
+  collectiveDeadlineMs?: number;
+  /** Called once the control socket is bound (launch local workers here). */
+  onListening?: (address: string, runId: string) => void;
+  /** Called for every completed step (progress display). */
+  onStep?: (p: StepProgress) => void;
+  /** Receives the coordinator so the caller can request a stop (Ctrl-C). */
+  onCoordinator?: (c: Coordinator) => void;
+}
+
+/** One metrics.jsonl line of a distributed step. */
+function metricsRecord(p: StepProgress): Record<string, unknown> {
+  return {
+    step: p.step,
+    epoch: p.epoch,
+    loss: p.loss.total,
+    nll: p.loss.nll,
+    weightPrior: p.loss.weightPrior,
+    ratePrior: p.loss.ratePrior,
+    widths: p.widths,
+    rates: p.rates,
+    totalWidth: p.widths.reduce((a, b) => a + b, 0),
+    widthChanges: p.widthChanges,
+    samplesPerSecond: p.samplesPerSecond,
+    ranks: p.timings,
+  };
+}
+
+/**
+ * A distributed run from the coordinator's side: run directory, rendezvous, progress into
+ * metrics.jsonl, checkpoints pulled from rank 0 and written atomically, then the final model
+ * scored here on the test split, summary.json and report.html.
+ */
+export async function runCluster(options: ClusterRunOptions): Promise<RunSummary> {
+  const { config, logger } = options;
+  const dir = await RunDirectory.create(options.out, { force: options.force });
+  await dir.writeJson('config.json', config);
+  const coordinator = new Coordinator({
+    config,
+    bind: options.bind,
+    workers: options.workers,
+    logger,
+    secret: options.secret,
+    heartbeatMs: options.heartbeatMs,
+    livenessMisses: options.livenessMisses,
+    joinTimeoutMs: options.joinTimeoutMs,
+    collectiveDeadlineMs: options.collectiveDeadlineMs,
+  });
+  let lastLoss: RunSummary['train'] = { loss: Number.NaN, nll: Number.NaN, weightPrior: Number.NaN, ratePrior: Number.NaN };
+  let samples = 0;
+  let lastCheckpoint: string | null = null;
+  const logEvery = config.training.logEvery;
+  let writes: Promise<void> = Promise.resolve();
+  coordinator.onStep = (p) => {
+    samples += p.samples;
+    lastLoss = { loss: p.loss.total, nll: p.loss.nll, weightPrior: p.loss.weightPrior, ratePrior: p.loss.ratePrior };
+    if (p.step % logEvery === 0 || p.step === config.training.steps) writes = writes.then(() => dir.appendMetrics(metricsRecord(p)));
+    options.onStep?.(p);
+  };
+  coordinator.onState = async (s) => {
+    const path = join(dir.checkpoints, checkpointFileName(s.step));
+    // Decoding verifies the checksum: a state damaged in flight never replaces a good checkpoint.
+    const contents = decodeCheckpoint(s.bytes, `state of step ${s.step} from rank 0`);
+    const t0 = performance.now();
+    await saveCheckpoint(path, contents);
+    await pruneCheckpoints(dir.checkpoints, config.training.keepCheckpoints);
+    lastCheckpoint = path;
+    logger.info({ step: s.step, path, seconds: (performance.now() - t0) / 1e3 }, 'checkpoint written');
+  };
+  options.onCoordinator?.(coordinator);
+  const started = performance.now();
+  const address = await coordinator.start();
+  options.onListening?.(address, coordinator.runId);
+  let final;
+  try {
+    final = await coordinator.run();
+  } finally {
+    await writes;
+    await dir.close();
+  }
+  const wallSeconds = (performance.now() - started) / 1e3;
+  const backend = await selectBackend(config.backend);
+  const exp = buildExperiment(config);
+  const state = decodeTrainingState(decodeCheckpoint(final.bytes, 'final state from rank 0'), 'final state from rank 0');
+  const summary = summarizeRun({
+    exp,
+    model: state.model,
+    status: state.step >= config.training.steps ? 'completed' : 'interrupted',
+    steps: state.step,
+    worldSize: options.workers,
+    backend: backend.name,
+    wallSeconds,
+    samples,
+    lastLoss,
+    checkpoint: lastCheckpoint && relative(dir.path, lastCheckpoint),
+  });
+  await dir.writeJson('summary.json', summary);
+  await writeReport(dir.path);
+  return summary;
+}

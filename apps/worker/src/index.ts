@@ -1,0 +1,2 @@
+export { runWorker, type WorkerOptions, type WorkerOutcome } from './worker.js';
+export { ringReducer } from './reducer.js';

@@ -1,0 +1,36 @@
+import type { Communicator } from '@awn/collective';
+import { widthHash } from '@awn/protocol';
+import type { AdaptiveModel, GradientReducer } from '@awn/core';
+
+/** Values appended to every gradient bucket: four loss terms and the stop vote. */
+const EXTRA = 5;
+
+/**
+ * The data-parallel gradient reduction plugged into core's `fit`: one weighted ring all-reduce
+ * (weights = local batch sizes) of [gradient, loss terms, stop vote]. Averaging the loss in the
+ * same message costs nothing extra, and the stop vote makes every rank see the same decision at
+ * the same step, so a Ctrl-C or a coordinator request never leaves one rank waiting on another.
+ */
+export function ringReducer(args: {
+  comm: Communicator;
+  model: AdaptiveModel;
+  globalBatch: number;
+  deadlineMs: number;
+  wantsStop: () => boolean;
+  onAgreedStop: (step: number) => void;
+}): GradientReducer {
+  return async (gradient, localBatch, step, loss) => {
+    const bucket = new Float32Array(gradient.length + EXTRA);
+    bucket.set(gradient);
+    bucket.set([loss.total, loss.nll, loss.weightPrior, loss.ratePrior, args.wantsStop() ? 1 : 0], gradient.length);
+    const widths = args.model.adaptiveLayers.map((l) => l.width);
+    await args.comm.allReduceMean(bucket, localBatch, { step, bucketId: 0, widthHash: widthHash(widths), deadlineMs: args.deadlineMs });
+    const n = gradient.length;
+    if (bucket[n + 4] > 0) args.onAgreedStop(step);
+    return {
+      gradient: bucket.subarray(0, n),
+      globalBatch: args.globalBatch,
+      loss: { total: bucket[n], nll: bucket[n + 1], weightPrior: bucket[n + 2], ratePrior: bucket[n + 3] },
+    };
+  };
+}
