@@ -55,3 +55,24 @@ export { Prng, deriveState, type PrngState } from './random/prng.js';
 
 // Run configuration shared by the CLI, coordinator and workers
 export * from './experiment/index.js';
+
+// ---------------------------------------------------------------------------------------------
+// Transformer: adaptive-FFN decoder-only language model over bytes (importing this section
+// registers model kind 'transformer' for checkpoints and workers)
+export {
+  TransformerLm,
+  TransformerBlock,
+  resolveTransformerConfig,
+  generate,
+  sampleToken,
+  BYTE_VOCABULARY,
+  type TransformerConfig,
+  type ResolvedTransformerConfig,
+  type GenerateOptions,
+} from './models/transformer/index.js';
+export { embeddingLookup } from './ops/embedding.js';
+export { layerNorm, LAYER_NORM_EPSILON } from './ops/layer-norm.js';
+export { causalSelfAttention, causalMask, type AttentionWeights } from './ops/attention.js';
+export * from './data/text/index.js';
+export { sequenceLengthOf, type DataSplit, type MetricName } from './experiment/build-experiment.js';
+export { TEXT_DATASET_NAMES, type MlpModelConfig, type TransformerModelConfig } from './experiment/config-schema.js';

@@ -3,21 +3,31 @@ import { doubleMoon, spiral, spiralHard } from '../data/synthetic.js';
 import { stratifiedSplit } from '../data/split.js';
 import { standardizeSplit } from '../data/standardize.js';
 import { loadMnist } from '../data/mnist.js';
+import { loadMobyDick } from '../data/text/moby-dick.js';
+import { TextBatchSource, textChunks } from '../data/text/text-batches.js';
+import { isTextSplit, textSplit, type TextSplit } from '../data/text/text-split.js';
 import type { LossConfig } from '../loss/elbo.js';
 import { AdaptiveMlp } from '../models/mlp.js';
 import type { AdaptiveModel } from '../models/model.js';
+import { TransformerLm } from '../models/transformer/index.js';
 import { createOptimizer, type Optimizer } from '../optim/index.js';
 import { DatasetBatchSource, datasetChunks } from '../train/dataset-batches.js';
 import { evaluate, type Scores } from '../train/evaluate.js';
 import type { BatchSource } from '../train/batch.js';
 import type { RunConfig } from './config-schema.js';
 
+/** One split of a run: a tabular data set, or byte text for sequence models. */
+export type DataSplit = Dataset | TextSplit;
+
 /** Train, validation and test splits of a run. */
 export interface Splits {
-  train: Dataset;
-  validation: Dataset | undefined;
-  test: Dataset;
+  train: DataSplit;
+  validation: DataSplit | undefined;
+  test: DataSplit;
 }
+
+/** Name of a run's headline metric. */
+export type MetricName = 'accuracy' | 'mse' | 'bitsPerByte';
 
 /** Everything a process needs to train one run's model on its shard. */
 export interface Experiment {
@@ -30,14 +40,29 @@ export interface Experiment {
   train: BatchSource;
   /** Scores any model of this run (e.g. a truncated one) on a split. */
   score(model: AdaptiveModel, split: 'validation' | 'test' | 'train'): Scores;
-  /** Name of the headline metric ('accuracy' or 'mse') and whether higher is better. */
-  metric: { name: 'accuracy' | 'mse'; higherIsBetter: boolean };
+  /** Name of the headline metric ('accuracy', 'mse', or 'bitsPerByte' for text) and whether higher is better. */
+  metric: { name: MetricName; higherIsBetter: boolean };
+}
+
+/** Window length of a text run: `data.sequenceLength`, else the model's context. */
+export function sequenceLengthOf(config: RunConfig): number {
+  if (config.model.type !== 'transformer') throw new RangeError(`data set '${config.data.dataset}' is not text`);
+  return config.data.sequenceLength ?? config.model.context;
 }
 
 /** Loads or generates the run's data and splits it; deterministic in the config's seed. */
 export function loadSplits(config: RunConfig): Splits {
   const { data, seed } = config;
-  let splits: Splits;
+  if (data.dataset === 'moby-dick') {
+    const corpus = loadMobyDick({ validationChapters: data.validationChapters, testChapters: data.testChapters });
+    const length = sequenceLengthOf(config);
+    return {
+      train: textSplit('moby-dick/train', corpus.train, length),
+      validation: textSplit('moby-dick/validation', corpus.validation, length),
+      test: textSplit('moby-dick/test', corpus.test, length),
+    };
+  }
+  let splits: { train: Dataset; validation: Dataset | undefined; test: Dataset };
   if (data.dataset === 'mnist') {
     const { train, test } = loadMnist({ trainCount: data.trainCount, testCount: data.testCount, seed });
     if (data.validationFraction > 0) {
@@ -59,8 +84,29 @@ export function loadSplits(config: RunConfig): Splits {
 }
 
 /** Builds the model a config describes for data of the given shape. */
-export function buildModel(config: RunConfig, dataset: Dataset): AdaptiveModel {
+export function buildModel(config: RunConfig, dataset: DataSplit): AdaptiveModel {
   const m = config.model;
+  if (m.type === 'transformer') {
+    return new TransformerLm({
+      blocks: m.blocks,
+      dModel: m.dModel,
+      heads: m.heads,
+      context: m.context,
+      adaptive: m.adaptive,
+      initialRate: m.initialRate,
+      ffnWidths: m.ffnWidths,
+      ...(m.importance !== undefined ? { importance: m.importance } : {}),
+      trainRate: m.trainRate,
+      maxWidth: m.maxWidth,
+      activation: m.activation,
+      distribution: m.distribution,
+      capacityFactor: m.capacityFactor,
+      tiedEmbeddings: m.tiedEmbeddings,
+      dropout: m.dropout,
+      seed: config.seed,
+    });
+  }
+  if (isTextSplit(dataset)) throw new RangeError(`model.type 'mlp' cannot read text data ('${dataset.name}')`);
   return new AdaptiveMlp({
     inputDim: dataset.inputDim,
     outputDim: dataset.outputDim,
@@ -77,6 +123,9 @@ export function buildModel(config: RunConfig, dataset: Dataset): AdaptiveModel {
   });
 }
 
+/** Evaluation batch size for text: windows per forward pass. */
+const TEXT_EVAL_BATCH = 64;
+
 /**
  * Builds a run: data, model, optimizer, loss and this rank's batches. Every rank of a run calls
  * it with the same config and gets the same initial model (the seed keys every draw).
@@ -84,19 +133,23 @@ export function buildModel(config: RunConfig, dataset: Dataset): AdaptiveModel {
 export function buildExperiment(config: RunConfig, shard: { rank?: number; worldSize?: number } = {}): Experiment {
   const splits = loadSplits(config);
   const model = buildModel(config, splits.train);
+  const rank = shard.rank ?? 0;
+  const worldSize = shard.worldSize ?? 1;
+  const { batchSize } = config.training;
+  const text = isTextSplit(splits.train);
   const loss: LossConfig = {
-    nObservations: config.loss.nObservations ?? splits.train.n,
+    // N of the ELBO counts likelihood terms: bytes for text, examples otherwise.
+    nObservations: config.loss.nObservations ?? (isTextSplit(splits.train) ? splits.train.tokens : splits.train.n),
     weightPriorStd: config.loss.weightPriorStd,
     rateMean: config.loss.rateMean,
     rateStd: config.loss.rateStd,
   };
-  const train = new DatasetBatchSource(splits.train, {
-    batchSize: config.training.batchSize,
-    seed: config.seed,
-    rank: shard.rank ?? 0,
-    worldSize: shard.worldSize ?? 1,
-  });
-  const classification = splits.train.task === 'classification';
+  const train: BatchSource = isTextSplit(splits.train)
+    ? new TextBatchSource(splits.train.bytes, { sequenceLength: splits.train.sequenceLength, batchSize, seed: config.seed, rank, worldSize })
+    : new DatasetBatchSource(splits.train, { batchSize, seed: config.seed, rank, worldSize });
+  const classification = text || (splits.train as Dataset).task === 'classification';
+  let metric: Experiment['metric'] = classification ? { name: 'accuracy', higherIsBetter: true } : { name: 'mse', higherIsBetter: false };
+  if (text) metric = { name: 'bitsPerByte', higherIsBetter: false };
   return {
     config,
     splits,
@@ -104,10 +157,11 @@ export function buildExperiment(config: RunConfig, shard: { rank?: number; world
     optimizer: createOptimizer(config.training.optimizer),
     loss,
     train,
-    metric: classification ? { name: 'accuracy', higherIsBetter: true } : { name: 'mse', higherIsBetter: false },
+    metric,
     score(m, split) {
       const ds = split === 'validation' ? splits.validation : splits[split];
       if (!ds) throw new RangeError(`this run has no ${split} split (data.validationFraction is 0)`);
+      if (isTextSplit(ds)) return evaluate(m, textChunks(ds.bytes, ds.sequenceLength, TEXT_EVAL_BATCH), { sequence: true });
       return evaluate(m, datasetChunks(ds));
     },
   };

@@ -10,7 +10,10 @@ import { BACKEND_NAMES } from '../backend/select-backend.js';
 
 const positiveInt = z.number().int().min(1);
 
-export const DATASET_NAMES = ['doublemoon', 'spiral', 'spiralhard', 'mnist'] as const;
+export const DATASET_NAMES = ['doublemoon', 'spiral', 'spiralhard', 'mnist', 'moby-dick'] as const;
+
+/** Data sets of byte text, trained with a sequence model (model.type 'transformer'). */
+export const TEXT_DATASET_NAMES = ['moby-dick'] as const;
 
 const distributionSchema = z
   .object({
@@ -23,7 +26,7 @@ const distributionSchema = z
 
 const mlpSchema = z
   .object({
-    type: z.literal('mlp').default('mlp'),
+    type: z.literal('mlp'),
     hiddenLayers: positiveInt.default(2),
     adaptive: z.boolean().default(true),
     initialRate: z.number().gt(0).default(0.01),
@@ -38,6 +41,48 @@ const mlpSchema = z
     message: 'a fixed-width model (adaptive: false) needs one width per hidden layer',
     path: ['widths'],
   });
+
+/**
+ * Decoder-only Transformer language model over bytes (awn-method.md §7): only the FFN of each
+ * block adapts its width.
+ */
+const transformerSchema = z
+  .object({
+    type: z.literal('transformer'),
+    blocks: positiveInt.default(2),
+    dModel: positiveInt.default(64),
+    heads: positiveInt.default(4),
+    /** Longest sequence the model reads (positional table size). */
+    context: positiveInt.default(64),
+    adaptive: z.boolean().default(true),
+    initialRate: z.number().gt(0).default(0.01),
+    /** FFN width of each block of a fixed-width model (adaptive: false). */
+    ffnWidths: z.array(positiveInt).optional(),
+    /** Scale FFN activations by the importance f (default: same as adaptive). */
+    importance: z.boolean().optional(),
+    /** Learn the rates; false freezes the widths at their initial value. */
+    trainRate: z.boolean().default(true),
+    maxWidth: positiveInt.default(4096),
+    activation: z.enum(ACTIVATIONS).default('relu'),
+    distribution: distributionSchema.default({ family: 'exponential', quantile: 0.9 }),
+    capacityFactor: z.number().min(1).default(1.5),
+    tiedEmbeddings: z.boolean().default(true),
+    dropout: z.number().min(0).lt(1).default(0),
+  })
+  .strict()
+  .refine((m) => m.adaptive || (m.ffnWidths !== undefined && m.ffnWidths.length === m.blocks), {
+    message: 'a fixed-width Transformer (adaptive: false) needs one FFN width per block',
+    path: ['ffnWidths'],
+  })
+  .refine((m) => m.dModel % m.heads === 0, { message: 'heads must divide dModel', path: ['heads'] });
+
+/** Input of the model field: `type` may be left out for an MLP (the original format). */
+type ModelInput = Omit<z.input<typeof mlpSchema>, 'type'> & { type?: 'mlp' } | z.input<typeof transformerSchema>;
+
+const modelSchema = z.preprocess(
+  (v: ModelInput | undefined) => (v === undefined ? { type: 'mlp' } : typeof v === 'object' && v !== null && !('type' in v) ? { ...v, type: 'mlp' } : v),
+  z.discriminatedUnion('type', [mlpSchema, transformerSchema]),
+);
 
 const optimizerSchema = z.discriminatedUnion('type', [
   z
@@ -75,9 +120,15 @@ export const runConfigSchema = z
         /** MNIST only: how many of the package's 10k digits go to train (rest: test). */
         trainCount: positiveInt.optional(),
         testCount: positiveInt.optional(),
+        /** Text only: tokens per training window (default: model.context). */
+        sequenceLength: positiveInt.optional(),
+        /** Moby-Dick only: chapters held out for validation, before the test chapters (default 5). */
+        validationChapters: positiveInt.optional(),
+        /** Moby-Dick only: last chapters held out for testing (default 5). */
+        testChapters: positiveInt.optional(),
       })
       .strict(),
-    model: mlpSchema.default({ type: 'mlp', hiddenLayers: 2, adaptive: true, initialRate: 0.01, maxWidth: 4096, activation: 'relu6', distribution: { family: 'exponential', quantile: 0.9 }, capacityFactor: 1.5 }),
+    model: modelSchema,
     loss: z
       .object({
         weightPriorStd: z.number().gt(0).default(1),
@@ -119,9 +170,26 @@ export const runConfigSchema = z
       .refine((c) => c.endStep >= c.startStep, { message: 'endStep must be ≥ startStep', path: ['endStep'] })
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const text = (TEXT_DATASET_NAMES as readonly string[]).includes(c.data.dataset);
+    if (text !== (c.model.type === 'transformer')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model', 'type'],
+        message: text ? `text data set '${c.data.dataset}' needs model.type 'transformer'` : `model.type 'transformer' needs a text data set (${TEXT_DATASET_NAMES.join(', ')})`,
+      });
+    }
+    if (c.model.type === 'transformer' && c.data.sequenceLength !== undefined && c.data.sequenceLength > c.model.context) {
+      ctx.addIssue({ code: 'custom', path: ['data', 'sequenceLength'], message: `must be ≤ model.context (${c.model.context})` });
+    }
+  });
 
 /** A config as written in a file (defaults optional). */
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 /** A config with every default filled in. */
 export type RunConfig = z.output<typeof runConfigSchema>;
+/** The model section of an MLP run. */
+export type MlpModelConfig = Extract<RunConfig['model'], { type: 'mlp' }>;
+/** The model section of a Transformer run. */
+export type TransformerModelConfig = Extract<RunConfig['model'], { type: 'transformer' }>;

@@ -11,6 +11,7 @@ import { disposeParameters, uploadParameters } from '../params/param-tensors.js'
 import { CheckpointError } from '../checkpoint/index.js';
 import { TEST_BACKENDS, useBackend } from '../testing/backends.js';
 import type { AdaptiveModel } from '../models/model.js';
+import type { Dataset } from '../data/dataset.js';
 
 const config = parseRunConfig({
   seed: 9,
@@ -42,7 +43,7 @@ for (const backend of TEST_BACKENDS) describe(`training-state checkpoints (${bac
     const restored = await loadTrainingState(path);
     assert.equal(restored.step, 60);
     assert.deepEqual(restored.model.adaptiveLayers.map((l) => l.width), a.model.adaptiveLayers.map((l) => l.width));
-    const x = tf.tensor2d(a.splits.test.x.subarray(0, 200), [100, 2]);
+    const x = tf.tensor2d((a.splits.test as Dataset).x.subarray(0, 200), [100, 2]);
     assert.deepEqual(predict(restored.model, x), predict(a.model, x));
     for (const p of a.model.parameters) {
       const q = restored.model.parameters.find((r) => r.name === p.name)!;
