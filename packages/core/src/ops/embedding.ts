@@ -18,7 +18,8 @@ export function embeddingLookup(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
       return {
         value: tf.gather(t, flatIds),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const oneHotT = tf.transpose(tf.oneHot(saved[0] as tf.Tensor1D, vocab, 1, 0, 'float32'));
+          // int32 one-hot then a cast: wasm's OneHot writes integer bits into a float32 output.
+          const oneHotT = tf.transpose(tf.cast(tf.oneHot(saved[0] as tf.Tensor1D, vocab), 'float32'));
           return [matMulFast(oneHotT, dy as tf.Tensor2D)];
         },
       };
