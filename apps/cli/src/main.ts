@@ -4,6 +4,10 @@ import { registerTrain } from './commands/train.js';
 import { registerReport } from './commands/report.js';
 import { registerCoordinator } from './commands/coordinator.js';
 import { registerWorker } from './commands/worker.js';
+import { registerMetricsExporter } from './commands/metrics-exporter.js';
+import { registerEval } from './commands/eval.js';
+import { registerTruncate } from './commands/truncate.js';
+import { registerGenerate } from './commands/generate.js';
 import { RunFailedError, UsageError } from './errors.js';
 
 const program = new Command()
@@ -16,7 +20,11 @@ const program = new Command()
 registerTrain(program);
 registerCoordinator(program);
 registerWorker(program);
+registerMetricsExporter(program);
+registerEval(program);
+registerTruncate(program);
 registerReport(program);
+registerGenerate(program);
 
 try {
   await program.parseAsync(process.argv);
