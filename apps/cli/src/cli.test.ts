@@ -39,7 +39,7 @@ describe('awn train (single process)', () => {
     const out = join(dir, 'moon');
     const r = await awn(['train', '--config', 'examples/doublemoon.json', '--steps', '600', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Finished doublemoon after 600 steps: test accuracy/);
+    assert.match(r.stdout, /Finished doublemoon after 600 steps on 1 worker: test accuracy/);
     assert.match(r.stderr, /tensor backend: (wasm|tensorflow)/);
     const names = await readdir(out);
     for (const f of ['config.json', 'metrics.jsonl', 'summary.json', 'report.html', 'checkpoints']) assert.ok(names.includes(f), `${f} missing`);

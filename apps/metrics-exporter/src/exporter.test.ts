@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pack } from 'msgpackr';
 import { METRICS, MetricsRecorder, type MetricSample } from '@awn/telemetry';
-import { encodeSnapshot, SNAPSHOT_WIRE_VERSION, type SnapshotMessage } from './wire.js';
+import { encodeSnapshot, SNAPSHOT_WIRE_VERSION, type SnapshotMessage } from '@awn/telemetry';
 import { pseudoRandomBytes, rawPusher, scrape, scrapeText, startTestExporter, valueOf, waitFor } from './test-util.js';
 import type { MetricsExporter } from './exporter.js';
 import type { Push } from 'zeromq';

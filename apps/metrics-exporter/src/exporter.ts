@@ -4,7 +4,7 @@ import { Pull } from 'zeromq';
 import { createLogger, type Logger } from '@awn/telemetry';
 import { SenderStore } from './store.js';
 import { DropCounts, createExposition } from './exposition.js';
-import { decodeSnapshot, type DropReason } from './wire.js';
+import { decodeSnapshot, type DropReason } from '@awn/telemetry';
 
 export const DEFAULT_SNAPSHOT_ENDPOINT = 'tcp://127.0.0.1:9465';
 export const DEFAULT_HTTP_HOST = '0.0.0.0';

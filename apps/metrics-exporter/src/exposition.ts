@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { METRICS, SENDER_LABELS, type MetricDefinition, type MetricName } from '@awn/telemetry';
 import type { ScalarSeries, SenderStore } from './store.js';
-import { DROP_REASONS, type DropReason } from './wire.js';
+import { DROP_REASONS, type DropReason } from '@awn/telemetry';
 
 /** The exporter's own dropped messages, exposed with role="exporter" and no rank. */
 export class DropCounts {

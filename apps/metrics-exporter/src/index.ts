@@ -6,15 +6,6 @@ export {
   DEFAULT_STALE_AFTER_MS,
 } from './exporter.js';
 export type { MetricsExporter, MetricsExporterOptions } from './exporter.js';
-export { MetricsPusher } from './pusher.js';
-export type { MetricsPusherOptions, PusherStats } from './pusher.js';
-export {
-  SNAPSHOT_WIRE_VERSION,
-  MAX_SAMPLES,
-  MAX_RUN_ID_LENGTH,
-  DROP_REASONS,
-  encodeSnapshot,
-  decodeSnapshot,
-} from './wire.js';
-export type { SnapshotBody, SnapshotMessage, DropReason, DecodeResult } from './wire.js';
+// The snapshot wire format and the pusher live in @awn/telemetry so producers need not depend on this app.
+export { MetricsPusher, SNAPSHOT_WIRE_VERSION, encodeSnapshot, decodeSnapshot } from '@awn/telemetry';
 export { runMetricsExporter, parseExporterArgs, EXPORTER_USAGE } from './cli.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { MetricsRecorder, STEP_PHASES, LOSS_TERMS } from '@awn/telemetry';
-import { encodeSnapshot, SNAPSHOT_WIRE_VERSION } from './wire.js';
+import { encodeSnapshot, SNAPSHOT_WIRE_VERSION } from '@awn/telemetry';
 import { rawPusher, scrape, scrapeText, startTestExporter, toolAvailable, valueOf, waitFor } from './test-util.js';
 
 test('promtool accepts the /metrics exposition', { timeout: 30_000 }, async (t) => {

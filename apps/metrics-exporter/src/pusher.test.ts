@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { curveKeyPair } from 'zeromq';
 import { MetricsRecorder } from '@awn/telemetry';
-import { MetricsPusher } from './pusher.js';
+import { MetricsPusher } from '@awn/telemetry';
 import { scrape, startTestExporter, valueOf, waitFor } from './test-util.js';
 
 function body(step: number) {

@@ -7,7 +7,7 @@ import {
   type MetricName,
   type SenderRole,
 } from '@awn/telemetry';
-import type { SnapshotMessage } from './wire.js';
+import type { SnapshotMessage } from '@awn/telemetry';
 
 export interface ScalarSeries {
   labels: Labels;

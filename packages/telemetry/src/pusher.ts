@@ -1,5 +1,7 @@
 import { Push, curveKeyPair } from 'zeromq';
-import { seriesKey, type MetricSample, type SenderRole } from '@awn/telemetry';
+import type { SenderRole } from './metrics.js';
+import { seriesKey } from './recorder.js';
+import type { MetricSample } from './samples.js';
 import { SNAPSHOT_WIRE_VERSION, encodeSnapshot, type SnapshotBody } from './wire.js';
 
 export interface MetricsPusherOptions {

@@ -1,5 +1,7 @@
 import { Packr } from 'msgpackr';
-import { SENDER_ROLES, sampleProblem, seriesKey, type MetricSample, type SenderRole } from '@awn/telemetry';
+import { SENDER_ROLES, type SenderRole } from './metrics.js';
+import { seriesKey } from './recorder.js';
+import { sampleProblem, type MetricSample } from './samples.js';
 
 // Wire format of a metric snapshot, version 1. One ZeroMQ message of exactly one frame, holding
 // one msgpack map (plain maps and arrays, no msgpackr records or extensions, so any msgpack
