@@ -69,3 +69,16 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** A TCP port that was free a moment ago on 127.0.0.1 (for servers that must be told a port). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

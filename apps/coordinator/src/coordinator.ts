@@ -39,11 +39,15 @@ export interface CoordinatorOptions {
   collectiveDeadlineMs?: number;
   /** Run id; a random UUID by default. Workers started with --run-id must match it. */
   runId?: string;
+  /** Metrics exporter snapshot endpoint announced to workers (null: no metrics). */
+  metricsEndpoint?: string | null;
 }
 
 /** A completed step as every rank reported it. */
 export interface StepProgress {
   step: number;
+  /** Generation of the ring that ran the step. */
+  generation: number;
   epoch: number;
   loss: { total: number; nll: number; weightPrior: number; ratePrior: number };
   widths: number[];
@@ -166,6 +170,23 @@ export class Coordinator {
     this.settle.reject(error);
   }
 
+  /** Workers by state, for awn_workers{state}. */
+  workerStates(): { joining: number; training: number; done: number } {
+    const joined = [...this.members.values()];
+    const training = this.started && !this.ended ? joined.length : 0;
+    return { joining: this.started ? 0 : joined.length, training, done: this.ended ? joined.length : 0 };
+  }
+
+  /** Generation of the current ring. */
+  get currentGeneration(): number {
+    return this.generation;
+  }
+
+  /** Last step every rank completed. */
+  get completedStep(): number {
+    return this.lastCompleted;
+  }
+
   private async close(): Promise<void> {
     clearInterval(this.timer);
     clearTimeout(this.joinTimer);
@@ -255,7 +276,10 @@ export class Coordinator {
         stateSource: 'broadcast',
         broadcastRoot: 0,
         checkpointPath: null,
-        config: { ...(this.options.config as unknown as Record<string, JsonValue>), cluster: { collectiveDeadlineMs: this.options.collectiveDeadlineMs ?? 30_000 } },
+        config: {
+          ...(this.options.config as unknown as Record<string, JsonValue>),
+          cluster: { collectiveDeadlineMs: this.options.collectiveDeadlineMs ?? 30_000, metricsEndpoint: this.options.metricsEndpoint ?? null },
+        },
         configHash: this.configHash,
         heartbeatIntervalMs: this.heartbeatMs,
       });
@@ -285,6 +309,7 @@ export class Coordinator {
     this.lastCompleted = step;
     this.onStep({
       step,
+      generation: this.generation,
       epoch: r0.epoch ?? 0,
       loss: { total: r0.loss, nll: r0.lossTerms?.nll ?? Number.NaN, weightPrior: r0.lossTerms?.weightPrior ?? Number.NaN, ratePrior: r0.lossTerms?.ratePrior ?? Number.NaN },
       widths: r0.widths ?? [],

@@ -10,7 +10,7 @@ import {
   type RunConfig,
 } from '@awn/core';
 import type { Secret } from '@awn/protocol';
-import type { Logger } from '@awn/telemetry';
+import { MetricsPusher, MetricsRecorder, type Logger } from '@awn/telemetry';
 import { Coordinator, type StepProgress } from './coordinator.js';
 import { RunDirectory } from './run-dir/run-directory.js';
 import { summarizeRun, type RunSummary } from './run-dir/summarize-run.js';
@@ -36,6 +36,8 @@ export interface ClusterRunOptions {
   onStep?: (p: StepProgress) => void;
   /** Receives the coordinator so the caller can request a stop (Ctrl-C). */
   onCoordinator?: (c: Coordinator) => void;
+  /** Metrics exporter snapshot endpoint: the coordinator pushes there and tells every worker to. */
+  metricsEndpoint?: string;
 }
 
 /** One metrics.jsonl line of a distributed step. */
@@ -75,7 +77,10 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     livenessMisses: options.livenessMisses,
     joinTimeoutMs: options.joinTimeoutMs,
     collectiveDeadlineMs: options.collectiveDeadlineMs,
+    metricsEndpoint: options.metricsEndpoint ?? null,
   });
+  const recorder = new MetricsRecorder();
+  recorder.buildInfo({ version: '0.1.0', backend: config.backend });
   let lastLoss: RunSummary['train'] = { loss: Number.NaN, nll: Number.NaN, weightPrior: Number.NaN, ratePrior: Number.NaN };
   let samples = 0;
   let lastCheckpoint: string | null = null;
@@ -95,16 +100,32 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     await saveCheckpoint(path, contents);
     await pruneCheckpoints(dir.checkpoints, config.training.keepCheckpoints);
     lastCheckpoint = path;
+    recorder.observe('awn_checkpoint_seconds', (performance.now() - t0) / 1e3);
     logger.info({ step: s.step, path, seconds: (performance.now() - t0) / 1e3 }, 'checkpoint written');
   };
   options.onCoordinator?.(coordinator);
   const started = performance.now();
   const address = await coordinator.start();
+  const pusher = options.metricsEndpoint ? new MetricsPusher({ endpoint: options.metricsEndpoint, runId: coordinator.runId, rank: 0, role: 'coordinator' }) : undefined;
+  const counted = new Map<string, number>();
+  const snapshot = () => {
+    const states = coordinator.workerStates();
+    for (const [state, n] of Object.entries(states)) recorder.gauge('awn_workers', n, { state });
+    for (const [reason, n] of coordinator.dropped) {
+      recorder.inc('awn_dropped_messages_total', n - (counted.get(reason) ?? 0), { reason });
+      counted.set(reason, n);
+    }
+    return { generation: coordinator.currentGeneration, step: coordinator.completedStep, samples: recorder.snapshot() };
+  };
+  const stopPushing = pusher?.pushEvery(1000, snapshot);
   options.onListening?.(address, coordinator.runId);
   let final;
   try {
     final = await coordinator.run();
   } finally {
+    stopPushing?.();
+    pusher?.push(snapshot());
+    await pusher?.close();
     await writes;
     await dir.close();
   }

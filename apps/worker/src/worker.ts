@@ -29,6 +29,7 @@ import {
 import type { Logger } from '@awn/telemetry';
 import { DealerChannel } from './control/dealer-channel.js';
 import { ringReducer } from './reducer.js';
+import { WorkerTelemetry } from './telemetry.js';
 
 /** How a worker reaches its coordinator and its ring peers. */
 export interface WorkerOptions {
@@ -50,6 +51,8 @@ export interface WorkerOptions {
   workerId?: string;
   /** How long to wait for the coordinator's welcome (ms, default 120 000). */
   joinTimeoutMs?: number;
+  /** Metrics exporter snapshot endpoint; overrides the one the coordinator announces. */
+  metricsEndpoint?: string;
 }
 
 /** How a worker's run ended: exit code and reason. */
@@ -59,6 +62,9 @@ export interface WorkerOutcome {
 }
 
 class CoordinatorGone extends Error {}
+
+/** Version reported in awn_build_info. */
+const AWN_VERSION = '0.1.0';
 
 /**
  * One data-parallel replica: join, receive rank and config, build the model and this rank's data
@@ -80,6 +86,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
   let coordinatorLost = false;
   let comm: Communicator | undefined;
   let endpoint: RingEndpoint | undefined;
+  let telemetry: WorkerTelemetry | undefined;
   const waiters: ((m: DecodedMessage) => void)[] = [];
 
   const channel = new DealerChannel(options.coordinator, {
@@ -128,7 +135,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
       }
     }, heartbeatMs);
 
-    const { cluster, ...runConfig } = welcome.config as Record<string, unknown> & { cluster?: { collectiveDeadlineMs?: number } };
+    const { cluster, ...runConfig } = welcome.config as Record<string, unknown> & { cluster?: { collectiveDeadlineMs?: number; metricsEndpoint?: string | null } };
     const config = parseRunConfig(runConfig, 'the coordinator');
     const rank = welcome.rank;
     const worldSize = welcome.worldSize;
@@ -139,6 +146,15 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
     const deadlineMs = cluster?.collectiveDeadlineMs ?? 30_000;
     comm = await Communicator.create({ rank, worldSize, generation: welcome.generation, runId: welcome.runId, peers: welcome.peers, endpoint, secret: options.secret, deadlineMs });
     wlog.info({ worldSize, backend: backend.name, blas: backend.blas.enabled }, `rank ${rank}/${worldSize} ready`);
+    telemetry = new WorkerTelemetry({
+      endpoint: options.metricsEndpoint ?? cluster?.metricsEndpoint ?? undefined,
+      runId: welcome.runId,
+      rank,
+      generation: welcome.generation,
+      backend: backend.name,
+      version: AWN_VERSION,
+    });
+    let bytesSent = 0;
 
     // Every replica starts from rank 0's exact state (weights, widths, moments, data cursor).
     const state = await synchronizeState(comm, exp, welcome.broadcastRoot, deadlineMs);
@@ -165,10 +181,13 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
       shouldStop: () => agreedStop !== undefined,
       onStep: async (m: StepMetrics) => {
         context.step = m.step + 1;
+        const sent = comm!.counters.bytesSent;
+        telemetry!.recordStep(m, m.localBatch, sent - bytesSent);
+        bytesSent = sent;
         if (performance.now() - lastHeard > heartbeatMs * 3) throw new CoordinatorGone(`the coordinator at ${options.coordinator} stopped answering`);
         await send('step-done', {
           widthHash: widthHash(m.widths),
-          samples: m.globalBatch / worldSize,
+          samples: m.localBatch,
           loss: m.loss.total,
           timings: { computeMs: (m.seconds.data + m.seconds.compute) * 1e3, allreduceMs: m.seconds.allreduce * 1e3, updateMs: m.seconds.update * 1e3, totalMs: 1e3 * (m.seconds.data + m.seconds.compute + m.seconds.allreduce + m.seconds.update) },
           epoch: m.epoch,
@@ -205,6 +224,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
     return { exitCode: 1, reason };
   } finally {
     clearInterval(heartbeat);
+    await telemetry?.close();
     await comm?.close();
     endpoint?.close();
     await endpoint?.closedReader();

@@ -15,6 +15,7 @@ interface CoordinatorFlags {
   heartbeatMs: number;
   joinTimeout: number;
   collectiveDeadline: number;
+  metrics?: string;
 }
 
 export function registerCoordinator(program: Command): void {
@@ -30,6 +31,7 @@ export function registerCoordinator(program: Command): void {
     .option('--heartbeat-ms <ms>', 'heartbeat interval both ways', parseIntegerOption('--heartbeat-ms', 50), 1000)
     .option('--join-timeout <s>', 'seconds to wait for every worker to join', parseIntegerOption('--join-timeout', 1), 120)
     .option('--collective-deadline <s>', 'seconds a collective may take before the ranks fail it', parseIntegerOption('--collective-deadline', 1), 30)
+    .option('--metrics <endpoint>', 'metrics exporter snapshot endpoint to push to and announce to workers (default: $AWN_METRICS_ENDPOINT)')
     .addHelpText(
       'after',
       `
@@ -53,8 +55,9 @@ Examples:
         heartbeatMs: flags.heartbeatMs,
         joinTimeoutMs: flags.joinTimeout * 1000,
         collectiveDeadlineMs: flags.collectiveDeadline * 1000,
+        metricsEndpoint: flags.metrics ?? (process.env.AWN_METRICS_ENDPOINT || undefined),
         onStep: (p) => {
-          if (p.step % config.training.logEvery === 0) logger.info({ step: p.step, loss: p.loss.total, widths: p.widths, samplesPerSecond: Math.round(p.samplesPerSecond) }, `step ${p.step}`);
+          if (p.step % config.training.logEvery === 0) logger.info({ step: p.step, generation: p.generation, loss: p.loss.total, widths: p.widths, samplesPerSecond: Math.round(p.samplesPerSecond) }, `step ${p.step}`);
         },
       });
       process.stdout.write(`run complete: ${summary.steps} steps on ${summary.worldSize} workers; summary in ${out}/summary.json\n`);

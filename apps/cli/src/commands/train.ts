@@ -17,6 +17,9 @@ interface TrainFlags {
   steps?: number;
   printConfig?: boolean;
   workers?: number;
+  metricsPort?: number;
+  metrics: boolean;
+  metricsEndpoint?: string;
 }
 
 export function registerTrain(program: Command): void {
@@ -30,6 +33,9 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed of data, initialisation and growth (overrides the config)', parseIntegerOption('--seed', 0))
     .option('--steps <n>', 'number of training steps (overrides the config)', parseIntegerOption('--steps', 1))
     .option('-w, --workers <n>', 'data-parallel: start a coordinator here and N local worker processes (omit for one process, no sockets)', parseIntegerOption('--workers', 1))
+    .option('--metrics-port <port>', 'with --workers: HTTP port of the Prometheus /metrics endpoint started for the run (0: any free port)', parseIntegerOption('--metrics-port', 0), 9464)
+    .option('--no-metrics', 'with --workers: start no metrics exporter')
+    .option('--metrics-endpoint <endpoint>', 'with --workers: push metrics to a running `awn metrics-exporter` (its --listen address) instead of starting one')
     .option('--print-config', 'print the resolved config with every default and exit')
     .addHelpText(
       'after',
@@ -59,7 +65,7 @@ Examples:
       try {
         const out = flags.out ?? defaultRunPath(config.name);
         const summary = flags.workers
-          ? await trainCluster({ config, out, force: flags.force, logger, workers: flags.workers, onStopHandle: (stop) => (stopCluster = stop) })
+          ? await trainCluster({ config, out, force: flags.force, logger, workers: flags.workers, metricsPort: flags.metrics ? flags.metricsPort : null, metricsEndpoint: flags.metricsEndpoint, onStopHandle: (stop) => (stopCluster = stop) })
           : await trainLocal({ config, out, force: flags.force, logger, shouldStop: () => interrupted });
         const score = summary.test.accuracy !== undefined ? `test accuracy ${(summary.test.accuracy * 100).toFixed(2)} %` : `test mse ${summary.test.mse}`;
         process.stdout.write(

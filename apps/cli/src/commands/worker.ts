@@ -15,6 +15,7 @@ interface WorkerFlags {
   advertise?: string;
   dataPort?: number;
   joinTimeout: number;
+  metrics?: string;
 }
 
 export function registerWorker(program: Command): void {
@@ -28,6 +29,7 @@ export function registerWorker(program: Command): void {
     .option('--advertise <host>', 'host name or address peers use to reach this worker (default: --host)')
     .option('--data-port <port>', 'port of the collective endpoint (default: a free one)', parseIntegerOption('--data-port', 1))
     .option('--join-timeout <s>', 'seconds to wait for the coordinator to accept this worker', parseIntegerOption('--join-timeout', 1), 120)
+    .option('--metrics <endpoint>', 'metrics exporter snapshot endpoint (default: $AWN_METRICS_ENDPOINT, else what the coordinator announces)')
     .addHelpText(
       'after',
       `
@@ -50,6 +52,7 @@ Examples:
         advertiseHost: flags.advertise ?? (flags.host === '0.0.0.0' ? hostname() : flags.host),
         dataPort: flags.dataPort,
         joinTimeoutMs: flags.joinTimeout * 1000,
+        metricsEndpoint: flags.metrics ?? (process.env.AWN_METRICS_ENDPOINT || undefined),
       });
       if (outcome.exitCode !== 0) process.stderr.write(`awn worker: ${outcome.reason}\n`);
       process.exitCode = outcome.exitCode;

@@ -10,6 +10,8 @@ export interface ProgressUpdate {
   samplesPerSecond: number;
   /** Ranks contributing (1 for a single process). */
   workers?: number;
+  /** Generation of the ring that ran the step (0 for a single process). */
+  generation?: number;
 }
 
 /** Widths as a compact string: "179·43 Σ222". */
@@ -64,7 +66,7 @@ export class ProgressView {
     if (now - this.lastLine < (this.options.intervalMs ?? 3000) && u.step < this.total) return;
     this.lastLine = now;
     this.logger.info(
-      { step: u.step, epoch: u.epoch, loss: u.loss, widths: u.widths, samplesPerSecond: Math.round(this.smoothedRate), workers: u.workers },
+      { step: u.step, generation: u.generation ?? 0, epoch: u.epoch, loss: u.loss, widths: u.widths, samplesPerSecond: Math.round(this.smoothedRate), workers: u.workers },
       `step ${u.step}/${this.total} loss ${fields.loss} width ${fields.widths} ${fields.rate} samples/s`,
     );
   }

@@ -1,6 +1,7 @@
 import { RunFailedError, runCluster, type Coordinator, type RunSummary } from '@awn/coordinator';
 import type { RunConfig } from '@awn/core';
 import type { Logger } from '@awn/telemetry';
+import { startMetricsExporter, type MetricsExporter } from '@awn/metrics-exporter';
 import { ProgressView } from '../progress/progress-view.js';
 import { LocalWorkers } from './local-workers.js';
 
@@ -15,6 +16,26 @@ export interface TrainClusterOptions {
   tty?: boolean;
   /** Receives a function that asks the cluster to stop cleanly (Ctrl-C). */
   onStopHandle?: (stop: () => void) => void;
+  /** HTTP port of the metrics exporter started for the run (null: none; 0: any free port). */
+  metricsPort?: number | null;
+  /** Push metrics to this running exporter's snapshot endpoint instead of starting one. */
+  metricsEndpoint?: string;
+}
+
+/**
+ * The run's own metrics exporter. The preferred port being taken (another run, a system exporter)
+ * is no reason to refuse training: a free port is used instead and named in the log.
+ */
+async function startRunExporter(port: number, logger: Logger): Promise<MetricsExporter> {
+  const quiet = logger.child({ component: 'metrics-exporter' });
+  try {
+    return await startMetricsExporter({ bind: 'tcp://127.0.0.1:0', http: { host: '127.0.0.1', port }, logger: quiet });
+  } catch (error) {
+    if (port === 0 || !/EADDRINUSE/.test((error as Error).message)) throw error;
+    const exporter = await startMetricsExporter({ bind: 'tcp://127.0.0.1:0', http: { host: '127.0.0.1', port: 0 }, logger: quiet });
+    logger.warn({ wanted: port, port: exporter.httpPort }, `port ${port} is taken: metrics are served on http://127.0.0.1:${exporter.httpPort}/metrics instead`);
+    return exporter;
+  }
 }
 
 /**
@@ -28,6 +49,8 @@ export async function trainCluster(options: TrainClusterOptions): Promise<RunSum
   const workers = new LocalWorkers(logger, (_i, reason) => coordinator?.abort(new RunFailedError(reason)));
   let coordinator: Coordinator | undefined;
   options.onStopHandle?.(() => coordinator?.requestStop('interrupted by the user'));
+  const exporter = options.metricsPort === null || options.metricsEndpoint ? undefined : await startRunExporter(options.metricsPort ?? 9464, logger);
+  if (exporter) logger.info({ url: `http://127.0.0.1:${exporter.httpPort}/metrics` }, `metrics: http://127.0.0.1:${exporter.httpPort}/metrics`);
   try {
     const summary = await runCluster({
       config,
@@ -36,16 +59,18 @@ export async function trainCluster(options: TrainClusterOptions): Promise<RunSum
       logger,
       bind: options.bind ?? 'tcp://127.0.0.1:0',
       workers: options.workers,
+      metricsEndpoint: options.metricsEndpoint ?? exporter?.snapshotEndpoint,
       onCoordinator: (c) => (coordinator = c),
       onListening: (address) => {
         progress.start(0);
         workers.start(options.workers, address);
       },
-      onStep: (p) => progress.update({ step: p.step, epoch: p.epoch, loss: p.loss.total, widths: p.widths, samplesPerSecond: p.samplesPerSecond, workers: options.workers }),
+      onStep: (p) => progress.update({ step: p.step, epoch: p.epoch, loss: p.loss.total, widths: p.widths, samplesPerSecond: p.samplesPerSecond, workers: options.workers, generation: p.generation }),
     });
     return summary;
   } finally {
     progress.stop();
     await workers.stop();
+    await exporter?.close();
   }
 }

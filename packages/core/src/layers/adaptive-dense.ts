@@ -31,6 +31,11 @@ export interface AdaptiveDenseConfig {
   /** Extra capacity reserved beyond the initial width (multiplier, ≥ 1; default 1.5). */
   capacityFactor?: number;
   /**
+   * Rows reserved for the input (default `inputWidth`): when the layer below is adaptive, its
+   * growth adds rows here, and spare rows make that growth move no memory.
+   */
+  inputCapacity?: number;
+  /**
    * Importances fixed at truncation time (un-renormalised f of the surviving neurons). When set,
    * the layer is no longer adaptive and applies these values instead of the distribution.
    */
@@ -50,8 +55,8 @@ export interface WidthChange {
  * consumer parameter (the next layer's weight), so the function changes only through the tail.
  */
 export class AdaptiveDense {
-  readonly config: Required<Omit<AdaptiveDenseConfig, 'frozenImportance' | 'initialRate' | 'width'>> &
-    Pick<AdaptiveDenseConfig, 'frozenImportance' | 'initialRate' | 'width'>;
+  readonly config: Required<Omit<AdaptiveDenseConfig, 'frozenImportance' | 'initialRate' | 'width' | 'inputCapacity'>> &
+    Pick<AdaptiveDenseConfig, 'frozenImportance' | 'initialRate' | 'width' | 'inputCapacity'>;
   readonly distribution: ImportanceDistribution;
   readonly weight: Parameter;
   readonly bias: Parameter;
@@ -93,7 +98,7 @@ export class AdaptiveDense {
     const prng = Prng.fromKey(seed, 0, config.index, 0);
     const std = Math.sqrt(initialVariance);
     const capCols = config.adaptive ? Math.ceil(this.currentWidth * this.config.capacityFactor) : this.currentWidth;
-    this.weight = new Parameter(`${config.name}.weight`, 'weight', [fanIn, this.currentWidth], () => prng.normal() * std, [fanIn, capCols]);
+    this.weight = new Parameter(`${config.name}.weight`, 'weight', [fanIn, this.currentWidth], () => prng.normal() * std, [Math.max(fanIn, config.inputCapacity ?? fanIn), capCols]);
     this.bias = new Parameter(`${config.name}.bias`, 'bias', [this.currentWidth], () => 0, [capCols]);
   }
 

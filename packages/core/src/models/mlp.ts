@@ -85,6 +85,7 @@ export class AdaptiveMlp implements AdaptiveModel {
           distribution: c.distribution,
           activation: c.activation,
           capacityFactor: c.capacityFactor,
+          inputCapacity: i > 0 && c.adaptive ? Math.ceil(inputWidth * c.capacityFactor) : inputWidth,
           frozenImportance: frozen,
         },
         c.seed,

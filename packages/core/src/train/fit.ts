@@ -25,6 +25,8 @@ export interface StepMetrics {
   widthChanges: WidthChange[];
   /** Examples in this step's global batch (all ranks). */
   globalBatch: number;
+  /** Examples this rank processed in the step. */
+  localBatch: number;
   samplesPerSecond: number;
   seconds: StepTimings;
 }
@@ -83,8 +85,9 @@ export async function trainStep(options: FitOptions, step: number): Promise<Step
   let globalBatch = batch.size;
   if (options.reduceGradient) ({ gradient, globalBatch, loss } = await options.reduceGradient(gradient, batch.size, step, loss));
   const t3 = performance.now();
-  for (const v of gradient) {
-    if (!Number.isFinite(v)) throw new Error(`non-finite gradient at step ${step} (loss ${loss.total}): lower the learning rate or enable optimizer.clipNorm`);
+  // An indexed loop: V8 leaves a for…of over 1.8 M floats slow when it runs once per step.
+  for (let i = 0; i < gradient.length; i++) {
+    if (!Number.isFinite(gradient[i])) throw new Error(`non-finite gradient at step ${step} (loss ${loss.total}): lower the learning rate or enable optimizer.clipNorm`);
   }
   optimizer.apply(model.parameters, gradient);
   // Widths follow the updated rates; growth draws are keyed by this step, identical on all ranks.
@@ -99,6 +102,7 @@ export async function trainStep(options: FitOptions, step: number): Promise<Step
     rates: ratesOf(model),
     widthChanges,
     globalBatch,
+    localBatch: batch.size,
     samplesPerSecond: globalBatch / ((t4 - t0) / 1e3),
     seconds,
   };
