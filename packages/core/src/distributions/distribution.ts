@@ -29,6 +29,37 @@ export interface ImportanceDistribution {
   importance(raw: tf.Scalar, width: number): tf.Tensor1D;
   /** The same masses computed in float64 on the host, for tests and host-side reporting. */
   massesHost(raw: number, width: number): Float64Array;
+  /**
+   * Importance f over `width` neurons and its derivative df/dr, in float64 on the host. The
+   * training pass uses these instead of a chain of a dozen small tensor ops per layer (and twice
+   * that in the backward pass), whose per-kernel cost dominated narrow layers.
+   */
+  importanceWithDerivative(raw: number, width: number): { f: Float64Array; dfdr: Float64Array };
+}
+
+/**
+ * Normalises masses u and their derivatives du/dr into f = u/Σu and
+ * df/dr = (du/dr · Σu − u · Σ du/dr) / (Σu)².
+ */
+export function normalizeWithDerivative(u: Float64Array, du: Float64Array): { f: Float64Array; dfdr: Float64Array } {
+  let z = 0;
+  let dz = 0;
+  for (let j = 0; j < u.length; j++) {
+    z += u[j];
+    dz += du[j];
+  }
+  const f = new Float64Array(u.length);
+  const dfdr = new Float64Array(u.length);
+  for (let j = 0; j < u.length; j++) {
+    f[j] = u[j] / z;
+    dfdr[j] = (du[j] * z - u[j] * dz) / (z * z);
+  }
+  return { f, dfdr };
+}
+
+/** d softplus(r) / dr = sigmoid(r), computed without overflow. */
+export function softplusDerivative(raw: number): number {
+  return raw >= 0 ? 1 / (1 + Math.exp(-raw)) : Math.exp(raw) / (1 + Math.exp(raw));
 }
 
 /** Added to every mass so far-tail neurons keep a non-zero importance (awn-method.md §2). */

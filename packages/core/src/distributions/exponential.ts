@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MASS_FLOOR, PARAMETER_EPSILON, type ImportanceDistribution } from './distribution.js';
+import { MASS_FLOOR, PARAMETER_EPSILON, normalizeWithDerivative, softplusDerivative, type ImportanceDistribution } from './distribution.js';
 import { inverseSoftplus, softplus } from './softplus.js';
 
 /** Options of the discretised exponential distribution. */
@@ -69,5 +69,20 @@ export class ExponentialDistribution implements ImportanceDistribution {
     const out = new Float64Array(width);
     for (let j = 0; j < width; j++) out[j] = Math.exp(-rate * j) * norm + MASS_FLOOR;
     return out;
+  }
+
+  importanceWithDerivative(raw: number, width: number): { f: Float64Array; dfdr: Float64Array } {
+    const rate = this.parameter(raw);
+    const norm = -Math.expm1(-rate); // 1 − e^−λ
+    const dRate = softplusDerivative(raw);
+    const u = new Float64Array(width);
+    const du = new Float64Array(width);
+    for (let j = 0; j < width; j++) {
+      const e = Math.exp(-rate * j);
+      u[j] = e * norm + MASS_FLOOR;
+      // d/dλ [e^{−λj}(1 − e^{−λ})] = −j e^{−λj}(1 − e^{−λ}) + e^{−λj} e^{−λ}
+      du[j] = (-j * e * norm + e * Math.exp(-rate)) * dRate;
+    }
+    return normalizeWithDerivative(u, du);
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MASS_FLOOR, PARAMETER_EPSILON, type ImportanceDistribution } from './distribution.js';
+import { MASS_FLOOR, PARAMETER_EPSILON, normalizeWithDerivative, softplusDerivative, type ImportanceDistribution } from './distribution.js';
 import { inverseSoftplus, softplus } from './softplus.js';
 
 /** Options of the discretised power law. */
@@ -82,5 +82,22 @@ export class PowerLawDistribution implements ImportanceDistribution {
     const out = new Float64Array(width);
     for (let j = 0; j < width; j++) out[j] = Math.pow(c / (j + c), a) - Math.pow(c / (j + 1 + c), a) + MASS_FLOOR;
     return out;
+  }
+
+  importanceWithDerivative(raw: number, width: number): { f: Float64Array; dfdr: Float64Array } {
+    const a = this.parameter(raw) - 1;
+    const dA = softplusDerivative(raw);
+    const c = X_MIN + this.offset;
+    const u = new Float64Array(width);
+    const du = new Float64Array(width);
+    for (let j = 0; j < width; j++) {
+      const lh = Math.log(c / (j + c));
+      const lt = Math.log(c / (j + 1 + c));
+      const h = Math.exp(a * lh);
+      const t = Math.exp(a * lt);
+      u[j] = h - t + MASS_FLOOR;
+      du[j] = (h * lh - t * lt) * dA;
+    }
+    return normalizeWithDerivative(u, du);
   }
 }

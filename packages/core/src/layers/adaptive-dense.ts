@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createDistribution, type DistributionConfig, type ImportanceDistribution } from '../distributions/index.js';
 import { matMulFast } from '../ops/matmul.js';
+import { scaleByImportance } from '../ops/importance-scale.js';
 import { activate, type Activation } from '../ops/activation.js';
 import { Parameter } from '../params/parameter.js';
 import { paramTensor, type ParamTensors } from '../params/param-tensors.js';
@@ -160,6 +161,12 @@ export class AdaptiveDense {
     return tf.tidy(() => {
       const z = tf.add(matMulFast(x, paramTensor<tf.Tensor2D>(tensors, this.weight.name)), paramTensor(tensors, this.bias.name));
       const a = activate(z, this.config.activation);
+      if (!this.config.importance) return a;
+      if (this.rawRate && !this.config.frozenImportance) {
+        // f and df/dr from the host: the rate is a host-side scalar anyway (see scaleByImportance).
+        const { f, dfdr } = this.distribution.importanceWithDerivative(this.rawRate.scalar, this.currentWidth);
+        return scaleByImportance(a, paramTensor(tensors, this.rawRate.name), f, dfdr);
+      }
       const f = this.importance(tensors);
       return f ? tf.mul(a, f) : a;
     });
