@@ -19,14 +19,18 @@ export function ringReducer(args: {
   wantsStop: () => boolean;
   onAgreedStop: (step: number) => void;
 }): GradientReducer {
+  // One bucket reused across steps (reallocated only when widths change the gradient's length):
+  // a fresh multi-megabyte array per step cost milliseconds of garbage collection.
+  let bucket = new Float32Array(0);
   return async (gradient, localBatch, step, loss) => {
-    const bucket = new Float32Array(gradient.length + EXTRA);
+    if (bucket.length !== gradient.length + EXTRA) bucket = new Float32Array(gradient.length + EXTRA);
     bucket.set(gradient);
     bucket.set([loss.total, loss.nll, loss.weightPrior, loss.ratePrior, args.wantsStop() ? 1 : 0], gradient.length);
     const widths = args.model.adaptiveLayers.map((l) => l.width);
     await args.comm.allReduceMean(bucket, localBatch, { step, bucketId: 0, widthHash: widthHash(widths), deadlineMs: args.deadlineMs });
     const n = gradient.length;
     if (bucket[n + 4] > 0) args.onAgreedStop(step);
+    // The caller's optimizer reads the mean gradient before the next step overwrites the bucket.
     return {
       gradient: bucket.subarray(0, n),
       globalBatch: args.globalBatch,

@@ -4,7 +4,7 @@ import { loadRunConfig } from '../config/load-config-file.js';
 import { defaultRunPath } from '@awn/coordinator';
 import { trainLocal } from '../train/train-local.js';
 import { trainCluster } from '../train/train-cluster.js';
-import { formatWidths } from '../progress/progress-view.js';
+import { printOutcome } from '../train/print-outcome.js';
 import { EXIT_INTERRUPTED } from '../errors.js';
 import { parseIntegerOption } from './options.js';
 
@@ -67,11 +67,7 @@ Examples:
         const summary = flags.workers
           ? await trainCluster({ config, out, force: flags.force, logger, workers: flags.workers, metricsPort: flags.metrics ? flags.metricsPort : null, metricsEndpoint: flags.metricsEndpoint, onStopHandle: (stop) => (stopCluster = stop) })
           : await trainLocal({ config, out, force: flags.force, logger, shouldStop: () => interrupted });
-        const score = summary.test.accuracy !== undefined ? `test accuracy ${(summary.test.accuracy * 100).toFixed(2)} %` : `test mse ${summary.test.mse}`;
-        process.stdout.write(
-          `\n${summary.status === 'completed' ? 'Finished' : 'Stopped'} ${summary.name} after ${summary.steps} steps on ${summary.worldSize} worker${summary.worldSize > 1 ? 's' : ''}: ${score}, widths ${formatWidths(summary.widths)}\n` +
-            `Run directory: ${out}\n  summary: ${out}/summary.json\n  report:  ${out}/report.html\n`,
-        );
+        await printOutcome(summary, out, (text) => process.stdout.write(text));
         if (summary.status === 'interrupted') process.exitCode = EXIT_INTERRUPTED;
       } finally {
         process.off('SIGINT', onSigint);

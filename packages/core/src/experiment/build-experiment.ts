@@ -161,7 +161,7 @@ export function buildExperiment(config: RunConfig, shard: { rank?: number; world
     score(m, split) {
       const ds = split === 'validation' ? splits.validation : splits[split];
       if (!ds) throw new RangeError(`this run has no ${split} split (data.validationFraction is 0)`);
-      if (isTextSplit(ds)) return evaluate(m, textChunks(ds.bytes, ds.sequenceLength, TEXT_EVAL_BATCH), { sequence: true });
+      if (isTextSplit(ds)) return evaluate(m, textChunks(ds.bytes, ds.sequenceLength, TEXT_EVAL_BATCH, config.data.evalBytes ?? ds.bytes.length), { sequence: true });
       return evaluate(m, datasetChunks(ds));
     },
   };

@@ -126,6 +126,8 @@ export const runConfigSchema = z
         validationChapters: positiveInt.optional(),
         /** Moby-Dick only: last chapters held out for testing (default 5). */
         testChapters: positiveInt.optional(),
+        /** Text only: score at most this many bytes of a split (the start of it), to keep evaluation short. */
+        evalBytes: positiveInt.optional(),
       })
       .strict(),
     model: modelSchema,
