@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Renders docs/width-over-time.svg (the README's picture) from the metrics.jsonl of two runs:
+//   node scripts/width-picture.mjs RUN_DIR_A RUN_DIR_B > docs/width-over-time.svg
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderSvg } from '@awn/coordinator';
+
+const rows = process.argv.slice(2).flatMap((dir) => {
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .map((m) => ({ step: m.step, value: m.totalWidth, series: config.name }));
+});
+const svg = await renderSvg({
+  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  title: 'Total width learned during training (both start at 464 neurons)',
+  width: 520,
+  height: 220,
+  data: { values: rows },
+  mark: { type: 'line', strokeWidth: 2 },
+  encoding: {
+    x: { field: 'step', type: 'quantitative', title: 'step' },
+    y: { field: 'value', type: 'quantitative', title: 'total width (neurons)' },
+    color: { field: 'series', type: 'nominal', title: 'data set' },
+  },
+});
+process.stdout.write(svg);
