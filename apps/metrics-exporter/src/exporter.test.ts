@@ -220,3 +220,27 @@ test('startup fails with a clear message when the HTTP port is taken, releasing 
     await first.close();
   }
 });
+
+test('closing with senders connected and a receive pending never aborts the process', { timeout: 60_000 }, async () => {
+  // Regression: close() used to unbind (on a libuv worker thread) while the receive loop's
+  // receive() was pending on the main thread, a data race inside libzmq that aborted the whole
+  // process (pipe.cpp:355) in about a third of test runs. Many short-lived exporters, each closed
+  // with a sender connected (as `awn train` stops its exporter), made it near-certain.
+  for (let i = 0; i < 100; i++) {
+    const exporter = await startTestExporter();
+    const push = await rawPusher(exporter.snapshotEndpoint);
+    try {
+      await deliver(exporter, push, message({ rank: i % 3, step: i + 1, samples: [] }));
+      if (i % 2 === 0) {
+        push.close();
+        await exporter.close();
+      } else {
+        await exporter.close();
+        push.close();
+      }
+    } finally {
+      push.close();
+      await exporter.close();
+    }
+  }
+});

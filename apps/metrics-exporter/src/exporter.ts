@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Pull } from 'zeromq';
+import { randomUUID } from 'node:crypto';
+import { Pull, Push } from 'zeromq';
 import { createLogger, type Logger } from '@awn/telemetry';
 import { SenderStore } from './store.js';
 import { DropCounts, createExposition } from './exposition.js';
@@ -58,6 +59,8 @@ export async function startMetricsExporter(options: MetricsExporterOptions = {})
     ...(options.curve ? { curveServer: true, curveSecretKey: options.curve.secretKey } : {}),
   });
   const endpoint = (options.bind ?? DEFAULT_SNAPSHOT_ENDPOINT).replace(/:0$/, ':*');
+  // Both binds happen before the receive loop starts: see stopReceiving() for why no bind or
+  // unbind may run while a receive() is pending.
   try {
     await pull.bind(endpoint);
   } catch (error) {
@@ -65,18 +68,28 @@ export async function startMetricsExporter(options: MetricsExporterOptions = {})
     throw new Error(`metrics exporter cannot bind snapshot socket ${endpoint}: ${(error as Error).message}`);
   }
   const snapshotEndpoint = pull.lastEndpoint ?? endpoint;
+  const wakeEndpoint = `inproc://awn-metrics-exporter-wake-${randomUUID()}`;
+  try {
+    await pull.bind(wakeEndpoint);
+  } catch (error) {
+    pull.close();
+    throw new Error(`metrics exporter cannot bind ${wakeEndpoint}: ${(error as Error).message}`);
+  }
 
   const lastDropLog = new Map<DropReason, number>();
+  let stopping = false;
   const receiving = (async () => {
-    while (!pull.closed) {
+    while (!stopping && !pull.closed) {
       let frames: Buffer[];
       try {
         frames = await pull.receive();
       } catch (error) {
-        if (pull.closed) break;
+        if (stopping || pull.closed) break;
         log.error({ err: error }, 'snapshot socket receive failed');
         continue;
       }
+      // The wake-up from stopReceiving(), or a snapshot that raced it: the exporter is closing.
+      if (stopping) break;
       const decoded = decodeSnapshot(frames);
       let reason: DropReason | undefined;
       let detail = '';
@@ -97,6 +110,48 @@ export async function startMetricsExporter(options: MetricsExporterOptions = {})
       }
     }
   })();
+
+  /**
+   * Ends the receive loop with no receive() left pending, then releases the socket.
+   *
+   * Why not simply `await pull.unbind(...); pull.close()` (as this once did): zeromq.js runs
+   * zmq_unbind (and zmq_bind) on a libuv worker thread, while a pending receive() keeps the
+   * socket's fd in the main thread's uv_poll. Unbinding tears down the listener and its
+   * connections' pipes, which posts commands to the socket and wakes that poll; the main thread
+   * then calls zmq_getsockopt(ZMQ_EVENTS) and processes the same socket's commands concurrently
+   * with zmq_unbind on the worker. ZeroMQ sockets are not thread-safe, so the two threads
+   * interleave the pipe termination handshake and libzmq 4.3.5 aborts the whole process with
+   * `Assertion failed: _state == term_ack_sent || _state == term_req_sent2 (pipe.cpp:355)` (a
+   * stand-alone reproduction also hung once, spinning). It needs only a pending receive and a
+   * connected (or just disconnected) sender at unbind time, so it hit about every third test run
+   * and would hit any exporter closed while senders are connected (`awn train` stopping its
+   * exporter), not only tests. Closing without unbinding never raced: close() runs on this thread.
+   *
+   * So: make the pending receive() resolve by sending a message to an inproc endpoint of the
+   * same socket (bound at start, before the loop), let the loop see `stopping` and exit, and
+   * only then unbind, when nothing on this thread touches the socket. Unbinding still comes
+   * before close, as before, so the listener is told to let go of the port before close()
+   * resolves (libzmq closes the listening fd on its I/O thread right after). If the wake-up
+   * cannot be sent, closing (without unbinding) ends the loop instead. The same rule holds for
+   * any future bind/unbind on `pull`: never while a receive() is pending.
+   */
+  async function stopReceiving(): Promise<void> {
+    stopping = true;
+    const waker = new Push({ linger: 0 });
+    let woken = false;
+    try {
+      waker.connect(wakeEndpoint);
+      await waker.send(Buffer.alloc(0));
+      woken = true;
+    } catch {
+      // Cannot happen while the socket is open; closing it below then ends the loop instead.
+    }
+    if (!woken) pull.close();
+    await receiving;
+    waker.close();
+    if (!pull.closed) await pull.unbind(snapshotEndpoint).catch(() => undefined);
+    pull.close();
+  }
 
   const sweeper = setInterval(() => store.sweep(Date.now()), Math.min(1000, staleAfterMs / 2));
   sweeper.unref();
@@ -135,8 +190,7 @@ export async function startMetricsExporter(options: MetricsExporterOptions = {})
     await listen(server, host, port);
   } catch (error) {
     clearInterval(sweeper);
-    pull.close();
-    await receiving;
+    await stopReceiving();
     throw new Error(`metrics exporter cannot listen on http://${host}:${port}: ${(error as Error).message}`);
   }
   const httpPort = (server.address() as AddressInfo).port;
@@ -150,11 +204,10 @@ export async function startMetricsExporter(options: MetricsExporterOptions = {})
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
-        // Unbinding first waits until the port is released, so whoever binds it next (a restarted
-        // exporter) gets the connections, not a socket that is going away.
-        await pull.unbind(snapshotEndpoint).catch(() => undefined);
-        pull.close();
-        await receiving;
+        // Unbinding before closing releases the port before close() resolves, so whoever binds it
+        // next (a restarted exporter) gets the connections, not a socket that is going away; but
+        // never with a receive() pending (see stopReceiving).
+        await stopReceiving();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       })();
