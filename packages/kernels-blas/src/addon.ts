@@ -19,6 +19,16 @@ export interface BlasAddon {
     m: number, n: number, k: number, batch: Float64Array | null, biasOff: number, biasLen: number,
     activation: number,
   ): void;
+  /** y = transpose(x, perm) on the heap; desc = [shape..., perm...]. */
+  transposeHeap(heap: Uint8Array, xOff: number, yOff: number, desc: Float64Array, rank: number): void;
+  /** y = a op b (0 add, 1 sub, 2 mul, 3 div) broadcast; desc = [outShape..., aStrides..., bStrides...]. */
+  binaryHeap(
+    heap: Uint8Array, op: number, aOff: number, bOff: number, yOff: number, desc: Float64Array, rank: number,
+  ): void;
+  /** y[o, i] = Σ_r x[o, r, i] for dense x [outer, r, inner]. */
+  sumHeap(heap: Uint8Array, xOff: number, yOff: number, outer: number, r: number, inner: number): void;
+  /** Row-wise softmax of dense x [rows, cols]. */
+  softmaxHeap(heap: Uint8Array, xOff: number, yOff: number, rows: number, cols: number): void;
   info(): { corename: string; config: string; threads: number };
   setThreads(n: number): number;
 }

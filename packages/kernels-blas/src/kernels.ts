@@ -126,7 +126,7 @@ export function blasFusedMatMulConfig(
  * the engine runs our config's setupFunc, and the original kernel (our fallback) needs its own
  * setup (it binds its wasm function there) to have run.
  */
-function withOriginalLifecycle(original: KernelConfig, kernelFunc: KernelFunc): KernelConfig {
+export function withOriginalLifecycle(original: KernelConfig, kernelFunc: KernelFunc): KernelConfig {
   return {
     kernelName: original.kernelName,
     backendName: original.backendName,

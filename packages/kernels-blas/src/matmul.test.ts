@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { blasAvailable, blasStatus, registerBlasKernels, unregisterBlasKernels } from './index.js';
+import { OP_KERNELS } from './register.js';
 import { assertClose, evaluate, randInt, randomArray, referenceMatMul, rng } from './test-util.js';
 
 const avail = blasAvailable();
@@ -77,8 +78,11 @@ test('registration replaces BatchMatMul and _FusedMatMul on wasm and reports Ope
   assert.equal(reg.threads, 1);
   assert.ok(reg.coreType && reg.coreType.length > 0);
   assert.notEqual(tf.getKernel('BatchMatMul', 'wasm'), originalMatMul);
-  assert.deepEqual(blasStatus().kernels.sort(), ['BatchMatMul', '_FusedMatMul']);
+  assert.deepEqual(blasStatus().kernels.sort(), ['BatchMatMul', '_FusedMatMul', ...OP_KERNELS].sort());
   assert.equal(registerBlasKernels().enabled, true, 'registering twice is harmless');
+  assert.equal(registerBlasKernels({ ops: false }).enabled, true);
+  assert.deepEqual(blasStatus().kernels.sort(), ['BatchMatMul', '_FusedMatMul'], 'ops: false keeps only the matMuls');
+  assert.equal(registerBlasKernels().enabled, true);
   unregisterBlasKernels();
   assert.equal(tf.getKernel('BatchMatMul', 'wasm'), originalMatMul, 'unregister restores the original');
   assert.deepEqual(blasStatus().kernels, []);

@@ -1,15 +1,25 @@
 import '@tensorflow/tfjs-backend-wasm';
-import { _FusedMatMul, BatchMatMul, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import {
+  _FusedMatMul, Add, BatchMatMul, getKernel, Multiply, RealDiv, registerKernel, Softmax, Sub, Sum, Transpose,
+  unregisterKernel,
+} from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { loadAddon } from './addon.js';
 import { prepareBlasEnvironment, resolveThreads } from './environment.js';
+import type { BlasAddon } from './addon.js';
 import { blasBatchMatMulConfig, blasFusedMatMulConfig } from './kernels.js';
+import { nativeBinaryConfig, nativeSoftmaxConfig, nativeSumConfig, nativeTransposeConfig } from './ops-kernels.js';
 
 export interface RegisterOptions {
   /** The only backend with a heap we can address; accepted for clarity at call sites. */
   backend?: 'wasm';
   /** OpenBLAS threads for this process (default AWN_BLAS_THREADS, else 1). */
   threads?: number;
+  /**
+   * Also replace Transpose, Add/Sub/Multiply/RealDiv, Sum and Softmax with the addon's native
+   * float32 kernels (default true unless AWN_BLAS_OPS=0). false puts wasm's own back.
+   */
+  ops?: boolean;
 }
 
 export interface BlasRegistration {
@@ -30,11 +40,34 @@ export interface BlasStatus extends BlasRegistration {
 }
 
 const KERNELS = [BatchMatMul, _FusedMatMul] as const;
+/** The native non-matMul kernels (src/ops-kernels.ts); each kept because it measured faster. */
+export const OP_KERNELS: readonly string[] = [Transpose, Add, Sub, Multiply, RealDiv, Sum, Softmax];
+
+function replacementFor(name: string, addon: BlasAddon, original: KernelConfig): KernelConfig {
+  switch (name) {
+    case BatchMatMul: return blasBatchMatMulConfig(addon, original);
+    case _FusedMatMul: return blasFusedMatMulConfig(addon, original, (kernel) => getKernel(kernel, 'wasm'));
+    case Transpose: return nativeTransposeConfig(addon, original);
+    case Sum: return nativeSumConfig(addon, original);
+    case Softmax: return nativeSoftmaxConfig(addon, original);
+    default: return nativeBinaryConfig(addon, original);
+  }
+}
+
+function restore(name: string): void {
+  const original = originals.get(name);
+  if (!original) return;
+  unregisterKernel(name, 'wasm');
+  registerKernel(original);
+  originals.delete(name);
+}
 const originals = new Map<string, KernelConfig>();
 let last: BlasRegistration = { enabled: false, reason: 'not registered', threads: 0 };
 
 /**
- * Replaces the wasm backend's BatchMatMul and _FusedMatMul with OpenBLAS-backed kernels. Never
+ * Replaces the wasm backend's BatchMatMul and _FusedMatMul with OpenBLAS-backed kernels (and,
+ * unless opts.ops is false or AWN_BLAS_OPS=0, Transpose, Add/Sub/Multiply/RealDiv, Sum and Softmax
+ * with the addon's native ones). Never
  * throws: when disabled (AWN_DISABLE_BLAS=1), when the addon is not built or libopenblas is missing,
  * it leaves wasm's kernels in place and says why. Calling it again updates the thread count.
  */
@@ -49,16 +82,16 @@ export function registerBlasKernels(opts: RegisterOptions = {}): BlasRegistratio
   if (!load.addon) return (last = { enabled: false, reason: load.reason, threads: 0 });
   const { addon } = load;
   const inEffect = addon.setThreads(threads);
-  for (const name of KERNELS) {
+  const ops = opts.ops ?? process.env.AWN_BLAS_OPS !== '0';
+  if (!ops) for (const name of OP_KERNELS) restore(name);
+  for (const name of ops ? [...KERNELS, ...OP_KERNELS] : KERNELS) {
     if (originals.has(name)) continue; // already ours
     const original = getKernel(name, 'wasm');
     if (!original) {
       unregisterBlasKernels();
       return (last = { enabled: false, reason: `wasm backend has no ${name} kernel to replace`, threads: 0 });
     }
-    const replacement = name === BatchMatMul
-      ? blasBatchMatMulConfig(addon, original)
-      : blasFusedMatMulConfig(addon, original, (kernel) => getKernel(kernel, 'wasm'));
+    const replacement = replacementFor(name, addon, original);
     unregisterKernel(name, 'wasm');
     registerKernel(replacement);
     originals.set(name, original);
@@ -68,11 +101,7 @@ export function registerBlasKernels(opts: RegisterOptions = {}): BlasRegistratio
 
 /** Puts wasm's own kernels back. Safe to call when nothing is registered. */
 export function unregisterBlasKernels(): void {
-  for (const [name, original] of originals) {
-    unregisterKernel(name, 'wasm');
-    registerKernel(original);
-  }
-  originals.clear();
+  for (const name of [...originals.keys()]) restore(name);
   if (last.enabled) last = { enabled: false, reason: 'unregistered', threads: 0 };
 }
 

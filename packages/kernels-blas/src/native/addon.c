@@ -20,6 +20,7 @@
 #include <cblas.h>
 
 #include "gemm.h"
+#include "ops.h"
 
 /* OpenBLAS extensions; openblas's cblas.h declares them too, but another vendor's cblas.h would not. */
 void openblas_set_num_threads(int num_threads);
@@ -192,6 +193,127 @@ static napi_value js_matmul_heap(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+
+/* The heap (Uint8Array over wasm memory) from argv[0]. */
+static bool get_heap(napi_env env, napi_value v, uint8_t **heap, size_t *len) {
+  void *data;
+  if (!get_typed(env, v, napi_uint8_array, &data, len)) return false;
+  *heap = data;
+  return true;
+}
+
+/* `count` doubles of a Float64Array descriptor, as int64s. */
+static bool get_desc(napi_env env, napi_value v, int64_t count, int64_t *out) {
+  void *data;
+  size_t len;
+  if (!get_typed(env, v, napi_float64_array, &data, &len) || (int64_t)len < count) return false;
+  const double *d = data;
+  for (int64_t i = 0; i < count; i++) {
+    if (!(d[i] >= 0) || d[i] > 9.0e15) return false;
+    out[i] = (int64_t)d[i];
+  }
+  return true;
+}
+
+/* transposeHeap(heap, xOff, yOff, desc, rank): desc = [shape..., perm...] (Float64Array). */
+static napi_value js_transpose_heap(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5) FAIL(env, "transposeHeap expects 5 arguments");
+  uint8_t *heap;
+  size_t heap_len;
+  int64_t x_off, y_off, rank;
+  if (!get_heap(env, argv[0], &heap, &heap_len)) FAIL(env, "transposeHeap: heap must be a Uint8Array");
+  CHECK(env, get_i64(env, argv[1], &x_off));
+  CHECK(env, get_i64(env, argv[2], &y_off));
+  CHECK(env, get_i64(env, argv[4], &rank));
+  if (rank < 1 || rank > AWN_MAX_RANK) FAIL(env, "transposeHeap: rank %lld not in 1..%d", (long long)rank, AWN_MAX_RANK);
+  int64_t desc[2 * AWN_MAX_RANK];
+  if (!get_desc(env, argv[3], 2 * rank, desc)) FAIL(env, "transposeHeap: bad descriptor");
+  int perm[AWN_MAX_RANK];
+  int seen = 0;
+  int64_t total = 1;
+  for (int i = 0; i < rank; i++) {
+    total *= desc[i];
+    const int64_t p = desc[rank + i];
+    if (p >= rank || (seen & (1 << p))) FAIL(env, "transposeHeap: bad permutation");
+    seen |= 1 << p;
+    perm[i] = (int)p;
+  }
+  if (total == 0) return NULL;
+  if (!in_heap(x_off, total, heap_len) || !in_heap(y_off, total, heap_len)) FAIL(env, "transposeHeap: operand outside the heap");
+  awn_transpose((const float *)(heap + x_off), (float *)(heap + y_off), (int)rank, desc, perm);
+  return NULL;
+}
+
+/* binaryHeap(heap, op, aOff, bOff, yOff, desc, rank): desc = [out..., aStrides..., bStrides...]. */
+static napi_value js_binary_heap(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 7) FAIL(env, "binaryHeap expects 7 arguments");
+  uint8_t *heap;
+  size_t heap_len;
+  int64_t op, a_off, b_off, y_off, rank;
+  if (!get_heap(env, argv[0], &heap, &heap_len)) FAIL(env, "binaryHeap: heap must be a Uint8Array");
+  CHECK(env, get_i64(env, argv[1], &op));
+  CHECK(env, get_i64(env, argv[2], &a_off));
+  CHECK(env, get_i64(env, argv[3], &b_off));
+  CHECK(env, get_i64(env, argv[4], &y_off));
+  CHECK(env, get_i64(env, argv[6], &rank));
+  if (op < AWN_ADD || op > AWN_DIV) FAIL(env, "binaryHeap: bad op %lld", (long long)op);
+  if (rank < 0 || rank > AWN_MAX_RANK) FAIL(env, "binaryHeap: rank %lld not in 0..%d", (long long)rank, AWN_MAX_RANK);
+  int64_t desc[3 * AWN_MAX_RANK];
+  if (!get_desc(env, argv[5], 3 * rank, desc)) FAIL(env, "binaryHeap: bad descriptor");
+  const int64_t *out = desc, *as = desc + rank, *bs = desc + 2 * rank;
+  int64_t total = 1, a_max = 0, b_max = 0;
+  for (int i = 0; i < rank; i++) {
+    total *= out[i];
+    if (out[i] > 0) {
+      a_max += (out[i] - 1) * as[i];
+      b_max += (out[i] - 1) * bs[i];
+    }
+  }
+  if (total == 0) return NULL;
+  if (!in_heap(a_off, a_max + 1, heap_len) || !in_heap(b_off, b_max + 1, heap_len) ||
+      !in_heap(y_off, total, heap_len)) {
+    FAIL(env, "binaryHeap: operand outside the heap");
+  }
+  awn_binary((int)op, (const float *)(heap + a_off), (const float *)(heap + b_off), (float *)(heap + y_off),
+             (int)rank, out, as, bs);
+  return NULL;
+}
+
+/* sumHeap(heap, xOff, yOff, outer, r, inner) and softmaxHeap(heap, xOff, yOff, rows, cols). */
+static napi_value reduce_like(napi_env env, napi_callback_info info, int softmax) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  const size_t want = softmax ? 5 : 6;
+  if (argc < want) FAIL(env, "%s expects %zu arguments", softmax ? "softmaxHeap" : "sumHeap", want);
+  uint8_t *heap;
+  size_t heap_len;
+  int64_t x_off, y_off, d[3] = {1, 1, 1};
+  if (!get_heap(env, argv[0], &heap, &heap_len)) FAIL(env, "heap must be a Uint8Array");
+  CHECK(env, get_i64(env, argv[1], &x_off));
+  CHECK(env, get_i64(env, argv[2], &y_off));
+  for (size_t i = 3; i < want; i++) CHECK(env, get_i64(env, argv[i], &d[i - 3]));
+  if (d[0] < 0 || d[1] < 0 || d[2] < 0 || d[0] > INT32_MAX || d[1] > INT32_MAX || d[2] > INT32_MAX) FAIL(env, "bad dims");
+  const int64_t in_count = d[0] * d[1] * d[2];
+  const int64_t out_count = softmax ? in_count : d[0] * d[2];
+  if (out_count == 0) return NULL;
+  if (!in_heap(x_off, in_count, heap_len) || !in_heap(y_off, out_count, heap_len)) FAIL(env, "operand outside the heap");
+  if (softmax) {
+    awn_softmax((const float *)(heap + x_off), (float *)(heap + y_off), d[0], d[1]);
+  } else {
+    awn_sum((const float *)(heap + x_off), (float *)(heap + y_off), d[0], d[1], d[2]);
+  }
+  return NULL;
+}
+static napi_value js_sum_heap(napi_env env, napi_callback_info info) { return reduce_like(env, info, 0); }
+static napi_value js_softmax_heap(napi_env env, napi_callback_info info) { return reduce_like(env, info, 1); }
+
 static napi_value make_string(napi_env env, const char *s) {
   napi_value v;
   if (napi_create_string_utf8(env, s ? s : "", NAPI_AUTO_LENGTH, &v) != napi_ok) return NULL;
@@ -228,6 +350,10 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", NULL, js_sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"matmulHeap", NULL, js_matmul_heap, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"transposeHeap", NULL, js_transpose_heap, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"binaryHeap", NULL, js_binary_heap, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sumHeap", NULL, js_sum_heap, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"softmaxHeap", NULL, js_softmax_heap, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
   };

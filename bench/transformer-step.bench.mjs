@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// One training step of the `small` Transformer (examples/small.json: 4 blocks, d_model 128, 4 heads,
+// context 128, batch 32 × 128 tokens, byte vocabulary, adaptive FFNs, Adam) on tfjs wasm:
+//   wasm      — wasm's own kernels (no addon)
+//   blas      — + the OpenBLAS matMul kernels of @awn/kernels-blas (ops: false)
+//   blas+ops  — + its native Transpose / Add / Sub / Multiply / RealDiv / Sum kernels (the default)
+// against PyTorch on the CPU (1 thread, torch.set_num_threads(1)) running an equivalent pre-LN
+// decoder with the same sizes (FFN widths = the adaptive model's current widths), cross-entropy,
+// clip-norm 1 and Adam. The peer is skipped when `/usr/bin/python3 -c "import torch"` fails; the
+// benchmark installs nothing. The tfjs variants alternate in rounds (A B C A B C …) inside one
+// process, so machine load hits all alike; medians of all samples.
+//   node bench/transformer-step.bench.mjs [--quick] [--rounds=N] [--steps=N] [--no-wasm]
+// Goal (issue 8): blas+ops step within 1.5× of PyTorch's.
+// Build first: npx tsc -b packages/core packages/kernels-blas && npm run build:addon -w @awn/kernels-blas
+import * as tf from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { buildExperiment, parseRunConfig, selectBackend, trainStep } from '../packages/core/dist/index.js';
+import { blasAvailable, registerBlasKernels, unregisterBlasKernels } from '../packages/kernels-blas/dist/index.js';
+
+const quick = process.argv.includes('--quick');
+const arg = (name, dflt) => {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.slice(name.length + 3)) : dflt;
+};
+const ROUNDS = arg('rounds', quick ? 2 : 4);
+const STEPS = arg('steps', quick ? 2 : 3);
+const withWasm = !process.argv.includes('--no-wasm');
+
+await selectBackend('wasm', undefined, { blas: false });
+const avail = blasAvailable();
+const base = JSON.parse(readFileSync(new URL('../examples/small.json', import.meta.url), 'utf8'));
+const config = parseRunConfig({ ...base, training: { ...base.training, steps: 100000 } });
+const exp = buildExperiment(config);
+const options = { model: exp.model, optimizer: exp.optimizer, loss: exp.loss, train: exp.train, steps: 100000 };
+const m = config.model;
+const widths = exp.model.adaptiveLayers.map((l) => l.width);
+const batch = config.training.batchSize;
+const seq = config.data.sequenceLength;
+
+const variants = [
+  ...(withWasm ? [{ name: 'wasm', label: 'tfjs wasm, own kernels', set: () => unregisterBlasKernels() }] : []),
+  ...(avail.available
+    ? [
+        { name: 'blas', label: 'tfjs wasm + OpenBLAS matMul', set: () => registerBlasKernels({ ops: false }) },
+        { name: 'blas+ops', label: 'tfjs wasm + OpenBLAS matMul + native ops', set: () => registerBlasKernels({ ops: true }) },
+      ]
+    : []),
+];
+if (!avail.available) console.log(`OpenBLAS addon unavailable (${avail.reason}): only wasm's own kernels.`);
+
+let step = 0;
+const samples = Object.fromEntries(variants.map((v) => [v.name, []]));
+const computeSamples = Object.fromEntries(variants.map((v) => [v.name, []]));
+for (const v of variants) {
+  v.set();
+  await trainStep(options, step++); // warm-up: kernel setup, heap growth
+}
+for (let r = 0; r < ROUNDS; r++) {
+  for (const v of variants) {
+    v.set();
+    await trainStep(options, step++); // first step after a switch is not timed
+    for (let s = 0; s < STEPS; s++) {
+      const t0 = performance.now();
+      const metrics = await trainStep(options, step++);
+      samples[v.name].push(performance.now() - t0);
+      computeSamples[v.name].push(metrics.seconds.compute * 1e3);
+    }
+  }
+}
+const median = (xs) => [...xs].sort((p, q) => p - q)[xs.length >> 1];
+const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+
+// --- PyTorch peer ---------------------------------------------------------------------------------
+const PY = '/usr/bin/python3';
+const torchScript = `
+import math, time, torch
+import torch.nn.functional as F
+torch.set_num_threads(1)
+torch.manual_seed(0)
+B, T, D, H, V, L = ${batch}, ${seq}, ${m.dModel}, ${m.heads}, ${m.vocabSize ?? 256}, ${m.blocks}
+W = ${JSON.stringify(widths)}
+def lin(i, o): return torch.nn.Linear(i, o)
+class Block(torch.nn.Module):
+    def __init__(s, w):
+        super().__init__()
+        s.ln1, s.qkv, s.out = torch.nn.LayerNorm(D), lin(D, 3 * D), lin(D, D)
+        s.ln2, s.up, s.down = torch.nn.LayerNorm(D), lin(D, w), lin(w, D)
+    def forward(s, x, mask):
+        q, k, v = s.qkv(s.ln1(x)).split(D, 2)
+        heads = lambda t: t.view(B, T, H, D // H).transpose(1, 2)
+        q, k, v = heads(q), heads(k), heads(v)
+        p = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(D // H) + mask, -1)
+        x = x + s.out((p @ v).transpose(1, 2).reshape(B, T, D))
+        return x + s.down(F.relu(s.up(s.ln2(x))))
+class LM(torch.nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.emb = torch.nn.Parameter(torch.randn(V, D) * 0.02)
+        s.pos = torch.nn.Parameter(torch.randn(T, D) * 0.02)
+        s.blocks = torch.nn.ModuleList([Block(w) for w in W])
+        s.ln = torch.nn.LayerNorm(D)
+        s.bias = torch.nn.Parameter(torch.zeros(V))
+    def forward(s, ids, mask):
+        h = s.emb[ids] + s.pos
+        for b in s.blocks: h = b(h, mask)
+        return s.ln(h) @ s.emb.t() + s.bias
+model = LM()
+opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+mask = torch.triu(torch.full((T, T), -1e9), 1)
+ids = torch.randint(0, V, (B, T)); tgt = torch.randint(0, V, (B, T))
+def step():
+    opt.zero_grad(set_to_none=True)
+    loss = F.cross_entropy(model(ids, mask).reshape(-1, V), tgt.reshape(-1))
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+for _ in range(2): step()
+samples = []
+for _ in range(${quick ? 4 : 8}):
+    t0 = time.perf_counter(); step(); samples.append((time.perf_counter() - t0) * 1000)
+samples.sort()
+print(torch.__version__, samples[len(samples) // 2])
+`;
+let torch = null;
+const probe = spawnSync(PY, ['-c', 'import torch'], { encoding: 'utf8' });
+if (probe.status !== 0) {
+  console.log(`PyTorch peer skipped (${PY} cannot import torch; Debian: apt-get install python3-torch)`);
+} else {
+  const res = spawnSync(PY, ['-c', torchScript], { encoding: 'utf8' });
+  const [version, ms] = (res.stdout ?? '').trim().split(/\s+/);
+  if (res.status !== 0 || !ms) console.log(`PyTorch peer failed: ${(res.stderr ?? '').trim().split('\n').pop()}`);
+  else torch = { version, ms: Number(ms) };
+}
+
+console.log(
+  `small Transformer step: ${m.blocks} blocks, d_model ${m.dModel}, ${m.heads} heads, batch ${batch}×${seq} tokens, ` +
+    `FFN widths ${widths.join('/')}; tfjs ${tf.version_core}, ${ROUNDS} rounds × ${STEPS} steps per variant\n`,
+);
+console.log('| variant | ms/step (median) | compute phase ms | vs wasm own | vs PyTorch |\n|---|---|---|---|---|');
+const wasmMs = samples.wasm ? median(samples.wasm) : NaN;
+for (const v of variants) {
+  const ms = median(samples[v.name]);
+  console.log(
+    `| ${v.label} | ${fmt(ms)} | ${fmt(median(computeSamples[v.name]))} | ${fmt(wasmMs / ms, 2)}× faster | ` +
+      `${torch ? `${fmt(ms / torch.ms, 2)}× its time` : 'n/a'} |`,
+  );
+}
+if (torch) console.log(`| PyTorch ${torch.version} CPU, 1 thread (equivalent pre-LN decoder) | ${fmt(torch.ms)} | — | ${fmt(wasmMs / torch.ms, 2)}× faster | 1.00× |`);
+if (samples.blas && samples['blas+ops']) {
+  console.log(`\nnative ops on vs off (both with OpenBLAS matMul): ${fmt(median(samples.blas) / median(samples['blas+ops']), 2)}× faster`);
+}
+if (torch && samples['blas+ops']) {
+  const ratio = median(samples['blas+ops']) / torch.ms;
+  console.log(`goal: tfjs wasm + OpenBLAS + native ops within 1.5× of PyTorch's time: ${fmt(ratio, 2)}× → ${ratio <= 1.5 ? 'met' : 'NOT met'}`);
+}

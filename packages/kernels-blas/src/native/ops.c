@@ -1,0 +1,278 @@
+#include "ops.h"
+
+#include <math.h>
+#include <string.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
+/*
+ * Hot loops are compiled three times (AVX-512F, AVX2, baseline x86-64) and picked at load time
+ * by the dynamic loader from the CPU's features (GCC function multiversioning; "arch=" clones would
+ * dispatch on the CPU model name and miss e.g. Cooper Lake), so the addon stays portable while using
+ * the wide vectors this machine has. Other compilers/targets get the plain function.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define AWN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define AWN_CLONES
+#endif
+
+static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* y[i, j] = x[i + j*sj] (R x C): a true transpose (rows of y are columns of x). 4x4 SSE blocks
+ * inside 32x32 tiles; the ragged edges element by element. */
+static void transpose2d(const float *restrict x, float *restrict y, int64_t R, int64_t C, int64_t sj,
+                        int64_t ldy) {
+  enum { T = 32 };
+  for (int64_t i0 = 0; i0 < R; i0 += T) {
+    const int64_t i1 = min64(R, i0 + T);
+    for (int64_t j0 = 0; j0 < C; j0 += T) {
+      const int64_t j1 = min64(C, j0 + T);
+      int64_t i = i0;
+#if defined(__SSE__)
+      for (; i + 4 <= i1; i += 4) {
+        int64_t j = j0;
+        for (; j + 4 <= j1; j += 4) {
+          __m128 r0 = _mm_loadu_ps(x + i + (j + 0) * sj);
+          __m128 r1 = _mm_loadu_ps(x + i + (j + 1) * sj);
+          __m128 r2 = _mm_loadu_ps(x + i + (j + 2) * sj);
+          __m128 r3 = _mm_loadu_ps(x + i + (j + 3) * sj);
+          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+          _mm_storeu_ps(y + (i + 0) * ldy + j, r0);
+          _mm_storeu_ps(y + (i + 1) * ldy + j, r1);
+          _mm_storeu_ps(y + (i + 2) * ldy + j, r2);
+          _mm_storeu_ps(y + (i + 3) * ldy + j, r3);
+        }
+        for (; j < j1; j++)
+          for (int64_t p = 0; p < 4; p++) y[(i + p) * ldy + j] = x[i + p + j * sj];
+      }
+#endif
+      for (; i < i1; i++)
+        for (int64_t j = j0; j < j1; j++) y[i * ldy + j] = x[i + j * sj];
+    }
+  }
+}
+
+/* Dense 2-D gather y[i, j] = x[i*si + j*sj] (R x C), in tiles so both sides stay in L1. */
+static void copy2d(const float *restrict x, float *restrict y, int64_t R, int64_t C, int64_t si,
+                   int64_t sj, int64_t ldy) {
+  if (sj == 1) {
+    for (int64_t i = 0; i < R; i++) memcpy(y + i * ldy, x + i * si, (size_t)C * sizeof(float));
+    return;
+  }
+  if (si == 1) {
+    transpose2d(x, y, R, C, sj, ldy);
+    return;
+  }
+  enum { T = 32 };
+  for (int64_t i0 = 0; i0 < R; i0 += T) {
+    const int64_t i1 = min64(R, i0 + T);
+    for (int64_t j0 = 0; j0 < C; j0 += T) {
+      const int64_t j1 = min64(C, j0 + T);
+      for (int64_t i = i0; i < i1; i++) {
+        const float *xr = x + i * si;
+        float *yr = y + i * ldy;
+        for (int64_t j = j0; j < j1; j++) yr[j] = xr[j * sj];
+      }
+    }
+  }
+}
+
+void awn_transpose(const float *x, float *y, int rank, const int64_t *shape, const int *perm) {
+  /* Input strides, then collapse: drop size-1 output dims, merge output neighbours that are
+   * neighbours in the input too (perm[i+1] == perm[i] + 1). */
+  int64_t in_stride[AWN_MAX_RANK];
+  int64_t total = 1;
+  for (int i = rank - 1; i >= 0; i--) {
+    in_stride[i] = total;
+    total *= shape[i];
+  }
+  if (total == 0) return;
+  int64_t od[AWN_MAX_RANK], os[AWN_MAX_RANK]; /* output dims and their input strides */
+  int r = 0;
+  for (int i = 0; i < rank; i++) {
+    const int64_t d = shape[perm[i]];
+    const int64_t s = in_stride[perm[i]];
+    if (d == 1) continue;
+    if (r > 0 && os[r - 1] == s * d) {
+      od[r - 1] *= d;
+      os[r - 1] = s;
+    } else {
+      od[r] = d;
+      os[r] = s;
+      r++;
+    }
+  }
+  if (r == 0) {
+    y[0] = x[0];
+    return;
+  }
+  if (r == 1) {
+    memcpy(y, x, (size_t)total * sizeof(float)); /* a pure reshape: merged into one unit-stride dim */
+    return;
+  }
+  /* Outer odometer over output dims 0..r-3; a tiled 2-D copy over the last two. */
+  const int64_t R = od[r - 2], C = od[r - 1], si = os[r - 2], sj = os[r - 1];
+  int64_t outer = 1;
+  for (int i = 0; i < r - 2; i++) outer *= od[i];
+  int64_t idx[AWN_MAX_RANK] = {0};
+  int64_t xoff = 0;
+  for (int64_t o = 0; o < outer; o++) {
+    copy2d(x + xoff, y + o * R * C, R, C, si, sj, C);
+    for (int d = r - 3; d >= 0; d--) {
+      xoff += os[d];
+      if (++idx[d] < od[d]) break;
+      xoff -= os[d] * od[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+#define BINARY_LOOPS(EXPR)                                                                        \
+  do {                                                                                            \
+    if (sa == 1 && sb == 1) {                                                                     \
+      for (int64_t j = 0; j < n; j++) { const float u = pa[j], v = pb[j]; py[j] = (EXPR); }      \
+    } else if (sa == 1 && sb == 0) {                                                              \
+      const float v = pb[0];                                                                      \
+      for (int64_t j = 0; j < n; j++) { const float u = pa[j]; py[j] = (EXPR); }                  \
+    } else if (sa == 0 && sb == 1) {                                                              \
+      const float u = pa[0];                                                                      \
+      for (int64_t j = 0; j < n; j++) { const float v = pb[j]; py[j] = (EXPR); }                  \
+    } else {                                                                                      \
+      for (int64_t j = 0; j < n; j++) { const float u = pa[j * sa], v = pb[j * sb]; py[j] = (EXPR); } \
+    }                                                                                             \
+  } while (0)
+
+AWN_CLONES static void binary_row(int op, const float *restrict pa, const float *restrict pb, float *restrict py,
+                       int64_t n, int64_t sa, int64_t sb) {
+  switch (op) {
+    case AWN_ADD: BINARY_LOOPS(u + v); break;
+    case AWN_SUB: BINARY_LOOPS(u - v); break;
+    case AWN_MUL: BINARY_LOOPS(u * v); break;
+    default: BINARY_LOOPS(u / v); break;
+  }
+}
+
+void awn_binary(int op, const float *a, const float *b, float *y, int rank, const int64_t *out,
+                const int64_t *as, const int64_t *bs) {
+  int64_t od[AWN_MAX_RANK], sa[AWN_MAX_RANK], sb[AWN_MAX_RANK];
+  int r = 0;
+  int64_t total = 1;
+  for (int i = 0; i < rank; i++) {
+    total *= out[i];
+    if (out[i] == 1) continue;
+    /* Merge into the previous dim when both operands continue it (strides line up, incl. 0). */
+    if (r > 0 && sa[r - 1] == as[i] * out[i] && sb[r - 1] == bs[i] * out[i]) {
+      od[r - 1] *= out[i];
+      sa[r - 1] = as[i];
+      sb[r - 1] = bs[i];
+    } else {
+      od[r] = out[i];
+      sa[r] = as[i];
+      sb[r] = bs[i];
+      r++;
+    }
+  }
+  if (total == 0) return;
+  if (r == 0) {
+    binary_row(op, a, b, y, 1, 0, 0);
+    return;
+  }
+  const int64_t n = od[r - 1];
+  int64_t rows = total / n;
+  int64_t idx[AWN_MAX_RANK] = {0};
+  int64_t ao = 0, bo = 0;
+  for (int64_t o = 0; o < rows; o++) {
+    binary_row(op, a + ao, b + bo, y + o * n, n, sa[r - 1], sb[r - 1]);
+    for (int d = r - 2; d >= 0; d--) {
+      ao += sa[d];
+      bo += sb[d];
+      if (++idx[d] < od[d]) break;
+      ao -= sa[d] * od[d];
+      bo -= sb[d] * od[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+AWN_CLONES static float row_sum(const float *restrict x, int64_t n) {
+  float acc[16] = {0};
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16)
+    for (int t = 0; t < 16; t++) acc[t] += x[j + t];
+  float s = 0;
+  for (; j < n; j++) s += x[j];
+  for (int t = 0; t < 16; t++) s += acc[t];
+  return s;
+}
+
+AWN_CLONES void awn_sum(const float *x, float *y, int64_t outer, int64_t r, int64_t inner) {
+  if (inner == 1) {
+    for (int64_t o = 0; o < outer; o++) y[o] = row_sum(x + o * r, r);
+    return;
+  }
+  for (int64_t o = 0; o < outer; o++) {
+    float *restrict yo = y + o * inner;
+    const float *xo = x + o * r * inner;
+    memset(yo, 0, (size_t)inner * sizeof(float));
+    for (int64_t k = 0; k < r; k++) {
+      const float *restrict xr = xo + k * inner;
+      for (int64_t i = 0; i < inner; i++) yo[i] += xr[i];
+    }
+  }
+}
+
+/* Largest entry of x[0..n), n >= 1, with partial maxima so the loop vectorises. */
+AWN_CLONES static float row_max(const float *restrict x, int64_t n) {
+  float acc[16];
+  for (int t = 0; t < 16; t++) acc[t] = x[0];
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16)
+    for (int t = 0; t < 16; t++) acc[t] = x[j + t] > acc[t] ? x[j + t] : acc[t];
+  float m = x[0];
+  for (; j < n; j++) m = x[j] > m ? x[j] : m;
+  for (int t = 0; t < 16; t++) m = acc[t] > m ? acc[t] : m;
+  return m;
+}
+
+/*
+ * y[j] = exp(x[j] - m): 2^k · p(r) with k = round((x-m)/ln 2), r the remainder (|r| ≤ ln2/2) split
+ * over a two-part ln 2, p a degree-6 Taylor polynomial (relative error < 2e-7). Arguments below
+ * -87 (exp < 1.7e-38, the float32 denormal range) give exactly 0, as the attention mask relies on.
+ * Branch-free so it vectorises; glibc's expf does not.
+ */
+AWN_CLONES static void exp_shifted(const float *restrict x, float *restrict y, int64_t n, float m) {
+  for (int64_t j = 0; j < n; j++) {
+    const float v0 = x[j] - m;
+    const float v = v0 < -87.0f ? -87.0f : (v0 > 88.0f ? 88.0f : v0);
+    const float k = (v * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    const float r = (v - k * 0.693145751953125f) - k * 1.428606765330187e-06f;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    const int32_t bits = ((int32_t)k + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    const float e = p * scale;
+    y[j] = v0 < -87.0f ? 0.0f : e;
+  }
+}
+
+AWN_CLONES static void scale_row(float *restrict y, int64_t n, float s) {
+  for (int64_t j = 0; j < n; j++) y[j] *= s;
+}
+
+void awn_softmax(const float *x, float *y, int64_t rows, int64_t cols) {
+  if (cols == 0) return;
+  for (int64_t o = 0; o < rows; o++) {
+    const float *xr = x + o * cols;
+    float *yr = y + o * cols;
+    exp_shifted(xr, yr, cols, row_max(xr, cols));
+    scale_row(yr, cols, 1.0f / row_sum(yr, cols));
+  }
+}

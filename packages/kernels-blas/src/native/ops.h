@@ -1,0 +1,31 @@
+/*
+ * Element-wise, reduction, transpose and softmax kernels on dense float32 data, used by the addon
+ * to replace tfjs wasm kernels (Transpose, Add/Sub/Multiply/RealDiv with broadcasting, Sum over a
+ * contiguous block of axes, Softmax over the last axis). Pure C, no Node-API types.
+ */
+#ifndef AWN_OPS_H
+#define AWN_OPS_H
+
+#include <stdint.h>
+
+#define AWN_MAX_RANK 8
+
+enum awn_binary_op { AWN_ADD = 0, AWN_SUB = 1, AWN_MUL = 2, AWN_DIV = 3 };
+
+/* y = transpose(x, perm); shape is x's, rank <= AWN_MAX_RANK, y dense. */
+void awn_transpose(const float *x, float *y, int rank, const int64_t *shape, const int *perm);
+
+/*
+ * y[out] = a[..] op b[..] with numpy broadcasting: out holds the output dims, as/bs the element
+ * strides of a and b per output dim (0 where broadcast). y dense.
+ */
+void awn_binary(int op, const float *a, const float *b, float *y, int rank, const int64_t *out,
+                const int64_t *as, const int64_t *bs);
+
+/* y[o, i] = sum_r x[o, r, i] for x dense [outer, r, inner]. */
+void awn_sum(const float *x, float *y, int64_t outer, int64_t r, int64_t inner);
+
+/* Row-wise softmax of x dense [rows, cols]. */
+void awn_softmax(const float *x, float *y, int64_t rows, int64_t cols);
+
+#endif
