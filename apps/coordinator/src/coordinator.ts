@@ -41,6 +41,15 @@ export interface CoordinatorOptions {
   runId?: string;
   /** Metrics exporter snapshot endpoint announced to workers (null: no metrics). */
   metricsEndpoint?: string | null;
+  /**
+   * Fewest workers the run continues with after losing some (default: `workers`, i.e. any loss
+   * ends the run). Below it the coordinator waits `rejoinTimeoutMs` for workers to (re)join.
+   */
+  minWorkers?: number;
+  /** How long to wait for enough workers after losing some (ms, default 60 000). */
+  rejoinTimeoutMs?: number;
+  /** Training state to resume from (encoded checkpoint bytes); rank 0 receives it before starting. */
+  resume?: { step: number; bytes: Uint8Array };
 }
 
 /** A completed step as every rank reported it. */
@@ -70,9 +79,13 @@ interface Member {
   workerId: string;
   peer: Buffer;
   join: JoinMessage;
+  /** Rank in the current ring, -1 while waiting for the next generation. */
   rank: number;
   lastSeen: number;
-  done: boolean;
+  /** Whether it has received its welcome (config) yet. */
+  welcomed: boolean;
+  /** Last step it reported complete (-1: none yet). */
+  completed: number;
 }
 
 /** Fields the worker adds to step-done beyond the protocol's minimum (see worker/src/report.ts). */
@@ -96,8 +109,12 @@ export class Coordinator {
   readonly configHash: string;
   private channel!: RouterChannel;
   private readonly members = new Map<string, Member>();
-  private readonly byRank: Member[] = [];
-  private readonly pending = new Map<number, Map<number, StepDoneMessage & StepDoneDetails>>();
+  /** The current generation's ring, index = rank. */
+  private byRank: Member[] = [];
+  /** Step reports not yet complete, by step: the generation that ran it and each rank's report. */
+  private readonly pending = new Map<number, { generation: number; reports: Map<number, StepDoneMessage & StepDoneDetails> }>();
+  /** World size of every generation so far. */
+  private readonly ringSizes = new Map<number, number>();
   private readonly heartbeatMs: number;
   private readonly livenessMs: number;
   private started = false;
@@ -110,7 +127,11 @@ export class Coordinator {
   private settle!: { resolve: (s: PulledState) => void; reject: (e: Error) => void };
   private readonly finished: Promise<PulledState>;
   private ended = false;
+  private degradedSince: number | undefined;
+  private readonly minWorkers: number;
   readonly dropped = new Map<string, number>();
+  /** Workers lost during the run (for the summary). */
+  readonly lost: string[] = [];
   /** Called for every step all ranks completed. */
   onStep: (p: StepProgress) => void = () => undefined;
   /** Called for every checkpoint rank 0 sends (interval and final). */
@@ -122,6 +143,11 @@ export class Coordinator {
     this.configHash = hashConfig(options.config);
     this.heartbeatMs = options.heartbeatMs ?? 1000;
     this.livenessMs = this.heartbeatMs * (options.livenessMisses ?? 3);
+    this.minWorkers = options.minWorkers ?? options.workers;
+    if (!Number.isInteger(this.minWorkers) || this.minWorkers < 1 || this.minWorkers > options.workers) {
+      throw new RangeError(`minWorkers must be an integer in [1, ${options.workers}], got ${options.minWorkers}`);
+    }
+    if (options.resume) this.lastCompleted = options.resume.step;
     this.finished = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     // The run's outcome is observed through run(); keep an early abort from being unhandled.
     this.finished.catch(() => undefined);
@@ -171,10 +197,15 @@ export class Coordinator {
   }
 
   /** Workers by state, for awn_workers{state}. */
-  workerStates(): { joining: number; training: number; done: number } {
-    const joined = [...this.members.values()];
-    const training = this.started && !this.ended ? joined.length : 0;
-    return { joining: this.started ? 0 : joined.length, training, done: this.ended ? joined.length : 0 };
+  workerStates(): { waiting: number; training: number; lost: number; done: number } {
+    const all = [...this.members.values()];
+    const inRing = all.filter((m) => m.rank >= 0).length;
+    return { waiting: all.length - inRing, training: this.ended ? 0 : inRing, lost: this.lost.length, done: this.ended ? inRing : 0 };
+  }
+
+  /** Size of the current ring. */
+  get worldSize(): number {
+    return this.byRank.length;
   }
 
   /** Generation of the current ring. */
@@ -238,7 +269,7 @@ export class Coordinator {
       case 'state':
         return this.state(member, decoded);
       case 'error':
-        return this.abort(new RunFailedError(`rank ${member.rank} (${member.workerId}) reported ${message.code}: ${message.message}`, message.ranks.length ? message.ranks : [member.rank]));
+        return this.workerError(member, message);
       default:
         this.drop('unexpected-type', `unexpected ${message.type} from rank ${member.rank}`, peer);
     }
@@ -250,66 +281,150 @@ export class Coordinator {
       return this.reject(peer, 'config-mismatch', `worker ${join.workerId} has config hash ${join.configHash.slice(0, 12)}…, the run's is ${this.configHash.slice(0, 12)}…: start it with the same config (or none)`);
     }
     if (this.members.has(join.workerId)) return this.reject(peer, 'duplicate-worker', `a worker with id ${join.workerId} already joined`);
-    if (this.started || this.members.size >= this.options.workers) return this.reject(peer, 'run-full', `the run already has its ${this.options.workers} workers`);
-    this.members.set(join.workerId, { workerId: join.workerId, peer, join, rank: -1, lastSeen: performance.now(), done: false });
+    if (this.ended || this.members.size >= this.options.workers) return this.reject(peer, 'run-full', `the run already has its ${this.options.workers} workers`);
+    this.members.set(join.workerId, { workerId: join.workerId, peer, join, rank: -1, lastSeen: performance.now(), welcomed: false, completed: -1 });
     this.options.logger.info({ workerId: join.workerId, host: join.host, pid: join.pid }, `worker joined (${this.members.size}/${this.options.workers})`);
-    if (this.members.size === this.options.workers) this.begin();
+    if (!this.started) {
+      if (this.members.size === this.options.workers) this.begin();
+      return;
+    }
+    // A new or returning worker enters at the next generation; the running ring stops at a step
+    // its ranks agree on and every rank, the newcomer included, continues from the root's state.
+    if (this.degradedSince === undefined || this.members.size >= this.minWorkers) this.formRing(`worker ${join.workerId} joined`);
   }
 
-  /** Ranks in join order; rank 0 broadcasts the initial state so every replica starts identical. */
   private begin(): void {
     this.started = true;
     clearTimeout(this.joinTimer);
-    const members = [...this.members.values()];
-    members.forEach((m, rank) => {
-      m.rank = rank;
-      this.byRank[rank] = m;
-    });
-    const peers = members.map((m) => m.join.dataAddress);
-    for (const m of members) {
+    this.formRing('every worker joined');
+    this.options.logger.info({ ranks: this.byRank.map((m) => `${m.rank}:${m.workerId}`) }, `run ${this.runId} started with ${this.byRank.length} workers`);
+  }
+
+  /**
+   * Starts a generation: ranks (current ring order first, then newcomers), the ring of peer
+   * addresses, and the root whose state every rank takes: one that completed the most steps, so
+   * a step applied on some ranks before a failure is never lost, and none is applied twice.
+   */
+  private formRing(reason: string): void {
+    const first = this.byRank.length === 0 && this.generation === 0;
+    if (!first) this.generation++;
+    const previous = this.byRank.filter((m) => this.members.has(m.workerId));
+    const newcomers = [...this.members.values()].filter((m) => !previous.includes(m));
+    const ring = [...previous, ...newcomers];
+    const resumeStep = Math.max(this.options.resume?.step ?? 0, ...ring.map((m) => m.completed));
+    const rootMember = ring.find((m) => m.completed === resumeStep) ?? ring[0]!;
+    this.flushReports(resumeStep);
+    ring.forEach((m, rank) => (m.rank = rank));
+    this.byRank = ring;
+    this.ringSizes.set(this.generation, ring.length);
+    this.degradedSince = undefined;
+    const peers = ring.map((m) => m.join.dataAddress);
+    const root = rootMember.rank;
+    if (first && this.options.resume) {
+      // The resumed state goes to the root before its welcome, so it starts from it.
+      this.send(rootMember, 'state', { widths: [], configHash: this.configHash, final: false }, [{ name: 'checkpoint', data: this.options.resume.bytes }]);
+    }
+    for (const m of ring) {
+      const fields = { workerId: m.workerId, rank: m.rank, worldSize: ring.length, peers, resumeStep, stateSource: 'broadcast' as const, broadcastRoot: root, checkpointPath: null };
+      if (m.welcomed) {
+        this.send(m, 'assignment', fields);
+        continue;
+      }
+      m.welcomed = true;
       this.send(m, 'welcome', {
-        workerId: m.workerId,
-        rank: m.rank,
-        worldSize: members.length,
-        peers,
-        resumeStep: 0,
-        stateSource: 'broadcast',
-        broadcastRoot: 0,
-        checkpointPath: null,
+        ...fields,
         config: {
           ...(this.options.config as unknown as Record<string, JsonValue>),
-          cluster: { collectiveDeadlineMs: this.options.collectiveDeadlineMs ?? 30_000, metricsEndpoint: this.options.metricsEndpoint ?? null },
+          cluster: { collectiveDeadlineMs: this.options.collectiveDeadlineMs ?? 30_000, metricsEndpoint: this.options.metricsEndpoint ?? null, resume: first && this.options.resume !== undefined },
         },
         configHash: this.configHash,
         heartbeatIntervalMs: this.heartbeatMs,
       });
     }
     this.lastStepWall = performance.now();
-    this.options.logger.info({ ranks: members.map((m) => `${m.rank}:${m.workerId}`) }, `run ${this.runId} started with ${members.length} workers`);
+    if (!first) this.options.logger.warn({ generation: this.generation, worldSize: ring.length, resumeStep, root }, `generation ${this.generation}: ${ring.length} workers from step ${resumeStep} (${reason})`);
+  }
+
+  /** Reports of steps the new ring will not redo are completed with what arrived; later ones are dropped. */
+  private flushReports(resumeStep: number): void {
+    for (const step of [...this.pending.keys()].sort((a, b) => a - b)) {
+      const entry = this.pending.get(step)!;
+      if (step > resumeStep) continue; // the old ring may still complete it (an agreed stop), or a new one redoes it
+      this.pending.delete(step);
+      if (step > this.lastCompleted) this.emitStep(step, entry.reports);
+    }
+  }
+
+  /** A worker is gone (died, hung, evicted): re-form the ring with the survivors or end the run. */
+  private lose(member: Member, reason: string): void {
+    if (this.ended || !this.members.has(member.workerId)) return;
+    this.members.delete(member.workerId);
+    this.lost.push(member.workerId);
+    const who = member.rank >= 0 ? `rank ${member.rank} (${member.workerId})` : `worker ${member.workerId}`;
+    // If it is alive after all (stalled, partitioned), it must not rejoin this ring silently.
+    this.send(member, 'evict', { rank: Math.max(member.rank, 0), workerId: member.workerId, reason });
+    if (!this.started) {
+      this.options.logger.warn({ workerId: member.workerId }, `${who} left before the run started: ${reason}`);
+      return;
+    }
+    if (this.minWorkers === this.options.workers) {
+      this.abort(new RunFailedError(`${who} ${reason}`, member.rank >= 0 ? [member.rank] : []));
+      return;
+    }
+    this.options.logger.warn({ workerId: member.workerId, rank: member.rank }, `lost ${who}: ${reason}`);
+    if (this.members.size >= this.minWorkers) {
+      this.formRing(`lost ${who}`);
+    } else {
+      this.degradedSince = performance.now();
+      this.byRank = this.byRank.filter((m) => this.members.has(m.workerId));
+      this.options.logger.warn({ alive: this.members.size, minWorkers: this.minWorkers }, `waiting up to ${(this.options.rejoinTimeoutMs ?? 60_000) / 1000} s for workers to (re)join`);
+    }
+  }
+
+  private workerError(member: Member, message: { code: string; message: string; ranks: readonly number[]; fatal: boolean; generation: number }): void {
+    if (message.generation < this.generation) return; // about a ring that no longer exists
+    const recoverable = !message.fatal && (message.code === 'timeout' || message.code === 'aborted' || message.code === 'closed');
+    if (!recoverable || this.minWorkers === this.options.workers) {
+      return this.abort(new RunFailedError(`rank ${member.rank} (${member.workerId}) reported ${message.code}: ${message.message}`, message.ranks.length ? message.ranks : [member.rank]));
+    }
+    // The reporting rank names the culprit first; dropping it now beats waiting for heartbeats.
+    const culprit = this.byRank[message.ranks[0] ?? -1];
+    if (culprit && culprit !== member) this.lose(culprit, `was blamed by rank ${member.rank}: ${message.message}`);
   }
 
   private stepDone(member: Member, report: StepDoneMessage & StepDoneDetails): void {
+    // A ring that is being replaced finishes its steps up to the agreed stop: still count them.
+    const expected = this.ringSizes.get(report.generation);
+    if (expected === undefined) return;
     const step = report.step;
-    let reports = this.pending.get(step);
-    if (!reports) this.pending.set(step, (reports = new Map()));
-    reports.set(member.rank, report);
-    if (reports.size < this.byRank.length) return;
+    member.completed = Math.max(member.completed, step);
+    if (step <= this.lastCompleted) return;
+    let entry = this.pending.get(step);
+    if (entry && entry.generation < report.generation) entry = undefined; // redone by a newer ring
+    if (entry && entry.generation > report.generation) return;
+    if (!entry) this.pending.set(step, (entry = { generation: report.generation, reports: new Map() }));
+    entry.reports.set(report.sender, report);
+    if (entry.reports.size < expected) return;
     this.pending.delete(step);
-    const all = [...reports.values()];
-    const hashes = new Set(all.map((r) => r.widthHash));
+    const hashes = new Set([...entry.reports.values()].map((r) => r.widthHash));
     if (hashes.size > 1) {
-      const byHash = all.map((r, rank) => `rank ${rank}: ${r.widthHash}`).join(', ');
-      return this.abort(new RunFailedError(`ranks disagree on the widths after step ${step} (${byHash})`, [...reports.keys()]));
+      const byHash = [...entry.reports.entries()].map(([rank, r]) => `rank ${rank}: ${r.widthHash}`).join(', ');
+      return this.abort(new RunFailedError(`ranks disagree on the widths after step ${step} (${byHash})`, [...entry.reports.keys()]));
     }
-    const r0 = reports.get(0)!;
+    this.emitStep(step, entry.reports);
+  }
+
+  private emitStep(step: number, reports: Map<number, StepDoneMessage & StepDoneDetails>): void {
+    const all = [...reports.values()];
+    const r0 = reports.get(0) ?? all[0]!;
     const now = performance.now();
     const samples = all.reduce((n, r) => n + r.samples, 0);
     const seconds = (now - this.lastStepWall) / 1e3;
     this.lastStepWall = now;
-    this.lastCompleted = step;
+    this.lastCompleted = Math.max(this.lastCompleted, step);
     this.onStep({
       step,
-      generation: this.generation,
+      generation: r0.generation,
       epoch: r0.epoch ?? 0,
       loss: { total: r0.loss, nll: r0.lossTerms?.nll ?? Number.NaN, weightPrior: r0.lossTerms?.weightPrior ?? Number.NaN, ratePrior: r0.lossTerms?.ratePrior ?? Number.NaN },
       widths: r0.widths ?? [],
@@ -322,7 +437,7 @@ export class Coordinator {
   }
 
   private state(member: Member, decoded: DecodedMessage): void {
-    if (member.rank !== 0) return this.drop('unexpected-sender', `state from rank ${member.rank}`, member.peer);
+    if (member.rank !== 0 || decoded.message.generation !== this.generation) return this.drop('unexpected-sender', `state from rank ${member.rank} of generation ${decoded.message.generation}`, member.peer);
     const tensor = decoded.tensors[0];
     if (!tensor || tensor.descriptor.dtype !== 'uint8') return this.drop('malformed', 'state without a uint8 payload', member.peer);
     const final = decoded.message.type === 'state' && decoded.message.final;
@@ -349,13 +464,15 @@ export class Coordinator {
   private tick(): void {
     if (this.ended) return;
     const now = performance.now();
-    for (const m of this.members.values()) {
+    for (const m of [...this.members.values()]) {
       this.send(m, 'heartbeat', { sentAt: Date.now(), workerId: hostname() });
       if (now - m.lastSeen > this.livenessMs) {
-        const who = m.rank >= 0 ? `rank ${m.rank} (${m.workerId})` : `worker ${m.workerId}`;
-        this.abort(new RunFailedError(`${who} missed ${Math.round(this.livenessMs / this.heartbeatMs)} heartbeats (${((now - m.lastSeen) / 1000).toFixed(1)} s silent): it died or hangs`, m.rank >= 0 ? [m.rank] : []));
-        return;
+        this.lose(m, `missed ${Math.round(this.livenessMs / this.heartbeatMs)} heartbeats (${((now - m.lastSeen) / 1000).toFixed(1)} s silent): it died or hangs`);
+        if (this.ended) return;
       }
+    }
+    if (this.degradedSince !== undefined && now - this.degradedSince > (this.options.rejoinTimeoutMs ?? 60_000)) {
+      this.abort(new RunFailedError(`only ${this.members.size} workers left (minimum ${this.minWorkers}) and none rejoined within ${(this.options.rejoinTimeoutMs ?? 60_000) / 1000} s`));
     }
   }
 }

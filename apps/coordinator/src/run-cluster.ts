@@ -1,7 +1,11 @@
 import { join, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { configHash } from '@awn/protocol';
 import {
   buildExperiment,
   checkpointFileName,
+  encodeCheckpoint,
+  latestValidCheckpoint,
   decodeCheckpoint,
   decodeTrainingState,
   pruneCheckpoints,
@@ -15,6 +19,7 @@ import { Coordinator, type StepProgress } from './coordinator.js';
 import { RunDirectory } from './run-dir/run-directory.js';
 import { summarizeRun, type RunSummary } from './run-dir/summarize-run.js';
 import { writeReport } from './report/write-report.js';
+import { UsageError } from './errors.js';
 
 export interface ClusterRunOptions {
   config: RunConfig;
@@ -38,6 +43,11 @@ export interface ClusterRunOptions {
   onCoordinator?: (c: Coordinator) => void;
   /** Metrics exporter snapshot endpoint: the coordinator pushes there and tells every worker to. */
   metricsEndpoint?: string;
+  /** Fewest workers to continue with after a loss (default: all of them). */
+  minWorkers?: number;
+  rejoinTimeoutMs?: number;
+  /** Continue the run in `out` from its newest valid checkpoint (after a coordinator loss). */
+  resume?: boolean;
 }
 
 /** One metrics.jsonl line of a distributed step. */
@@ -65,8 +75,23 @@ function metricsRecord(p: StepProgress): Record<string, unknown> {
  */
 export async function runCluster(options: ClusterRunOptions): Promise<RunSummary> {
   const { config, logger } = options;
-  const dir = await RunDirectory.create(options.out, { force: options.force });
-  await dir.writeJson('config.json', config);
+  let resume: { step: number; bytes: Uint8Array } | undefined;
+  let dir: RunDirectory;
+  if (options.resume) {
+    dir = await RunDirectory.open(options.out);
+    const saved = JSON.parse(await readFile(dir.file('config.json'), 'utf8')) as unknown;
+    if (configHash(saved) !== configHash(config)) throw new UsageError(`cannot resume ${dir.path} with a different config: pass the run's own config (${dir.file('config.json')})`);
+    const { latest, skipped } = await latestValidCheckpoint(dir.checkpoints);
+    for (const s of skipped) logger.warn({ file: s.path, reason: s.reason }, 'skipping an unusable checkpoint');
+    if (!latest) throw new UsageError(`cannot resume ${dir.path}: no valid checkpoint in ${dir.checkpoints}`);
+    const state = decodeTrainingState(latest.contents, latest.path);
+    resume = { step: state.step, bytes: encodeCheckpoint(latest.contents) };
+    await dir.truncateMetrics(state.step);
+    logger.info({ step: state.step, checkpoint: latest.path }, `resuming from step ${state.step}`);
+  } else {
+    dir = await RunDirectory.create(options.out, { force: options.force });
+    await dir.writeJson('config.json', config);
+  }
   const coordinator = new Coordinator({
     config,
     bind: options.bind,
@@ -78,16 +103,21 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     joinTimeoutMs: options.joinTimeoutMs,
     collectiveDeadlineMs: options.collectiveDeadlineMs,
     metricsEndpoint: options.metricsEndpoint ?? null,
+    minWorkers: options.minWorkers,
+    rejoinTimeoutMs: options.rejoinTimeoutMs,
+    resume,
   });
   const recorder = new MetricsRecorder();
   recorder.buildInfo({ version: '0.1.0', backend: config.backend });
   let lastLoss: RunSummary['train'] = { loss: Number.NaN, nll: Number.NaN, weightPrior: Number.NaN, ratePrior: Number.NaN };
   let samples = 0;
+  let worldSize = options.workers;
   let lastCheckpoint: string | null = null;
   const logEvery = config.training.logEvery;
   let writes: Promise<void> = Promise.resolve();
   coordinator.onStep = (p) => {
     samples += p.samples;
+    worldSize = p.timings.length;
     lastLoss = { loss: p.loss.total, nll: p.loss.nll, weightPrior: p.loss.weightPrior, ratePrior: p.loss.ratePrior };
     if (p.step % logEvery === 0 || p.step === config.training.steps) writes = writes.then(() => dir.appendMetrics(metricsRecord(p)));
     options.onStep?.(p);
@@ -138,7 +168,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     model: state.model,
     status: state.step >= config.training.steps ? 'completed' : 'interrupted',
     steps: state.step,
-    worldSize: options.workers,
+    worldSize,
     backend: backend.name,
     wallSeconds,
     samples,

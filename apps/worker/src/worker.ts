@@ -6,6 +6,7 @@ import {
   tensorToArray,
   widthHash,
   withEnvelope,
+  type AssignmentMessage,
   type DecodedMessage,
   type Message,
   type MessageBody,
@@ -25,6 +26,7 @@ import {
   type Experiment,
   type RunConfig,
   type StepMetrics,
+  type TrainingState,
 } from '@awn/core';
 import type { Logger } from '@awn/telemetry';
 import { DealerChannel } from './control/dealer-channel.js';
@@ -61,15 +63,22 @@ export interface WorkerOutcome {
   reason: string;
 }
 
-class CoordinatorGone extends Error {}
-
 /** Version reported in awn_build_info. */
 const AWN_VERSION = '0.1.0';
 
+class CoordinatorGone extends Error {}
+class RefusedError extends Error {}
+
+type Ring = Pick<WelcomeMessage, 'rank' | 'worldSize' | 'peers' | 'broadcastRoot' | 'generation' | 'runId'>;
+
 /**
- * One data-parallel replica: join, receive rank and config, build the model and this rank's data
- * shard, take rank 0's initial state by broadcast, then train with a ring all-reduce inside
- * core's `fit`, reporting every step and sending checkpoints (rank 0) to the coordinator.
+ * One data-parallel replica: join, receive rank and config, then train generation after
+ * generation. Each generation is a ring (rank, world size, peers): the replica takes the
+ * broadcast root's exact state, trains inside core's `fit` with a ring all-reduce, reports every
+ * step and (rank 0) sends checkpoints to the coordinator. When the coordinator re-forms the ring
+ * (a worker was lost or joined), the replica leaves the current one at a step all ranks agree on,
+ * or when its collective fails, and continues in the next from the root's state: a lost worker
+ * costs at most the interrupted step.
  */
 export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> {
   const log = options.logger;
@@ -78,9 +87,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
   const port = options.dataPort ?? (await freePort(bindHost));
   const dataAddress = `tcp://${options.advertiseHost ?? bindHost}:${port}`;
 
-  let welcome: WelcomeMessage;
   let shutdown: { reason: string; exitCode: number } | undefined;
   let stopRequested = false;
+  let pending: AssignmentMessage | undefined;
+  let resumeBytes: Uint8Array | undefined;
   let lastHeard = performance.now();
   let heartbeatMs = 1000;
   let coordinatorLost = false;
@@ -88,6 +98,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
   let endpoint: RingEndpoint | undefined;
   let telemetry: WorkerTelemetry | undefined;
   const waiters: ((m: DecodedMessage) => void)[] = [];
+  const context = { runId: options.runId ?? '', generation: 0, step: 0, sender: -1 };
 
   const channel = new DealerChannel(options.coordinator, {
     secret: options.secret,
@@ -100,14 +111,15 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
         if (m.exitCode !== 0) void comm?.close();
       }
       if (m.type === 'checkpoint-request') stopRequested = true;
+      if (m.type === 'assignment' && m.generation > context.generation) pending = m;
+      if (m.type === 'state' && decoded.tensors[0]) resumeBytes = new Uint8Array(tensorToArray(decoded.tensors[0]) as Uint8Array);
       for (const w of waiters.splice(0)) w(decoded);
     },
     onDrop: (e) => log.warn({ code: e.code }, `dropped a message from the coordinator: ${e.message}`),
   });
-
-  const context = { runId: options.runId ?? '', generation: 0, step: 0, sender: -1 };
   const send = <T extends MessageType>(type: T, body: Omit<MessageBody<T>, 'type'>, tensors: { name: string; data: Uint8Array }[] = []) =>
     channel.send(withEnvelope(context, type, body) as Message, tensors);
+  coordinatorSilentFor = () => coordinatorLost;
 
   let heartbeat: NodeJS.Timeout | undefined;
   try {
@@ -123,7 +135,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
     const answer = await waitFor(waiters, (m) => m.type === 'welcome' || m.type === 'error' || m.type === 'shutdown', options.joinTimeoutMs ?? 120_000, `no answer from the coordinator at ${options.coordinator}`);
     if (answer.type === 'error') throw new RefusedError(answer.message);
     if (answer.type === 'shutdown') throw new RefusedError(answer.reason);
-    welcome = answer as WelcomeMessage;
+    const welcome = answer as WelcomeMessage;
     channel.pinRun(welcome.runId);
     Object.assign(context, { runId: welcome.runId, generation: welcome.generation, sender: welcome.rank });
     heartbeatMs = welcome.heartbeatIntervalMs;
@@ -132,95 +144,79 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
       if (performance.now() - lastHeard > heartbeatMs * 3 && !coordinatorLost) {
         coordinatorLost = true;
         void comm?.close();
+        // Wake every wait so it fails now instead of at its own deadline.
+        for (const w of waiters.splice(0)) w({ message: { type: 'heartbeat' } as Message, tensors: [] });
       }
     }, heartbeatMs);
 
-    const { cluster, ...runConfig } = welcome.config as Record<string, unknown> & { cluster?: { collectiveDeadlineMs?: number; metricsEndpoint?: string | null } };
+    const { cluster, ...runConfig } = welcome.config as Record<string, unknown> & { cluster?: { collectiveDeadlineMs?: number; metricsEndpoint?: string | null; resume?: boolean } };
     const config = parseRunConfig(runConfig, 'the coordinator');
-    const rank = welcome.rank;
-    const worldSize = welcome.worldSize;
-    const wlog = log.child({ rank, generation: welcome.generation });
-    const backend = await selectBackend(config.backend, rank === 0 ? wlog : undefined);
-    const exp = buildExperiment(config, { rank, worldSize });
-    endpoint = await RingEndpoint.bind(`tcp://${bindHost}:${port}`, { runId: welcome.runId, secret: options.secret });
     const deadlineMs = cluster?.collectiveDeadlineMs ?? 30_000;
-    comm = await Communicator.create({ rank, worldSize, generation: welcome.generation, runId: welcome.runId, peers: welcome.peers, endpoint, secret: options.secret, deadlineMs });
-    wlog.info({ worldSize, backend: backend.name, blas: backend.blas.enabled }, `rank ${rank}/${worldSize} ready`);
+    const backend = await selectBackend(config.backend, welcome.rank === 0 ? log : undefined);
+    const exp = buildExperiment(config, { rank: welcome.rank, worldSize: welcome.worldSize });
+    endpoint = await RingEndpoint.bind(`tcp://${bindHost}:${port}`, { runId: welcome.runId, secret: options.secret });
     telemetry = new WorkerTelemetry({
       endpoint: options.metricsEndpoint ?? cluster?.metricsEndpoint ?? undefined,
       runId: welcome.runId,
-      rank,
+      rank: welcome.rank,
       generation: welcome.generation,
       backend: backend.name,
       version: AWN_VERSION,
     });
-    let bytesSent = 0;
-
-    // Every replica starts from rank 0's exact state (weights, widths, moments, data cursor).
-    const state = await synchronizeState(comm, exp, welcome.broadcastRoot, deadlineMs);
-    const total = config.training.steps;
-    let agreedStop: number | undefined;
-    const reduceGradient = ringReducer({
-      comm,
-      model: state.model,
-      globalBatch: config.training.batchSize,
-      deadlineMs,
-      wantsStop: () => stopRequested || shutdown !== undefined,
-      onAgreedStop: (step) => (agreedStop = step),
-    });
-
-    const result = await fit({
-      model: state.model,
-      optimizer: state.optimizer,
-      loss: exp.loss,
-      train: exp.train,
-      steps: total,
-      startStep: state.step,
-      compression: config.compression,
-      reduceGradient,
-      shouldStop: () => agreedStop !== undefined,
-      onStep: async (m: StepMetrics) => {
-        context.step = m.step + 1;
-        const sent = comm!.counters.bytesSent;
-        telemetry!.recordStep(m, m.localBatch, sent - bytesSent);
-        bytesSent = sent;
-        if (performance.now() - lastHeard > heartbeatMs * 3) throw new CoordinatorGone(`the coordinator at ${options.coordinator} stopped answering`);
-        await send('step-done', {
-          widthHash: widthHash(m.widths),
-          samples: m.localBatch,
-          loss: m.loss.total,
-          timings: { computeMs: (m.seconds.data + m.seconds.compute) * 1e3, allreduceMs: m.seconds.allreduce * 1e3, updateMs: m.seconds.update * 1e3, totalMs: 1e3 * (m.seconds.data + m.seconds.compute + m.seconds.allreduce + m.seconds.update) },
-          epoch: m.epoch,
-          widths: m.widths,
-          rates: m.rates,
-          lossTerms: { nll: m.loss.nll, weightPrior: m.loss.weightPrior, ratePrior: m.loss.ratePrior },
-          widthChanges: m.widthChanges.length,
-        });
-        const step = m.step + 1;
-        const every = config.training.checkpointEvery;
-        if (rank === 0 && every > 0 && step % every === 0 && step < total && agreedStop === undefined) await sendState(step, false);
-      },
-    });
-
-    async function sendState(step: number, final: boolean): Promise<void> {
-      const bytes = encodeCheckpoint(encodeTrainingState({ model: state.model, optimizer: state.optimizer, step, cursor: exp.train.cursor(), extra: { runConfig: config } }));
-      context.step = step;
-      await send('state', { widths: state.model.adaptiveLayers.map((l) => l.width), configHash: welcome.configHash, final }, [{ name: 'checkpoint', data: bytes }]);
+    if (cluster?.resume && welcome.rank === welcome.broadcastRoot) {
+      // A resumed run: the coordinator sends rank 0 the checkpoint it resumes from.
+      await waitUntil(waiters, () => resumeBytes !== undefined, 60_000, 'the coordinator never sent the checkpoint to resume from');
     }
 
-    if (rank === 0) await sendState(result.step, true);
-    wlog.info({ step: result.step }, result.stopped ? 'stopped by agreement' : 'finished training');
-    // Wait for the coordinator's word so the run directory is complete before we exit.
+    let ring: Ring = welcome;
+    let state: TrainingState | undefined = resumeBytes ? decodeTrainingState(decodeCheckpoint(resumeBytes, 'checkpoint sent by the coordinator'), 'checkpoint sent by the coordinator') : undefined;
+    for (;;) {
+      const rlog = log.child({ rank: ring.rank, generation: ring.generation });
+      context.generation = ring.generation;
+      context.sender = ring.rank;
+      comm = await Communicator.create({ rank: ring.rank, worldSize: ring.worldSize, generation: ring.generation, runId: ring.runId, peers: ring.peers, endpoint, secret: options.secret, deadlineMs });
+      rlog.info({ worldSize: ring.worldSize, backend: backend.name, blas: backend.blas.enabled }, `rank ${ring.rank}/${ring.worldSize} ready`);
+      let outcome: 'completed' | 'agreed-stop' | 'ring-failed';
+      try {
+        // Every replica continues from the root's exact state (weights, widths, moments, cursor).
+        state = await synchronizeState(comm, exp, state, ring.broadcastRoot, deadlineMs);
+        outcome = await trainGeneration({ comm, exp, state, ring, deadlineMs, config, telemetry, send, context, rlog, wantsStop: () => stopRequested || pending !== undefined || shutdown !== undefined, coordinatorSilent: () => performance.now() - lastHeard > heartbeatMs * 3, coordinator: options.coordinator });
+      } catch (error) {
+        if (!(error instanceof CollectiveError) || shutdown || coordinatorLost) throw error;
+        // The ring broke (a peer died or was evicted): tell the coordinator and wait for the next ring.
+        rlog.warn({ code: error.code, ranks: error.ranks }, `ring of generation ${ring.generation} failed: ${error.message}`);
+        await send('error', { code: error.code, message: error.message, ranks: [...error.ranks], reporter: ring.rank, fatal: false });
+        outcome = 'ring-failed';
+      }
+      await comm.close();
+      comm = undefined;
+      if (outcome === 'completed') break;
+      // Leave only on the coordinator's word: a new ring, a stop (final state), or a shutdown.
+      await waitUntil(waiters, () => pending !== undefined || stopRequested || shutdown !== undefined, Math.max(60_000, heartbeatMs * 30), 'the coordinator neither re-formed the ring nor ended the run');
+      if (shutdown) throw new ShutdownSignal();
+      if (pending) {
+        ring = pending;
+        pending = undefined;
+        // A ring that failed mid-step still holds every replica's last completed state; a
+        // replica that already applied that step is rolled back by the root's broadcast.
+        continue;
+      }
+      break; // stop requested by the user: end with the final state below
+    }
+
+    if (context.sender === 0) await sendState(send, state!, config, true);
+    log.info({ step: state!.step }, stopRequested ? 'stopped on request' : 'finished training');
     if (!shutdown) await waitFor(waiters, (m) => m.type === 'shutdown', Math.max(60_000, heartbeatMs * 10), 'the coordinator never confirmed the end of the run');
     return { exitCode: shutdown!.exitCode, reason: shutdown!.reason };
   } catch (error) {
-    if (shutdown) return { exitCode: shutdown.exitCode || 1, reason: shutdown.reason };
+    if (shutdown) return { exitCode: shutdown.exitCode || (error instanceof ShutdownSignal ? 0 : 1), reason: shutdown.reason };
     if (error instanceof RefusedError) return { exitCode: 2, reason: `the coordinator refused this worker: ${error.message}` };
-    if (coordinatorLost) return { exitCode: 1, reason: `lost the coordinator at ${options.coordinator}: no message for ${(3 * heartbeatMs) / 1000} s` };
-    const reason = error instanceof Error ? error.message : String(error);
-    if (error instanceof CollectiveError) {
-      await send('error', { code: error.code, message: reason, ranks: [...error.ranks], reporter: context.sender, fatal: true });
+    if (coordinatorLost || error instanceof CoordinatorGone) {
+      coordinatorLost = true;
+      return { exitCode: 1, reason: `lost the coordinator at ${options.coordinator}: no message for ${(3 * heartbeatMs) / 1000} s` };
     }
+    const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof CollectiveError) await send('error', { code: error.code, message: reason, ranks: [...error.ranks], reporter: context.sender, fatal: true });
     return { exitCode: 1, reason };
   } finally {
     clearInterval(heartbeat);
@@ -228,32 +224,118 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
     await comm?.close();
     endpoint?.close();
     await endpoint?.closedReader();
-    await channel.close();
+    // Messages queued for a coordinator that is gone would only delay the exit.
+    await channel.close(coordinatorLost);
   }
 }
 
-class RefusedError extends Error {}
+class ShutdownSignal extends Error {}
 
-function waitFor<T extends Message = Message>(waiters: ((m: DecodedMessage) => void)[], match: (m: Message) => boolean, timeoutMs: number, timeoutMessage: string): Promise<T> {
+/** Trains one generation until the run's last step, or a step at which all ranks agreed to stop. */
+async function trainGeneration(args: {
+  comm: Communicator;
+  exp: Experiment;
+  state: TrainingState;
+  ring: Ring;
+  deadlineMs: number;
+  config: RunConfig;
+  telemetry: WorkerTelemetry;
+  send: <T extends MessageType>(type: T, body: Omit<MessageBody<T>, 'type'>, tensors?: { name: string; data: Uint8Array }[]) => Promise<void>;
+  context: { step: number };
+  rlog: Logger;
+  wantsStop: () => boolean;
+  coordinatorSilent: () => boolean;
+  coordinator: string;
+}): Promise<'completed' | 'agreed-stop'> {
+  const { comm, exp, state, ring, config, telemetry, send, context } = args;
+  const train = exp.trainSource(ring.rank, ring.worldSize);
+  train.restore(state.cursor);
+  let agreedStop: number | undefined;
+  let bytesSent = comm.counters.bytesSent;
+  const total = config.training.steps;
+  const result = await fit({
+    model: state.model,
+    optimizer: state.optimizer,
+    loss: exp.loss,
+    train,
+    steps: total,
+    startStep: state.step,
+    compression: config.compression,
+    reduceGradient: ringReducer({ comm, model: state.model, globalBatch: config.training.batchSize, deadlineMs: args.deadlineMs, wantsStop: args.wantsStop, onAgreedStop: (step) => (agreedStop = step) }),
+    shouldStop: () => agreedStop !== undefined,
+    onStep: async (m: StepMetrics) => {
+      const step = m.step + 1;
+      // The state object follows the model: it is what the next generation broadcasts.
+      state.step = step;
+      state.cursor = train.cursor();
+      context.step = step;
+      if (args.coordinatorSilent()) throw new CoordinatorGone(`the coordinator at ${args.coordinator} stopped answering`);
+      const sent = comm.counters.bytesSent;
+      telemetry.recordStep(m, m.localBatch, sent - bytesSent);
+      bytesSent = sent;
+      await send('step-done', {
+        widthHash: widthHash(m.widths),
+        samples: m.localBatch,
+        loss: m.loss.total,
+        timings: { computeMs: (m.seconds.data + m.seconds.compute) * 1e3, allreduceMs: m.seconds.allreduce * 1e3, updateMs: m.seconds.update * 1e3, totalMs: 1e3 * (m.seconds.data + m.seconds.compute + m.seconds.allreduce + m.seconds.update) },
+        epoch: m.epoch,
+        widths: m.widths,
+        rates: m.rates,
+        lossTerms: { nll: m.loss.nll, weightPrior: m.loss.weightPrior, ratePrior: m.loss.ratePrior },
+        widthChanges: m.widthChanges.length,
+      });
+      const every = config.training.checkpointEvery;
+      if (ring.rank === 0 && every > 0 && step % every === 0 && step < total && agreedStop === undefined) await sendState(send, state, config, false);
+    },
+  });
+  return result.stopped ? 'agreed-stop' : 'completed';
+}
+
+/** Rank 0's checkpoint, pulled by the coordinator (it owns the run directory). */
+async function sendState(
+  send: <T extends MessageType>(type: T, body: Omit<MessageBody<T>, 'type'>, tensors?: { name: string; data: Uint8Array }[]) => Promise<void>,
+  state: TrainingState,
+  config: RunConfig,
+  final: boolean,
+): Promise<void> {
+  const bytes = encodeCheckpoint(encodeTrainingState({ model: state.model, optimizer: state.optimizer, step: state.step, cursor: state.cursor, extra: { runConfig: config } }));
+  await send('state', { widths: state.model.adaptiveLayers.map((l) => l.width), configHash: hashConfig(config), final }, [{ name: 'checkpoint', data: bytes }]);
+}
+
+/** Set once the coordinator has been silent too long: every wait then fails at once. */
+let coordinatorSilentFor: (() => boolean) | undefined;
+
+function waitFor(waiters: ((m: DecodedMessage) => void)[], match: (m: Message) => boolean, timeoutMs: number, timeoutMessage: string): Promise<Message> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new CoordinatorGone(`${timeoutMessage} within ${timeoutMs / 1000} s`)), timeoutMs);
     const listen = (d: DecodedMessage) => {
-      if (match(d.message)) {
+      if (coordinatorSilentFor?.()) {
         clearTimeout(timer);
-        resolve(d.message as T);
+        reject(new CoordinatorGone('the coordinator stopped answering'));
+      } else if (match(d.message)) {
+        clearTimeout(timer);
+        resolve(d.message);
       } else waiters.push(listen);
     };
     waiters.push(listen);
   });
 }
 
-/** Rank `root` broadcasts its encoded training state; every rank continues from the decoded copy. */
-async function synchronizeState(comm: Communicator, exp: Experiment, root: number, deadlineMs: number) {
-  const mine = comm.rank === root ? encodeCheckpoint(encodeTrainingState({ model: exp.model, optimizer: exp.optimizer, step: 0, cursor: exp.train.cursor() })) : null;
-  const [bytes] = await comm.broadcast(mine, { root, deadlineMs });
-  const state = decodeTrainingState(decodeCheckpoint(bytes, `state broadcast by rank ${root}`), `state broadcast by rank ${root}`);
-  exp.train.restore(state.cursor);
-  return state;
+/** Resolves once `condition` holds, re-checked after every message (it may hold already). */
+async function waitUntil(waiters: ((m: DecodedMessage) => void)[], condition: () => boolean, timeoutMs: number, timeoutMessage: string): Promise<void> {
+  if (condition()) return;
+  await waitFor(waiters, () => condition(), timeoutMs, timeoutMessage);
 }
 
-export { tensorToArray };
+/**
+ * The root broadcasts its encoded training state; every rank continues from the decoded copy.
+ * Before the first generation the root's state is its freshly built (seeded) model.
+ */
+async function synchronizeState(comm: Communicator, exp: Experiment, current: TrainingState | undefined, root: number, deadlineMs: number): Promise<TrainingState> {
+  const mine =
+    comm.rank === root
+      ? encodeCheckpoint(encodeTrainingState(current ?? { model: exp.model, optimizer: exp.optimizer, step: 0, cursor: exp.train.cursor() }))
+      : null;
+  const [bytes] = await comm.broadcast(mine, { root, deadlineMs });
+  return decodeTrainingState(decodeCheckpoint(bytes, `state broadcast by rank ${root}`), `state broadcast by rank ${root}`);
+}

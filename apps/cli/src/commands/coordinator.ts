@@ -4,6 +4,7 @@ import { createLogger } from '@awn/telemetry';
 import { loadRunConfig } from '../config/load-config-file.js';
 import { parseIntegerOption } from './options.js';
 import { readSecret } from './secret.js';
+import { UsageError } from '../errors.js';
 
 interface CoordinatorFlags {
   config: string;
@@ -16,6 +17,9 @@ interface CoordinatorFlags {
   joinTimeout: number;
   collectiveDeadline: number;
   metrics?: string;
+  minWorkers?: number;
+  rejoinTimeout: number;
+  resume?: string;
 }
 
 export function registerCoordinator(program: Command): void {
@@ -31,19 +35,26 @@ export function registerCoordinator(program: Command): void {
     .option('--heartbeat-ms <ms>', 'heartbeat interval both ways', parseIntegerOption('--heartbeat-ms', 50), 1000)
     .option('--join-timeout <s>', 'seconds to wait for every worker to join', parseIntegerOption('--join-timeout', 1), 120)
     .option('--collective-deadline <s>', 'seconds a collective may take before the ranks fail it', parseIntegerOption('--collective-deadline', 1), 30)
+    .option('--min-workers <n>', 'elastic: keep training with at least N workers after losing some (default: --workers, i.e. any loss ends the run)', parseIntegerOption('--min-workers', 1))
+    .option('--rejoin-timeout <s>', 'elastic: seconds to wait below --min-workers for workers to (re)join', parseIntegerOption('--rejoin-timeout', 1), 60)
+    .option('--resume <run-dir>', 'continue the run in RUN_DIR from its newest valid checkpoint (after the coordinator was lost); workers rejoin as usual')
     .option('--metrics <endpoint>', 'metrics exporter snapshot endpoint to push to and announce to workers (default: $AWN_METRICS_ENDPOINT)')
     .addHelpText(
       'after',
       `
 Examples:
   $ awn coordinator --config examples/spiral.json --port 5555 --workers 2
+  $ awn coordinator --config examples/spiral.json --workers 3 --min-workers 2
+  $ awn coordinator --config runs/spiral/config.json --resume runs/spiral --workers 2
   $ AWN_CLUSTER_SECRET=$(cat secret) awn coordinator --config run.yaml --host 0.0.0.0 --workers 8`,
     )
     .action(async (flags: CoordinatorFlags) => {
       const config = await loadRunConfig(flags.config);
       const logger = createLogger({ name: 'awn-coordinator', destination: process.stderr });
       const secret = readSecret(flags.host);
-      const out = flags.out ?? defaultRunPath(config.name);
+      if (flags.minWorkers !== undefined && flags.minWorkers > flags.workers) throw new UsageError(`--min-workers (${flags.minWorkers}) must not exceed --workers (${flags.workers})`);
+      if (flags.resume && flags.out && flags.out !== flags.resume) throw new UsageError('--resume names the run directory: drop --out or make it the same');
+      const out = flags.resume ?? flags.out ?? defaultRunPath(config.name);
       const summary = await runCluster({
         config,
         out,
@@ -56,6 +67,9 @@ Examples:
         joinTimeoutMs: flags.joinTimeout * 1000,
         collectiveDeadlineMs: flags.collectiveDeadline * 1000,
         metricsEndpoint: flags.metrics ?? (process.env.AWN_METRICS_ENDPOINT || undefined),
+        minWorkers: flags.minWorkers,
+        rejoinTimeoutMs: flags.rejoinTimeout * 1000,
+        resume: flags.resume !== undefined,
         onStep: (p) => {
           if (p.step % config.training.logEvery === 0) logger.info({ step: p.step, generation: p.generation, loss: p.loss.total, widths: p.widths, samplesPerSecond: Math.round(p.samplesPerSecond) }, `step ${p.step}`);
         },

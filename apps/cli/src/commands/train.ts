@@ -20,6 +20,7 @@ interface TrainFlags {
   metricsPort?: number;
   metrics: boolean;
   metricsEndpoint?: string;
+  minWorkers?: number;
 }
 
 export function registerTrain(program: Command): void {
@@ -36,6 +37,7 @@ export function registerTrain(program: Command): void {
     .option('--metrics-port <port>', 'with --workers: HTTP port of the Prometheus /metrics endpoint started for the run (0: any free port)', parseIntegerOption('--metrics-port', 0), 9464)
     .option('--no-metrics', 'with --workers: start no metrics exporter')
     .option('--metrics-endpoint <endpoint>', 'with --workers: push metrics to a running `awn metrics-exporter` (its --listen address) instead of starting one')
+    .option('--min-workers <n>', 'with --workers: keep training with at least N workers if some are lost (default: all)', parseIntegerOption('--min-workers', 1))
     .option('--print-config', 'print the resolved config with every default and exit')
     .addHelpText(
       'after',
@@ -65,7 +67,7 @@ Examples:
       try {
         const out = flags.out ?? defaultRunPath(config.name);
         const summary = flags.workers
-          ? await trainCluster({ config, out, force: flags.force, logger, workers: flags.workers, metricsPort: flags.metrics ? flags.metricsPort : null, metricsEndpoint: flags.metricsEndpoint, onStopHandle: (stop) => (stopCluster = stop) })
+          ? await trainCluster({ config, out, force: flags.force, logger, workers: flags.workers, metricsPort: flags.metrics ? flags.metricsPort : null, metricsEndpoint: flags.metricsEndpoint, minWorkers: flags.minWorkers, onStopHandle: (stop) => (stopCluster = stop) })
           : await trainLocal({ config, out, force: flags.force, logger, shouldStop: () => interrupted });
         await printOutcome(summary, out, (text) => process.stdout.write(text));
         if (summary.status === 'interrupted') process.exitCode = EXIT_INTERRUPTED;

@@ -20,6 +20,8 @@ export interface TrainClusterOptions {
   metricsPort?: number | null;
   /** Push metrics to this running exporter's snapshot endpoint instead of starting one. */
   metricsEndpoint?: string;
+  /** Fewest workers to continue with if some are lost (default: all). */
+  minWorkers?: number;
 }
 
 /**
@@ -46,7 +48,11 @@ export async function trainCluster(options: TrainClusterOptions): Promise<RunSum
   const { config, logger } = options;
   const progress = new ProgressView(config.training.steps, logger, { tty: options.tty });
   // A local worker that dies ends the run now rather than after a join or heartbeat timeout.
-  const workers = new LocalWorkers(logger, (_i, reason) => coordinator?.abort(new RunFailedError(reason)));
+  // Without elasticity a dead local worker ends the run now rather than after a heartbeat timeout.
+  const elastic = options.minWorkers !== undefined && options.minWorkers < options.workers;
+  const workers = new LocalWorkers(logger, (_i, reason) => {
+    if (!elastic) coordinator?.abort(new RunFailedError(reason));
+  });
   let coordinator: Coordinator | undefined;
   options.onStopHandle?.(() => coordinator?.requestStop('interrupted by the user'));
   const exporter = options.metricsPort === null || options.metricsEndpoint ? undefined : await startRunExporter(options.metricsPort ?? 9464, logger);
@@ -59,6 +65,7 @@ export async function trainCluster(options: TrainClusterOptions): Promise<RunSum
       logger,
       bind: options.bind ?? 'tcp://127.0.0.1:0',
       workers: options.workers,
+      minWorkers: options.minWorkers,
       metricsEndpoint: options.metricsEndpoint ?? exporter?.snapshotEndpoint,
       onCoordinator: (c) => (coordinator = c),
       onListening: (address) => {

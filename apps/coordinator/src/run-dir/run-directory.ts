@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename, rm, writeFile, open, type FileHandle } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile, open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -36,6 +36,33 @@ export class RunDirectory {
     }
     await mkdir(dir.checkpoints, { recursive: true });
     return dir;
+  }
+
+  /** Opens an existing run directory to resume it (it must hold config.json and checkpoints/). */
+  static async open(path: string): Promise<RunDirectory> {
+    const dir = new RunDirectory(path);
+    let entries: string[];
+    try {
+      entries = await readdir(dir.path);
+    } catch {
+      throw new UsageError(`cannot resume ${dir.path}: no such run directory`);
+    }
+    if (!entries.includes('config.json') || !entries.includes('checkpoints')) throw new UsageError(`cannot resume ${dir.path}: it holds no config.json and checkpoints/ (not an awn run directory)`);
+    return dir;
+  }
+
+  /** Drops metrics.jsonl lines past `step` (a resumed run logs those steps again). */
+  async truncateMetrics(step: number): Promise<void> {
+    let text = '';
+    try {
+      text = await readFile(this.file('metrics.jsonl'), 'utf8');
+    } catch {
+      return;
+    }
+    const kept = text.split('\n').filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= step);
+    const tmp = `${this.file('metrics.jsonl')}.tmp-${process.pid}`;
+    await writeFile(tmp, kept.map((l) => `${l}\n`).join(''));
+    await rename(tmp, this.file('metrics.jsonl'));
   }
 
   get checkpoints(): string {

@@ -50,9 +50,11 @@ export class DealerChannel {
     return this.tail;
   }
 
-  async close(): Promise<void> {
+  /** Closes the socket; `discard` drops queued messages instead of lingering to deliver them. */
+  async close(discard = false): Promise<void> {
     if (this.closed) return;
-    await this.tail;
+    if (discard) this.socket.linger = 0;
+    else await this.tail;
     this.closed = true;
     this.socket.close();
     await this.reader;

@@ -38,6 +38,11 @@ export interface Experiment {
   loss: LossConfig;
   /** This rank's stream of training batches. */
   train: BatchSource;
+  /**
+   * A fresh stream for another (rank, world size), for elastic training: the global batch of every
+   * step stays the same whatever the world size, so a restored cursor resumes the same sequence.
+   */
+  trainSource(rank: number, worldSize: number): BatchSource;
   /** Scores any model of this run (e.g. a truncated one) on a split. */
   score(model: AdaptiveModel, split: 'validation' | 'test' | 'train'): Scores;
   /** Name of the headline metric ('accuracy', 'mse', or 'bitsPerByte' for text) and whether higher is better. */
@@ -144,9 +149,11 @@ export function buildExperiment(config: RunConfig, shard: { rank?: number; world
     rateMean: config.loss.rateMean,
     rateStd: config.loss.rateStd,
   };
-  const train: BatchSource = isTextSplit(splits.train)
-    ? new TextBatchSource(splits.train.bytes, { sequenceLength: splits.train.sequenceLength, batchSize, seed: config.seed, rank, worldSize })
-    : new DatasetBatchSource(splits.train, { batchSize, seed: config.seed, rank, worldSize });
+  const trainSource = (r: number, w: number): BatchSource =>
+    isTextSplit(splits.train)
+      ? new TextBatchSource(splits.train.bytes, { sequenceLength: splits.train.sequenceLength, batchSize, seed: config.seed, rank: r, worldSize: w })
+      : new DatasetBatchSource(splits.train, { batchSize, seed: config.seed, rank: r, worldSize: w });
+  const train = trainSource(rank, worldSize);
   const classification = text || (splits.train as Dataset).task === 'classification';
   let metric: Experiment['metric'] = classification ? { name: 'accuracy', higherIsBetter: true } : { name: 'mse', higherIsBetter: false };
   if (text) metric = { name: 'bitsPerByte', higherIsBetter: false };
@@ -157,6 +164,7 @@ export function buildExperiment(config: RunConfig, shard: { rank?: number; world
     optimizer: createOptimizer(config.training.optimizer),
     loss,
     train,
+    trainSource,
     metric,
     score(m, split) {
       const ds = split === 'validation' ? splits.validation : splits[split];
