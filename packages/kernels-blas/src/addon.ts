@@ -21,6 +21,8 @@ export interface BlasAddon {
   ): void;
   /** y = transpose(x, perm) on the heap; desc = [shape..., perm...]. */
   transposeHeap(heap: Uint8Array, xOff: number, yOff: number, desc: Float64Array, rank: number): void;
+  /** Strided copy: desc = [dims..., xStrides..., yStrides...] in elements; offsets in bytes. */
+  copyStridedHeap(heap: Uint8Array, xOff: number, yOff: number, desc: Float64Array, rank: number): void;
   /** y = a op b (0 add, 1 sub, 2 mul, 3 div) broadcast; desc = [outShape..., aStrides..., bStrides...]. */
   binaryHeap(
     heap: Uint8Array, op: number, aOff: number, bOff: number, yOff: number, desc: Float64Array, rank: number,

@@ -10,6 +10,7 @@ export interface WasmBackendLike {
   dataIdMap: { get(dataId: DataId): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
   disposeData(dataId: DataId, force?: boolean): boolean;
+  incRef(dataId: DataId): void;
   wasm: { HEAPU8: Uint8Array };
 }
 

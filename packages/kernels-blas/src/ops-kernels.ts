@@ -1,4 +1,4 @@
-import { backend_util, util } from '@tensorflow/tfjs-core';
+import { backend_util, slice_util, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BlasAddon } from './addon.js';
 import { withOriginalLifecycle, type WasmBackendLike } from './kernels.js';
@@ -148,6 +148,138 @@ export function nativeSoftmaxConfig(addon: BlasAddon, original: KernelConfig): K
     return withOutput(backend, logits.shape.slice(), (heap, yOff) => {
       addon.softmaxHeap(heap, xOff, yOff, rows, cols);
     });
+  };
+  return withOriginalLifecycle(original, kernelFunc);
+}
+
+/** Dense row-major strides of a shape, in elements. */
+function stridesOf(shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    out[i] = s;
+    s *= shape[i];
+  }
+  return out;
+}
+
+/** Copies the box of `dims` at x + xOff (strides xs) to y + yOff (strides ys), offsets in bytes. */
+function copyBox(
+  addon: BlasAddon, heap: Uint8Array, xOff: number, yOff: number,
+  dims: readonly number[], xs: readonly number[], ys: readonly number[],
+): void {
+  const rank = dims.length;
+  for (let i = 0; i < rank; i++) {
+    desc[i] = dims[i];
+    desc[rank + i] = xs[i];
+    desc[2 * rank + i] = ys[i];
+  }
+  addon.copyStridedHeap(heap, xOff, yOff, desc, rank);
+}
+
+/** One float32 slice [begin, begin + size) of x into a new dense tensor. */
+function sliceOnHeap(
+  addon: BlasAddon, backend: WasmBackendLike, x: TensorInfo, begin: number[], size: number[],
+): TensorInfo {
+  const xStrides = stridesOf(x.shape);
+  let flat = 0;
+  for (let i = 0; i < begin.length; i++) flat += begin[i] * xStrides[i];
+  const xOff = offsetOf(backend, x) + 4 * flat;
+  return withOutput(backend, size, (heap, yOff) => copyBox(addon, heap, xOff, yOff, size, xStrides, stridesOf(size)));
+}
+
+/** Slice of float32 tensors up to rank 8 as one strided copy (wasm copies row by row in JS). */
+export function nativeSliceConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args: KernelArgs) => {
+    const { x } = args.inputs;
+    if (!x || x.dtype !== 'float32' || x.shape.length === 0 || x.shape.length > MAX_RANK) return original.kernelFunc(args);
+    const [begin, size] = slice_util.parseSliceParams(
+      x, (args.attrs?.begin ?? []) as number | number[], (args.attrs?.size ?? []) as number | number[],
+    );
+    return sliceOnHeap(addon, args.backend as WasmBackendLike, x, begin, size);
+  };
+  return withOriginalLifecycle(original, kernelFunc);
+}
+
+/** SplitV (tf.split) of float32 tensors: one strided copy per piece. */
+export function nativeSplitVConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args: KernelArgs) => {
+    const { x } = args.inputs;
+    if (!x || x.dtype !== 'float32' || x.shape.length === 0 || x.shape.length > MAX_RANK) return original.kernelFunc(args);
+    const axis = util.parseAxisParam((args.attrs?.axis ?? 0) as number, x.shape)[0];
+    const sizes = backend_util.prepareSplitSize(
+      x as unknown as Parameters<typeof backend_util.prepareSplitSize>[0],
+      (args.attrs?.numOrSizeSplits ?? []) as number | number[], axis,
+    );
+    const backend = args.backend as WasmBackendLike;
+    const begin = new Array<number>(x.shape.length).fill(0);
+    const outs: TensorInfo[] = [];
+    try {
+      for (const s of sizes) {
+        const size = x.shape.slice();
+        size[axis] = s;
+        outs.push(sliceOnHeap(addon, backend, x, begin.slice(), size));
+        begin[axis] += s;
+      }
+    } catch (err) {
+      for (const o of outs) backend.disposeData(o.dataId, true);
+      throw err;
+    }
+    return outs;
+  };
+  return withOriginalLifecycle(original, kernelFunc);
+}
+
+/** Concat of float32 tensors (all float32, rank ≤ 8): each input one strided copy into place. */
+export function nativeConcatConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args: KernelArgs) => {
+    const inputs = args.inputs as unknown as TensorInfo[];
+    if (!Array.isArray(inputs) || inputs.length === 0) return original.kernelFunc(args);
+    for (const t of inputs) {
+      if (t.dtype !== 'float32' || t.shape.length === 0 || t.shape.length > MAX_RANK) return original.kernelFunc(args);
+    }
+    const nonEmpty = inputs.filter((t) => sizeOf(t.shape) > 0);
+    if (nonEmpty.length < 2) return original.kernelFunc(args); // wasm's identity path
+    const axis = util.parseAxisParam((args.attrs?.axis ?? 0) as number, inputs[0].shape)[0];
+    const shapes = inputs.map((t) => t.shape);
+    backend_util.assertParamsConsistent(shapes, axis);
+    const outShape = backend_util.computeOutShape(shapes, axis);
+    const backend = args.backend as WasmBackendLike;
+    const offs = nonEmpty.map((t) => offsetOf(backend, t));
+    return withOutput(backend, outShape, (heap, yOff) => {
+      const ys = stridesOf(outShape);
+      let along = 0;
+      nonEmpty.forEach((t, i) => {
+        copyBox(addon, heap, offs[i], yOff + 4 * along * ys[axis], t.shape, stridesOf(t.shape), ys);
+        along += t.shape[axis];
+      });
+    });
+  };
+  return withOriginalLifecycle(original, kernelFunc);
+}
+
+/**
+ * Identity (tf.clone, customGrad outputs, gradient pass-throughs) of float32 tensors without a
+ * copy: the output shares the input's heap buffer by reference count, as wasm's own Reshape and
+ * the cpu backend's Identity do (wasm's Identity copies). Tensors are immutable, so sharing is safe.
+ */
+export function sharedIdentityConfig(original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args: KernelArgs) => {
+    const { x } = args.inputs;
+    if (!x || x.dtype !== 'float32') return original.kernelFunc(args);
+    (args.backend as WasmBackendLike).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+  };
+  return withOriginalLifecycle(original, kernelFunc);
+}
+
+/** Cast float32 → float32 (a no-op tfjs still dispatches) without a copy; other casts: original. */
+export function sharedCastConfig(original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args: KernelArgs) => {
+    const { x } = args.inputs;
+    if (!x || x.dtype !== 'float32' || args.attrs?.dtype !== 'float32') return original.kernelFunc(args);
+    (args.backend as WasmBackendLike).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
   };
   return withOriginalLifecycle(original, kernelFunc);
 }

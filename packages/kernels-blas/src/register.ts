@@ -1,14 +1,17 @@
 import '@tensorflow/tfjs-backend-wasm';
 import {
-  _FusedMatMul, Add, BatchMatMul, getKernel, Multiply, RealDiv, registerKernel, Softmax, Sub, Sum, Transpose,
-  unregisterKernel,
+  _FusedMatMul, Add, BatchMatMul, Cast, Concat, getKernel, Identity, Multiply, RealDiv, registerKernel, Slice,
+  Softmax, SplitV, Sub, Sum, Transpose, unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { loadAddon } from './addon.js';
 import { prepareBlasEnvironment, resolveThreads } from './environment.js';
 import type { BlasAddon } from './addon.js';
 import { blasBatchMatMulConfig, blasFusedMatMulConfig } from './kernels.js';
-import { nativeBinaryConfig, nativeSoftmaxConfig, nativeSumConfig, nativeTransposeConfig } from './ops-kernels.js';
+import {
+  nativeBinaryConfig, nativeConcatConfig, nativeSliceConfig, nativeSoftmaxConfig, nativeSplitVConfig, nativeSumConfig,
+  nativeTransposeConfig, sharedCastConfig, sharedIdentityConfig,
+} from './ops-kernels.js';
 
 export interface RegisterOptions {
   /** The only backend with a heap we can address; accepted for clarity at call sites. */
@@ -16,8 +19,8 @@ export interface RegisterOptions {
   /** OpenBLAS threads for this process (default AWN_BLAS_THREADS, else 1). */
   threads?: number;
   /**
-   * Also replace Transpose, Add/Sub/Multiply/RealDiv, Sum and Softmax with the addon's native
-   * float32 kernels (default true unless AWN_BLAS_OPS=0). false puts wasm's own back.
+   * Also replace Transpose, Add/Sub/Multiply/RealDiv, Sum, Softmax, Slice, SplitV and Concat with
+   * the addon's native float32 kernels, and Identity/Cast with copy-free ones (default true unless AWN_BLAS_OPS=0). false puts wasm's own back.
    */
   ops?: boolean;
 }
@@ -41,7 +44,9 @@ export interface BlasStatus extends BlasRegistration {
 
 const KERNELS = [BatchMatMul, _FusedMatMul] as const;
 /** The native non-matMul kernels (src/ops-kernels.ts); each kept because it measured faster. */
-export const OP_KERNELS: readonly string[] = [Transpose, Add, Sub, Multiply, RealDiv, Sum, Softmax];
+export const OP_KERNELS: readonly string[] = [
+  Transpose, Add, Sub, Multiply, RealDiv, Sum, Softmax, Slice, SplitV, Concat, Identity, Cast,
+];
 
 function replacementFor(name: string, addon: BlasAddon, original: KernelConfig): KernelConfig {
   switch (name) {
@@ -50,6 +55,11 @@ function replacementFor(name: string, addon: BlasAddon, original: KernelConfig):
     case Transpose: return nativeTransposeConfig(addon, original);
     case Sum: return nativeSumConfig(addon, original);
     case Softmax: return nativeSoftmaxConfig(addon, original);
+    case Slice: return nativeSliceConfig(addon, original);
+    case SplitV: return nativeSplitVConfig(addon, original);
+    case Concat: return nativeConcatConfig(addon, original);
+    case Identity: return sharedIdentityConfig(original);
+    case Cast: return sharedCastConfig(original);
     default: return nativeBinaryConfig(addon, original);
   }
 }

@@ -247,6 +247,42 @@ static napi_value js_transpose_heap(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * copyStridedHeap(heap, xOff, yOff, desc, rank): desc = [dims..., xStrides..., yStrides...]
+ * (elements); the general strided copy behind Slice, SplitV and Concat.
+ */
+static napi_value js_copy_strided_heap(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5) FAIL(env, "copyStridedHeap expects 5 arguments");
+  uint8_t *heap;
+  size_t heap_len;
+  int64_t x_off, y_off, rank;
+  if (!get_heap(env, argv[0], &heap, &heap_len)) FAIL(env, "copyStridedHeap: heap must be a Uint8Array");
+  CHECK(env, get_i64(env, argv[1], &x_off));
+  CHECK(env, get_i64(env, argv[2], &y_off));
+  CHECK(env, get_i64(env, argv[4], &rank));
+  if (rank < 0 || rank > AWN_MAX_RANK) FAIL(env, "copyStridedHeap: rank %lld not in 0..%d", (long long)rank, AWN_MAX_RANK);
+  int64_t desc[3 * AWN_MAX_RANK];
+  if (!get_desc(env, argv[3], 3 * rank, desc)) FAIL(env, "copyStridedHeap: bad descriptor");
+  const int64_t *dims = desc, *xs = desc + rank, *ys = desc + 2 * rank;
+  int64_t total = 1, x_max = 0, y_max = 0;
+  for (int i = 0; i < rank; i++) {
+    total *= dims[i];
+    if (dims[i] > 0) {
+      x_max += (dims[i] - 1) * xs[i];
+      y_max += (dims[i] - 1) * ys[i];
+    }
+  }
+  if (total == 0) return NULL;
+  if (!in_heap(x_off, x_max + 1, heap_len) || !in_heap(y_off, y_max + 1, heap_len)) {
+    FAIL(env, "copyStridedHeap: operand outside the heap");
+  }
+  awn_copy_strided((const float *)(heap + x_off), (float *)(heap + y_off), (int)rank, dims, xs, ys);
+  return NULL;
+}
+
 /* binaryHeap(heap, op, aOff, bOff, yOff, desc, rank): desc = [out..., aStrides..., bStrides...]. */
 static napi_value js_binary_heap(napi_env env, napi_callback_info info) {
   size_t argc = 7;
@@ -351,6 +387,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sgemm", NULL, js_sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"matmulHeap", NULL, js_matmul_heap, NULL, NULL, NULL, napi_enumerable, NULL},
       {"transposeHeap", NULL, js_transpose_heap, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"copyStridedHeap", NULL, js_copy_strided_heap, NULL, NULL, NULL, napi_enumerable, NULL},
       {"binaryHeap", NULL, js_binary_heap, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumHeap", NULL, js_sum_heap, NULL, NULL, NULL, napi_enumerable, NULL},
       {"softmaxHeap", NULL, js_softmax_heap, NULL, NULL, NULL, napi_enumerable, NULL},

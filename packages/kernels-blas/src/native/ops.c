@@ -54,15 +54,19 @@ static void transpose2d(const float *restrict x, float *restrict y, int64_t R, i
   }
 }
 
-/* Dense 2-D gather y[i, j] = x[i*si + j*sj] (R x C), in tiles so both sides stay in L1. */
+/* y[i*ti + j*tj] = x[i*si + j*sj] (R x C), in tiles so both sides stay in L1. */
 static void copy2d(const float *restrict x, float *restrict y, int64_t R, int64_t C, int64_t si,
-                   int64_t sj, int64_t ldy) {
-  if (sj == 1) {
-    for (int64_t i = 0; i < R; i++) memcpy(y + i * ldy, x + i * si, (size_t)C * sizeof(float));
+                   int64_t sj, int64_t ti, int64_t tj) {
+  if (sj == 1 && tj == 1) {
+    for (int64_t i = 0; i < R; i++) memcpy(y + i * ti, x + i * si, (size_t)C * sizeof(float));
     return;
   }
-  if (si == 1) {
-    transpose2d(x, y, R, C, sj, ldy);
+  if (si == 1 && tj == 1) {
+    transpose2d(x, y, R, C, sj, ti);
+    return;
+  }
+  if (sj == 1 && ti == 1) {
+    transpose2d(x, y, C, R, si, tj); /* the same transpose seen from the other side */
     return;
   }
   enum { T = 32 };
@@ -70,63 +74,79 @@ static void copy2d(const float *restrict x, float *restrict y, int64_t R, int64_
     const int64_t i1 = min64(R, i0 + T);
     for (int64_t j0 = 0; j0 < C; j0 += T) {
       const int64_t j1 = min64(C, j0 + T);
-      for (int64_t i = i0; i < i1; i++) {
-        const float *xr = x + i * si;
-        float *yr = y + i * ldy;
-        for (int64_t j = j0; j < j1; j++) yr[j] = xr[j * sj];
-      }
+      for (int64_t i = i0; i < i1; i++)
+        for (int64_t j = j0; j < j1; j++) y[i * ti + j * tj] = x[i * si + j * sj];
     }
   }
 }
 
-void awn_transpose(const float *x, float *y, int rank, const int64_t *shape, const int *perm) {
-  /* Input strides, then collapse: drop size-1 output dims, merge output neighbours that are
-   * neighbours in the input too (perm[i+1] == perm[i] + 1). */
-  int64_t in_stride[AWN_MAX_RANK];
-  int64_t total = 1;
-  for (int i = rank - 1; i >= 0; i--) {
-    in_stride[i] = total;
-    total *= shape[i];
-  }
-  if (total == 0) return;
-  int64_t od[AWN_MAX_RANK], os[AWN_MAX_RANK]; /* output dims and their input strides */
+void awn_copy_strided(const float *x, float *y, int rank, const int64_t *dims, const int64_t *xs,
+                      const int64_t *ys) {
+  /* Collapse: drop size-1 dims, merge neighbours that are contiguous in both x and y. */
+  int64_t od[AWN_MAX_RANK], sx[AWN_MAX_RANK], sy[AWN_MAX_RANK];
   int r = 0;
+  int64_t total = 1;
   for (int i = 0; i < rank; i++) {
-    const int64_t d = shape[perm[i]];
-    const int64_t s = in_stride[perm[i]];
-    if (d == 1) continue;
-    if (r > 0 && os[r - 1] == s * d) {
-      od[r - 1] *= d;
-      os[r - 1] = s;
+    total *= dims[i];
+    if (dims[i] == 1) continue;
+    if (r > 0 && sx[r - 1] == xs[i] * dims[i] && sy[r - 1] == ys[i] * dims[i]) {
+      od[r - 1] *= dims[i];
+      sx[r - 1] = xs[i];
+      sy[r - 1] = ys[i];
     } else {
-      od[r] = d;
-      os[r] = s;
+      od[r] = dims[i];
+      sx[r] = xs[i];
+      sy[r] = ys[i];
       r++;
     }
   }
+  if (total == 0) return;
   if (r == 0) {
     y[0] = x[0];
     return;
   }
   if (r == 1) {
-    memcpy(y, x, (size_t)total * sizeof(float)); /* a pure reshape: merged into one unit-stride dim */
+    if (sx[0] == 1 && sy[0] == 1) {
+      memcpy(y, x, (size_t)od[0] * sizeof(float));
+    } else {
+      for (int64_t j = 0; j < od[0]; j++) y[j * sy[0]] = x[j * sx[0]];
+    }
     return;
   }
-  /* Outer odometer over output dims 0..r-3; a tiled 2-D copy over the last two. */
-  const int64_t R = od[r - 2], C = od[r - 1], si = os[r - 2], sj = os[r - 1];
+  /* Outer odometer over dims 0..r-3; a tiled 2-D copy over the last two. */
+  const int64_t R = od[r - 2], C = od[r - 1];
   int64_t outer = 1;
   for (int i = 0; i < r - 2; i++) outer *= od[i];
   int64_t idx[AWN_MAX_RANK] = {0};
-  int64_t xoff = 0;
+  int64_t xo = 0, yo = 0;
   for (int64_t o = 0; o < outer; o++) {
-    copy2d(x + xoff, y + o * R * C, R, C, si, sj, C);
+    copy2d(x + xo, y + yo, R, C, sx[r - 2], sx[r - 1], sy[r - 2], sy[r - 1]);
     for (int d = r - 3; d >= 0; d--) {
-      xoff += os[d];
+      xo += sx[d];
+      yo += sy[d];
       if (++idx[d] < od[d]) break;
-      xoff -= os[d] * od[d];
+      xo -= sx[d] * od[d];
+      yo -= sy[d] * od[d];
       idx[d] = 0;
     }
   }
+}
+
+void awn_transpose(const float *x, float *y, int rank, const int64_t *shape, const int *perm) {
+  int64_t in_stride[AWN_MAX_RANK], dims[AWN_MAX_RANK], xs[AWN_MAX_RANK], ys[AWN_MAX_RANK];
+  int64_t total = 1;
+  for (int i = rank - 1; i >= 0; i--) {
+    in_stride[i] = total;
+    total *= shape[i];
+  }
+  int64_t out_total = 1;
+  for (int i = rank - 1; i >= 0; i--) {
+    dims[i] = shape[perm[i]];
+    xs[i] = in_stride[perm[i]];
+    ys[i] = out_total;
+    out_total *= dims[i];
+  }
+  awn_copy_strided(x, y, rank, dims, xs, ys);
 }
 
 #define BINARY_LOOPS(EXPR)                                                                        \

@@ -12,6 +12,13 @@
 
 enum awn_binary_op { AWN_ADD = 0, AWN_SUB = 1, AWN_MUL = 2, AWN_DIV = 3 };
 
+/*
+ * y[i0*ys0 + i1*ys1 + …] = x[i0*xs0 + i1*xs1 + …] over dims[0..rank): transposes, slices and
+ * concatenation pieces are all this copy with different strides and base pointers.
+ */
+void awn_copy_strided(const float *x, float *y, int rank, const int64_t *dims, const int64_t *xs,
+                      const int64_t *ys);
+
 /* y = transpose(x, perm); shape is x's, rank <= AWN_MAX_RANK, y dense. */
 void awn_transpose(const float *x, float *y, int rank, const int64_t *shape, const int *perm);
 
