@@ -19,7 +19,7 @@ const byShape = process.argv.includes('--shapes');
 const extra = !process.argv.includes('--no-extra');
 
 const sel = await selectBackend('wasm');
-registerBlasKernels();
+registerBlasKernels({ ops: extra });
 console.log(`backend ${tf.getBackend()}, blas ${JSON.stringify(sel.blas ?? {})}, kernels ${blasStatus().kernels.join(',')}`);
 const base = JSON.parse(readFileSync(new URL('../examples/small.json', import.meta.url), 'utf8'));
 const exp = buildExperiment(parseRunConfig({ ...base, training: { ...base.training, steps: 1000 } }));
