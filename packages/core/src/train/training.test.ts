@@ -12,7 +12,7 @@ const DOUBLE_MOON: RunConfigInput = {
   data: { dataset: 'doublemoon' },
   model: { hiddenLayers: 2, adaptive: true, initialRate: 0.01 },
   loss: { weightPriorStd: 1 },
-  training: { steps: 1500, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.1 } },
+  training: { steps: 2000, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.1 } },
 };
 const SPIRAL: RunConfigInput = {
   seed: 1,
@@ -34,7 +34,10 @@ async function train(input: RunConfigInput): Promise<{ exp: Experiment; accuracy
     onStep: (m) => void widthHistory.push(m.widths.reduce((a, b) => a + b, 0)),
   });
   const accuracy = exp.score(exp.model, 'test').accuracy!;
-  return { exp, accuracy, total: widthHistory[widthHistory.length - 1], widthHistory };
+  // The width a run settles at: the median over its last 200 steps. Adam on the rate makes the
+  // width jitter by a few neurons around it (growth draws, then the prior pulls back).
+  const tail = widthHistory.slice(-200).sort((a, b) => a - b);
+  return { exp, accuracy, total: tail[tail.length >> 1], widthHistory };
 }
 
 for (const backend of TEST_BACKENDS) describe(`width adapts to task difficulty (${backend})`, () => {
@@ -42,9 +45,9 @@ for (const backend of TEST_BACKENDS) describe(`width adapts to task difficulty (
   let moonTotal = 0;
   let moon: Experiment | undefined;
 
-  it('DoubleMoon: ≥ 99 % test accuracy with a total width ≤ 30, starting from 464', async () => {
+  it('DoubleMoon: ≥ 99 % test accuracy, settling at a total width ≤ 30 from 464', async () => {
     const r = await train(DOUBLE_MOON);
-    assert.equal(r.widthHistory.length, 1500);
+    assert.equal(r.widthHistory.length, 2000);
     assert.ok(r.accuracy >= 0.99, `accuracy ${r.accuracy}`);
     assert.ok(r.total <= 30, `total width ${r.total}`);
     assert.ok(Math.max(...r.widthHistory) > 400, 'widths started large and moved');
