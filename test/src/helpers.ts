@@ -21,8 +21,8 @@ export class AwnProcess {
   stderr = '';
   readonly finished: Promise<Finished>;
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [AWN, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, options: { detached?: boolean } = {}) {
+    this.child = spawn(process.execPath, [AWN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, detached: options.detached });
     this.child.stdout!.on('data', (d) => (this.stdout += d));
     this.child.stderr!.on('data', (d) => (this.stderr += d));
     this.finished = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr })));

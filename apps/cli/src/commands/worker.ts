@@ -39,6 +39,7 @@ Examples:
     )
     .action(async (flags: WorkerFlags) => {
       if (!/^tcp:\/\/[^:]+:\d+$/.test(flags.coordinator)) throw new UsageError(`--coordinator must look like tcp://HOST:PORT, got '${flags.coordinator}'`);
+      if (process.env.AWN_WORKER_IGNORE_SIGINT === '1') process.on('SIGINT', () => undefined);
       const config = flags.config ? await loadRunConfig(flags.config) : undefined;
       const secret = readSecret(flags.host);
       const logger = createLogger({ name: 'awn-worker', destination: process.stderr });

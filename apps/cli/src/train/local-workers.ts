@@ -23,7 +23,9 @@ export class LocalWorkers {
     for (let i = 0; i < count; i++) {
       const child = spawn(process.execPath, [MAIN, 'worker', '--coordinator', coordinator, ...extraArgs], {
         stdio: ['ignore', 'inherit', 'inherit'],
-        env: { ...process.env, AWN_LOG_LEVEL: process.env.AWN_LOG_LEVEL ?? 'warn' },
+        // Ctrl-C reaches the whole process group; the coordinator (this process) turns it into a
+        // clean stop at a step all workers agree on, so the workers themselves ignore it.
+        env: { ...process.env, AWN_LOG_LEVEL: process.env.AWN_LOG_LEVEL ?? 'warn', AWN_WORKER_IGNORE_SIGINT: '1' },
       });
       this.children.push(child);
       this.exits.push(
