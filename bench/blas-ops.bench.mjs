@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The native non-matMul kernels of @awn/kernels-blas (Transpose, Add/Sub/Multiply/RealDiv with
-// broadcasting, Sum over contiguous axes, Softmax) against the tfjs wasm backend's own kernels, in
+// broadcasting, Sum over contiguous axes, Softmax, Exp, Slice/SplitV/Concat, GatherV2, copy-free
+// Identity/Cast) against the tfjs wasm backend's own kernels, in
 // isolation, on the shapes the `small` Transformer step uses (d_model 128, 4 heads, batch 32×128).
 // Native and wasm-own alternate in rounds (ABAB…) so machine load hits both; medians per call.
 //   node bench/blas-ops.bench.mjs [--quick]
@@ -39,6 +40,13 @@ const CASES = [
   ['Sum [32,128,128] last axis', () => [t([32, 128, 128])], (x) => tf.sum(x, -1, true)],
   ['Sum [128,128,128] last axis (softmax grad)', () => [t([128, 128, 128])], (x) => tf.sum(x, -1, true)],
   ['Softmax [128,128,128]', () => [t([128, 128, 128])], (x) => tf.softmax(x)],
+  ['Exp [32,128,256] (log-softmax)', () => [t([32, 128, 256])], (x) => tf.exp(x)],
+  ['SplitV [32,128,384] → 3 (q, k, v)', () => [t([32, 128, 384])], (x) => tf.split(x, 3, 2)],
+  ['Concat 3 × [32,128,128] axis 2 (its gradient)', () => [t([32, 128, 128]), t([32, 128, 128]), t([32, 128, 128])], (a, b, c) => tf.concat([a, b, c], 2)],
+  ['Slice [128,128] of [128,128] (positions)', () => [t([128, 128])], (x) => tf.slice(x, [0, 0], [128, 128])],
+  ['GatherV2 [256,128] × 4096 ids (embedding)', () => [t([256, 128]), tf.tensor1d(Array.from({ length: 4096 }, (_, i) => (i * 37) % 256), 'int32')], (x, i) => tf.gather(x, i)],
+  ['Identity [32,128,128] (tf.clone)', () => [t([32, 128, 128])], (x) => tf.clone(x)],
+  ['Cast float32→float32 [32,128,128]', () => [t([32, 128, 128])], (x) => tf.cast(x, 'float32')],
 ];
 
 /** Median ms per call of op over REPS calls (results disposed; dataSync-free: wasm is synchronous). */
@@ -46,7 +54,7 @@ function timeOp(op, inputs) {
   const samples = [];
   for (let i = 0; i < REPS; i++) {
     const t0 = performance.now();
-    op(...inputs).dispose();
+    tf.dispose(op(...inputs));
     samples.push(performance.now() - t0);
   }
   samples.sort((p, q) => p - q);

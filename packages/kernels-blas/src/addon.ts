@@ -31,6 +31,13 @@ export interface BlasAddon {
   sumHeap(heap: Uint8Array, xOff: number, yOff: number, outer: number, r: number, inner: number): void;
   /** Row-wise softmax of dense x [rows, cols]. */
   softmaxHeap(heap: Uint8Array, xOff: number, yOff: number, rows: number, cols: number): void;
+  /** y = exp(x) over `count` floats. */
+  expHeap(heap: Uint8Array, xOff: number, yOff: number, count: number): void;
+  /** y[o, i, :] = x[o, idx[i], :] for x dense [outer, n, inner], int32 indices; throws on a bad index. */
+  gatherHeap(
+    heap: Uint8Array, xOff: number, idxOff: number, yOff: number, outer: number, n: number, inner: number,
+    count: number,
+  ): void;
   info(): { corename: string; config: string; threads: number };
   setThreads(n: number): number;
 }

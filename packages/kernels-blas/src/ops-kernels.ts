@@ -283,3 +283,39 @@ export function sharedCastConfig(original: KernelConfig): KernelConfig {
   };
   return withOriginalLifecycle(original, kernelFunc);
 }
+
+/** Exp of float32 tensors, vectorised in the addon (wasm's is a scalar libm loop). */
+export function nativeExpConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args: KernelArgs) => {
+    const { x } = args.inputs;
+    if (!x || x.dtype !== 'float32') return original.kernelFunc(args);
+    const backend = args.backend as WasmBackendLike;
+    const xOff = offsetOf(backend, x);
+    return withOutput(backend, x.shape.slice(), (heap, yOff) => addon.expHeap(heap, xOff, yOff, sizeOf(x.shape)));
+  };
+  return withOriginalLifecycle(original, kernelFunc);
+}
+
+/**
+ * GatherV2 (tf.gather: embedding lookups) of float32 params with int32 indices along any axis,
+ * batchDims 0, as one row copy per index; an index outside [0, n) throws as wasm's own does.
+ */
+export function nativeGatherConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args: KernelArgs) => {
+    const { x, indices } = args.inputs;
+    if (!x || !indices || x.dtype !== 'float32' || indices.dtype !== 'int32' || Number(args.attrs?.batchDims ?? 0) !== 0 ||
+      x.shape.length === 0) {
+      return original.kernelFunc(args);
+    }
+    const axis = util.parseAxisParam((args.attrs?.axis ?? 0) as number, x.shape)[0];
+    const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+    const backend = args.backend as WasmBackendLike;
+    const xOff = offsetOf(backend, x);
+    const idxOff = offsetOf(backend, indices);
+    return withOutput(backend, outShape, (heap, yOff) => addon.gatherHeap(
+      heap, xOff, idxOff, yOff, sizeOf(x.shape.slice(0, axis)), x.shape[axis], sizeOf(x.shape.slice(axis + 1)),
+      sizeOf(indices.shape),
+    ));
+  };
+  return withOriginalLifecycle(original, kernelFunc);
+}

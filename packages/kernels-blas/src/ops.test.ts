@@ -191,6 +191,38 @@ test('Slice, SplitV and Concat: random boxes and axes, changing every call', { s
   }
 });
 
+test('Exp over the whole float32 range, including overflow, underflow and NaN', { skip }, async () => {
+  const next = rng(110);
+  for (const shape of [[1], [7], [33, 17], [2, 3, 129]]) {
+    const x = floats(next, shape);
+    x.data = x.data.map((v) => v * 20);
+    await check((t) => tf.exp(t), [x], `[${shape}]`);
+  }
+  const edge = new Float32Array([0, 1, -1, 88, 88.5, 88.72, 89, 1000, -87, -87.5, -104, -1e9, 1e-8, Infinity, -Infinity]);
+  await check((t) => tf.exp(t), [{ data: edge, shape: [edge.length] }], 'edges');
+  await use('native');
+  const y = tf.tidy(() => tf.exp(tf.tensor1d([NaN, 3]))).dataSync();
+  assert.ok(Number.isNaN(y[0]));
+});
+
+test('GatherV2: embedding lookups and other axes; a bad index throws', { skip }, async () => {
+  const next = rng(111);
+  const idx = (n: number, count: number[]): Input =>
+    ({ data: Int32Array.from({ length: size(count) }, () => randInt(next, 0, n - 1)), shape: count, dtype: 'int32' });
+  await check((x, i) => tf.gather(x, i), [floats(next, [37, 16]), idx(37, [5, 9])], 'embedding');
+  await check((x, i) => tf.gather(x, i, 1), [floats(next, [3, 11, 5]), idx(11, [7])], 'axis 1');
+  await check((x, i) => tf.gather(x, i, 2), [floats(next, [3, 4, 6]), idx(6, [2, 2])], 'last axis');
+  await check((x, i) => tf.gather(x, i), [floats(next, [8]), idx(8, [0])], 'no indices');
+  for (let k = 0; k < 10; k++) {
+    const shape = randomShape(next, 4, 7);
+    const axis = randInt(next, 0, shape.length - 1);
+    const count = randomShape(next, 2, 5);
+    await check((x, i) => tf.gather(x, i, axis), [floats(next, shape), idx(shape[axis], count)], `[${shape}] axis ${axis}`);
+  }
+  await use('native');
+  assert.throws(() => tf.gather(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor1d([0, 2], 'int32')), /index value 2 is not in \[0, 1\]/);
+});
+
 test('Identity and Cast share the buffer safely: the copy outlives its source', { skip }, async () => {
   const next = rng(106);
   await check((x) => tf.clone(x), [floats(next, [5, 7])], 'clone');

@@ -1,6 +1,6 @@
 import '@tensorflow/tfjs-backend-wasm';
 import {
-  _FusedMatMul, Add, BatchMatMul, Cast, Concat, getKernel, Identity, Multiply, RealDiv, registerKernel, Slice,
+  _FusedMatMul, Add, BatchMatMul, Cast, Concat, Exp, GatherV2, getKernel, Identity, Multiply, RealDiv, registerKernel, Slice,
   Softmax, SplitV, Sub, Sum, Transpose, unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
@@ -9,7 +9,7 @@ import { prepareBlasEnvironment, resolveThreads } from './environment.js';
 import type { BlasAddon } from './addon.js';
 import { blasBatchMatMulConfig, blasFusedMatMulConfig } from './kernels.js';
 import {
-  nativeBinaryConfig, nativeConcatConfig, nativeSliceConfig, nativeSoftmaxConfig, nativeSplitVConfig, nativeSumConfig,
+  nativeBinaryConfig, nativeConcatConfig, nativeExpConfig, nativeGatherConfig, nativeSliceConfig, nativeSoftmaxConfig, nativeSplitVConfig, nativeSumConfig,
   nativeTransposeConfig, sharedCastConfig, sharedIdentityConfig,
 } from './ops-kernels.js';
 
@@ -19,8 +19,8 @@ export interface RegisterOptions {
   /** OpenBLAS threads for this process (default AWN_BLAS_THREADS, else 1). */
   threads?: number;
   /**
-   * Also replace Transpose, Add/Sub/Multiply/RealDiv, Sum, Softmax, Slice, SplitV and Concat with
-   * the addon's native float32 kernels, and Identity/Cast with copy-free ones (default true unless AWN_BLAS_OPS=0). false puts wasm's own back.
+   * Also replace Transpose, Add/Sub/Multiply/RealDiv, Sum, Softmax, Slice, SplitV, Concat, Exp and
+   * GatherV2 with the addon's native float32 kernels, and Identity/Cast with copy-free ones (default true unless AWN_BLAS_OPS=0). false puts wasm's own back.
    */
   ops?: boolean;
 }
@@ -45,7 +45,7 @@ export interface BlasStatus extends BlasRegistration {
 const KERNELS = [BatchMatMul, _FusedMatMul] as const;
 /** The native non-matMul kernels (src/ops-kernels.ts); each kept because it measured faster. */
 export const OP_KERNELS: readonly string[] = [
-  Transpose, Add, Sub, Multiply, RealDiv, Sum, Softmax, Slice, SplitV, Concat, Identity, Cast,
+  Transpose, Add, Sub, Multiply, RealDiv, Sum, Softmax, Slice, SplitV, Concat, Identity, Cast, Exp, GatherV2,
 ];
 
 function replacementFor(name: string, addon: BlasAddon, original: KernelConfig): KernelConfig {
@@ -60,6 +60,8 @@ function replacementFor(name: string, addon: BlasAddon, original: KernelConfig):
     case Concat: return nativeConcatConfig(addon, original);
     case Identity: return sharedIdentityConfig(original);
     case Cast: return sharedCastConfig(original);
+    case Exp: return nativeExpConfig(addon, original);
+    case GatherV2: return nativeGatherConfig(addon, original);
     default: return nativeBinaryConfig(addon, original);
   }
 }

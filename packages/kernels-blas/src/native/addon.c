@@ -350,6 +350,54 @@ static napi_value reduce_like(napi_env env, napi_callback_info info, int softmax
 static napi_value js_sum_heap(napi_env env, napi_callback_info info) { return reduce_like(env, info, 0); }
 static napi_value js_softmax_heap(napi_env env, napi_callback_info info) { return reduce_like(env, info, 1); }
 
+/* expHeap(heap, xOff, yOff, count). */
+static napi_value js_exp_heap(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) FAIL(env, "expHeap expects 4 arguments");
+  uint8_t *heap;
+  size_t heap_len;
+  int64_t x_off, y_off, count;
+  if (!get_heap(env, argv[0], &heap, &heap_len)) FAIL(env, "expHeap: heap must be a Uint8Array");
+  CHECK(env, get_i64(env, argv[1], &x_off));
+  CHECK(env, get_i64(env, argv[2], &y_off));
+  CHECK(env, get_i64(env, argv[3], &count));
+  if (count <= 0) return NULL;
+  if (!in_heap(x_off, count, heap_len) || !in_heap(y_off, count, heap_len)) FAIL(env, "expHeap: operand outside the heap");
+  awn_exp((const float *)(heap + x_off), (float *)(heap + y_off), count);
+  return NULL;
+}
+
+/* gatherHeap(heap, xOff, idxOff, yOff, outer, n, inner, count): int32 indices along one axis. */
+static napi_value js_gather_heap(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 8) FAIL(env, "gatherHeap expects 8 arguments");
+  uint8_t *heap;
+  size_t heap_len;
+  int64_t v[7];
+  if (!get_heap(env, argv[0], &heap, &heap_len)) FAIL(env, "gatherHeap: heap must be a Uint8Array");
+  for (int i = 0; i < 7; i++) CHECK(env, get_i64(env, argv[i + 1], &v[i]));
+  const int64_t x_off = v[0], idx_off = v[1], y_off = v[2], outer = v[3], n = v[4], inner = v[5], count = v[6];
+  if (outer < 0 || n < 0 || inner < 0 || count < 0 || outer > INT32_MAX || n > INT32_MAX || inner > INT32_MAX || count > INT32_MAX) {
+    FAIL(env, "gatherHeap: bad dims");
+  }
+  if (outer * count * inner == 0) return NULL;
+  if (!in_heap(x_off, outer * n * inner, heap_len) || !in_heap(idx_off, count, heap_len) ||
+      !in_heap(y_off, outer * count * inner, heap_len)) {
+    FAIL(env, "gatherHeap: operand outside the heap");
+  }
+  const int bad = awn_gather((const float *)(heap + x_off), (const int32_t *)(heap + idx_off), (float *)(heap + y_off),
+                             outer, n, inner, count);
+  if (bad) {
+    const int32_t value = ((const int32_t *)(heap + idx_off))[bad - 1];
+    FAIL(env, "GatherV2: the index value %d is not in [0, %lld]", value, (long long)(n - 1));
+  }
+  return NULL;
+}
+
 static napi_value make_string(napi_env env, const char *s) {
   napi_value v;
   if (napi_create_string_utf8(env, s ? s : "", NAPI_AUTO_LENGTH, &v) != napi_ok) return NULL;
@@ -391,6 +439,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"binaryHeap", NULL, js_binary_heap, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumHeap", NULL, js_sum_heap, NULL, NULL, NULL, napi_enumerable, NULL},
       {"softmaxHeap", NULL, js_softmax_heap, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"expHeap", NULL, js_exp_heap, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gatherHeap", NULL, js_gather_heap, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
   };

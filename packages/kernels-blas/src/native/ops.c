@@ -18,6 +18,10 @@
 #define AWN_CLONES
 #endif
 
+/* 16 floats as one GCC vector (split into whatever registers the clone's ISA has). */
+typedef float v16f __attribute__((vector_size(64)));
+typedef int32_t v16i __attribute__((vector_size(64)));
+
 static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 /* y[i, j] = x[i + j*sj] (R x C): a true transpose (rows of y are columns of x). 4x4 SSE blocks
@@ -217,10 +221,13 @@ void awn_binary(int op, const float *a, const float *b, float *y, int rank, cons
 }
 
 AWN_CLONES static float row_sum(const float *restrict x, int64_t n) {
-  float acc[16] = {0};
+  v16f acc = {0};
   int64_t j = 0;
-  for (; j + 16 <= n; j += 16)
-    for (int t = 0; t < 16; t++) acc[t] += x[j + t];
+  for (; j + 16 <= n; j += 16) {
+    v16f v;
+    memcpy(&v, x + j, sizeof v);
+    acc += v;
+  }
   float s = 0;
   for (; j < n; j++) s += x[j];
   for (int t = 0; t < 16; t++) s += acc[t];
@@ -243,16 +250,22 @@ AWN_CLONES void awn_sum(const float *x, float *y, int64_t outer, int64_t r, int6
   }
 }
 
-/* Largest entry of x[0..n), n >= 1, with partial maxima so the loop vectorises. */
+/* Largest entry of x[0..n), n >= 1 (NaNs ignored unless all are NaN), 16 lanes at a time. */
 AWN_CLONES static float row_max(const float *restrict x, int64_t n) {
-  float acc[16];
-  for (int t = 0; t < 16; t++) acc[t] = x[0];
-  int64_t j = 0;
-  for (; j + 16 <= n; j += 16)
-    for (int t = 0; t < 16; t++) acc[t] = x[j + t] > acc[t] ? x[j + t] : acc[t];
   float m = x[0];
+  int64_t j = 0;
+  if (n >= 16) {
+    v16f acc;
+    memcpy(&acc, x, sizeof acc);
+    for (j = 16; j + 16 <= n; j += 16) {
+      v16f v;
+      memcpy(&v, x + j, sizeof v);
+      const v16i gt = v > acc;
+      acc = (v16f)(((v16i)v & gt) | ((v16i)acc & ~gt));
+    }
+    for (int t = 0; t < 16; t++) m = acc[t] > m ? acc[t] : m;
+  }
   for (; j < n; j++) m = x[j] > m ? x[j] : m;
-  for (int t = 0; t < 16; t++) m = acc[t] > m ? acc[t] : m;
   return m;
 }
 
@@ -295,4 +308,47 @@ void awn_softmax(const float *x, float *y, int64_t rows, int64_t cols) {
     exp_shifted(xr, yr, cols, row_max(xr, cols));
     scale_row(yr, cols, 1.0f / row_sum(yr, cols));
   }
+}
+
+/*
+ * y = exp(x), the scheme of exp_shifted over the whole float32 range: 2^k is applied as two
+ * factors 2^(k>>1) · 2^(k-(k>>1)) so k = 128 (x up to 88.72) stays finite. Below -87.3 the result
+ * is 0 (true values there are float32 denormals), above 88.72283 +inf, NaN stays NaN.
+ */
+AWN_CLONES void awn_exp(const float *restrict x, float *restrict y, int64_t n) {
+  for (int64_t j = 0; j < n; j++) {
+    const float v0 = x[j];
+    const float v = v0 < -87.3f ? -87.3f : (v0 > 88.72283f ? 88.72283f : v0);
+    const float k = (v * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    const float r = (v - k * 0.693145751953125f) - k * 1.428606765330187e-06f;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    const int32_t ki = (int32_t)k;
+    const int32_t k1 = ki >> 1;
+    const int32_t b1 = (k1 + 127) << 23, b2 = (ki - k1 + 127) << 23;
+    float s1, s2;
+    memcpy(&s1, &b1, sizeof s1);
+    memcpy(&s2, &b2, sizeof s2);
+    float e = (p * s1) * s2;
+    e = v0 > 88.72283f ? INFINITY : e;
+    e = v0 < -87.3f ? 0.0f : e;
+    y[j] = v0 != v0 ? v0 : e;
+  }
+}
+
+int awn_gather(const float *x, const int32_t *idx, float *y, int64_t outer, int64_t n, int64_t inner,
+               int64_t count) {
+  for (int64_t i = 0; i < count; i++)
+    if (idx[i] < 0 || idx[i] >= n) return (int)i + 1;
+  for (int64_t o = 0; o < outer; o++) {
+    const float *xo = x + o * n * inner;
+    float *yo = y + o * count * inner;
+    for (int64_t i = 0; i < count; i++) memcpy(yo + i * inner, xo + (int64_t)idx[i] * inner, (size_t)inner * sizeof(float));
+  }
+  return 0;
 }
