@@ -68,6 +68,7 @@ const AWN_VERSION = '0.1.0';
 
 class CoordinatorGone extends Error {}
 class RefusedError extends Error {}
+class JoinTimeout extends Error {}
 
 type Ring = Pick<WelcomeMessage, 'rank' | 'worldSize' | 'peers' | 'broadcastRoot' | 'generation' | 'runId'>;
 
@@ -132,7 +133,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
       backend: options.config?.backend ?? 'auto',
     });
     log.info({ coordinator: options.coordinator, workerId, dataAddress }, 'joining');
-    const answer = await waitFor(waiters, (m) => m.type === 'welcome' || m.type === 'error' || m.type === 'shutdown', options.joinTimeoutMs ?? 120_000, `no answer from the coordinator at ${options.coordinator}`);
+    const joinTimeoutMs = options.joinTimeoutMs ?? 120_000;
+    const answer = await waitFor(waiters, (m) => m.type === 'welcome' || m.type === 'error' || m.type === 'shutdown', joinTimeoutMs, 'no answer').catch(() => {
+      // Unsigned or wrongly signed joins are dropped without a reply, so a secret mismatch looks like silence.
+      throw new JoinTimeout(`no answer from the coordinator at ${options.coordinator} within ${joinTimeoutMs / 1000} s: is it running, and do AWN_CLUSTER_SECRET values match?`);
+    });
     if (answer.type === 'error') throw new RefusedError(answer.message);
     if (answer.type === 'shutdown') throw new RefusedError(answer.reason);
     const welcome = answer as WelcomeMessage;
@@ -211,6 +216,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
   } catch (error) {
     if (shutdown) return { exitCode: shutdown.exitCode || (error instanceof ShutdownSignal ? 0 : 1), reason: shutdown.reason };
     if (error instanceof RefusedError) return { exitCode: 2, reason: `the coordinator refused this worker: ${error.message}` };
+    if (error instanceof JoinTimeout) return { exitCode: 1, reason: error.message };
     if (coordinatorLost || error instanceof CoordinatorGone) {
       coordinatorLost = true;
       return { exitCode: 1, reason: `lost the coordinator at ${options.coordinator}: no message for ${(3 * heartbeatMs) / 1000} s` };
