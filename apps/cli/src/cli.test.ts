@@ -119,6 +119,18 @@ describe('awn train (single process)', () => {
     assert.match(r.stderr, /--steps must be an integer ≥ 1/);
   });
 
+  it('awn report rebuilds report.html of a run directory, and names a missing one', async () => {
+    const out = join(dir, 'moon');
+    await rm(join(out, 'report.html'));
+    const r = await awn(['report', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /report written to .*report\.html/);
+    assert.match(await readFile(join(out, 'report.html'), 'utf8'), /<figure id="chart-widths"/);
+    const missing = await awn(['report', join(dir, 'no-such-run')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read .*no-such-run\/summary\.json/);
+  });
+
   it('report.html renders every chart in headless Chromium', async (t) => {
     const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
     if (!chromium) {
