@@ -3,6 +3,7 @@ import '../ops/register-gradients.js';
 
 /** Backends a user may ask for; 'auto' picks the fastest that loads. */
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+/** A backend name as users write it (`--backend`, config `backend`). */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** What was chosen, and why the faster ones were not. */

@@ -10,6 +10,7 @@ import { BACKEND_NAMES } from '../backend/select-backend.js';
 
 const positiveInt = z.number().int().min(1);
 
+/** Data sets a run config may name in `data.dataset`. */
 export const DATASET_NAMES = ['doublemoon', 'spiral', 'spiralhard', 'mnist', 'moby-dick'] as const;
 
 /** Data sets of byte text, trained with a sequence model (model.type 'transformer'). */
@@ -106,6 +107,7 @@ const optimizerSchema = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
+/** The zod schema of a run config (defaults filled, unknown fields rejected). */
 export const runConfigSchema = z
   .object({
     name: z.string().min(1).default('run'),

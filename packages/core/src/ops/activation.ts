@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** Activations a hidden layer may use. Bounded ones (relu6, tanh, sigmoid) keep widths finite. */
 export const ACTIVATIONS = ['relu6', 'relu', 'tanh', 'sigmoid', 'gelu', 'linear'] as const;
+/** Name of a hidden-layer activation. */
 export type Activation = (typeof ACTIVATIONS)[number];
 
 /** Applies an activation by name. */

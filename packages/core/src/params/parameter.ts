@@ -18,6 +18,7 @@ export type Initializer = (row: number, col: number) => number;
 /** Geometric growth factor of the capacity buffer when the active block outgrows it. */
 export const CAPACITY_GROWTH = 1.5;
 
+/** One trainable tensor: values and optimizer slots in a capacity buffer whose active prefix the model uses. */
 export class Parameter {
   readonly name: string;
   readonly role: ParameterRole;

@@ -43,6 +43,7 @@ export type GradientReducer = (
   loss: LossValues,
 ) => Promise<{ gradient: Float32Array; globalBatch: number; loss: LossValues }>;
 
+/** What `fit` trains, with what, for how long, and whom it tells. */
 export interface FitOptions {
   model: AdaptiveModel;
   optimizer: Optimizer;
@@ -60,6 +61,7 @@ export interface FitOptions {
   shouldStop?: () => boolean;
 }
 
+/** How a `fit` call ended. */
 export interface FitResult {
   /** Number of steps completed in total (startStep + steps run now). */
   step: number;
