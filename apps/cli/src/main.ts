@@ -8,6 +8,7 @@ import { registerMetricsExporter } from './commands/metrics-exporter.js';
 import { registerEval } from './commands/eval.js';
 import { registerTruncate } from './commands/truncate.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerKeygen } from './commands/keygen.js';
 import { RunFailedError, UsageError } from './errors.js';
 
 const program = new Command()
@@ -25,6 +26,7 @@ registerEval(program);
 registerTruncate(program);
 registerReport(program);
 registerGenerate(program);
+registerKeygen(program);
 
 try {
   await program.parseAsync(process.argv);

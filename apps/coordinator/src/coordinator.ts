@@ -29,6 +29,8 @@ export interface CoordinatorOptions {
   logger: Logger;
   /** Shared secret: every control message is signed (HMAC-SHA256) and checked. */
   secret?: Secret;
+  /** Cluster CURVE keypair (z85): the control socket is then a CURVE server admitting only its holders. */
+  curve?: { readonly publicKey: string; readonly secretKey: string };
   /** Heartbeat interval both ways (ms, default 1000). */
   heartbeatMs?: number;
   /** Missed heartbeats before a worker counts as dead (default 3). */
@@ -157,6 +159,7 @@ export class Coordinator {
   async start(): Promise<string> {
     this.channel = await RouterChannel.bind(this.options.bind, {
       secret: this.options.secret,
+      curve: this.options.curve,
       onMessage: (m) => this.safely(() => this.receive(m)),
       onDrop: (error, peer) => this.drop(error.code, error.message, peer),
     });

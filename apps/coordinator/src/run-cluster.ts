@@ -31,6 +31,8 @@ export interface ClusterRunOptions {
   bind: string;
   workers: number;
   secret?: Secret;
+  /** Cluster CURVE keypair (z85) for the control socket. */
+  curve?: { readonly publicKey: string; readonly secretKey: string };
   heartbeatMs?: number;
   livenessMisses?: number;
   joinTimeoutMs?: number;
@@ -98,6 +100,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     workers: options.workers,
     logger,
     secret: options.secret,
+    curve: options.curve,
     heartbeatMs: options.heartbeatMs,
     livenessMisses: options.livenessMisses,
     joinTimeoutMs: options.joinTimeoutMs,

@@ -49,6 +49,8 @@ export interface WorkerOptions {
   /** The config this worker was started with; the coordinator refuses a different one. */
   config?: RunConfig;
   secret?: Secret;
+  /** Cluster CURVE keypair (z85): control and ring sockets then use CURVE. */
+  curve?: { readonly publicKey: string; readonly secretKey: string };
   /** Stable id of this worker (default: host-pid-random). */
   workerId?: string;
   /** How long to wait for the coordinator's welcome (ms, default 120 000). */
@@ -103,6 +105,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
 
   const channel = new DealerChannel(options.coordinator, {
     secret: options.secret,
+    curve: options.curve,
     onMessage: (decoded) => {
       lastHeard = performance.now();
       const m = decoded.message;
@@ -159,7 +162,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
     const deadlineMs = cluster?.collectiveDeadlineMs ?? 30_000;
     const backend = await selectBackend(config.backend, welcome.rank === 0 ? log : undefined);
     const exp = buildExperiment(config, { rank: welcome.rank, worldSize: welcome.worldSize });
-    endpoint = await RingEndpoint.bind(`tcp://${bindHost}:${port}`, { runId: welcome.runId, secret: options.secret });
+    endpoint = await RingEndpoint.bind(`tcp://${bindHost}:${port}`, { runId: welcome.runId, secret: options.secret, curve: options.curve });
     telemetry = new WorkerTelemetry({
       endpoint: options.metricsEndpoint ?? cluster?.metricsEndpoint ?? undefined,
       runId: welcome.runId,
@@ -179,7 +182,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
       const rlog = log.child({ rank: ring.rank, generation: ring.generation });
       context.generation = ring.generation;
       context.sender = ring.rank;
-      comm = await Communicator.create({ rank: ring.rank, worldSize: ring.worldSize, generation: ring.generation, runId: ring.runId, peers: ring.peers, endpoint, secret: options.secret, deadlineMs });
+      comm = await Communicator.create({ rank: ring.rank, worldSize: ring.worldSize, generation: ring.generation, runId: ring.runId, peers: ring.peers, endpoint, secret: options.secret, curve: options.curve, deadlineMs });
       rlog.info({ worldSize: ring.worldSize, backend: backend.name, blas: backend.blas.enabled }, `rank ${ring.rank}/${ring.worldSize} ready`);
       let outcome: 'completed' | 'agreed-stop' | 'ring-failed';
       try {

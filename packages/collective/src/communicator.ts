@@ -24,6 +24,8 @@ export interface CommunicatorOptions {
   readonly endpoint?: RingEndpoint;
   readonly bindAddress?: string;
   readonly secret?: Secret;
+  /** Cluster CURVE keypair (z85): the ring's sockets then use CURVE (server: each endpoint). */
+  readonly curve?: { readonly publicKey: string; readonly secretKey: string };
   readonly limits?: Partial<Limits>;
   /** Default deadline of each collective (ms): 30 000. */
   readonly deadlineMs?: number;
@@ -89,7 +91,7 @@ export class Communicator {
     this.ownsEndpoint = ownsEndpoint;
     this.sink = (decoded) => this.receive(decoded);
     if (endpoint !== undefined) {
-      this.sender = new RingSender(options.peers[(this.rank + 1) % this.worldSize]!, this.lingerMs);
+      this.sender = new RingSender(options.peers[(this.rank + 1) % this.worldSize]!, this.lingerMs, options.curve);
       endpoint.attach(this.generation, this.sink);
     }
   }
@@ -112,7 +114,7 @@ export class Communicator {
     if (worldSize === 1) return new Communicator(options, undefined, false);
     if (options.endpoint !== undefined) return new Communicator(options, options.endpoint, false);
     const address = options.bindAddress ?? peers[rank]!;
-    const endpoint = await RingEndpoint.bind(address, { runId: options.runId, secret: options.secret, limits: options.limits });
+    const endpoint = await RingEndpoint.bind(address, { runId: options.runId, secret: options.secret, curve: options.curve, limits: options.limits });
     return new Communicator(options, endpoint, true);
   }
 

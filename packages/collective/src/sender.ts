@@ -17,10 +17,12 @@ export class RingSender {
   messages = 0;
   bytes = 0;
 
-  constructor(address: string, lingerMs: number) {
+  /** With `curve` (the cluster keypair) the socket is a CURVE client of the successor's endpoint. */
+  constructor(address: string, lingerMs: number, curve?: { readonly publicKey: string; readonly secretKey: string }) {
     // Sends time out and are retried, so a readiness notification lost by the binding delays a
     // message instead of stranding it (and everything queued behind it).
-    this.socket = new Push({ linger: lingerMs, sendHighWaterMark: 0, sendTimeout: POLL_MS });
+    const keys = curve === undefined ? {} : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey };
+    this.socket = new Push({ linger: lingerMs, sendHighWaterMark: 0, sendTimeout: POLL_MS, ...keys });
     this.socket.connect(address);
   }
 

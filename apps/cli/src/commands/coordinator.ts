@@ -3,7 +3,7 @@ import { runCluster, defaultRunPath } from '@awn/coordinator';
 import { createLogger } from '@awn/telemetry';
 import { loadRunConfig } from '../config/load-config-file.js';
 import { parseIntegerOption } from './options.js';
-import { readSecret } from './secret.js';
+import { readSecurity } from './secret.js';
 import { UsageError } from '../errors.js';
 
 interface CoordinatorFlags {
@@ -20,6 +20,7 @@ interface CoordinatorFlags {
   minWorkers?: number;
   rejoinTimeout: number;
   resume?: string;
+  curveKeys?: string;
 }
 
 export function registerCoordinator(program: Command): void {
@@ -28,7 +29,7 @@ export function registerCoordinator(program: Command): void {
     .description('run the coordinator of a multi-machine job: workers started with `awn worker` join it')
     .requiredOption('-c, --config <file>', 'run config, JSON or YAML')
     .option('-p, --port <port>', 'control port workers dial', parseIntegerOption('--port', 0), 5555)
-    .option('--host <address>', 'interface to bind (use 0.0.0.0 for other machines; set AWN_CLUSTER_SECRET then)', '127.0.0.1')
+    .option('--host <address>', 'interface to bind (use 0.0.0.0 for other machines; set CURVE keys or AWN_CLUSTER_SECRET then)', '127.0.0.1')
     .option('-w, --workers <n>', 'workers the run waits for', parseIntegerOption('--workers', 1), 2)
     .option('-o, --out <dir>', 'run directory (default: runs/<name>-<timestamp>)')
     .option('--force', 'replace the run directory if it exists')
@@ -38,6 +39,7 @@ export function registerCoordinator(program: Command): void {
     .option('--min-workers <n>', 'elastic: keep training with at least N workers after losing some (default: --workers, i.e. any loss ends the run)', parseIntegerOption('--min-workers', 1))
     .option('--rejoin-timeout <s>', 'elastic: seconds to wait below --min-workers for workers to (re)join', parseIntegerOption('--rejoin-timeout', 1), 60)
     .option('--resume <run-dir>', 'continue the run in RUN_DIR from its newest valid checkpoint (after the coordinator was lost); workers rejoin as usual')
+    .option('--curve-keys <file>', 'cluster CURVE keypair from `awn keygen` (default: $AWN_CURVE_PUBLIC_KEY and $AWN_CURVE_SECRET_KEY)')
     .option('--metrics <endpoint>', 'metrics exporter snapshot endpoint to push to and announce to workers (default: $AWN_METRICS_ENDPOINT)')
     .addHelpText(
       'after',
@@ -46,12 +48,14 @@ Examples:
   $ awn coordinator --config examples/spiral.json --port 5555 --workers 2
   $ awn coordinator --config examples/spiral.json --workers 3 --min-workers 2
   $ awn coordinator --config runs/spiral/config.json --resume runs/spiral --workers 2
-  $ AWN_CLUSTER_SECRET=$(cat secret) awn coordinator --config run.yaml --host 0.0.0.0 --workers 8`,
+  $ AWN_CLUSTER_SECRET=$(cat secret) awn coordinator --config run.yaml --host 0.0.0.0 --workers 8
+  $ awn coordinator --config run.yaml --host 0.0.0.0 --workers 8 --curve-keys cluster.keys`,
     )
     .action(async (flags: CoordinatorFlags) => {
       const config = await loadRunConfig(flags.config);
       const logger = createLogger({ name: 'awn-coordinator', destination: process.stderr });
-      const secret = readSecret(flags.host);
+      const { secret, curve, protection } = readSecurity(flags.host, flags.curveKeys);
+      logger.info({ protection }, `socket protection: ${protection}`);
       if (flags.minWorkers !== undefined && flags.minWorkers > flags.workers) throw new UsageError(`--min-workers (${flags.minWorkers}) must not exceed --workers (${flags.workers})`);
       if (flags.resume && flags.out && flags.out !== flags.resume) throw new UsageError('--resume names the run directory: drop --out or make it the same');
       const out = flags.resume ?? flags.out ?? defaultRunPath(config.name);
@@ -63,6 +67,7 @@ Examples:
         bind: `tcp://${flags.host}:${flags.port}`,
         workers: flags.workers,
         secret,
+        curve,
         heartbeatMs: flags.heartbeatMs,
         joinTimeoutMs: flags.joinTimeout * 1000,
         collectiveDeadlineMs: flags.collectiveDeadline * 1000,

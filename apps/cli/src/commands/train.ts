@@ -55,6 +55,13 @@ Examples:
         return;
       }
       const logger = createLogger({ name: 'awn-train', destination: process.stderr });
+      if (flags.workers && (process.env.AWN_CURVE_PUBLIC_KEY || process.env.AWN_CURVE_SECRET_KEY)) {
+        // The coordinator and workers of `train --workers` talk over loopback only; the local workers
+        // inherit this environment and must not expect CURVE from a coordinator that does not use it.
+        delete process.env.AWN_CURVE_PUBLIC_KEY;
+        delete process.env.AWN_CURVE_SECRET_KEY;
+        logger.info('local cluster on loopback: the CURVE keys in the environment are not used');
+      }
       let interrupted = false;
       let stopCluster: (() => void) | undefined;
       const onSigint = () => {

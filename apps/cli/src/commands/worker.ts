@@ -4,7 +4,7 @@ import { runWorker } from '@awn/worker';
 import { createLogger } from '@awn/telemetry';
 import { loadRunConfig } from '../config/load-config-file.js';
 import { parseIntegerOption } from './options.js';
-import { readSecret } from './secret.js';
+import { readSecurity } from './secret.js';
 import { UsageError } from '../errors.js';
 
 interface WorkerFlags {
@@ -16,6 +16,7 @@ interface WorkerFlags {
   dataPort?: number;
   joinTimeout: number;
   metrics?: string;
+  curveKeys?: string;
 }
 
 export function registerWorker(program: Command): void {
@@ -29,26 +30,30 @@ export function registerWorker(program: Command): void {
     .option('--advertise <host>', 'host name or address peers use to reach this worker (default: --host)')
     .option('--data-port <port>', 'port of the collective endpoint (default: a free one)', parseIntegerOption('--data-port', 1))
     .option('--join-timeout <s>', 'seconds to wait for the coordinator to accept this worker', parseIntegerOption('--join-timeout', 1), 120)
+    .option('--curve-keys <file>', 'cluster CURVE keypair from `awn keygen` (default: $AWN_CURVE_PUBLIC_KEY and $AWN_CURVE_SECRET_KEY)')
     .option('--metrics <endpoint>', 'metrics exporter snapshot endpoint (default: $AWN_METRICS_ENDPOINT, else what the coordinator announces)')
     .addHelpText(
       'after',
       `
 Examples:
   $ awn worker --coordinator tcp://127.0.0.1:5555
-  $ AWN_CLUSTER_SECRET=$(cat secret) awn worker --coordinator tcp://coord:5555 --host 0.0.0.0 --advertise $(hostname -i)`,
+  $ AWN_CLUSTER_SECRET=$(cat secret) awn worker --coordinator tcp://coord:5555 --host 0.0.0.0 --advertise $(hostname -i)
+  $ awn worker --coordinator tcp://coord:5555 --host 0.0.0.0 --curve-keys cluster.keys`,
     )
     .action(async (flags: WorkerFlags) => {
       if (!/^tcp:\/\/[^:]+:\d+$/.test(flags.coordinator)) throw new UsageError(`--coordinator must look like tcp://HOST:PORT, got '${flags.coordinator}'`);
       if (process.env.AWN_WORKER_IGNORE_SIGINT === '1') process.on('SIGINT', () => undefined);
       const config = flags.config ? await loadRunConfig(flags.config) : undefined;
-      const secret = readSecret(flags.host);
+      const { secret, curve, protection } = readSecurity(flags.host, flags.curveKeys);
       const logger = createLogger({ name: 'awn-worker', destination: process.stderr });
+      logger.info({ protection }, `socket protection: ${protection}`);
       const outcome = await runWorker({
         coordinator: flags.coordinator,
         logger,
         config,
         runId: flags.runId,
         secret,
+        curve,
         bindHost: flags.host,
         advertiseHost: flags.advertise ?? (flags.host === '0.0.0.0' ? hostname() : flags.host),
         dataPort: flags.dataPort,

@@ -18,9 +18,17 @@ export class DealerChannel {
 
   constructor(
     readonly address: string,
-    private readonly options: { secret?: Secret; onMessage: (m: DecodedMessage) => void; onDrop?: (e: ProtocolError) => void },
+    private readonly options: {
+      secret?: Secret;
+      /** Cluster CURVE keypair: the coordinator's ROUTER is then a CURVE server with its secret key. */
+      curve?: { readonly publicKey: string; readonly secretKey: string };
+      onMessage: (m: DecodedMessage) => void;
+      onDrop?: (e: ProtocolError) => void;
+    },
   ) {
-    this.socket = new Dealer({ linger: 2000, receiveTimeout: POLL_MS, immediate: false });
+    const curve = options.curve;
+    const keys = curve === undefined ? {} : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey };
+    this.socket = new Dealer({ linger: 2000, receiveTimeout: POLL_MS, immediate: false, ...keys });
     this.socket.connect(address);
     this.codec = new MessageCodec({ secret: options.secret });
     this.reader = this.read();
