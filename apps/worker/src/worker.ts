@@ -139,7 +139,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
     const joinTimeoutMs = options.joinTimeoutMs ?? 120_000;
     const answer = await waitFor(waiters, (m) => m.type === 'welcome' || m.type === 'error' || m.type === 'shutdown', joinTimeoutMs, 'no answer').catch(() => {
       // Unsigned or wrongly signed joins are dropped without a reply, so a secret mismatch looks like silence.
-      throw new JoinTimeout(`no answer from the coordinator at ${options.coordinator} within ${joinTimeoutMs / 1000} s: is it running, and do AWN_CLUSTER_SECRET values match?`);
+      throw new JoinTimeout(`no answer from the coordinator at ${options.coordinator} within ${joinTimeoutMs / 1000} s: is it running, and do the AWN_CLUSTER_SECRET values or CURVE keys match?`);
     });
     if (answer.type === 'error') throw new RefusedError(answer.message);
     if (answer.type === 'shutdown') throw new RefusedError(answer.reason);
