@@ -236,6 +236,14 @@ test('Identity and Cast share the buffer safely: the copy outlives its source', 
   assert.deepEqual(Array.from(copy.dataSync()), [1, 2, 3]);
   assert.deepEqual(Array.from(same.dataSync()), [1, 2, 3]);
   tf.dispose([copy, same]);
+  // A variable's clone keeps the old values after the variable is reassigned, and vice versa.
+  const v = tf.variable(tf.tensor1d([4, 5]));
+  const snapshot = tf.clone(v);
+  v.assign(tf.tensor1d([7, 8]));
+  assert.deepEqual(Array.from(snapshot.dataSync()), [4, 5]);
+  snapshot.dispose();
+  assert.deepEqual(Array.from(v.dataSync()), [7, 8]);
+  v.dispose();
 });
 
 test('non-float32 inputs go to wasm\'s own kernels and still agree with cpu', { skip }, async () => {
