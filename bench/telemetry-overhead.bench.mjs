@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Telemetry overhead (issue 6): samples/s of `awn train --workers 2` with the metrics exporter and
 // every process pushing snapshots, against the same run with --no-metrics. Runs alternate
-// (off, on, off, on, …) so machine noise hits both alike; the ratio is of medians.
+// in ABBA order (off, on, on, off, …) so machine noise hits both alike; the ratio is of medians.
 //   node bench/telemetry-overhead.bench.mjs [--rounds N] [--steps N]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,8 +39,14 @@ const off = [];
 const on = [];
 try {
   for (let i = 0; i < rounds; i++) {
-    off.push(run(false, i));
-    on.push(run(true, i));
+    // ABBA order: a drift in machine load over the run biases neither side.
+    if (i % 2 === 0) {
+      off.push(run(false, i));
+      on.push(run(true, i));
+    } else {
+      on.push(run(true, i));
+      off.push(run(false, i));
+    }
     console.log(`round ${i + 1}: off ${off[i].toFixed(0)} samples/s, on ${on[i].toFixed(0)} samples/s`);
   }
   const ratio = median(on) / median(off);
