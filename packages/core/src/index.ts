@@ -29,7 +29,7 @@ export { Parameter, CAPACITY_GROWTH, type ParameterRole, type Initializer } from
 export { uploadParameters, disposeParameters, type ParamTensors } from './params/param-tensors.js';
 export { AdaptiveDense, type AdaptiveDenseConfig, type WidthChange } from './layers/adaptive-dense.js';
 export { ACTIVATIONS, activate, type Activation } from './ops/activation.js';
-export { matMulFast, batchMatMulFast } from './ops/matmul.js';
+export { matMulFast, batchMatMulFast, setTransposeStrategy } from './ops/matmul.js';
 export { AdaptiveMlp, resolveMlpConfig, type MlpConfig } from './models/mlp.js';
 export { widthsOf, ratesOf, parameterCount, updateLayerWidths, type AdaptiveModel, type Task } from './models/model.js';
 export { createModel, registerModelKind, type ModelFactory } from './models/registry.js';

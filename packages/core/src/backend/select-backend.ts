@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../ops/register-gradients.js';
+import { setTransposeStrategy } from '../ops/matmul.js';
 
 /** Backends a user may ask for; 'auto' picks the fastest that loads. */
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -124,6 +125,7 @@ export async function selectBackend(requested: BackendName = 'auto', logger?: Ba
     }
   }
   if (!info) throw new Error(`no TensorFlow.js backend could be initialised: ${skipped.map((s) => s.reason).join('; ')}`);
+  setTransposeStrategy(info.name === 'wasm' && !info.blas.enabled ? 'explicit' : 'native');
   logger?.info(
     { backend: info.name, nativePackage: info.nativePackage, skipped: info.skipped, blas: info.blas },
     `tensor backend: ${info.name}${info.blas.enabled ? ' + OpenBLAS matMul' : ''}`,

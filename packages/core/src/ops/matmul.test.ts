@@ -1,7 +1,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { batchMatMulFast, matMulFast } from './matmul.js';
+import { batchMatMulFast, matMulFast, setTransposeStrategy } from './matmul.js';
 import { Prng } from '../random/prng.js';
 import { TEST_BACKENDS, useBackend } from '../testing/backends.js';
 
@@ -17,9 +17,12 @@ function close(a: tf.Tensor, b: tf.Tensor, tol = 1e-4): void {
   for (let i = 0; i < x.length; i++) assert.ok(Math.abs(x[i] - y[i]) <= tol * (1 + Math.abs(y[i])), `index ${i}: ${x[i]} vs ${y[i]}`);
 }
 
-for (const backend of TEST_BACKENDS) {
-  describe(`explicit-transpose matMul gradients on ${backend}`, () => {
-    before(() => useBackend(backend));
+for (const backend of TEST_BACKENDS) for (const strategy of ['explicit', 'native'] as const) {
+  describe(`${strategy}-transpose matMul gradients on ${backend}`, () => {
+    before(async () => {
+      await useBackend(backend);
+      setTransposeStrategy(strategy);
+    });
     for (const [n, k, m] of [[1, 1, 1], [7, 5, 3], [32, 17, 64], [3, 1, 9]]) {
       it(`2-D [${n}×${k}]·[${k}×${m}] matches tf.matMul value and gradients`, () => {
         const x = rand([n, k], n);

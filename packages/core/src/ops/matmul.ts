@@ -1,6 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
+ * How gradients form the transposed products: 'explicit' transposes first (wasm's own kernel is
+ * 10–40× slower on transposed operands), 'native' hands the transpose flags to the kernel (the
+ * OpenBLAS kernels, tfjs-node and cpu take them at full speed, so the copy is pure cost).
+ * `selectBackend` sets it for the backend it activates.
+ */
+let transposes: 'explicit' | 'native' = 'explicit';
+
+/** Chooses how matMul gradients handle transposed operands (see {@link matMulFast}). */
+export function setTransposeStrategy(strategy: 'explicit' | 'native'): void {
+  transposes = strategy;
+}
+
+/**
  * x · w with a gradient built from untransposed matMuls.
  *
  * On the wasm backend matMul is fast only when neither operand is transposed; the transposed
@@ -22,6 +35,7 @@ const matMul2d = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFu
     value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+      if (transposes === 'native') return [tf.matMul(dy as tf.Tensor2D, ws, false, true), tf.matMul(xs, dy as tf.Tensor2D, true, false)];
       return [tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy as tf.Tensor2D)];
     },
   };
@@ -37,6 +51,7 @@ export const batchMatMulFast = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save:
     value: tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [as, bs] = saved as [tf.Tensor3D, tf.Tensor3D];
+      if (transposes === 'native') return [tf.matMul(dy as tf.Tensor3D, bs, false, true), tf.matMul(as, dy as tf.Tensor3D, true, false)];
       return [
         tf.matMul(dy as tf.Tensor3D, tf.transpose(bs, [0, 2, 1])),
         tf.matMul(tf.transpose(as, [0, 2, 1]), dy as tf.Tensor3D),
