@@ -93,6 +93,27 @@ describe('fault tolerance (real processes, loopback)', () => {
     }
   });
 
+  it('with --batch-policy per-worker the survivors keep their batch: the global batch shrinks from 3 × 16 to 2 × 16', async () => {
+    const out = join(dir, 'per-worker');
+    const c = await cluster(out, ['--workers', '3', '--min-workers', '2', '--batch-policy', 'per-worker']);
+    c.workers = [0, 1, 2].map(() => new AwnProcess(['worker', '--coordinator', c.address]));
+    try {
+      await waitForStep(c.coordinator, 30);
+      c.workers[0].kill('SIGKILL');
+      const done = await c.coordinator.done(120_000);
+      assert.equal(done.code, 0, done.stderr.slice(-3000));
+      const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { step: number; samples: number });
+      assert.deepEqual(lines.map((l) => l.step), Array.from({ length: STEPS }, (_, i) => i + 1));
+      assert.equal(lines[0].samples, 48);
+      assert.equal(lines[lines.length - 1].samples, 32);
+      assert.ok(lines.every((l) => l.samples === 48 || l.samples === 32));
+      const state = await finalState(out);
+      assert.equal(state.optimizer.stepCount, STEPS, 'each update applied exactly once');
+    } finally {
+      for (const p of [c.coordinator, ...c.workers]) p.kill();
+    }
+  });
+
   it('a killed worker restarted with the same command rejoins, and the run continues with 3 workers', async () => {
     const out = join(dir, 'rejoin');
     const c = await cluster(out, ['--workers', '3', '--min-workers', '2']);

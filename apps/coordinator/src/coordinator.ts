@@ -52,6 +52,11 @@ export interface CoordinatorOptions {
   rejoinTimeoutMs?: number;
   /** Training state to resume from (encoded checkpoint bytes); rank 0 receives it before starting. */
   resume?: { step: number; bytes: Uint8Array };
+  /**
+   * When the world size changes: keep the global batch (default; re-divided among the workers) or
+   * keep each worker's batch (global batch = batchSize / workers × current workers).
+   */
+  batchPolicy?: 'global' | 'per-worker';
 }
 
 /** A completed step as every rank reported it. */
@@ -150,6 +155,9 @@ export class Coordinator {
       throw new RangeError(`minWorkers must be an integer in [1, ${options.workers}], got ${options.minWorkers}`);
     }
     if (options.resume) this.lastCompleted = options.resume.step;
+    if (options.batchPolicy === 'per-worker' && options.config.training.batchSize % options.workers !== 0) {
+      throw new RangeError(`with the per-worker batch policy, training.batchSize (${options.config.training.batchSize}) must be a multiple of the ${options.workers} workers`);
+    }
     this.finished = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     // The run's outcome is observed through run(); keep an early abort from being unhandled.
     this.finished.catch(() => undefined);
@@ -338,7 +346,13 @@ export class Coordinator {
         ...fields,
         config: {
           ...(this.options.config as unknown as Record<string, JsonValue>),
-          cluster: { collectiveDeadlineMs: this.options.collectiveDeadlineMs ?? 30_000, metricsEndpoint: this.options.metricsEndpoint ?? null, resume: first && this.options.resume !== undefined },
+          cluster: {
+            collectiveDeadlineMs: this.options.collectiveDeadlineMs ?? 30_000,
+            metricsEndpoint: this.options.metricsEndpoint ?? null,
+            resume: first && this.options.resume !== undefined,
+            batchPolicy: this.options.batchPolicy ?? 'global',
+            workers: this.options.workers,
+          },
         },
         configHash: this.configHash,
         heartbeatIntervalMs: this.heartbeatMs,

@@ -50,6 +50,8 @@ export interface ClusterRunOptions {
   rejoinTimeoutMs?: number;
   /** Continue the run in `out` from its newest valid checkpoint (after a coordinator loss). */
   resume?: boolean;
+  /** Keep the global batch (default) or each worker's batch when the world size changes. */
+  batchPolicy?: 'global' | 'per-worker';
 }
 
 /** One metrics.jsonl line of a distributed step. */
@@ -65,6 +67,7 @@ function metricsRecord(p: StepProgress): Record<string, unknown> {
     rates: p.rates,
     totalWidth: p.widths.reduce((a, b) => a + b, 0),
     widthChanges: p.widthChanges,
+    samples: p.samples,
     samplesPerSecond: p.samplesPerSecond,
     ranks: p.timings,
   };
@@ -109,6 +112,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     minWorkers: options.minWorkers,
     rejoinTimeoutMs: options.rejoinTimeoutMs,
     resume,
+    batchPolicy: options.batchPolicy,
   });
   const recorder = new MetricsRecorder();
   recorder.buildInfo({ version: '0.1.0', backend: config.backend });

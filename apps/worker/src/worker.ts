@@ -157,7 +157,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
       }
     }, heartbeatMs);
 
-    const { cluster, ...runConfig } = welcome.config as Record<string, unknown> & { cluster?: { collectiveDeadlineMs?: number; metricsEndpoint?: string | null; resume?: boolean } };
+    const { cluster, ...runConfig } = welcome.config as Record<string, unknown> & { cluster?: { collectiveDeadlineMs?: number; metricsEndpoint?: string | null; resume?: boolean; batchPolicy?: 'global' | 'per-worker'; workers?: number } };
     const config = parseRunConfig(runConfig, 'the coordinator');
     const deadlineMs = cluster?.collectiveDeadlineMs ?? 30_000;
     const backend = await selectBackend(config.backend, welcome.rank === 0 ? log : undefined);
@@ -188,7 +188,9 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
       try {
         // Every replica continues from the root's exact state (weights, widths, moments, cursor).
         state = await synchronizeState(comm, exp, state, ring.broadcastRoot, deadlineMs);
-        outcome = await trainGeneration({ comm, exp, state, ring, deadlineMs, config, telemetry, send, context, rlog, wantsStop: () => stopRequested || pending !== undefined || shutdown !== undefined, coordinatorSilent: () => performance.now() - lastHeard > heartbeatMs * 3, coordinator: options.coordinator });
+        // Keep the global batch, or (per-worker policy) each worker's share of the initial one.
+        const batchSize = cluster?.batchPolicy === 'per-worker' ? (config.training.batchSize / (cluster.workers ?? ring.worldSize)) * ring.worldSize : config.training.batchSize;
+        outcome = await trainGeneration({ comm, exp, state, ring, deadlineMs, config, batchSize, telemetry, send, context, rlog, wantsStop: () => stopRequested || pending !== undefined || shutdown !== undefined, coordinatorSilent: () => performance.now() - lastHeard > heartbeatMs * 3, coordinator: options.coordinator });
       } catch (error) {
         if (!(error instanceof CollectiveError) || shutdown || coordinatorLost) throw error;
         // The ring broke (a peer died or was evicted): tell the coordinator and wait for the next ring.
@@ -248,6 +250,8 @@ async function trainGeneration(args: {
   ring: Ring;
   deadlineMs: number;
   config: RunConfig;
+  /** Global batch of this generation. */
+  batchSize: number;
   telemetry: WorkerTelemetry;
   send: <T extends MessageType>(type: T, body: Omit<MessageBody<T>, 'type'>, tensors?: { name: string; data: Uint8Array }[]) => Promise<void>;
   context: { step: number };
@@ -257,7 +261,7 @@ async function trainGeneration(args: {
   coordinator: string;
 }): Promise<'completed' | 'agreed-stop'> {
   const { comm, exp, state, ring, config, telemetry, send, context } = args;
-  const train = exp.trainSource(ring.rank, ring.worldSize);
+  const train = exp.trainSource(ring.rank, ring.worldSize, args.batchSize);
   train.restore(state.cursor);
   let agreedStop: number | undefined;
   let bytesSent = comm.counters.bytesSent;
@@ -270,7 +274,7 @@ async function trainGeneration(args: {
     steps: total,
     startStep: state.step,
     compression: config.compression,
-    reduceGradient: ringReducer({ comm, model: state.model, globalBatch: config.training.batchSize, deadlineMs: args.deadlineMs, wantsStop: args.wantsStop, onAgreedStop: (step) => (agreedStop = step) }),
+    reduceGradient: ringReducer({ comm, model: state.model, globalBatch: args.batchSize, deadlineMs: args.deadlineMs, wantsStop: args.wantsStop, onAgreedStop: (step) => (agreedStop = step) }),
     shouldStop: () => agreedStop !== undefined,
     onStep: async (m: StepMetrics) => {
       const step = m.step + 1;

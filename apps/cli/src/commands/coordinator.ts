@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { runCluster, defaultRunPath } from '@awn/coordinator';
 import { createLogger } from '@awn/telemetry';
 import { loadRunConfig } from '../config/load-config-file.js';
@@ -21,6 +21,7 @@ interface CoordinatorFlags {
   rejoinTimeout: number;
   resume?: string;
   curveKeys?: string;
+  batchPolicy: 'global' | 'per-worker';
 }
 
 export function registerCoordinator(program: Command): void {
@@ -38,6 +39,7 @@ export function registerCoordinator(program: Command): void {
     .option('--collective-deadline <s>', 'seconds a collective may take before the ranks fail it', parseIntegerOption('--collective-deadline', 1), 30)
     .option('--min-workers <n>', 'elastic: keep training with at least N workers after losing some (default: --workers, i.e. any loss ends the run)', parseIntegerOption('--min-workers', 1))
     .option('--rejoin-timeout <s>', 'elastic: seconds to wait below --min-workers for workers to (re)join', parseIntegerOption('--rejoin-timeout', 1), 60)
+    .addOption(new Option('--batch-policy <policy>', "elastic: when the world size changes, keep the global batch (re-divided) or each worker's batch").choices(['global', 'per-worker']).default('global'))
     .option('--resume <run-dir>', 'continue the run in RUN_DIR from its newest valid checkpoint (after the coordinator was lost); workers rejoin as usual')
     .option('--curve-keys <file>', 'cluster CURVE keypair from `awn keygen` (default: $AWN_CURVE_PUBLIC_KEY and $AWN_CURVE_SECRET_KEY)')
     .option('--metrics <endpoint>', 'metrics exporter snapshot endpoint to push to and announce to workers (default: $AWN_METRICS_ENDPOINT)')
@@ -75,6 +77,7 @@ Examples:
         minWorkers: flags.minWorkers,
         rejoinTimeoutMs: flags.rejoinTimeout * 1000,
         resume: flags.resume !== undefined,
+        batchPolicy: flags.batchPolicy,
         onStep: (p) => {
           if (p.step % config.training.logEvery === 0) logger.info({ step: p.step, generation: p.generation, loss: p.loss.total, widths: p.widths, samplesPerSecond: Math.round(p.samplesPerSecond) }, `step ${p.step}`);
         },

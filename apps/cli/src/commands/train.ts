@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { createLogger } from '@awn/telemetry';
 import { loadRunConfig } from '../config/load-config-file.js';
 import { defaultRunPath } from '@awn/coordinator';
@@ -21,6 +21,7 @@ interface TrainFlags {
   metrics: boolean;
   metricsEndpoint?: string;
   minWorkers?: number;
+  batchPolicy: 'global' | 'per-worker';
 }
 
 export function registerTrain(program: Command): void {
@@ -38,6 +39,7 @@ export function registerTrain(program: Command): void {
     .option('--no-metrics', 'with --workers: start no metrics exporter')
     .option('--metrics-endpoint <endpoint>', 'with --workers: push metrics to a running `awn metrics-exporter` (its --listen address) instead of starting one')
     .option('--min-workers <n>', 'with --workers: keep training with at least N workers if some are lost (default: all)', parseIntegerOption('--min-workers', 1))
+    .addOption(new Option('--batch-policy <policy>', "with --min-workers: when the world size changes, keep the global batch or each worker's batch").choices(['global', 'per-worker']).default('global'))
     .option('--print-config', 'print the resolved config with every default and exit')
     .addHelpText(
       'after',
@@ -74,7 +76,7 @@ Examples:
       try {
         const out = flags.out ?? defaultRunPath(config.name);
         const summary = flags.workers
-          ? await trainCluster({ config, out, force: flags.force, logger, workers: flags.workers, metricsPort: flags.metrics ? flags.metricsPort : null, metricsEndpoint: flags.metricsEndpoint, minWorkers: flags.minWorkers, onStopHandle: (stop) => (stopCluster = stop) })
+          ? await trainCluster({ config, out, force: flags.force, logger, workers: flags.workers, metricsPort: flags.metrics ? flags.metricsPort : null, metricsEndpoint: flags.metricsEndpoint, minWorkers: flags.minWorkers, batchPolicy: flags.batchPolicy, onStopHandle: (stop) => (stopCluster = stop) })
           : await trainLocal({ config, out, force: flags.force, logger, shouldStop: () => interrupted });
         await printOutcome(summary, out, (text) => process.stdout.write(text));
         if (summary.status === 'interrupted') process.exitCode = EXIT_INTERRUPTED;

@@ -22,6 +22,7 @@ export interface TrainClusterOptions {
   metricsEndpoint?: string;
   /** Fewest workers to continue with if some are lost (default: all). */
   minWorkers?: number;
+  batchPolicy?: 'global' | 'per-worker';
 }
 
 /**
@@ -66,6 +67,7 @@ export async function trainCluster(options: TrainClusterOptions): Promise<RunSum
       bind: options.bind ?? 'tcp://127.0.0.1:0',
       workers: options.workers,
       minWorkers: options.minWorkers,
+      batchPolicy: options.batchPolicy,
       metricsEndpoint: options.metricsEndpoint ?? exporter?.snapshotEndpoint,
       onCoordinator: (c) => (coordinator = c),
       onListening: (address) => {

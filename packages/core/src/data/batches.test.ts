@@ -137,8 +137,19 @@ test('impossible settings and foreign cursors are refused', () => {
   assert.throws(() => new ShardedBatches(ds, { batchSize: 4, seed: 1, worldSize: 2, rank: 2 }), /rank 2/);
   assert.throws(() => new ShardedBatches(ds, { batchSize: 0, seed: 1 }), /batchSize/);
   const b = new ShardedBatches(ds, { batchSize: 3, seed: 1 });
-  assert.throws(() => b.restore({ epoch: 0, offset: 4 }), /offset 4/);
-  assert.throws(() => b.restore({ epoch: 0, offset: 9 }), /offset 9/);
+  assert.throws(() => b.restore({ epoch: 0, offset: 10 }), /offset 10 is outside the 10 examples/);
+  assert.throws(() => b.restore({ epoch: 0, offset: 2.5 }), /offset 2.5/);
+  // An offset off the batch grid (a cursor written with another global batch size) resumes at
+  // that example; one that leaves no full batch rolls over to the next epoch.
+  b.restore({ epoch: 0, offset: 4 });
+  const mid = b.next();
+  const rows = Array.from(b.permutation(0).subarray(4, 7));
+  assert.deepEqual(Array.from(mid.x), rows.flatMap((r) => Array.from(ds.x.subarray(r * 2, r * 2 + 2))));
+  assert.deepEqual(b.cursor(), { epoch: 0, offset: 7 });
+  b.next();
+  assert.deepEqual(b.cursor(), { epoch: 1, offset: 0 });
+  b.restore({ epoch: 0, offset: 9 });
+  assert.equal(b.next().epoch, 1);
   assert.throws(() => b.restore({ epoch: -1, offset: 0 }), /epoch/);
   b.restore({ epoch: 5, offset: 6 });
   assert.deepEqual({ e: b.next().epoch, c: b.cursor() }, { e: 5, c: { epoch: 6, offset: 0 } });

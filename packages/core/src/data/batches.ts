@@ -123,16 +123,15 @@ export class ShardedBatches<T extends Dataset = Dataset> {
 
   /**
    * Continues from a stored cursor, so the next {@link next} returns exactly the step that would
-   * have followed when the cursor was taken. Rejects cursors that this batch size could not have
-   * produced (offset not on a global-batch boundary, or past the last step of an epoch).
+   * have followed when the cursor was taken. The offset counts examples, not batches, so a cursor
+   * taken with another global batch size (elastic training that keeps the per-worker batch)
+   * resumes at the same example; offsets outside the epoch are refused.
    */
   restore(cursor: BatchCursor): void {
     const { epoch, offset } = cursor;
     if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`ShardedBatches.restore: cursor epoch must be an integer >= 0, got ${epoch}`);
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset % this.batchSize !== 0 || offset / this.batchSize >= this.stepsPerEpoch) {
-      throw new RangeError(
-        `ShardedBatches.restore: cursor offset ${offset} is not the start of one of the ${this.stepsPerEpoch} batches of ${this.batchSize} in an epoch of '${this.dataset.name}'`,
-      );
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.dataset.n) {
+      throw new RangeError(`ShardedBatches.restore: cursor offset ${offset} is outside the ${this.dataset.n} examples of an epoch of '${this.dataset.name}'`);
     }
     this.epoch = epoch;
     this.offset = offset;
@@ -155,8 +154,9 @@ export class ShardedBatches<T extends Dataset = Dataset> {
   /** This rank's shard of the next global batch; advances the cursor, rolling over to the next epoch. */
   next(): Batch<T['y']> {
     const ds = this.dataset;
+    if (this.epochDone(this.offset)) this.rollEpoch(); // a restored offset may leave no full batch
     const epoch = this.epoch;
-    const stepInEpoch = this.offset / this.batchSize;
+    const stepInEpoch = Math.floor(this.offset / this.batchSize);
     const globalSize = Math.min(this.batchSize, ds.n - this.offset);
     const { start, size } = shardBounds(globalSize, this.worldSize, this.rank);
     const perm = this.permutation(epoch);
@@ -169,12 +169,18 @@ export class ShardedBatches<T extends Dataset = Dataset> {
       x.set(ds.x.subarray(row * d, (row + 1) * d), k * d);
       y.set(ds.y.subarray(row * tw, (row + 1) * tw), k * tw);
     }
-    if (stepInEpoch + 1 >= this.stepsPerEpoch) {
-      this.epoch++;
-      this.offset = 0;
-    } else {
-      this.offset += this.batchSize;
-    }
+    this.offset += this.batchSize;
+    if (this.epochDone(this.offset)) this.rollEpoch();
     return { x, y, size, globalSize, epoch, stepInEpoch, shardStart: start };
+  }
+
+  /** Whether no (complete, with dropLast) global batch starts at `offset` in this epoch. */
+  private epochDone(offset: number): boolean {
+    return this.dropLast ? offset + this.batchSize > this.dataset.n : offset >= this.dataset.n;
+  }
+
+  private rollEpoch(): void {
+    this.epoch++;
+    this.offset = 0;
   }
 }

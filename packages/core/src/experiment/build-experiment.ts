@@ -39,10 +39,11 @@ export interface Experiment {
   /** This rank's stream of training batches. */
   train: BatchSource;
   /**
-   * A fresh stream for another (rank, world size), for elastic training: the global batch of every
-   * step stays the same whatever the world size, so a restored cursor resumes the same sequence.
+   * A fresh stream for another (rank, world size), for elastic training. With the run's global
+   * batch every step draws the same examples whatever the world size; another `batchSize` (keeping
+   * the per-worker batch) resumes a restored cursor at the same example.
    */
-  trainSource(rank: number, worldSize: number): BatchSource;
+  trainSource(rank: number, worldSize: number, batchSize?: number): BatchSource;
   /** Scores any model of this run (e.g. a truncated one) on a split. */
   score(model: AdaptiveModel, split: 'validation' | 'test' | 'train'): Scores;
   /** Name of the headline metric ('accuracy', 'mse', or 'bitsPerByte' for text) and whether higher is better. */
@@ -149,10 +150,10 @@ export function buildExperiment(config: RunConfig, shard: { rank?: number; world
     rateMean: config.loss.rateMean,
     rateStd: config.loss.rateStd,
   };
-  const trainSource = (r: number, w: number): BatchSource =>
+  const trainSource = (r: number, w: number, b = batchSize): BatchSource =>
     isTextSplit(splits.train)
-      ? new TextBatchSource(splits.train.bytes, { sequenceLength: splits.train.sequenceLength, batchSize, seed: config.seed, rank: r, worldSize: w })
-      : new DatasetBatchSource(splits.train, { batchSize, seed: config.seed, rank: r, worldSize: w });
+      ? new TextBatchSource(splits.train.bytes, { sequenceLength: splits.train.sequenceLength, batchSize: b, seed: config.seed, rank: r, worldSize: w })
+      : new DatasetBatchSource(splits.train, { batchSize: b, seed: config.seed, rank: r, worldSize: w });
   const train = trainSource(rank, worldSize);
   const classification = text || (splits.train as Dataset).task === 'classification';
   let metric: Experiment['metric'] = classification ? { name: 'accuracy', higherIsBetter: true } : { name: 'mse', higherIsBetter: false };

@@ -85,12 +85,15 @@ export class TextWindows {
     return { epoch: this.epoch, offset: this.offset };
   }
 
-  /** Continues from a stored cursor; rejects offsets this batch size could not have produced. */
+  /**
+   * Continues from a stored cursor. The offset counts windows, not batches, so a cursor taken with
+   * another global batch size resumes at the same window; offsets outside the epoch are refused.
+   */
   restore(cursor: BatchCursor): void {
     const { epoch, offset } = cursor;
     if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`TextWindows.restore: cursor epoch must be an integer >= 0, got ${epoch}`);
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset % this.batchSize !== 0 || offset / this.batchSize >= this.stepsPerEpoch) {
-      throw new RangeError(`TextWindows.restore: cursor offset ${offset} is not the start of one of the ${this.stepsPerEpoch} batches of ${this.batchSize} in an epoch`);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.windowsPerEpoch) {
+      throw new RangeError(`TextWindows.restore: cursor offset ${offset} is outside the ${this.windowsPerEpoch} windows of an epoch`);
     }
     this.epoch = epoch;
     this.offset = offset;
@@ -111,8 +114,13 @@ export class TextWindows {
   /** This rank's shard of the next global batch; advances the cursor, rolling over epochs. */
   next(): TextBatch {
     const T = this.sequenceLength;
+    // A restored offset may leave no full batch in its epoch (the last incomplete one is dropped).
+    if (this.offset + this.batchSize > this.windowsPerEpoch) {
+      this.epoch++;
+      this.offset = 0;
+    }
     const epoch = this.epoch;
-    const stepInEpoch = this.offset / this.batchSize;
+    const stepInEpoch = Math.floor(this.offset / this.batchSize);
     const { start, size } = shardBounds(this.batchSize, this.worldSize, this.rank);
     const starts = this.windowStarts(epoch);
     const inputs = new Int32Array(size * T);
@@ -122,11 +130,10 @@ export class TextWindows {
       inputs.set(this.text.subarray(s, s + T), k * T);
       targets.set(this.text.subarray(s + 1, s + T + 1), k * T);
     }
-    if (stepInEpoch + 1 >= this.stepsPerEpoch) {
+    this.offset += this.batchSize;
+    if (this.offset + this.batchSize > this.windowsPerEpoch) {
       this.epoch++;
       this.offset = 0;
-    } else {
-      this.offset += this.batchSize;
     }
     return { inputs, targets, size, globalSize: this.batchSize, epoch, stepInEpoch, shardStart: start };
   }

@@ -89,7 +89,9 @@ describe('TextWindows', () => {
     const b = new TextWindows(text, { ...options, worldSize: 2, rank: 1 });
     b.restore(cursor);
     assert.deepEqual(Array.from(b.next().inputs), Array.from(expected.inputs.subarray(3 * 16)));
-    assert.throws(() => b.restore({ epoch: 0, offset: 5 }), /not the start/);
+    assert.throws(() => b.restore({ epoch: 0, offset: a.windowsPerEpoch }), /outside the \d+ windows/);
+    b.restore({ epoch: 0, offset: 5 });
+    assert.equal(b.next().stepInEpoch, Math.floor(5 / options.batchSize));
   });
 });
 
