@@ -114,6 +114,32 @@ describe('fault tolerance (real processes, loopback)', () => {
     }
   });
 
+  it('a stalled worker (SIGSTOP) is treated like a dead one; resumed, it learns it was evicted and exits', async () => {
+    const out = join(dir, 'stalled');
+    const c = await cluster(out, ['--workers', '3', '--min-workers', '2']);
+    c.workers = [0, 1, 2].map(() => new AwnProcess(['worker', '--coordinator', c.address]));
+    try {
+      await waitForStep(c.coordinator, 25);
+      c.workers[2].kill('SIGSTOP');
+      await c.coordinator.waitFor(/generation 1: 2 workers/, 30_000);
+      assert.match(c.coordinator.stderr, new RegExp(`lost rank \\d \\([^)]*-${c.workers[2].child.pid}-`));
+      const done = await c.coordinator.done(120_000);
+      assert.equal(done.code, 0, done.stderr.slice(-3000));
+      const state = await finalState(out);
+      assert.equal(state.optimizer.stepCount, STEPS);
+      assert.ok(worstDifference(reference, state) < TOLERANCE);
+      c.workers[2].kill('SIGCONT');
+      const stalled = await c.workers[2].done(30_000);
+      assert.equal(stalled.code, 1);
+      assert.match(stalled.stderr, /evicted by the coordinator|lost the coordinator/);
+    } finally {
+      for (const p of [c.coordinator, ...c.workers]) {
+        p.kill('SIGCONT');
+        p.kill();
+      }
+    }
+  });
+
   it('a killed worker restarted with the same command rejoins, and the run continues with 3 workers', async () => {
     const out = join(dir, 'rejoin');
     const c = await cluster(out, ['--workers', '3', '--min-workers', '2']);

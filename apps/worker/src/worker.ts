@@ -115,6 +115,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
         if (m.exitCode !== 0) void comm?.close();
       }
       if (m.type === 'checkpoint-request') stopRequested = true;
+      if (m.type === 'evict' && m.workerId === workerId) {
+        // Declared lost (e.g. it was stalled): its ring is gone and its rank belongs to others now.
+        shutdown = { reason: `evicted by the coordinator: ${m.reason}`, exitCode: 1 };
+        void comm?.close();
+      }
       if (m.type === 'assignment' && m.generation > context.generation) pending = m;
       if (m.type === 'state' && decoded.tensors[0]) resumeBytes = new Uint8Array(tensorToArray(decoded.tensors[0]) as Uint8Array);
       for (const w of waiters.splice(0)) w(decoded);
