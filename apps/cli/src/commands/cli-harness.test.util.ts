@@ -14,10 +14,10 @@ export interface AwnResult {
   stderr: string;
 }
 
-/** Runs `awn ARGS` to completion; a run past `timeoutMs` is killed and fails the test. */
-export function awn(args: string[], timeoutMs = 120_000): Promise<AwnResult> {
+/** Runs `awn ARGS` to completion (log level warn unless `env` says otherwise); a run past `timeoutMs` is killed and fails the test. */
+export function awn(args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = {}): Promise<AwnResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main, ...args], { cwd: root, env: { ...process.env, AWN_LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [main, ...args], { cwd: root, env: { ...process.env, AWN_LOG_LEVEL: 'warn', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
