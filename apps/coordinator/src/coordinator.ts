@@ -435,7 +435,11 @@ export class Coordinator {
     const all = [...reports.values()];
     const r0 = reports.get(0) ?? all[0]!;
     const now = performance.now();
-    const samples = all.reduce((n, r) => n + r.samples, 0);
+    const reported = all.reduce((n, r) => n + r.samples, 0);
+    // A step flushed when its ring broke may lack the lost rank's report; its batch was still
+    // the whole ring's, so scale up (exact for equal shards, off by at most one otherwise).
+    const ringSize = this.ringSizes.get(r0.generation) ?? all.length;
+    const samples = all.length < ringSize ? Math.round((reported / all.length) * ringSize) : reported;
     const seconds = (now - this.lastStepWall) / 1e3;
     this.lastStepWall = now;
     this.lastCompleted = Math.max(this.lastCompleted, step);
