@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { parseAllDocuments } from 'yaml';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -81,4 +82,20 @@ export async function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** Whether `command args` runs and exits 0 (tests that need a system tool skip without it). */
+export function toolAvailable(command: string, args: string[]): boolean {
+  const probe = spawnSync(command, args, { encoding: 'utf8', timeout: 30_000 });
+  return probe.status === 0;
+}
+
+/** Every non-empty document of a YAML stream as plain data; a syntax error fails the test. */
+export function yamlDocuments(text: string): unknown[] {
+  return parseAllDocuments(text)
+    .map((doc) => {
+      if (doc.errors.length > 0) throw new Error(`invalid YAML: ${doc.errors[0]!.message}`);
+      return doc.toJS();
+    })
+    .filter((value) => value !== null && value !== undefined);
 }

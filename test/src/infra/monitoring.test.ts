@@ -4,9 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exposedSeriesNames, METRICS } from '@awn/telemetry';
-import { parseYamlDocuments } from './yaml-subset.js';
 import { promqlNames } from './promql-names.js';
-import { REPO_ROOT, toolAvailable } from './test-util.js';
+import { ROOT as REPO_ROOT, toolAvailable, yamlDocuments } from '../helpers.js';
 
 const PROMETHEUS = join(REPO_ROOT, 'infra/prometheus');
 const GRAFANA = join(REPO_ROOT, 'infra/grafana');
@@ -40,7 +39,7 @@ test('alert rules fire when they should and only then (promtool test rules)', { 
 });
 
 test('every alert reads only catalogue metrics and says what to do', () => {
-  const [doc] = parseYamlDocuments(readFileSync(join(PROMETHEUS, 'alerts.yml'), 'utf8')) as [any];
+  const [doc] = yamlDocuments(readFileSync(join(PROMETHEUS, 'alerts.yml'), 'utf8')) as [any];
   const rules = doc.groups.flatMap((g: any) => g.rules);
   const names = rules.map((r: any) => r.alert);
   for (const required of ['AwnWorkerDown', 'AwnLossNaN', 'AwnLossRising', 'AwnNoStepProgress', 'AwnWidthExploding']) {
@@ -55,7 +54,7 @@ test('every alert reads only catalogue metrics and says what to do', () => {
       assert.ok(tested.includes(`alertname: ${rule.alert}\n`), `${rule.alert} has a unit test in alerts.test.yml`);
     }
   }
-  const [config] = parseYamlDocuments(readFileSync(join(PROMETHEUS, 'prometheus.yml'), 'utf8')) as [any];
+  const [config] = yamlDocuments(readFileSync(join(PROMETHEUS, 'prometheus.yml'), 'utf8')) as [any];
   assert.deepEqual(config.rule_files, ['alerts.yml']);
   const job = config.scrape_configs.find((j: any) => j.job_name === 'awn');
   assert.equal(job.honor_labels, true, 'the exporter-set rank/role labels are kept');
@@ -117,12 +116,12 @@ test('the Grafana dashboard queries only catalogue metrics and covers the traini
 });
 
 test('Grafana provisioning points at Prometheus and at the dashboards folder', () => {
-  const [ds] = parseYamlDocuments(readFileSync(join(GRAFANA, 'provisioning/datasources/prometheus.yml'), 'utf8')) as [any];
+  const [ds] = yamlDocuments(readFileSync(join(GRAFANA, 'provisioning/datasources/prometheus.yml'), 'utf8')) as [any];
   const dashboard = JSON.parse(readFileSync(join(GRAFANA, 'dashboards/awn-training.json'), 'utf8'));
   const dsVar = dashboard.templating.list.find((v: any) => v.name === 'datasource');
   assert.equal(ds.datasources[0].type, 'prometheus');
   assert.equal(ds.datasources[0].uid, dsVar.current.value, 'the dashboard defaults to the provisioned datasource');
-  const [providers] = parseYamlDocuments(readFileSync(join(GRAFANA, 'provisioning/dashboards/awn.yml'), 'utf8')) as [any];
+  const [providers] = yamlDocuments(readFileSync(join(GRAFANA, 'provisioning/dashboards/awn.yml'), 'utf8')) as [any];
   assert.equal(providers.providers[0].type, 'file');
   assert.match(providers.providers[0].options.path, /^\/var\/lib\/grafana\/dashboards/);
 });

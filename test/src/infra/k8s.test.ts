@@ -4,14 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseYamlDocuments } from './yaml-subset.js';
-import { REPO_ROOT, toolAvailable } from './test-util.js';
+import { ROOT as REPO_ROOT, toolAvailable, yamlDocuments } from '../helpers.js';
 
 // Renders the kustomize overlays and checks that the objects fit together: every Service selects
 // pods that exist, targets ports those pods declare, the commands use the ports and names the
 // Services publish, and references to the generated Secret and ConfigMap resolve.
 
 type Obj = Record<string, any>;
+
 
 interface Rendered {
   objects: Obj[];
@@ -38,7 +38,7 @@ function render(overlay: string): Rendered {
     );
     const out = spawnSync('kubectl', ['kustomize', join(dir, 'overlays', overlay)], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(out.status, 0, `kubectl kustomize ${overlay} failed:\n${out.stderr}`);
-    return { objects: parseYamlDocuments(out.stdout) as Obj[], keys };
+    return { objects: yamlDocuments(out.stdout) as Obj[], keys };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,17 +3,15 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { REPO_ROOT } from './test-util.js';
+import { ROOT as REPO_ROOT, freePort } from '../helpers.js';
 
 // Docker cannot build here; what can be checked without it is the health check script the images
 // run and the Dockerfiles' promises (base image, non-root user, production install, HEALTHCHECK).
 
 const HEALTHCHECK = join(REPO_ROOT, 'infra/docker/healthcheck.mjs');
-const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+const MAIN = join(REPO_ROOT, 'apps/metrics-exporter/dist/main.js');
 
 function healthcheck(pid: number): { status: number | null; stderr: string } {
   const run = spawnSync(process.execPath, [HEALTHCHECK], {
@@ -22,15 +20,6 @@ function healthcheck(pid: number): { status: number | null; stderr: string } {
     timeout: 20_000,
   });
   return { status: run.status, stderr: run.stderr };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 async function stop(child: ChildProcess): Promise<void> {
