@@ -24,8 +24,8 @@ test('serves pushed snapshots with role and rank labels', { timeout: 20_000 }, a
   try {
     for (const rank of [0, 1]) {
       const r = new MetricsRecorder();
-      r.gauge('awn_layer_width', 25 + rank, { layer: 'h1' });
-      r.gauge('awn_layer_rate', 0.1, { layer: 'h1' });
+      r.gauge('awn_layer_width', 25 + rank, { layer: '1' });
+      r.gauge('awn_layer_rate', 0.1, { layer: '1' });
       r.gauge('awn_total_width', 25 + rank);
       r.gauge('awn_loss', 0.75, { term: 'nll' });
       r.inc('awn_samples_total', 64 * (rank + 1));
@@ -40,8 +40,8 @@ test('serves pushed snapshots with role and rank labels', { timeout: 20_000 }, a
     await deliver(exporter, push, message({ role: 'coordinator', rank: 0, generation: 2, step: 10, samples: c.snapshot() }));
 
     const s = await scrape(exporter);
-    assert.equal(valueOf(s, 'awn_layer_width', { layer: 'h1', role: 'worker', rank: '0' }), 25);
-    assert.equal(valueOf(s, 'awn_layer_width', { layer: 'h1', role: 'worker', rank: '1' }), 26);
+    assert.equal(valueOf(s, 'awn_layer_width', { layer: '1', role: 'worker', rank: '0' }), 25);
+    assert.equal(valueOf(s, 'awn_layer_width', { layer: '1', role: 'worker', rank: '1' }), 26);
     assert.equal(valueOf(s, 'awn_samples_total', { role: 'worker', rank: '1' }), 128);
     assert.equal(valueOf(s, 'awn_loss', { term: 'nll', rank: '0' }), 0.75);
     assert.equal(valueOf(s, 'awn_workers', { state: 'alive', role: 'coordinator', rank: '0' }), 2);
@@ -112,17 +112,17 @@ test('gauges missing from a snapshot vanish; a new run starts its series afresh'
   const push = await rawPusher(exporter.snapshotEndpoint);
   const width = (layer: string, v: number): MetricSample => ({ name: 'awn_layer_width', labels: { layer }, value: v });
   try {
-    await deliver(exporter, push, message({ step: 1, samples: [width('h1', 10), width('h2', 20), { name: 'awn_samples_total', labels: {}, value: 500 }] }));
-    await deliver(exporter, push, message({ step: 2, samples: [width('h1', 11)] }));
+    await deliver(exporter, push, message({ step: 1, samples: [width('1', 10), width('2', 20), { name: 'awn_samples_total', labels: {}, value: 500 }] }));
+    await deliver(exporter, push, message({ step: 2, samples: [width('1', 11)] }));
     let s = await scrape(exporter);
-    assert.equal(valueOf(s, 'awn_layer_width', { layer: 'h1' }), 11);
-    assert.equal(valueOf(s, 'awn_layer_width', { layer: 'h2' }), undefined);
+    assert.equal(valueOf(s, 'awn_layer_width', { layer: '1' }), 11);
+    assert.equal(valueOf(s, 'awn_layer_width', { layer: '2' }), undefined);
     assert.equal(valueOf(s, 'awn_samples_total', { rank: '0' }), 500, 'a counter keeps its last cumulative value');
 
     await deliver(exporter, push, message({ runId: 'run-b', step: 3, samples: [{ name: 'awn_samples_total', labels: {}, value: 7 }] }));
     s = await scrape(exporter);
     assert.equal(valueOf(s, 'awn_samples_total', { rank: '0' }), 7);
-    assert.equal(valueOf(s, 'awn_layer_width', { layer: 'h1' }), undefined);
+    assert.equal(valueOf(s, 'awn_layer_width', { layer: '1' }), undefined);
   } finally {
     push.close();
     await exporter.close();
@@ -175,7 +175,7 @@ test('malformed messages are dropped and counted, and the exporter keeps serving
     await push.send(pack({ ...message({ samples: [] }), rank: -1 }));
     await push.send(pack({ ...message({ samples: [] }), samples: 'all' }));
     await push.send(pack(message({ samples: [{ name: 'process_cpu_seconds_total', labels: {}, value: 1 }] })));
-    await push.send(pack(message({ samples: [{ name: 'awn_layer_width', labels: { layer: 'h1', rank: '9' }, value: 1 }] })));
+    await push.send(pack(message({ samples: [{ name: 'awn_layer_width', labels: { layer: '1', rank: '9' }, value: 1 }] })));
     await push.send(pack(message({ samples: [{ name: 'awn_samples_total', labels: {}, value: -5 }] })));
     const dup: MetricSample = { name: 'awn_total_width', labels: {}, value: 1 };
     await push.send(pack(message({ samples: [dup, dup] })));
@@ -202,6 +202,32 @@ test('malformed messages are dropped and counted, and the exporter keeps serving
     }
     assert.equal(valueOf(s, 'awn_up', { rank: '0' }), 1);
     assert.equal(valueOf(s, 'awn_up', { rank: '2' }), undefined);
+  } finally {
+    push.close();
+    await exporter.close();
+  }
+});
+
+test('layer labels must be layer indices, and one sender cannot hold more than its series limit', { timeout: 30_000 }, async () => {
+  const exporter = await startTestExporter({ maxSeriesPerSender: 8 });
+  const push = await rawPusher(exporter.snapshotEndpoint);
+  try {
+    const layers = (n: number, from = 0): MetricSample[] =>
+      Array.from({ length: n }, (_, i) => ({ name: 'awn_width_changes_total', labels: { layer: String(from + i) }, value: 1 }));
+    for (const layer of ['-1', '01', 'x', '1024', '1e3']) {
+      await push.send(pack(message({ samples: [{ name: 'awn_layer_width', labels: { layer }, value: 4 }] })));
+    }
+    await deliver(exporter, push, message({ rank: 0, step: 1, samples: layers(6) }));
+    // Counters accumulate over the sender's life: 6 kept + 3 new > 8, refused whole.
+    await push.send(pack(message({ rank: 0, step: 2, samples: layers(3, 6) })));
+    await waitFor('drops counted', async () => exporter.dropped('bad_sample') === 5 && exporter.dropped('too_many_series') === 1);
+    const s = await scrape(exporter);
+    const kept = s.filter((x) => x.name === 'awn_width_changes_total' && x.labels['rank'] === '0');
+    assert.equal(kept.length, 6, 'the refused snapshot added no series');
+    assert.equal(valueOf(s, 'awn_dropped_messages_total', { role: 'exporter', reason: 'too_many_series' }), 1);
+    // A second sender has a limit of its own.
+    await deliver(exporter, push, message({ rank: 1, step: 1, samples: layers(8) }));
+    assert.equal((await scrape(exporter)).filter((x) => x.name === 'awn_width_changes_total' && x.labels['rank'] === '1').length, 8);
   } finally {
     push.close();
     await exporter.close();

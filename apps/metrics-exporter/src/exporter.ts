@@ -21,6 +21,11 @@ export interface MetricsExporterOptions {
   staleAfterMs?: number;
   /** Distinct (role, rank) pairs kept; snapshots from further senders are dropped. */
   maxSenders?: number;
+  /**
+   * Series one sender may hold (default 2048: a 64-layer model reports ~250); a snapshot that
+   * would exceed it is dropped whole, so one sender cannot inflate every scrape.
+   */
+  maxSeriesPerSender?: number;
   /** Larger ZeroMQ messages are refused by the socket before they are read. */
   maxMessageBytes?: number;
   /** CURVE server key (z85) of the snapshot socket; senders then need its public key. */
@@ -39,6 +44,7 @@ export interface MetricsExporter {
 }
 
 const DROP_LOG_INTERVAL_MS = 10_000;
+const DEFAULT_MAX_SERIES_PER_SENDER = 2048;
 
 /**
  * Starts the exporter: binds the snapshot socket, then the HTTP server. Resolves once both
@@ -48,7 +54,11 @@ export async function startMetricsExporter(options: MetricsExporterOptions = {})
   const log = options.logger ?? createLogger({ name: 'metrics-exporter' });
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   if (!(staleAfterMs > 0)) throw new RangeError(`staleAfterMs must be positive, got ${staleAfterMs}`);
-  const store = new SenderStore({ staleAfterMs, maxSenders: options.maxSenders ?? 1024 });
+  const store = new SenderStore({
+    staleAfterMs,
+    maxSenders: options.maxSenders ?? 1024,
+    maxSeriesPerSender: options.maxSeriesPerSender ?? DEFAULT_MAX_SERIES_PER_SENDER,
+  });
   const drops = new DropCounts();
   const registry = createExposition(store, drops);
 
@@ -94,9 +104,13 @@ export async function startMetricsExporter(options: MetricsExporterOptions = {})
       let reason: DropReason | undefined;
       let detail = '';
       if (!decoded.ok) ({ reason, detail } = decoded);
-      else if (!store.apply(decoded.snapshot, Date.now())) {
-        reason = 'too_many_senders';
-        detail = `${decoded.snapshot.role} ${decoded.snapshot.rank} would exceed the sender limit`;
+      else {
+        const applied = store.apply(decoded.snapshot, Date.now());
+        if (applied !== 'applied') {
+          reason = applied;
+          const limit = applied === 'too_many_senders' ? 'sender limit' : 'series limit per sender';
+          detail = `${decoded.snapshot.role} ${decoded.snapshot.rank} would exceed the ${limit}`;
+        }
       }
       if (reason) {
         drops.add(reason);

@@ -14,14 +14,14 @@ test('promtool accepts the /metrics exposition', { timeout: 30_000 }, async (t) 
   const push = await rawPusher(exporter.snapshotEndpoint);
   try {
     const r = new MetricsRecorder();
-    r.gauge('awn_layer_width', 48, { layer: 'block0.ffn' });
-    r.gauge('awn_layer_rate', 0.05, { layer: 'block0.ffn' });
+    r.gauge('awn_layer_width', 48, { layer: '0' });
+    r.gauge('awn_layer_rate', 0.05, { layer: '0' });
     r.gauge('awn_total_width', 48);
     for (const term of LOSS_TERMS) r.gauge('awn_loss', term === 'nll' ? Number.NaN : 0.1, { term });
     for (const phase of STEP_PHASES) r.observe('awn_step_seconds', 0.01, { phase });
     r.inc('awn_samples_total', 10);
     r.inc('awn_allreduce_bytes_total', 1e6);
-    r.inc('awn_width_changes_total', 1, { layer: 'block0.ffn' });
+    r.inc('awn_width_changes_total', 1, { layer: '0' });
     r.inc('awn_dropped_messages_total', 1, { reason: 'unauthenticated' });
     r.gauge('awn_workers', 1, { state: 'alive' });
     r.observe('awn_checkpoint_seconds', 0.2);

@@ -57,18 +57,26 @@ interface Sender {
  * offset). A sender silent for `staleAfterMs` keeps only `awn_up = 0`: its other series vanish
  * instead of repeating old values as if they were current.
  */
+export type ApplyResult = 'applied' | 'too_many_senders' | 'too_many_series';
+
 export class SenderStore {
   readonly #senders = new Map<string, Sender>();
   readonly #staleAfterMs: number;
   readonly #maxSenders: number;
+  readonly #maxSeriesPerSender: number;
 
-  constructor(options: { staleAfterMs: number; maxSenders: number }) {
+  constructor(options: { staleAfterMs: number; maxSenders: number; maxSeriesPerSender: number }) {
     this.#staleAfterMs = options.staleAfterMs;
     this.#maxSenders = options.maxSenders;
+    this.#maxSeriesPerSender = options.maxSeriesPerSender;
   }
 
-  /** Applies a snapshot; returns false when it would exceed the sender limit. */
-  apply(snapshot: SnapshotMessage, now: number): boolean {
+  /**
+   * Applies a snapshot, or refuses it whole when it would exceed the sender limit or leave its
+   * sender with more series than the per-sender limit (counters and histograms accumulate over a
+   * sender's life, so the check counts the series it already has plus the ones this adds).
+   */
+  apply(snapshot: SnapshotMessage, now: number): ApplyResult {
     const id = `${snapshot.role}/${snapshot.rank}`;
     let sender = this.#senders.get(id);
     if (sender && (sender.runId !== snapshot.runId || !sender.up)) {
@@ -77,7 +85,10 @@ export class SenderStore {
       sender = undefined;
     }
     if (!sender) {
-      if (this.#senders.size >= this.#maxSenders) return false;
+      if (this.#senders.size >= this.#maxSenders) return 'too_many_senders';
+    }
+    if (this.#seriesAfter(sender, snapshot) > this.#maxSeriesPerSender) return 'too_many_series';
+    if (!sender) {
       sender = {
         role: snapshot.role,
         rank: snapshot.rank,
@@ -114,7 +125,19 @@ export class SenderStore {
       }
     }
     sender.gauges = gauges;
-    return true;
+    return 'applied';
+  }
+
+  #seriesAfter(sender: Sender | undefined, snapshot: SnapshotMessage): number {
+    let added = 0;
+    for (const sample of snapshot.samples) {
+      const key = seriesKey(sample.name, ownLabels(sample.name, sample.labels));
+      const kept = isHistogramSample(sample) ? sender?.histograms.has(key) : sender?.counters.has(key);
+      // Gauges are replaced by each snapshot, so every gauge sample counts; kept cumulative
+      // series count once, below.
+      if (!kept) added += 1;
+    }
+    return added + (sender ? sender.counters.size + sender.histograms.size : 0);
   }
 
   /** Marks senders silent for longer than the staleness limit as down and forgets their series. */

@@ -24,7 +24,7 @@ export type {
   SenderRole,
 } from './metrics.js';
 export { MetricsRecorder, seriesKey } from './recorder.js';
-export { sampleProblem, labelProblem, isHistogramSample, MAX_LABEL_VALUE_LENGTH } from './samples.js';
+export { sampleProblem, labelProblem, isHistogramSample, MAX_LABEL_VALUE_LENGTH, MAX_LAYER_INDEX } from './samples.js';
 export type { Labels, MetricSample, ScalarSample, HistogramSample } from './samples.js';
 export { createLogger, withContext, resolveLogLevel, LOG_LEVELS, REDACTED_PATHS } from './logger.js';
 export type { Logger, LoggerOptions, LogLevel, LogContext } from './logger.js';

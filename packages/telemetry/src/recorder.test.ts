@@ -14,17 +14,17 @@ test('gauges keep the last value, counters accumulate', () => {
   const r = new MetricsRecorder();
   r.gauge('awn_total_width', 10);
   r.gauge('awn_total_width', 42);
-  r.gauge('awn_layer_width', 25, { layer: 'h1' });
-  r.gauge('awn_layer_width', 48, { layer: 'h2' });
+  r.gauge('awn_layer_width', 25, { layer: '1' });
+  r.gauge('awn_layer_width', 48, { layer: '2' });
   r.inc('awn_samples_total', 128);
   r.inc('awn_samples_total', 128);
-  r.inc('awn_width_changes_total', 1, { layer: 'h1' });
-  r.inc('awn_width_changes_total', undefined, { layer: 'h1' });
+  r.inc('awn_width_changes_total', 1, { layer: '1' });
+  r.inc('awn_width_changes_total', undefined, { layer: '1' });
   const s = r.snapshot();
   assert.deepEqual(find(s, 'awn_total_width'), { name: 'awn_total_width', labels: {}, value: 42 });
-  assert.equal((find(s, 'awn_layer_width', { layer: 'h2' }) as { value: number }).value, 48);
+  assert.equal((find(s, 'awn_layer_width', { layer: '2' }) as { value: number }).value, 48);
   assert.equal((find(s, 'awn_samples_total') as { value: number }).value, 256);
-  assert.equal((find(s, 'awn_width_changes_total', { layer: 'h1' }) as { value: number }).value, 2);
+  assert.equal((find(s, 'awn_width_changes_total', { layer: '1' }) as { value: number }).value, 2);
   for (const sample of s) assert.equal(sampleProblem(sample), undefined, JSON.stringify(sample));
 });
 

@@ -35,3 +35,12 @@ test('each kind of bad sample is named', () => {
   ];
   for (const [raw, pattern] of cases) assert.match(sampleProblem(raw) ?? 'accepted', pattern, JSON.stringify(raw));
 });
+
+test('a layer label is a layer index: no names, no leading zeros, at most MAX_LAYER_INDEX', () => {
+  for (const layer of ['0', '7', '1023']) {
+    assert.equal(sampleProblem({ name: 'awn_layer_width', labels: { layer }, value: 1 }), undefined, layer);
+  }
+  for (const layer of ['', '-1', '01', '1024', 'h1', '1.5', ' 1']) {
+    assert.match(sampleProblem({ name: 'awn_layer_width', labels: { layer }, value: 1 }) ?? '', /not a layer index/, layer);
+  }
+});

@@ -27,6 +27,14 @@ export type MetricSample = ScalarSample | HistogramSample;
 /** Longest label value accepted; longer ones are a bug or an attack on the exporter's memory. */
 export const MAX_LABEL_VALUE_LENGTH = 128;
 
+/**
+ * Adaptive layers one process may report. A `layer` label is the layer's index ('0', '1', ...),
+ * so without a bound one sender could mint a new series per message; the config schema's own
+ * bound on adaptive layers is far below this.
+ */
+export const MAX_LAYER_INDEX = 1023;
+const LAYER_INDEX = /^(0|[1-9][0-9]{0,3})$/;
+
 export function isHistogramSample(sample: MetricSample): sample is HistogramSample {
   return 'buckets' in sample;
 }
@@ -48,6 +56,9 @@ export function labelProblem(name: string, def: MetricDefinition, labels: unknow
     if (typeof value !== 'string') return `${name}: label '${key}' must be a string`;
     if (value.length > MAX_LABEL_VALUE_LENGTH) {
       return `${name}: label '${key}' is longer than ${MAX_LABEL_VALUE_LENGTH} characters`;
+    }
+    if (key === 'layer' && !(LAYER_INDEX.test(value) && Number(value) <= MAX_LAYER_INDEX)) {
+      return `${name}: label layer='${value.slice(0, 32)}' is not a layer index 0..${MAX_LAYER_INDEX}`;
     }
     const allowed = def.labelValues?.[key];
     if (allowed && !allowed.includes(value)) {

@@ -40,7 +40,7 @@ export interface SnapshotMessage extends SnapshotBody {
 }
 
 /** Why a message was dropped; the `reason` label of the exporter's awn_dropped_messages_total. */
-export const DROP_REASONS = ['undecodable', 'bad_header', 'version', 'bad_sample', 'too_many_senders'] as const;
+export const DROP_REASONS = ['undecodable', 'bad_header', 'version', 'bad_sample', 'too_many_senders', 'too_many_series'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export type DecodeResult =
