@@ -1,6 +1,6 @@
 import { type DecodedMessage, type ErrorMessage, type Limits, MAX_FRAME_BYTES, MessageCodec, PROTOCOL_VERSION, type Secret } from '@awn/protocol';
 import { performance } from 'node:perf_hooks';
-import { ringAllReduce } from './allreduce.js';
+import { rankOrderSum, ringAllReduce } from './allreduce.js';
 import { ringBroadcast } from './broadcast.js';
 import type { CollectiveCounters } from './counters.js';
 import { RingEndpoint } from './endpoint.js';
@@ -161,13 +161,12 @@ export class Communicator {
   async allReduceMean(buffer: Float32Array, weight: number, options: AllReduceOptions): Promise<Float32Array> {
     checkAllReduceArgs(buffer, options);
     if (!Number.isFinite(weight) || weight < 0) throw new CollectiveError('invalid', `allReduceMean: weight must be finite and >= 0, got ${weight}`, [this.rank]);
-    if (this.worldSize > 1) for (let i = 0; i < buffer.length; i++) buffer[i]! *= weight;
+    // The weighting and the division happen inside the ring's single pass over each chunk.
     const weights = await this.run('allreduce', options, (ring) =>
       ringAllReduce(ring, buffer, { bucketId: options.bucketId, widthHash: options.widthHash, chunkElements: this.chunkBytes / 4, weight }),
     );
-    const total = (weights ?? [weight]).reduce((sum, w) => sum + w, 0);
+    const total = rankOrderSum(weights ?? [weight]);
     if (!(total > 0)) throw new CollectiveError('invalid', `allReduceMean: the weights sum to ${total}`, [...Array(this.worldSize).keys()]);
-    if (this.worldSize > 1) for (let i = 0; i < buffer.length; i++) buffer[i]! /= total;
     return buffer;
   }
 

@@ -26,7 +26,7 @@ export function digest(view: ArrayBufferView | readonly ArrayBufferView[]): stri
 }
 
 export type RankOp =
-  | { readonly op: 'allreduce'; readonly length: number; readonly seed: number; readonly bucketId: number; readonly widthHash: number; readonly step: number; readonly deadlineMs?: number; readonly weight?: number }
+  | { readonly op: 'allreduce'; readonly length: number; readonly seed: number; readonly bucketId: number; readonly widthHash: number; readonly step: number; readonly deadlineMs?: number; readonly weight?: number; readonly values?: boolean }
   | { readonly op: 'broadcast'; readonly root: number; readonly sizes: readonly number[]; readonly seed: number; readonly step: number; readonly deadlineMs?: number }
   | { readonly op: 'barrier'; readonly step: number; readonly deadlineMs?: number }
   | { readonly op: 'hang' };
@@ -43,6 +43,8 @@ export interface OpOutcome {
   readonly ok: boolean;
   readonly digest?: string;
   readonly head?: number[];
+  /** The whole result, when the op asked for it (`values: true`). */
+  readonly values?: number[];
   readonly error?: { name: string; code: string; message: string; ranks: number[]; peer?: number };
 }
 

@@ -22,7 +22,7 @@ async function runOp(comm: Communicator, rank: number, op: RankOp): Promise<OpOu
       const options = { step: op.step, bucketId: op.bucketId, widthHash: op.widthHash, deadlineMs: op.deadlineMs };
       if (op.weight === undefined) await comm.allReduce(buffer, options);
       else await comm.allReduceMean(buffer, op.weight, options);
-      return { ok: true, digest: digest(buffer), head: Array.from(buffer.subarray(0, 4)) };
+      return { ok: true, digest: digest(buffer), head: Array.from(buffer.subarray(0, 4)), ...(op.values ? { values: Array.from(buffer) } : {}) };
     }
     case 'broadcast': {
       const buffers = rank === op.root ? op.sizes.map((size, i) => rankBytes(op.seed + i, size)) : null;
