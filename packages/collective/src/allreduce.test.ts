@@ -49,8 +49,9 @@ for (const worldSize of [2, 3, 4]) {
     after(() => cluster?.close());
 
     it('sums buckets of 1, 1000 and 5M floats bit-identically on every rank, and weighted means', async () => {
-      // The 3-rank ring signs every message, so the authenticated path runs the same workload.
-      cluster = await ProcessCluster.start(worldSize, { runId: 'ar-test', generation: 2, secret: worldSize === 3 ? 'ring secret' : undefined });
+      // The 3-rank ring signs every message, so the authenticated path runs the same workload; the
+      // 4-rank ring runs over tcp loopback, the others over the ranks' ipc:// twins.
+      cluster = await ProcessCluster.start(worldSize, { runId: 'ar-test', generation: 2, secret: worldSize === 3 ? 'ring secret' : undefined, ipc: worldSize !== 4 });
       const weights = Array.from({ length: worldSize }, (_, r) => 16 + 3 * r);
       const ops = (rank: number): RankOp[] => [
         ...SIZES.map((length, i) => ({ op: 'allreduce' as const, length, seed: 10 + i, bucketId: i, widthHash: 0xabcdef, step: 7 })),
