@@ -14,7 +14,8 @@
 //   like the collective's sends) to another; the first frame's transfer is not timed.
 // - all-reduce: `Communicator.allReduce` (a sum) of 1, 16 and 64 MiB of float32, and
 //   `allReduceMean` of a 1,863,705-float bucket (7.45 MB: the MNIST MLP gradient of
-//   bench/scaling.bench.mjs plus its 5 extra values). An op's time is the slowest rank's.
+//   bench/scaling.bench.mjs plus its 5 extra values) and of a 359-float one (the Spiral MLP's:
+//   pure latency). An op's time is the slowest rank's.
 //   busbw = algbw · 2(N−1)/N (NCCL's definition): what each rank's link carries per second.
 // - transports: `ipc` dials the ranks' ipc:// twins (packages/collective/src/local-twin.ts), `tcp`
 //   plain tcp loopback. `--baseline=PATH` adds a `before` variant over tcp that imports another
@@ -40,12 +41,13 @@ async function main() {
   const rounds = roundsArg ? Number(roundsArg.slice('--rounds='.length)) : quick ? 3 : 7;
   const worldSizes = process.env.WS ? [Number(process.env.WS)] : [2, 4];
   const sizes = process.env.SZ ? process.env.SZ.split(',').map((s) => ({ label: `${s} MiB`, floats: (Number(s) * MiB) / 4, mean: false })) : [
+    { label: '1.4 KB mean', floats: 359, mean: true },
     { label: '1 MiB', floats: MiB / 4, mean: false },
     { label: '7.45 MB mean', floats: GRADIENT_FLOATS, mean: true },
     { label: '16 MiB', floats: (16 * MiB) / 4, mean: false },
     { label: '64 MiB', floats: (64 * MiB) / 4, mean: false },
   ];
-  const opsPerRound = (floats) => (floats >= (64 * MiB) / 4 ? 2 : floats >= (16 * MiB) / 4 ? 3 : 6);
+  const opsPerRound = (floats) => (floats >= (64 * MiB) / 4 ? 2 : floats >= (16 * MiB) / 4 ? 3 : floats >= MiB / 4 ? 6 : 20);
   const variants = [
     { name: 'ipc', ipc: true, module: undefined },
     { name: 'tcp', ipc: false, module: undefined },

@@ -5,6 +5,9 @@ import { mod, ringSegments, spanChunks } from './ring.js';
 import type { RingContext } from './ring-context.js';
 import { tokenRound } from './tokens.js';
 
+/** Buckets up to this size are sent as copies (see `copySends`): 64 KiB copies cost microseconds. */
+const COPY_BELOW_BYTES = 64 * 1024;
+
 export interface RingAllReduceArgs {
   readonly bucketId: number;
   readonly widthHash: number;
@@ -27,6 +30,7 @@ export interface RingAllReduceArgs {
  * Sends are views of `buffer` (no copies). That is safe because a region is only overwritten
  * after a message that causally follows the successor's receipt of the earlier send of it, and
  * the closing token round proves every send arrived before the caller gets the buffer back.
+ * Buckets of at most 64 KiB are sent as copies instead and skip that round.
  *
  * Returns all ranks' weights (by rank) when `weight` is set: they ride in the reduce-scatter
  * headers, each rank appending its own, so after N-1 steps every rank knows all N.
@@ -40,10 +44,13 @@ export async function ringAllReduce(ring: RingContext, buffer: Float32Array, arg
   // weightsSeen[j] is the weight of rank (rank - j) mod n.
   let weightsSeen: number[] | null = args.weight === null ? null : [args.weight];
 
+  // A small bucket's sends are copies, so nothing references the caller's buffer once it returns
+  // and the closing token round (one more hop of pure latency) can be skipped.
+  const copySends = buffer.byteLength <= COPY_BELOW_BYTES;
   const sendChunk = (phase: 'reduce-scatter' | 'all-gather', ringStep: number, segment: number, offset: number, length: number): void => {
     const weights = phase === 'reduce-scatter' ? weightsSeen : null;
     ring.send('allreduce-chunk', { ...common, phase, ringStep, segment, offset, length, weights }, [
-      { data: buffer.subarray(offset, offset + length) },
+      { data: copySends ? buffer.slice(offset, offset + length) : buffer.subarray(offset, offset + length) },
     ]);
   };
 
@@ -88,7 +95,7 @@ export async function ringAllReduce(ring: RingContext, buffer: Float32Array, arg
     }
   }
 
-  await tokenRound(ring, 'allreduce-fin');
+  if (!copySends) await tokenRound(ring, 'allreduce-fin');
   if (weightsSeen === null) return null;
   return byRank(weightsSeen, rank, n);
 }
