@@ -17,6 +17,11 @@
 //   bench/scaling.bench.mjs plus its 5 extra values) and of a 359-float one (the Spiral MLP's:
 //   pure latency). An op's time is the slowest rank's.
 //   busbw = algbw · 2(N−1)/N (NCCL's definition): what each rank's link carries per second.
+// - CPU: process.cpuUsage of every process involved (all threads, ZeroMQ's I/O thread included),
+//   per op for the ranks together and per 64 MiB for the p2p pair. On loopback every byte moved
+//   is CPU work (two kernel copies and the receive buffer's lifecycle), so when the machine's
+//   cores are the limit, busbw/p2p cannot exceed the ratio of p2p's CPU per 64 MiB to the
+//   all-reduce's CPU per 64 MiB sent, times how much of the machine each gets.
 // - transports: `ipc` dials the ranks' ipc:// twins (packages/collective/src/local-twin.ts), `tcp`
 //   plain tcp loopback. `--baseline=PATH` adds a `before` variant over tcp that imports another
 //   build of @awn/collective (PATH = its dist/index.js, e.g. built from an older commit).
@@ -64,10 +69,16 @@ async function main() {
   const record = (key, value) => samples.set(key, [...(samples.get(key) ?? []), value]);
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const transport of ['tcp', 'ipc']) record(`p2p ${transport}`, await p2pRate(p2p[transport]));
+      for (const transport of ['tcp', 'ipc']) {
+        const { rate, cpu } = await p2pRate(p2p[transport]);
+        record(`p2p ${transport}`, rate);
+        record(`p2p cpu ${transport}`, cpu);
+      }
       for (const ring of rings) {
         for (const size of sizes) {
-          for (const seconds of await allReduceTimes(ring.ranks, size, opsPerRound(size.floats))) record(`${ring.worldSize} ${ring.variant.name} ${size.label}`, seconds);
+          const { times, cpu } = await allReduceTimes(ring.ranks, size, opsPerRound(size.floats));
+          for (const seconds of times) record(`${ring.worldSize} ${ring.variant.name} ${size.label}`, seconds);
+          record(`cpu ${ring.worldSize} ${ring.variant.name} ${size.label}`, cpu);
         }
       }
       process.stderr.write(`  round ${round + 1}/${rounds} done\n`);
@@ -77,21 +88,32 @@ async function main() {
   }
 
   const p2pMBps = { tcp: median(samples.get('p2p tcp')) / 1e6, ipc: median(samples.get('p2p ipc')) / 1e6 };
+  const p2pCpu = { tcp: median(samples.get('p2p cpu tcp')), ipc: median(samples.get('p2p cpu ipc')) };
   console.log(`raw ZeroMQ point-to-point, 4 MiB frames (median of ${rounds}): tcp ${fmt(p2pMBps.tcp)} MB/s, ipc ${fmt(p2pMBps.ipc)} MB/s`);
-  console.log('size           ranks  transport  median ms  min ms  busbw MB/s  busbw/p2p same transport  busbw/p2p tcp');
+  console.log(`  CPU per 64 MiB moved (sender + receiver, all threads): tcp ${(p2pCpu.tcp * 1e3).toFixed(0)} ms, ipc ${(p2pCpu.ipc * 1e3).toFixed(0)} ms`);
+  console.log('size           ranks  transport  median ms  min ms  busbw MB/s  busbw/p2p same transport  busbw/p2p tcp  CPU ms/op (all ranks)  CPU ms per 64 MiB sent');
   for (const ring of rings) {
     for (const size of sizes) {
       const times = samples.get(`${ring.worldSize} ${ring.variant.name} ${size.label}`);
       const seconds = median(times);
       const busbw = ((size.floats * 4) / seconds / 1e6) * ((2 * (ring.worldSize - 1)) / ring.worldSize);
       const same = ring.variant.ipc ? p2pMBps.ipc : p2pMBps.tcp;
+      const cpuPerOp = median(samples.get(`cpu ${ring.worldSize} ${ring.variant.name} ${size.label}`));
+      // Bytes all ranks together put on their links in one op: 2(N−1)/N of the bucket each.
+      const sentPerOp = size.floats * 4 * 2 * (ring.worldSize - 1);
       console.log(
-        `${size.label.padEnd(13)}  ${String(ring.worldSize).padStart(5)}  ${ring.variant.name.padEnd(9)}  ${(seconds * 1e3).toFixed(1).padStart(9)}  ${(Math.min(...times) * 1e3).toFixed(1).padStart(6)}  ${fmt(busbw).padStart(10)}  ${(busbw / same).toFixed(2).padStart(24)}  ${(busbw / p2pMBps.tcp).toFixed(2).padStart(13)}`,
+        `${size.label.padEnd(13)}  ${String(ring.worldSize).padStart(5)}  ${ring.variant.name.padEnd(9)}  ${(seconds * 1e3).toFixed(1).padStart(9)}  ${(Math.min(...times) * 1e3).toFixed(1).padStart(6)}  ${fmt(busbw).padStart(10)}  ${(busbw / same).toFixed(2).padStart(24)}  ${(busbw / p2pMBps.tcp).toFixed(2).padStart(13)}  ${(cpuPerOp * 1e3).toFixed(1).padStart(21)}  ${((cpuPerOp * 64 * MiB) / sentPerOp * 1e3).toFixed(0).padStart(22)}`,
       );
     }
   }
   const load1 = os.loadavg();
   console.log(`goals: busbw/p2p >= 0.8 with 2 ranks and >= 0.7 with 4 at 16-64 MiB; the 7.45 MB mean under 15 ms. Load average after: ${load1.map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+/** CPU seconds of the whole process (every thread: ZeroMQ's I/O thread included) since `since`. */
+function cpuSeconds(since) {
+  const { user, system } = process.cpuUsage(since);
+  return (user + system) / 1e6;
 }
 
 function fmt(mbps) {
@@ -126,16 +148,19 @@ async function startPair(transport) {
   return { receiver, sender };
 }
 
-/** Bytes per second of one 64 MiB transfer. */
+/** Bytes per second of one 64 MiB transfer, and the CPU seconds both processes spent on it. */
 async function p2pRate({ receiver, sender }) {
   const totalBytes = 64 * MiB;
   const frameBytes = 4 * MiB;
   receiver.proc.send({ totalBytes, frameBytes });
   await receiver.next();
   sender.proc.send({ totalBytes, frameBytes });
-  const { seconds } = await receiver.next();
+  const { seconds, cpu: receiverCpu } = await receiver.next();
   await sender.next();
-  return totalBytes / seconds;
+  // The sender's I/O thread may still be busy when its last send resolves: ask once all arrived.
+  sender.proc.send({ report: true });
+  const { cpu: senderCpu } = await sender.next();
+  return { rate: totalBytes / seconds, cpu: receiverCpu + senderCpu };
 }
 
 async function startRing(worldSize, variant, maxFloats) {
@@ -146,11 +171,11 @@ async function startRing(worldSize, variant, maxFloats) {
   return ranks;
 }
 
-/** Seconds of each of `ops` back-to-back all-reduces: the slowest rank's time for each. */
+/** Seconds of each of `ops` back-to-back all-reduces (the slowest rank's), and CPU seconds per op of all ranks together. */
 async function allReduceTimes(ranks, size, ops) {
   ranks.forEach((r) => r.proc.send({ floats: size.floats, mean: size.mean, ops }));
   const results = await Promise.all(ranks.map((r) => r.next()));
-  return Array.from({ length: ops }, (_, i) => Math.max(...results.map((r) => r.times[i])));
+  return { times: Array.from({ length: ops }, (_, i) => Math.max(...results.map((r) => r.times[i]))), cpu: results.reduce((sum, r) => sum + r.cpu, 0) / ops };
 }
 
 async function child(config) {
@@ -163,6 +188,7 @@ async function child(config) {
     for (;;) {
       const { totalBytes, frameBytes } = await nextMessage();
       process.send({ ready: true });
+      const cpu0 = process.cpuUsage();
       let received = 0;
       let start = 0;
       while (received < totalBytes) {
@@ -171,7 +197,7 @@ async function child(config) {
         received += frame.byteLength;
       }
       const seconds = (performance.now() - start) / 1e3;
-      process.send({ seconds: (seconds * totalBytes) / (totalBytes - frameBytes) });
+      process.send({ seconds: (seconds * totalBytes) / (totalBytes - frameBytes), cpu: cpuSeconds(cpu0) });
     }
   }
   if (config.role === 'p2p-send') {
@@ -181,8 +207,11 @@ async function child(config) {
     process.send({ ready: true });
     for (;;) {
       const { totalBytes, frameBytes } = await nextMessage();
+      const cpu0 = process.cpuUsage();
       for (let sent = 0; sent < totalBytes; sent += frameBytes) await push.send(data.subarray(sent % data.length, (sent % data.length) + frameBytes));
       process.send({ done: true });
+      await nextMessage();
+      process.send({ cpu: cpuSeconds(cpu0) });
     }
   }
   const { Communicator, RingEndpoint } = await import(config.module ?? '@awn/collective');
@@ -202,13 +231,15 @@ async function child(config) {
     const { floats, mean, ops } = await nextMessage();
     const buffer = data.subarray(0, floats);
     const times = [];
+    let cpu0;
     for (let i = warmed.has(floats) ? 0 : -1; i < ops; i++) {
+      if (i === 0) cpu0 = process.cpuUsage();
       const start = performance.now();
       if (mean) await comm.allReduceMean(buffer, 128, { step: step++, bucketId: 0, widthHash: 0 });
       else await comm.allReduce(buffer, { step: step++, bucketId: 0, widthHash: 0 });
       if (i >= 0) times.push((performance.now() - start) / 1e3);
     }
     warmed.add(floats);
-    process.send({ times });
+    process.send({ times, cpu: cpuSeconds(cpu0) });
   }
 }
