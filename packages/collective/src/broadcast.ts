@@ -22,9 +22,10 @@ function planChunks(layout: readonly number[], chunkBytes: number): ChunkPlan[] 
 
 /**
  * Pipelined ring broadcast: the root sends its buffers chunk by chunk to its successor; every
- * other rank keeps a copy and forwards each chunk as it arrives, until the rank before the root,
- * which closes the ring with a token so the root knows every rank has everything (and that its
- * zero-copy sends are done with the caller's memory).
+ * other rank copies each chunk into its output as it arrives and forwards it from there, until
+ * the rank before the root. A closing token round tells every rank that all have everything.
+ * Nothing is buffered beyond the outputs and the inbox's bounded queue, so states of hundreds of
+ * megabytes stream through at a bounded memory cost.
  *
  * Non-root ranks may pass buffers to receive into; their sizes must match the root's.
  */
@@ -43,7 +44,7 @@ export async function ringBroadcast(
       const bytes = chunk.buffer < 0 ? new Uint8Array(0) : views[chunk.buffer]!.subarray(chunk.offset, chunk.offset + chunk.length);
       ring.send('broadcast-chunk', { step: ring.step, opSeq: ring.opSeq, root, index, chunks: plan.length, layout, buffer: chunk.buffer, offset: chunk.offset }, [{ data: bytes }]);
     }
-    await tokenRoundFromLast(ring);
+    await tokenRound(ring, 'broadcast-fin');
     return views;
   }
 
@@ -64,23 +65,18 @@ export async function ringBroadcast(
     if (message.buffer !== expected.buffer || message.offset !== expected.offset || tensor.byteLength !== expected.length || message.chunks !== plan.length) {
       throw new CollectiveError('mismatch', `broadcast #${ring.opSeq}: chunk ${index} from rank ${ring.predecessor} does not follow root ${root}'s layout`, [ring.predecessor, ring.rank]);
     }
-    if (expected.buffer >= 0) copyInto(outputs[expected.buffer]!, expected.offset, tensor.frames);
+    const region = expected.buffer >= 0 ? outputs[expected.buffer]!.subarray(expected.offset, expected.offset + expected.length) : new Uint8Array(0);
+    copyInto(region, 0, tensor.frames);
     if (ring.successor !== root) {
-      // Forward the received frames as they are: this rank never writes to them.
-      ring.send('broadcast-chunk', { step: ring.step, opSeq: ring.opSeq, root, index, chunks: plan.length, layout: message.layout, buffer: expected.buffer, offset: expected.offset }, [
-        { data: joinFrames(tensor.frames, tensor.byteLength) },
-      ]);
+      // Forward this rank's copy, not the received frames: those are released right away, so a
+      // slow successor costs no memory here (the copy is written once and never again).
+      ring.send('broadcast-chunk', { step: ring.step, opSeq: ring.opSeq, root, index, chunks: plan.length, layout: message.layout, buffer: expected.buffer, offset: expected.offset }, [{ data: region }]);
     }
   }
-  if (ring.successor === root) ring.send('ring-token', { step: ring.step, opSeq: ring.opSeq, purpose: 'broadcast-fin', origin: ring.rank });
+  // Every rank learns that every other one has everything before its zero-copy sends' memory
+  // (the root's buffers, the others' copies) goes back to the caller.
+  await tokenRound(ring, 'broadcast-fin');
   return outputs;
-}
-
-async function tokenRoundFromLast(ring: RingContext): Promise<void> {
-  const { message } = await ring.expect('ring-token', { purpose: 'broadcast-fin' });
-  if (message.origin !== ring.predecessor) {
-    throw new CollectiveError('mismatch', `broadcast #${ring.opSeq}: root ${ring.rank} got a completion token from rank ${message.origin}`, [message.origin, ring.rank]);
-  }
 }
 
 function allocateOutputs(ring: RingContext, root: number, layout: readonly number[], views: Uint8Array[] | null): Uint8Array[] {
@@ -91,12 +87,3 @@ function allocateOutputs(ring: RingContext, root: number, layout: readonly numbe
   }
   return views;
 }
-
-/** Chunks are at most one frame (chunkBytes ≤ frame size), so this almost never copies. */
-function joinFrames(frames: readonly Uint8Array[], byteLength: number): Uint8Array {
-  if (frames.length === 1) return frames[0]!;
-  const out = new Uint8Array(byteLength);
-  copyInto(out, 0, frames);
-  return out;
-}
-

@@ -1,14 +1,18 @@
 import { type DecodedMessage, type ErrorMessage, type Limits, MAX_FRAME_BYTES, MessageCodec, PROTOCOL_VERSION, type Secret } from '@awn/protocol';
 import { performance } from 'node:perf_hooks';
-import { ringAllReduce } from './allreduce.js';
+import { rankOrderSum, ringAllReduce } from './allreduce.js';
 import { ringBroadcast } from './broadcast.js';
 import type { CollectiveCounters } from './counters.js';
 import { RingEndpoint } from './endpoint.js';
 import { CollectiveError, CollectiveTimeoutError } from './errors.js';
 import { Inbox, type OpClock } from './inbox.js';
+import { dialAddress } from './local-twin.js';
 import { RingContext } from './ring-context.js';
 import { RingSender } from './sender.js';
 import { tokenRound } from './tokens.js';
+
+/** Chunks a rank buffers ahead of its collective before it stops reading (see Inbox). */
+const INBOX_CHUNKS = 8;
 
 export interface CommunicatorOptions {
   readonly rank: number;
@@ -33,6 +37,11 @@ export interface CommunicatorOptions {
   readonly chunkBytes?: number;
   /** How long queued messages may still leave after close (ms): 1000. */
   readonly lingerMs?: number;
+  /**
+   * Dial a successor advertised at a loopback tcp address over its ipc:// twin when it has one
+   * (local-twin.ts; default true). The endpoint this rank binds itself gets a twin likewise.
+   */
+  readonly preferIpc?: boolean;
 }
 
 export interface CollectiveCallOptions {
@@ -67,11 +76,11 @@ export class Communicator {
   private readonly ownsEndpoint: boolean;
   private readonly sender: RingSender | undefined;
   private readonly codec: MessageCodec;
-  private readonly inbox = new Inbox();
+  private readonly inbox: Inbox;
   private readonly deadlineMs: number;
   private readonly chunkBytes: number;
   private readonly lingerMs: number;
-  private readonly sink: (decoded: DecodedMessage) => void;
+  private readonly sink: (decoded: DecodedMessage) => Promise<void> | undefined;
   private opSeq = 0;
   private busy = false;
   private broken: CollectiveError | undefined;
@@ -86,12 +95,14 @@ export class Communicator {
     this.deadlineMs = options.deadlineMs ?? 30_000;
     this.chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
     this.lingerMs = options.lingerMs ?? 1000;
+    // Room for a few chunks ahead of the collective: enough to keep the pipeline busy, bounded.
+    this.inbox = new Inbox(INBOX_CHUNKS * this.chunkBytes);
     this.codec = new MessageCodec({ runId: options.runId, secret: options.secret, limits: options.limits });
     this.endpoint = endpoint;
     this.ownsEndpoint = ownsEndpoint;
     this.sink = (decoded) => this.receive(decoded);
     if (endpoint !== undefined) {
-      this.sender = new RingSender(options.peers[(this.rank + 1) % this.worldSize]!, this.lingerMs, options.curve);
+      this.sender = new RingSender(dialAddress(options.peers[(this.rank + 1) % this.worldSize]!, options.preferIpc ?? true), this.lingerMs, options.curve);
       endpoint.attach(this.generation, this.sink);
     }
   }
@@ -114,7 +125,7 @@ export class Communicator {
     if (worldSize === 1) return new Communicator(options, undefined, false);
     if (options.endpoint !== undefined) return new Communicator(options, options.endpoint, false);
     const address = options.bindAddress ?? peers[rank]!;
-    const endpoint = await RingEndpoint.bind(address, { runId: options.runId, secret: options.secret, curve: options.curve, limits: options.limits });
+    const endpoint = await RingEndpoint.bind(address, { runId: options.runId, secret: options.secret, curve: options.curve, limits: options.limits, ipcTwin: options.preferIpc });
     return new Communicator(options, endpoint, true);
   }
 
@@ -130,6 +141,7 @@ export class Communicator {
       bytesSent: this.sender?.bytes ?? 0,
       messagesReceived: received?.messagesReceived ?? 0,
       bytesReceived: received?.bytesReceived ?? 0,
+      inboxPeakBytes: this.inbox.peakBytes,
       dropped: received?.dropped ?? {
         'version-mismatch': 0, 'run-id-mismatch': 0, malformed: 0, oversize: 0, 'unknown-type': 0,
         'bad-signature': 0, 'stale-generation': 0, 'unexpected-sender': 0, 'unexpected-type': 0,
@@ -161,13 +173,12 @@ export class Communicator {
   async allReduceMean(buffer: Float32Array, weight: number, options: AllReduceOptions): Promise<Float32Array> {
     checkAllReduceArgs(buffer, options);
     if (!Number.isFinite(weight) || weight < 0) throw new CollectiveError('invalid', `allReduceMean: weight must be finite and >= 0, got ${weight}`, [this.rank]);
-    if (this.worldSize > 1) for (let i = 0; i < buffer.length; i++) buffer[i]! *= weight;
+    // The weighting and the division happen inside the ring's single pass over each chunk.
     const weights = await this.run('allreduce', options, (ring) =>
       ringAllReduce(ring, buffer, { bucketId: options.bucketId, widthHash: options.widthHash, chunkElements: this.chunkBytes / 4, weight }),
     );
-    const total = (weights ?? [weight]).reduce((sum, w) => sum + w, 0);
+    const total = rankOrderSum(weights ?? [weight]);
     if (!(total > 0)) throw new CollectiveError('invalid', `allReduceMean: the weights sum to ${total}`, [...Array(this.worldSize).keys()]);
-    if (this.worldSize > 1) for (let i = 0; i < buffer.length; i++) buffer[i]! /= total;
     return buffer;
   }
 
@@ -283,7 +294,7 @@ export class Communicator {
     );
   }
 
-  private receive(decoded: DecodedMessage): void {
+  private receive(decoded: DecodedMessage): Promise<void> | undefined {
     const message = decoded.message;
     if (message.sender !== (this.rank - 1 + this.worldSize) % this.worldSize) {
       this.endpoint?.countDrop('unexpected-sender');
@@ -304,8 +315,7 @@ export class Communicator {
       case 'allreduce-chunk':
       case 'broadcast-chunk':
       case 'ring-token':
-        this.inbox.push(decoded);
-        return;
+        return this.inbox.push(decoded);
       default:
         this.endpoint?.countDrop('unexpected-type');
     }

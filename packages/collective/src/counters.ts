@@ -8,6 +8,8 @@ export interface CollectiveCounters {
   readonly bytesSent: number;
   readonly messagesReceived: number;
   readonly bytesReceived: number;
+  /** Most payload bytes ever queued ahead of a collective (bounded: 8 chunks plus one message). */
+  readonly inboxPeakBytes: number;
   /** Messages dropped before any collective saw them, by reason. */
   readonly dropped: Readonly<Record<DropReason, number>>;
 }

@@ -1,6 +1,8 @@
 import { type DecodedMessage, type Limits, MessageCodec, ProtocolError, type Secret } from '@awn/protocol';
+import { rmSync } from 'node:fs';
 import { Pull } from 'zeromq';
 import { type DropReason, emptyDrops } from './counters.js';
+import { localTwin } from './local-twin.js';
 import { acquireZapHandler, curveServerOptions, type CurveKeys } from './zap-handler.js';
 
 export interface EndpointOptions {
@@ -9,11 +11,19 @@ export interface EndpointOptions {
   readonly limits?: Partial<Limits>;
   /** Cluster CURVE keypair: the endpoint is then a CURVE server admitting only its holders. */
   readonly curve?: CurveKeys;
+  /**
+   * Also bind the ipc:// twin of a loopback tcp address (local-twin.ts), which same-host
+   * successors then dial instead (default true).
+   */
+  readonly ipcTwin?: boolean;
 }
 
 const POLL_MS = 100;
+/** Messages ZeroMQ queues for the reader (each at most one chunk, ≤ 16 MiB payload). */
+const RECEIVE_QUEUE_MESSAGES = 8;
 
-type Sink = (decoded: DecodedMessage) => void;
+/** May return a promise: the reader then takes nothing more from the socket until it settles. */
+type Sink = (decoded: DecodedMessage) => Promise<void> | undefined | void;
 
 /**
  * The receiving side of a rank: one bound PULL socket whose reader runs for the endpoint's whole
@@ -39,7 +49,13 @@ export class RingEndpoint {
   private closed = false;
   private readonly releaseZap: (() => void) | undefined;
 
-  private constructor(socket: Pull, address: string, options: EndpointOptions, releaseZap: (() => void) | undefined) {
+  private constructor(
+    socket: Pull,
+    address: string,
+    options: EndpointOptions,
+    releaseZap: (() => void) | undefined,
+    private readonly ipcAddress: string | undefined,
+  ) {
     this.releaseZap = releaseZap;
     this.socket = socket;
     this.address = address;
@@ -53,7 +69,10 @@ export class RingEndpoint {
     // The receive timeout makes the reader re-poll the socket now and then, so a readiness
     // notification lost by the binding can delay a message but never strand it.
     const releaseZap = options.curve === undefined ? undefined : await acquireZapHandler();
-    const socket = new Pull({ linger: 0, receiveHighWaterMark: 0, receiveTimeout: POLL_MS, ...curveServerOptions(options.curve) });
+    // A bounded receive queue: while the reader pauses (a collective's inbox is full), ZeroMQ stops
+    // reading the connection and TCP/the Unix socket pushes back on the sender, instead of
+    // buffering an unbounded stream in this process.
+    const socket = new Pull({ linger: 0, receiveHighWaterMark: RECEIVE_QUEUE_MESSAGES, receiveTimeout: POLL_MS, ...curveServerOptions(options.curve) });
     try {
       await socket.bind(address.replace(/:0$/, ':*'));
     } catch (error) {
@@ -61,7 +80,22 @@ export class RingEndpoint {
       releaseZap?.();
       throw new Error(`cannot bind collective endpoint ${address}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return new RingEndpoint(socket, socket.lastEndpoint ?? address, options, releaseZap);
+    const bound = socket.lastEndpoint ?? address;
+    const twin = options.ipcTwin === false ? undefined : localTwin(bound);
+    let ipcAddress: string | undefined;
+    if (twin !== undefined) {
+      // Without the twin the peers dial tcp (they look for the socket file): slower, not wrong.
+      ipcAddress = await socket.bind(twin).then(
+        () => twin,
+        () => undefined,
+      );
+    }
+    return new RingEndpoint(socket, bound, options, releaseZap, ipcAddress);
+  }
+
+  /** The ipc:// twin this endpoint also listens on, if it bound one. */
+  get localAddress(): string | undefined {
+    return this.ipcAddress;
   }
 
   get counters(): { messagesReceived: number; bytesReceived: number; dropped: Record<DropReason, number> } {
@@ -93,6 +127,15 @@ export class RingEndpoint {
     this.closed = true;
     this.sink = undefined;
     this.held = [];
+    // ZeroMQ leaves the socket file behind. Removed while this endpoint still holds the tcp port,
+    // so the path cannot belong to anyone else yet.
+    if (this.ipcAddress !== undefined) {
+      try {
+        rmSync(this.ipcAddress.slice('ipc://'.length), { force: true });
+      } catch {
+        // A file that cannot be removed is a stale twin: the next binder of the port replaces it.
+      }
+    }
     this.socket.close();
     this.releaseZap?.();
   }
@@ -102,11 +145,11 @@ export class RingEndpoint {
     await this.reader;
   }
 
-  private route(decoded: DecodedMessage): void {
+  private route(decoded: DecodedMessage): Promise<void> | undefined | void {
     const generation = decoded.message.generation;
     if (generation < this.generation) this.drops['stale-generation']++;
     else if (generation > this.generation || this.sink === undefined) this.held.push(decoded);
-    else this.sink(decoded);
+    else return this.sink(decoded);
   }
 
   private async read(): Promise<void> {
@@ -130,7 +173,8 @@ export class RingEndpoint {
         }
         throw error;
       }
-      this.route(decoded);
+      const backpressure = this.route(decoded);
+      if (backpressure !== undefined) await backpressure;
     }
   }
 }

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { ProcessCluster } from './testing/cluster.js';
 import type { RankOp } from './testing/data.js';
 
-describe('collective failures across processes', { timeout: 40_000 }, () => {
+describe('collective failures across processes', { timeout: 90_000 }, () => {
   const clusters: ProcessCluster[] = [];
   after(() => clusters.forEach((c) => c.close()));
 
@@ -27,6 +27,51 @@ describe('collective failures across processes', { timeout: 40_000 }, () => {
     // The rank downstream of the odd one out detects it itself and names both.
     assert.deepEqual(reports[2]!.outcomes[1]!.error!.ranks, [1, 2]);
     assert.match(reports[2]!.outcomes[1]!.error!.message, /rank 2 has 111, rank 1 sent 222/);
+  });
+
+  it('over the binary chunk headers, a differing bucket, step or kind of reduction is still a mismatch naming both ranks', async () => {
+    const cases: { ops: [RankOp, RankOp]; pattern: RegExp }[] = [
+      {
+        ops: [
+          { op: 'allreduce', length: 50_000, seed: 1, bucketId: 0, widthHash: 5, step: 2 },
+          { op: 'allreduce', length: 50_000, seed: 1, bucketId: 1, widthHash: 5, step: 2 },
+        ],
+        pattern: /disagree on bucketId/,
+      },
+      {
+        ops: [
+          { op: 'allreduce', length: 50_000, seed: 1, bucketId: 0, widthHash: 5, step: 2 },
+          { op: 'allreduce', length: 50_000, seed: 1, bucketId: 0, widthHash: 5, step: 3 },
+        ],
+        pattern: /disagree on step/,
+      },
+      {
+        ops: [
+          { op: 'allreduce', length: 50_000, seed: 1, bucketId: 0, widthHash: 5, step: 2, weight: 3 },
+          { op: 'allreduce', length: 50_000, seed: 1, bucketId: 0, widthHash: 5, step: 2 },
+        ],
+        pattern: /weighted mean|sent weights null/,
+      },
+      {
+        ops: [
+          { op: 'allreduce', length: 50_000, seed: 1, bucketId: 0, widthHash: 5, step: 2 },
+          { op: 'allreduce', length: 50_001, seed: 1, bucketId: 0, widthHash: 5, step: 2 },
+        ],
+        pattern: /disagree on (total|offset|length)/,
+      },
+    ];
+    for (const { ops, pattern } of cases) {
+      const cluster = await ProcessCluster.start(2, { runId: 'mismatch-binary', generation: 1, deadlineMs: 20_000, chunkBytes: 4 * 4096 });
+      clusters.push(cluster);
+      const reports = await cluster.run([[ops[0]], [ops[1]]]);
+      for (const report of reports) {
+        const failure = report.outcomes[0]?.error;
+        assert.ok(failure, `rank ${report.rank} should have failed (${pattern})`);
+        assert.equal(failure.code, 'mismatch', failure.message);
+        assert.deepEqual([...failure.ranks].sort(), [0, 1], failure.message);
+      }
+      assert.ok(reports.some((r) => pattern.test(r.outcomes[0]!.error!.message)), `${pattern}: ${reports.map((r) => r.outcomes[0]!.error!.message).join(' | ')}`);
+    }
   });
 
   it('a SIGKILLed rank makes the others fail with a timeout naming it', async () => {

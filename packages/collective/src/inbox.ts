@@ -27,14 +27,46 @@ export class Inbox {
   private wake: (() => void) | undefined;
   private lastHeard = -Infinity;
   private failure: CollectiveError | undefined;
+  private queuedBytes = 0;
+  private room: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Most payload bytes ever queued at once (the receiving side's buffering, for tests/metrics). */
+  peakBytes = 0;
+
+  /**
+   * @param limitBytes payload bytes queued before `push` asks the reader to pause: together with
+   *   the endpoint's bounded ZeroMQ receive queue this bounds what a rank buffers however far
+   *   its predecessor runs ahead (hundreds of megabytes of state or gradients stream through).
+   */
+  constructor(private readonly limitBytes = Infinity) {}
 
   get aborted(): CollectiveError | undefined {
     return this.failure;
   }
 
-  push(decoded: DecodedMessage): void {
-    this.queue.push(decoded);
+  /**
+   * Queues a data message. Returns a promise when the queue is full: the reader waits on it
+   * before taking more from the socket, and it resolves once the collective has drained the
+   * queue below the limit, or the inbox failed (then nothing is queued any more).
+   */
+  push(decoded: DecodedMessage): Promise<void> | undefined {
     this.heard();
+    if (this.failure !== undefined) return undefined;
+    this.queue.push(decoded);
+    this.queuedBytes += payloadBytes(decoded);
+    if (this.queuedBytes > this.peakBytes) this.peakBytes = this.queuedBytes;
+    if (this.queuedBytes < this.limitBytes) return undefined;
+    if (this.room === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.room = { promise, resolve };
+    }
+    return this.room.promise;
+  }
+
+  private release(): void {
+    const room = this.room;
+    this.room = undefined;
+    room?.resolve();
   }
 
   heard(): void {
@@ -44,6 +76,11 @@ export class Inbox {
 
   fail(error: CollectiveError): void {
     this.failure ??= error;
+    // Nobody will take what is queued: drop it, and let a paused reader go on (it still has to
+    // see errors and the next generation's messages).
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    this.release();
     this.wake?.();
   }
 
@@ -51,7 +88,11 @@ export class Inbox {
     for (;;) {
       if (this.failure !== undefined) throw this.failure;
       const next = this.queue.shift();
-      if (next !== undefined) return next;
+      if (next !== undefined) {
+        this.queuedBytes -= payloadBytes(next);
+        if (this.queuedBytes < this.limitBytes) this.release();
+        return next;
+      }
       const now = performance.now();
       let until = clock.deadlineAt;
       if (now >= clock.deadlineAt) {
@@ -77,4 +118,10 @@ export class Inbox {
       this.wake = undefined;
     }
   }
+}
+
+function payloadBytes(decoded: DecodedMessage): number {
+  let bytes = 0;
+  for (const tensor of decoded.tensors) bytes += tensor.byteLength;
+  return bytes;
 }

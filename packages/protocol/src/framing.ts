@@ -1,4 +1,5 @@
 import { checkSecret, type Secret, SIGNATURE_BYTES, signFrames, verifyFrames } from './auth.js';
+import { chunkEnvelope, decodeChunkHeader, encodeChunkHeader, isChunkHeader } from './chunk-header.js';
 import { packHeader, unpackHeader } from './codec.js';
 import { ProtocolError } from './errors.js';
 import { type Limits, MAX_FRAME_BYTES, PROTOCOL_VERSION, resolveLimits } from './limits.js';
@@ -31,7 +32,8 @@ export interface DecodedMessage {
 }
 
 /**
- * Frames of a message: [header, ...payload frames, signature?]. The header is msgpack; each
+ * Frames of a message: [header, ...payload frames, signature?]. The header is msgpack (a fixed
+ * binary layout for all-reduce chunks, see chunk-header.ts); each
  * payload tensor travels as raw bytes split into ≤ frameBytes frames right after it, in the order
  * of the header's `tensors` list; the 32-byte HMAC comes last when a secret is configured.
  */
@@ -69,10 +71,17 @@ export class MessageCodec {
       descriptors.push({ name: input.name ?? '', dtype, shape: [...shape], frames: frames.length });
       payload.push(...frames);
     }
-    const header = { ...message, tensors: descriptors };
-    // Refuse to send what a receiver would refuse: the error surfaces at the sender's call site.
-    parseHeader(header, this.limits);
-    const frames = [packHeader(header), ...payload];
+    let head: Buffer;
+    if (message.type === 'allreduce-chunk' && isChunkPayload(descriptors, message.length)) {
+      // The hot path of the ring: a fixed binary header (chunk-header.ts), checked as strictly.
+      head = encodeChunkHeader(message, payload.length, this.limits);
+    } else {
+      const header = { ...message, tensors: descriptors };
+      // Refuse to send what a receiver would refuse: the error surfaces at the sender's call site.
+      parseHeader(header, this.limits);
+      head = packHeader(header);
+    }
+    const frames = [head, ...payload];
     this.checkSizes(frames);
     if (this.secret !== undefined) frames.push(signFrames(this.secret, frames));
     return frames;
@@ -104,7 +113,9 @@ export class MessageCodec {
       this.checkSizes(body);
     }
 
-    const raw = unpackHeader(body[0] as Uint8Array);
+    const first = body[0] as Uint8Array;
+    const binary = isChunkHeader(first);
+    const raw: Record<string, unknown> = binary ? chunkEnvelope(first) : unpackHeader(first);
     if (raw['version'] !== PROTOCOL_VERSION) {
       const got = typeof raw['version'] === 'number' ? String(raw['version']) : 'none';
       throw new ProtocolError('version-mismatch', `protocol version ${got}, expected ${PROTOCOL_VERSION}`);
@@ -113,7 +124,7 @@ export class MessageCodec {
       const got = typeof raw['runId'] === 'string' ? JSON.stringify(raw['runId'].slice(0, 80)) : 'none';
       throw new ProtocolError('run-id-mismatch', `run id ${got}, expected ${JSON.stringify(this.runId)}`);
     }
-    const { message, tensors: descriptors } = parseHeader(raw, this.limits);
+    const { message, tensors: descriptors } = binary ? decodeChunkHeader(first, this.limits) : parseHeader(raw, this.limits);
 
     const payload = body.slice(1);
     const expected = descriptors.reduce((sum, d) => sum + d.frames, 0);
@@ -159,4 +170,10 @@ export function encodeMessage(message: Message, tensors: readonly TensorInput[] 
 /** One-off decode; throws only ProtocolError. */
 export function decodeMessage(frames: readonly Uint8Array[], options: CodecOptions = {}): DecodedMessage {
   return new MessageCodec(options).decode(frames);
+}
+
+/** One unnamed 1-D float32 tensor of the chunk's length: what the binary chunk header describes. */
+function isChunkPayload(descriptors: readonly TensorDescriptor[], length: number): boolean {
+  const only = descriptors[0];
+  return descriptors.length === 1 && only !== undefined && only.name === '' && only.dtype === 'float32' && only.shape.length === 1 && only.shape[0] === length;
 }

@@ -26,7 +26,7 @@ export function digest(view: ArrayBufferView | readonly ArrayBufferView[]): stri
 }
 
 export type RankOp =
-  | { readonly op: 'allreduce'; readonly length: number; readonly seed: number; readonly bucketId: number; readonly widthHash: number; readonly step: number; readonly deadlineMs?: number; readonly weight?: number }
+  | { readonly op: 'allreduce'; readonly length: number; readonly seed: number; readonly bucketId: number; readonly widthHash: number; readonly step: number; readonly deadlineMs?: number; readonly weight?: number; readonly values?: boolean }
   | { readonly op: 'broadcast'; readonly root: number; readonly sizes: readonly number[]; readonly seed: number; readonly step: number; readonly deadlineMs?: number }
   | { readonly op: 'barrier'; readonly step: number; readonly deadlineMs?: number }
   | { readonly op: 'hang' };
@@ -36,6 +36,8 @@ export interface RankSetup {
   readonly generation: number;
   readonly secret?: string;
   readonly chunkBytes?: number;
+  /** false: plain tcp loopback between the ranks, no ipc:// twins (default true). */
+  readonly ipc?: boolean;
   readonly deadlineMs?: number;
 }
 
@@ -43,6 +45,10 @@ export interface OpOutcome {
   readonly ok: boolean;
   readonly digest?: string;
   readonly head?: number[];
+  /** Peak resident set size during the op minus the size just before it (sampled every 5 ms). */
+  readonly rssGrowth?: number;
+  /** The whole result, when the op asked for it (`values: true`). */
+  readonly values?: number[];
   readonly error?: { name: string; code: string; message: string; ranks: number[]; peer?: number };
 }
 

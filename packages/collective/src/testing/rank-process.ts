@@ -22,7 +22,7 @@ async function runOp(comm: Communicator, rank: number, op: RankOp): Promise<OpOu
       const options = { step: op.step, bucketId: op.bucketId, widthHash: op.widthHash, deadlineMs: op.deadlineMs };
       if (op.weight === undefined) await comm.allReduce(buffer, options);
       else await comm.allReduceMean(buffer, op.weight, options);
-      return { ok: true, digest: digest(buffer), head: Array.from(buffer.subarray(0, 4)) };
+      return { ok: true, digest: digest(buffer), head: Array.from(buffer.subarray(0, 4)), ...(op.values ? { values: Array.from(buffer) } : {}) };
     }
     case 'broadcast': {
       const buffers = rank === op.root ? op.sizes.map((size, i) => rankBytes(op.seed + i, size)) : null;
@@ -51,7 +51,7 @@ function describeError(error: unknown): NonNullable<OpOutcome['error']> {
 }
 
 async function main(): Promise<void> {
-  const endpoint = await RingEndpoint.bind('tcp://127.0.0.1:*', { runId: setup.runId, secret: setup.secret });
+  const endpoint = await RingEndpoint.bind('tcp://127.0.0.1:*', { runId: setup.runId, secret: setup.secret, ipcTwin: setup.ipc });
   const started = new Promise<ParentMessage>((resolve) => process.once('message', (m) => resolve(m as ParentMessage)));
   await post({ kind: 'bound', address: endpoint.address });
   const { rank, worldSize, peers, ops } = await started;
@@ -64,15 +64,22 @@ async function main(): Promise<void> {
     runId: setup.runId,
     secret: setup.secret,
     chunkBytes: setup.chunkBytes,
+    preferIpc: setup.ipc,
     deadlineMs: setup.deadlineMs,
   });
   await post({ kind: 'started' });
   for (const [index, op] of ops.entries()) {
     let outcome: OpOutcome;
+    const before = process.memoryUsage.rss();
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
     try {
       outcome = await runOp(comm, rank, op);
+      outcome = { ...outcome, rssGrowth: Math.max(peak, process.memoryUsage.rss()) - before };
     } catch (error) {
       outcome = { ok: false, error: describeError(error) };
+    } finally {
+      clearInterval(sampler);
     }
     await post({ kind: 'result', index, outcome });
     if (!outcome.ok) break;
