@@ -169,7 +169,7 @@ describe('fault tolerance (real processes, loopback)', () => {
     const first = await cluster(out, ['--workers', '2']);
     first.workers = [0, 1].map(() => new AwnProcess(['worker', '--coordinator', first.address]));
     try {
-      await waitForStep(first.coordinator, 60); // the checkpoint of step 50 exists
+      await first.coordinator.waitFor(/"step":50,"path":"[^"]+","seconds":[\d.e-]+,"msg":"checkpoint written"/, 60_000);
       first.coordinator.kill('SIGKILL');
       for (const w of first.workers) {
         const r = await w.done(30_000);

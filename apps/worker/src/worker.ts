@@ -62,7 +62,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
   const log = options.logger;
   let session: ControlSession | undefined;
   const link = new ControlLink(
-    { address: options.coordinator, secret: options.secret, curve: options.curve },
+    { address: options.coordinator, workerId, secret: options.secret, curve: options.curve },
     {
       onMessage: (decoded) => session!.receive(decoded),
       onDrop: (code, message) => log.warn({ code }, `dropped a message from the coordinator: ${message}`),

@@ -24,7 +24,11 @@ export class CheckpointWriter {
   constructor(
     private readonly dir: string,
     private readonly keep: number,
-  ) {}
+  ) {
+    // Started now, while workers join: loading the engine in a fresh thread takes a while, and
+    // the first checkpoint should not wait for it.
+    this.start();
+  }
 
   /**
    * Writes `bytes` as the checkpoint of `step`; resolves with its path once it is durable. Unless
@@ -57,6 +61,8 @@ export class CheckpointWriter {
   private start(): Worker {
     if (this.thread) return this.thread;
     const thread = new Worker(new URL('./writer-thread.js', import.meta.url));
+    // Never what keeps the process alive: the caller awaits close() for the writes in flight.
+    thread.unref();
     thread.on('message', (r: WriteResult) => {
       const w = this.waiting.get(r.id);
       this.waiting.delete(r.id);

@@ -31,6 +31,13 @@ const channel = new DealerChannel(init.address, {
   context: new Context(),
   onMessage: (decoded) => {
     lastHeard = performance.now();
+    // Admitted but not yet welcomed (the run waits for the other workers): answer the
+    // coordinator's heartbeats so it can tell a waiting worker from a dead one.
+    // (The coordinator heartbeats only workers it admitted, so its run id is the one to answer with.)
+    if (heartbeat === undefined && decoded.message.type === 'heartbeat') {
+      if (context.runId === '') context = { ...context, runId: decoded.message.runId };
+      sendHeartbeat(init.workerId);
+    }
     post({ kind: 'message', decoded });
   },
   onDrop: (e) => post({ kind: 'drop', code: e.code, message: e.message }),
@@ -63,11 +70,15 @@ function startHeartbeat(intervalMs: number, misses: number, workerId: string): v
   clearInterval(heartbeat);
   lastHeard = performance.now();
   heartbeat = setInterval(() => {
-    void channel.send(withEnvelope(context, 'heartbeat', { sentAt: Date.now(), workerId }) as Message);
+    sendHeartbeat(workerId);
     const silent = performance.now() - lastHeard;
     if (!lost && silent > intervalMs * misses) {
       lost = true;
       post({ kind: 'coordinator-lost', silentMs: silent });
     }
   }, intervalMs);
+}
+
+function sendHeartbeat(workerId: string): void {
+  void channel.send(withEnvelope(context, 'heartbeat', { sentAt: Date.now(), workerId }) as Message);
 }

@@ -3,6 +3,7 @@ import type { DecodedMessage, EnvelopeContext, Message, Secret } from '@awn/prot
 /** What the control thread is started with (its workerData). */
 export interface ControlThreadInit {
   readonly address: string;
+  readonly workerId: string;
   readonly secret?: Secret;
   readonly curve?: { readonly publicKey: string; readonly secretKey: string };
 }
