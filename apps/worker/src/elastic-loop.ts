@@ -92,7 +92,7 @@ export class ElasticWorker {
           this.phase = 'training';
           // Keep the global batch, or (per-worker policy) each worker's share of the initial one.
           const batchSize = cluster?.batchPolicy === 'per-worker' ? (config.training.batchSize / (cluster.workers ?? ring.worldSize)) * ring.worldSize : config.training.batchSize;
-          outcome = await trainGeneration({ comm, exp, state, ring, config, batchSize, telemetry: this.telemetry, session, clock, stepDelayMs: options.stepDelayMs });
+          outcome = await trainGeneration({ comm, exp, state, ring, config, batchSize, telemetry: this.telemetry, session, clock, stepDelayMs: options.stepDelayMs, log: rlog });
         } catch (error) {
           if (!(error instanceof CollectiveError) || session.shutdown || session.coordinatorLost) throw error;
           if (session.ringAbandoned === undefined) {

@@ -4,7 +4,8 @@ import { decodeCheckpoint, decodeTrainingState, encodeCheckpoint, encodeTraining
 import type { ControlSession, Ring } from './control/control-session.js';
 import { CoordinatorGone } from './control/control-session.js';
 import { ringReducer } from './reducer.js';
-import type { WorkerTelemetry } from './telemetry.js';
+import { WorkerTelemetry } from './telemetry.js';
+import type { Logger } from '@awn/telemetry';
 
 /** What one generation trains with. */
 export interface GenerationContext {
@@ -21,6 +22,7 @@ export interface GenerationContext {
   clock: StepClock;
   /** Test-only: extra synchronous work per step (ms), as a slow model would do. */
   stepDelayMs: number;
+  log: Logger;
 }
 
 /** Trains one generation until the run's last step, or a step at which all ranks agreed to stop. */
@@ -54,6 +56,10 @@ export async function trainGeneration(g: GenerationContext): Promise<'completed'
       const sent = comm.counters.bytesSent;
       telemetry.recordStep(m, m.localBatch, sent - bytesSent);
       bytesSent = sent;
+      if (step % config.training.logEvery === 0 || step === total) {
+        const mem = WorkerTelemetry.memory();
+        g.log.info({ step, rssBytes: mem.rss, engineBytes: mem.engine }, `step ${step}: memory ${(mem.rss / 2 ** 20).toFixed(0)} MiB resident, ${(mem.engine / 2 ** 20).toFixed(1)} MiB in tensors`);
+      }
       session.send('step-done', {
         widthHash: widthHash(m.widths),
         samples: m.localBatch,

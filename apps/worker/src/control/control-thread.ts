@@ -69,9 +69,15 @@ port.on('message', (m: ToControl) => {
 function startHeartbeat(intervalMs: number, misses: number, workerId: string): void {
   clearInterval(heartbeat);
   lastHeard = performance.now();
+  let lastTick = performance.now();
   heartbeat = setInterval(() => {
     sendHeartbeat(workerId);
-    const silent = performance.now() - lastHeard;
+    const now = performance.now();
+    // A tick this late means this process was not running (starved, stopped): what the
+    // coordinator sent meanwhile is still unread, so its silence counts from now.
+    if (now - lastTick > 2 * intervalMs) lastHeard = Math.max(lastHeard, now);
+    lastTick = now;
+    const silent = now - lastHeard;
     if (!lost && silent > intervalMs * misses) {
       lost = true;
       post({ kind: 'coordinator-lost', silentMs: silent });
