@@ -1,15 +1,12 @@
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { configHash } from '@awn/protocol';
 import {
   buildExperiment,
-  checkpointFileName,
   encodeCheckpoint,
   latestValidCheckpoint,
   decodeCheckpoint,
   decodeTrainingState,
-  pruneCheckpoints,
-  saveCheckpoint,
   selectBackend,
   type RunConfig,
 } from '@awn/core';
@@ -20,6 +17,7 @@ import { RunDirectory } from './run-dir/run-directory.js';
 import { summarizeRun, type RunSummary } from './run-dir/summarize-run.js';
 import { writeReport } from './report/write-report.js';
 import { UsageError } from './errors.js';
+import { CheckpointWriter } from './checkpoint-sink/checkpoint-writer.js';
 
 export interface ClusterRunOptions {
   config: RunConfig;
@@ -36,6 +34,8 @@ export interface ClusterRunOptions {
   heartbeatMs?: number;
   livenessMisses?: number;
   joinTimeoutMs?: number;
+  /** Floor of the progress (stall) deadline, ms; see CoordinatorOptions. */
+  stallTimeoutMs?: number;
   collectiveDeadlineMs?: number;
   /** Called once the control socket is bound (launch local workers here). */
   onListening?: (address: string, runId: string) => void;
@@ -107,6 +107,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     heartbeatMs: options.heartbeatMs,
     livenessMisses: options.livenessMisses,
     joinTimeoutMs: options.joinTimeoutMs,
+    stallTimeoutMs: options.stallTimeoutMs,
     collectiveDeadlineMs: options.collectiveDeadlineMs,
     metricsEndpoint: options.metricsEndpoint ?? null,
     minWorkers: options.minWorkers,
@@ -129,16 +130,14 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     if (p.step % logEvery === 0 || p.step === config.training.steps) writes = writes.then(() => dir.appendMetrics(metricsRecord(p)));
     options.onStep?.(p);
   };
+  // Verified and written on a thread of its own: the main thread keeps heartbeating meanwhile.
+  const checkpoints = new CheckpointWriter(dir.checkpoints, config.training.keepCheckpoints);
   coordinator.onState = async (s) => {
-    const path = join(dir.checkpoints, checkpointFileName(s.step));
-    // Decoding verifies the checksum: a state damaged in flight never replaces a good checkpoint.
-    const contents = decodeCheckpoint(s.bytes, `state of step ${s.step} from rank 0`);
-    const t0 = performance.now();
-    await saveCheckpoint(path, contents);
-    await pruneCheckpoints(dir.checkpoints, config.training.keepCheckpoints);
+    // The final state is still needed here (it is scored below), so only interval ones move.
+    const { path, seconds } = await checkpoints.write(s.step, s.bytes, s.final);
     lastCheckpoint = path;
-    recorder.observe('awn_checkpoint_seconds', (performance.now() - t0) / 1e3);
-    logger.info({ step: s.step, path, seconds: (performance.now() - t0) / 1e3 }, 'checkpoint written');
+    recorder.observe('awn_checkpoint_seconds', seconds);
+    logger.info({ step: s.step, path, seconds }, 'checkpoint written');
   };
   options.onCoordinator?.(coordinator);
   const started = performance.now();
@@ -164,6 +163,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     pusher?.push(snapshot());
     await pusher?.close();
     await writes;
+    await checkpoints.close();
     await dir.close();
   }
   const wallSeconds = (performance.now() - started) / 1e3;

@@ -15,19 +15,24 @@ export function ringReducer(args: {
   comm: Communicator;
   model: AdaptiveModel;
   globalBatch: number;
-  deadlineMs: number;
+  /** Deadline of each all-reduce (ms), or a function giving the current one (it follows the step time). */
+  deadlineMs: number | (() => number);
   wantsStop: () => boolean;
   onAgreedStop: (step: number) => void;
+  /** Test-only: synchronous work before each all-reduce (ms), standing in for a slow model's step. */
+  computeDelayMs?: number;
 }): GradientReducer {
+  const deadline = typeof args.deadlineMs === 'function' ? args.deadlineMs : () => args.deadlineMs as number;
   // One bucket reused across steps (reallocated only when widths change the gradient's length):
   // a fresh multi-megabyte array per step cost milliseconds of garbage collection.
   let bucket = new Float32Array(0);
   return async (gradient, localBatch, step, loss) => {
+    if (args.computeDelayMs) blockThread(args.computeDelayMs);
     if (bucket.length !== gradient.length + EXTRA) bucket = new Float32Array(gradient.length + EXTRA);
     bucket.set(gradient);
     bucket.set([loss.total, loss.nll, loss.weightPrior, loss.ratePrior, args.wantsStop() ? 1 : 0], gradient.length);
     const widths = args.model.adaptiveLayers.map((l) => l.width);
-    await args.comm.allReduceMean(bucket, localBatch, { step, bucketId: 0, widthHash: widthHash(widths), deadlineMs: args.deadlineMs });
+    await args.comm.allReduceMean(bucket, localBatch, { step, bucketId: 0, widthHash: widthHash(widths), deadlineMs: deadline() });
     const n = gradient.length;
     if (bucket[n + 4] > 0) args.onAgreedStop(step);
     // The caller's optimizer reads the mean gradient before the next step overwrites the bucket.
@@ -37,4 +42,9 @@ export function ringReducer(args: {
       loss: { total: bucket[n], nll: bucket[n + 1], weightPrior: bucket[n + 2], ratePrior: bucket[n + 3] },
     };
   };
+}
+
+/** Holds the thread like synchronous compute does (timers and I/O callbacks of this thread wait). */
+function blockThread(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

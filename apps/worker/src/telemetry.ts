@@ -1,3 +1,4 @@
+import { memory as engineMemory } from '@tensorflow/tfjs-core';
 import { MetricsPusher, MetricsRecorder } from '@awn/telemetry';
 import type { StepMetrics } from '@awn/core';
 
@@ -41,6 +42,14 @@ export class WorkerTelemetry {
     r.gauge('awn_loss', m.loss.nll, { term: 'nll' });
     r.gauge('awn_loss', m.loss.weightPrior, { term: 'weight_prior' });
     r.gauge('awn_loss', m.loss.ratePrior, { term: 'rate_prior' });
+    const mem = WorkerTelemetry.memory();
+    r.gauge('awn_memory_bytes', mem.rss, { kind: 'rss' });
+    r.gauge('awn_memory_bytes', mem.engine, { kind: 'engine' });
+  }
+
+  /** This process's resident set and the tensor engine's bytes in tensors. */
+  static memory(): { rss: number; engine: number } {
+    return { rss: process.memoryUsage.rss(), engine: engineMemory().numBytes };
   }
 
   /** Pushes the final snapshot and closes the socket (waiting briefly for it to leave). */

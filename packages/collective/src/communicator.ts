@@ -202,6 +202,19 @@ export class Communicator {
     await this.run('barrier', options, (ring) => tokenRound(ring, 'barrier'));
   }
 
+  /**
+   * Fails the collective in progress, and every later call, at once with code 'aborted'. For a
+   * caller that learned from outside the ring (the coordinator announced a new generation, or
+   * declared a peer lost) that this ring is gone: waiting out the deadline would only stall.
+   * Blames no rank; the sockets stay open until close().
+   */
+  abort(reason: string): void {
+    if (this.closed || this.broken !== undefined) return;
+    const failure = new CollectiveError('aborted', `rank ${this.rank}, generation ${this.generation}: ${reason}`, []);
+    this.broken = failure;
+    this.inbox.fail(failure);
+  }
+
   /** Closes the sockets it owns; a collective in progress fails with code 'closed'. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -115,6 +115,14 @@ export const METRICS = {
     labels: ['layer'],
     source: 'process',
   },
+  awn_memory_bytes: {
+    type: 'gauge',
+    help: "Memory of this process after its latest step: resident set (rss) and the tensor engine's bytes in tensors (engine, tf.memory).",
+    unit: 'bytes',
+    labels: ['kind'],
+    labelValues: { kind: ['rss', 'engine'] },
+    source: 'process',
+  },
   awn_dropped_messages_total: {
     type: 'counter',
     help: 'Messages dropped instead of processed, by reason (malformed, unauthenticated, queue full, ...).',

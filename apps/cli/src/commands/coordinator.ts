@@ -15,7 +15,8 @@ interface CoordinatorFlags {
   force?: boolean;
   heartbeatMs: number;
   joinTimeout: number;
-  collectiveDeadline: number;
+  collectiveDeadline?: number;
+  stallTimeout: number;
   metrics?: string;
   minWorkers?: number;
   rejoinTimeout: number;
@@ -36,7 +37,8 @@ export function registerCoordinator(program: Command): void {
     .option('--force', 'replace the run directory if it exists')
     .option('--heartbeat-ms <ms>', 'heartbeat interval both ways', parseIntegerOption('--heartbeat-ms', 50), 1000)
     .option('--join-timeout <s>', 'seconds to wait for every worker to join', parseIntegerOption('--join-timeout', 1), 120)
-    .option('--collective-deadline <s>', 'seconds a collective may take before the ranks fail it', parseIntegerOption('--collective-deadline', 1), 30)
+    .option('--stall-timeout <s>', 'floor of the progress deadline: the run fails when no step completes for max(S, 10 × median step) seconds although every worker is alive', parseIntegerOption('--stall-timeout', 1), 60)
+    .option('--collective-deadline <s>', 'floor of each collective\'s deadline; it grows to 10 × the median step like the stall deadline (default: --stall-timeout)', parseIntegerOption('--collective-deadline', 1))
     .option('--min-workers <n>', 'elastic: keep training with at least N workers after losing some (default: --workers, i.e. any loss ends the run)', parseIntegerOption('--min-workers', 1))
     .option('--rejoin-timeout <s>', 'elastic: seconds to wait below --min-workers for workers to (re)join', parseIntegerOption('--rejoin-timeout', 1), 60)
     .addOption(new Option('--batch-policy <policy>', "elastic: when the world size changes, keep the global batch (re-divided) or each worker's batch").choices(['global', 'per-worker']).default('global'))
@@ -72,7 +74,8 @@ Examples:
         curve,
         heartbeatMs: flags.heartbeatMs,
         joinTimeoutMs: flags.joinTimeout * 1000,
-        collectiveDeadlineMs: flags.collectiveDeadline * 1000,
+        stallTimeoutMs: flags.stallTimeout * 1000,
+        collectiveDeadlineMs: flags.collectiveDeadline === undefined ? undefined : flags.collectiveDeadline * 1000,
         metricsEndpoint: flags.metrics ?? (process.env.AWN_METRICS_ENDPOINT || undefined),
         minWorkers: flags.minWorkers,
         rejoinTimeoutMs: flags.rejoinTimeout * 1000,

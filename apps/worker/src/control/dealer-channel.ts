@@ -1,4 +1,4 @@
-import { Dealer } from 'zeromq';
+import { Dealer, type Context } from 'zeromq';
 import { MessageCodec, ProtocolError, type DecodedMessage, type Message, type Secret, type TensorInput } from '@awn/protocol';
 
 const POLL_MS = 100;
@@ -24,11 +24,13 @@ export class DealerChannel {
       curve?: { readonly publicKey: string; readonly secretKey: string };
       onMessage: (m: DecodedMessage) => void;
       onDrop?: (e: ProtocolError) => void;
+      /** ZeroMQ context (default: the process-wide one); the control thread passes its own. */
+      context?: Context;
     },
   ) {
     const curve = options.curve;
     const keys = curve === undefined ? {} : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey };
-    this.socket = new Dealer({ linger: 2000, receiveTimeout: POLL_MS, immediate: false, ...keys });
+    this.socket = new Dealer({ linger: 2000, receiveTimeout: POLL_MS, immediate: false, ...keys, ...(options.context ? { context: options.context } : {}) });
     this.socket.connect(address);
     this.codec = new MessageCodec({ secret: options.secret });
     this.reader = this.read();

@@ -1,0 +1,31 @@
+/**
+ * Verifies and writes checkpoints off the coordinator's main thread. Checking a checkpoint's
+ * SHA-256 and re-encoding it are synchronous and take seconds for a large model; on the main
+ * thread they would hold back heartbeats and step reports, and workers would count a healthy
+ * coordinator as lost.
+ */
+import { parentPort } from 'node:worker_threads';
+import { join } from 'node:path';
+import { checkpointFileName, decodeCheckpoint, pruneCheckpoints, saveCheckpoint } from '@awn/core';
+import type { WriteRequest, WriteResult } from './checkpoint-writer.js';
+
+const port = parentPort!;
+// One write at a time, in arrival order: pruning must never race a newer write.
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (r: WriteRequest) => {
+  queue = queue.then(async () => port.postMessage(await write(r)));
+});
+
+async function write(r: WriteRequest): Promise<WriteResult> {
+  const t0 = performance.now();
+  try {
+    const path = join(r.dir, checkpointFileName(r.step));
+    // Decoding verifies the checksum: a state damaged in flight never replaces a good checkpoint.
+    const contents = decodeCheckpoint(r.bytes, `state of step ${r.step} from rank 0`);
+    await saveCheckpoint(path, contents);
+    await pruneCheckpoints(r.dir, r.keep);
+    return { id: r.id, path, seconds: (performance.now() - t0) / 1e3 };
+  } catch (error) {
+    return { id: r.id, error: error instanceof Error ? error.message : String(error) };
+  }
+}

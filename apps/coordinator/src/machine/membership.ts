@@ -1,0 +1,100 @@
+import type { JoinMessage } from '@awn/protocol';
+
+/** A worker admitted to the run. */
+export interface Member {
+  workerId: string;
+  /** ZeroMQ identity of its control connection. */
+  peer: Buffer;
+  join: JoinMessage;
+  /** Rank in the current ring, -1 while waiting for the next generation. */
+  rank: number;
+  lastSeen: number;
+  /** Whether it has received its welcome (config) yet. */
+  welcomed: boolean;
+  /** Last step it reported complete (-1: none yet). */
+  completed: number;
+}
+
+export type Admission = { admitted: Member } | { refused: { code: string; message: string } };
+
+/**
+ * Who is in the run and who is alive. Liveness only: a member is lost when it sent nothing for
+ * `misses` heartbeat intervals while this coordinator was listening. The coordinator's own
+ * pauses (a long synchronous task, a stopped process, a starved machine) do not count against
+ * anyone: after a pause, messages that arrived meanwhile are still queued unread, so silence is
+ * measured from the moment the coordinator resumed listening.
+ */
+export class Membership {
+  private readonly members = new Map<string, Member>();
+  private lastTick: number | undefined;
+  private listeningSince: number;
+
+  constructor(
+    readonly capacity: number,
+    readonly heartbeatMs: number,
+    readonly misses: number,
+    private readonly expected: { runId: string; configHash: string },
+    now: number,
+  ) {
+    this.listeningSince = now;
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  all(): Member[] {
+    return [...this.members.values()];
+  }
+
+  has(member: Member): boolean {
+    return this.members.get(member.workerId) === member;
+  }
+
+  byPeer(peer: Buffer): Member | undefined {
+    for (const m of this.members.values()) if (m.peer.equals(peer)) return m;
+    return undefined;
+  }
+
+  /** Checks a join (run id, config hash, duplicate id, capacity) and admits it or says why not. */
+  admit(peer: Buffer, join: JoinMessage, now: number, closed: boolean): Admission {
+    const { runId, configHash } = this.expected;
+    if (join.runId !== '' && join.runId !== runId) return refuse('run-id-mismatch', `worker ${join.workerId} belongs to run ${join.runId}, this coordinator runs ${runId}`);
+    if (join.configHash !== 'none' && join.configHash !== configHash) {
+      return refuse('config-mismatch', `worker ${join.workerId} has config hash ${join.configHash.slice(0, 12)}…, the run's is ${configHash.slice(0, 12)}…: start it with the same config (or none)`);
+    }
+    if (this.members.has(join.workerId)) return refuse('duplicate-worker', `a worker with id ${join.workerId} already joined`);
+    if (closed || this.members.size >= this.capacity) return refuse('run-full', `the run already has its ${this.capacity} workers`);
+    const member: Member = { workerId: join.workerId, peer, join, rank: -1, lastSeen: now, welcomed: false, completed: -1 };
+    this.members.set(join.workerId, member);
+    return { admitted: member };
+  }
+
+  heard(member: Member, now: number): void {
+    member.lastSeen = now;
+  }
+
+  remove(member: Member): boolean {
+    return this.members.delete(member.workerId);
+  }
+
+  /**
+   * One heartbeat tick: the members silent for longer than `misses` intervals, with how long.
+   * A tick that comes late by more than one interval means this coordinator was not listening.
+   */
+  silent(now: number): { member: Member; silentMs: number }[] {
+    if (this.lastTick !== undefined && now - this.lastTick > 2 * this.heartbeatMs) this.listeningSince = now;
+    this.lastTick = now;
+    const limit = this.heartbeatMs * this.misses;
+    const out: { member: Member; silentMs: number }[] = [];
+    for (const member of this.members.values()) {
+      const silentMs = now - Math.max(member.lastSeen, this.listeningSince);
+      if (silentMs > limit) out.push({ member, silentMs: now - member.lastSeen });
+    }
+    return out;
+  }
+}
+
+function refuse(code: string, message: string): Admission {
+  return { refused: { code, message } };
+}

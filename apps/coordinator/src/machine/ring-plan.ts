@@ -1,0 +1,24 @@
+import type { Member } from './membership.js';
+
+/** The ring of one generation: members in rank order and the rank whose state everyone takes. */
+export interface RingPlan {
+  ring: Member[];
+  /** Step the ring continues from. */
+  resumeStep: number;
+  /** Rank that broadcasts its state. */
+  root: number;
+}
+
+/**
+ * Ranks for the next generation: the current ring's surviving order first, then newcomers; the
+ * root is a member that completed the most steps, so a step applied on some ranks before a
+ * failure is never lost and none is applied twice.
+ */
+export function planRing(previous: readonly Member[], members: readonly Member[], resumeFloor: number): RingPlan {
+  const survivors = previous.filter((m) => members.includes(m));
+  const ring = [...survivors, ...members.filter((m) => !survivors.includes(m))];
+  if (ring.length === 0) throw new RangeError('a ring needs at least one member');
+  const resumeStep = Math.max(resumeFloor, ...ring.map((m) => m.completed));
+  const root = Math.max(0, ring.findIndex((m) => m.completed === resumeStep));
+  return { ring, resumeStep, root };
+}

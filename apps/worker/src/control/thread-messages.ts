@@ -1,0 +1,26 @@
+import type { DecodedMessage, EnvelopeContext, Message, Secret } from '@awn/protocol';
+
+/** What the control thread is started with (its workerData). */
+export interface ControlThreadInit {
+  readonly address: string;
+  readonly workerId: string;
+  readonly secret?: Secret;
+  readonly curve?: { readonly publicKey: string; readonly secretKey: string };
+}
+
+/** Main thread → control thread. */
+export type ToControl =
+  | { readonly kind: 'send'; readonly message: Message; readonly tensors: readonly { name: string; data: Uint8Array }[] }
+  | { readonly kind: 'pin'; readonly runId: string }
+  /** Start heartbeating (after the welcome): every `intervalMs`, and count the coordinator lost after `misses` silent intervals. */
+  | { readonly kind: 'heartbeat'; readonly intervalMs: number; readonly misses: number; readonly workerId: string }
+  /** The envelope heartbeats carry from now on. */
+  | { readonly kind: 'context'; readonly context: EnvelopeContext }
+  | { readonly kind: 'close'; readonly discard: boolean };
+
+/** Control thread → main thread. */
+export type FromControl =
+  | { readonly kind: 'message'; readonly decoded: DecodedMessage }
+  | { readonly kind: 'drop'; readonly code: string; readonly message: string }
+  | { readonly kind: 'coordinator-lost'; readonly silentMs: number }
+  | { readonly kind: 'closed' };
