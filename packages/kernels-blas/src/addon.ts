@@ -31,8 +31,10 @@ export interface BlasAddon {
     op: number, a: ArrayBufferView, aOff: number, b: ArrayBufferView, bOff: number, y: ArrayBufferView, yOff: number,
     desc: Float64Array, rank: number,
   ): void;
-  /** y[o, i] = Σ_r x[o, r, i] for dense x [outer, r, inner]. */
-  sum(x: ArrayBufferView, xOff: number, y: ArrayBufferView, yOff: number, outer: number, r: number, inner: number): void;
+  /** y[o, i] = scale · Σ_r x[o, r, i] for dense x [outer, r, inner] (scale default 1). */
+  sum(
+    x: ArrayBufferView, xOff: number, y: ArrayBufferView, yOff: number, outer: number, r: number, inner: number, scale?: number,
+  ): void;
   /** Row-wise over dense x [rows, cols]: kind 0 softmax (y [rows, cols]), 1 maximum (y [rows]). */
   rowwise(kind: number, x: ArrayBufferView, xOff: number, y: ArrayBufferView, yOff: number, rows: number, cols: number): void;
   /** y = op(x) over `count` floats (src/native/ops.h awn_unary_op). */

@@ -88,6 +88,7 @@ export function nativeBinaryConfig(addon: BlasAddon, original: KernelConfig): Ke
  * bias gradient, all axes, …) without wasm's transpose; other axis sets and dtypes go to the original.
  */
 export function nativeSumConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
+  const mean = original.kernelName === 'Mean';
   const kernelFunc: KernelFunc = (args: KernelArgs) => {
     const { x } = args.inputs;
     if (!x || x.dtype !== 'float32') return original.kernelFunc(args);
@@ -96,6 +97,7 @@ export function nativeSumConfig(addon: BlasAddon, original: KernelConfig): Kerne
       .slice().sort((p, q) => p - q);
     for (let i = 1; i < axes.length; i++) if (axes[i] !== axes[i - 1] + 1) return original.kernelFunc(args);
     if (axes.length === 0) return original.kernelFunc(args);
+    if (mean && sizeOf(axes.map((a) => shape[a])) === 0) return original.kernelFunc(args);
     const first = axes[0];
     const last = axes[axes.length - 1];
     const outer = sizeOf(shape.slice(0, first));
@@ -108,7 +110,8 @@ export function nativeSumConfig(addon: BlasAddon, original: KernelConfig): Kerne
     const store = storeFor(original, args);
     return store.output(outShape, (y, yOff) => {
       const [xb, xOff] = store.ref(x);
-      addon.sum(xb, xOff, y, yOff, outer, r, inner); // r = 0 writes zeros: a sum over nothing
+      // r = 0 writes zeros (a sum over nothing); tfjs's Mean over nothing is NaN, so it falls back.
+      addon.sum(xb, xOff, y, yOff, outer, r, inner, mean ? 1 / r : 1);
     });
   };
   return withOriginalLifecycle(original, kernelFunc);

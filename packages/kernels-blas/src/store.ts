@@ -1,4 +1,5 @@
 import type { DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core';
+import { BufferPool, poolCapBytes } from './pool.js';
 
 /** The two tfjs backends whose tensors the addon can address. */
 export type NativeBackendName = 'wasm' | 'cpu';
@@ -42,6 +43,8 @@ export interface CpuBackendLike {
   makeTensorInfo(shape: number[], dtype: DataType, values?: Float32Array): TensorInfo;
   disposeData(dataId: DataId, force?: boolean): boolean;
   incRef(dataId: DataId): void;
+  readSync(dataId: DataId): unknown;
+  read(dataId: DataId): Promise<unknown>;
 }
 
 function sizeOf(shape: readonly number[]): number {
@@ -80,18 +83,61 @@ export function wasmStore(backend: WasmBackendLike): TensorStore {
   };
 }
 
-export function cpuStore(backend: CpuBackendLike): TensorStore {
+/** The cpu backend's store, with the pool of {@link poolOf}. */
+export interface CpuTensorStore extends TensorStore {
+  readonly pool: BufferPool;
+  /** t's data was handed to code other than the native kernels: never reuse it. */
+  escape(t: TensorInfo): void;
+}
+
+/**
+ * The cpu backend's store. Outputs come from a {@link BufferPool}; the backend's disposeData hands
+ * released buffers back to it, and its readSync/read mark what they return as escaped.
+ */
+export function cpuStore(backend: CpuBackendLike): CpuTensorStore {
+  const pool = new BufferPool(poolCapBytes());
+  const values = (dataId: DataId): unknown => backend.data.get(dataId)?.values;
+  const { disposeData, readSync, read } = backend;
+  backend.disposeData = function (dataId, force) {
+    const v = values(dataId);
+    const released = disposeData.call(this, dataId, force);
+    if (released) pool.release(v);
+    return released;
+  };
+  backend.readSync = function (dataId) {
+    pool.escape(values(dataId));
+    return readSync.call(this, dataId);
+  };
+  backend.read = function (dataId) {
+    pool.escape(values(dataId));
+    return read.call(this, dataId);
+  };
   return {
     backendName: 'cpu',
+    pool,
+    escape(t) {
+      pool.escape(values(t.dataId));
+    },
     ref(t) {
-      const values = backend.data.get(t.dataId)?.values;
-      if (!ArrayBuffer.isView(values)) throw new Error('awn kernels-blas: tensor is not on the cpu backend');
-      return [values, 0];
+      const v = values(t.dataId);
+      if (!ArrayBuffer.isView(v)) throw new Error('awn kernels-blas: tensor is not on the cpu backend');
+      // The cpu backend casts without copying when no precision is lost, so a float32 tensor may
+      // hold an Int32Array or Uint8Array (int32 or bool cast up), an int32 one a Uint8Array: the
+      // addon needs the element type the dtype says.
+      const want = t.dtype === 'int32' ? Int32Array : Float32Array;
+      if (v instanceof want) return [v, 0];
+      return [want.from(v as unknown as ArrayLike<number>), 0];
     },
     output(shape, fill) {
-      const values = new Float32Array(sizeOf(shape));
-      if (values.length > 0) fill(values, 0);
-      return backend.makeTensorInfo(shape, 'float32', values);
+      const size = sizeOf(shape);
+      const v = size > 0 ? pool.take(size) : new Float32Array(0);
+      try {
+        if (size > 0) fill(v, 0);
+      } catch (err) {
+        pool.release(v);
+        throw err;
+      }
+      return backend.makeTensorInfo(shape, 'float32', v);
     },
     share(x) {
       backend.incRef(x.dataId);

@@ -15,11 +15,11 @@ export interface BackendInfo {
   nativePackage?: string;
   /** Backends tried before this one, with the reason each was skipped. */
   skipped: { name: string; reason: string }[];
-  /** The OpenBLAS matMul kernels of @awn/kernels-blas (wasm backend only). */
+  /** The native kernels of @awn/kernels-blas (OpenBLAS matMul + op kernels) on wasm or cpu. */
   blas: BlasInfo;
 }
 
-/** Whether the native matMul kernels serve the wasm backend, and why not when they don't. */
+/** Whether the native kernels serve the active backend, and why not when they don't. */
 export interface BlasInfo {
   enabled: boolean;
   reason?: string;
@@ -29,7 +29,7 @@ export interface BlasInfo {
 
 /** Options of {@link selectBackend}. */
 export interface BackendOptions {
-  /** Use @awn/kernels-blas for wasm matMuls when it is installed (default true; AWN_DISABLE_BLAS=1 turns it off). */
+  /** Use @awn/kernels-blas's native kernels on wasm or cpu when it is installed (default true; AWN_DISABLE_BLAS=1 turns it off). */
   blas?: boolean;
 }
 
@@ -66,19 +66,20 @@ async function tryNative(skipped: BackendInfo['skipped']): Promise<string | unde
 }
 
 /**
- * Registers the optional OpenBLAS kernels for wasm. The package is imported by a computed name so
- * that @awn/core builds and installs without it (it is an optional dependency).
+ * Registers the optional native kernels (OpenBLAS matMul + op kernels) for wasm or cpu. The
+ * package is imported by a computed name so that @awn/core builds and installs without it (it is
+ * an optional dependency).
  */
-async function enableBlas(wanted: boolean): Promise<BlasInfo> {
+async function enableBlas(wanted: boolean, backend: 'wasm' | 'cpu'): Promise<BlasInfo> {
   if (!wanted) return { enabled: false, reason: 'disabled by option' };
   const pkg = '@awn/kernels-blas';
-  let mod: { registerBlasKernels: (o?: { backend?: 'wasm' }) => BlasInfo };
+  let mod: { registerBlasKernels: (o?: { backend?: 'wasm' | 'cpu' }) => BlasInfo };
   try {
     mod = (await import(pkg)) as typeof mod;
   } catch (error) {
     return { enabled: false, reason: describeLoadFailure(pkg, error) };
   }
-  const r = mod.registerBlasKernels({ backend: 'wasm' });
+  const r = mod.registerBlasKernels({ backend });
   return { enabled: r.enabled, reason: r.reason, threads: r.threads, coreType: r.coreType };
 }
 
@@ -117,7 +118,7 @@ export async function selectBackend(requested: BackendName = 'auto', logger?: Ba
     if (requested !== 'auto' && requested !== candidate) continue;
     try {
       await activate(candidate);
-      const blas = candidate === 'wasm' ? await enableBlas(options.blas ?? true) : { enabled: false, reason: 'not used with the cpu backend' };
+      const blas = await enableBlas(options.blas ?? true, candidate);
       info = { name: candidate, skipped, blas };
     } catch (error) {
       if (requested === candidate) throw error;
@@ -128,7 +129,7 @@ export async function selectBackend(requested: BackendName = 'auto', logger?: Ba
   setTransposeStrategy(info.name === 'wasm' && !info.blas.enabled ? 'explicit' : 'native');
   logger?.info(
     { backend: info.name, nativePackage: info.nativePackage, skipped: info.skipped, blas: info.blas },
-    `tensor backend: ${info.name}${info.blas.enabled ? ' + OpenBLAS matMul' : ''}`,
+    `tensor backend: ${info.name}${info.blas.enabled ? ' + native kernels (OpenBLAS)' : ''}`,
   );
   return info;
 }

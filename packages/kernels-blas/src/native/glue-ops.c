@@ -105,9 +105,14 @@ static bool dims_ok(const int64_t *d, int n) {
   return true;
 }
 
-/* sum(x, xOff, y, yOff, outer, r, inner): y[o, i] = Σ_r x[o, r, i]. */
+/* sum(x, xOff, y, yOff, outer, r, inner[, scale]): y[o, i] = scale · Σ_r x[o, r, i] (Mean: 1/r). */
 static napi_value js_sum(napi_env env, napi_callback_info info) {
-  ARGS(7);
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 7) FAIL(env, "sum expects 7 or 8 arguments, got %zu", argc);
+  double scale = 1.0;
+  if (argc >= 8) CHECK(env, napi_get_value_double(env, argv[7], &scale));
   int64_t d[3];
   for (int i = 0; i < 3; i++) CHECK(env, awn_get_i64(env, argv[4 + i], &d[i]));
   if (!dims_ok(d, 3)) FAIL(env, "sum: bad dims");
@@ -116,8 +121,12 @@ static napi_value js_sum(napi_env env, napi_callback_info info) {
   if (!x) return NULL;
   float *y = awn_operand(env, argv, 2, d[0] * d[2], "sum y");
   if (!y) return NULL;
-  if (d[1] == 0) memset(y, 0, (size_t)(d[0] * d[2]) * sizeof(float));
-  else awn_sum(x, y, d[0], d[1], d[2]);
+  if (d[1] == 0) {
+    memset(y, 0, (size_t)(d[0] * d[2]) * sizeof(float));
+  } else {
+    awn_sum(x, y, d[0], d[1], d[2]);
+    if (scale != 1.0) awn_scale(y, d[0] * d[2], (float)scale);
+  }
   return NULL;
 }
 

@@ -267,6 +267,8 @@ AWN_CLONES static void scale_row(float *restrict y, int64_t n, float s) {
   for (int64_t j = 0; j < n; j++) y[j] *= s;
 }
 
+void awn_scale(float *y, int64_t n, float s) { scale_row(y, n, s); }
+
 void awn_row_max(const float *x, float *y, int64_t rows, int64_t cols) {
   for (int64_t o = 0; o < rows; o++) {
     const float *xr = x + o * cols;

@@ -41,6 +41,9 @@ void awn_binary(int op, const float *a, const float *b, float *y, int rank, cons
 /* y[o, i] = sum_r x[o, r, i] for x dense [outer, r, inner]. */
 void awn_sum(const float *x, float *y, int64_t outer, int64_t r, int64_t inner);
 
+/* y *= s over n floats. */
+void awn_scale(float *y, int64_t n, float s);
+
 /* Row-wise softmax of x dense [rows, cols]. */
 void awn_softmax(const float *x, float *y, int64_t rows, int64_t cols);
 
