@@ -71,13 +71,20 @@ async function tryNative(skipped: BackendInfo['skipped']): Promise<string | unde
  * an optional dependency).
  */
 async function enableBlas(wanted: boolean, backend: 'wasm' | 'cpu'): Promise<BlasInfo> {
-  if (!wanted) return { enabled: false, reason: 'disabled by option' };
   const pkg = '@awn/kernels-blas';
-  let mod: { registerBlasKernels: (o?: { backend?: 'wasm' | 'cpu' }) => BlasInfo };
+  let mod: {
+    registerBlasKernels: (o?: { backend?: 'wasm' | 'cpu' }) => BlasInfo;
+    unregisterBlasKernels: (backend?: 'wasm' | 'cpu') => void;
+  };
   try {
     mod = (await import(pkg)) as typeof mod;
   } catch (error) {
-    return { enabled: false, reason: describeLoadFailure(pkg, error) };
+    return { enabled: false, reason: wanted ? describeLoadFailure(pkg, error) : 'disabled by option' };
+  }
+  if (!wanted) {
+    // An earlier selectBackend may have registered them: the backend's own kernels are what was asked for.
+    mod.unregisterBlasKernels(backend);
+    return { enabled: false, reason: 'disabled by option' };
   }
   const r = mod.registerBlasKernels({ backend });
   return { enabled: r.enabled, reason: r.reason, threads: r.threads, coreType: r.coreType };
