@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../ops/register-gradients.js';
 import { setTransposeStrategy } from '../ops/matmul.js';
+import { formatBytes, WASM_HEAP_BYTES } from './memory-estimate.js';
 
 /** Backends a user may ask for; 'auto' picks the fastest that loads. */
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -29,6 +30,12 @@ export interface BlasInfo {
 
 /** Options of {@link selectBackend}. */
 export interface BackendOptions {
+  /**
+   * Bytes the run needs in the tensor engine at once (estimateTrainingMemory's engineBytes). With
+   * 'auto', more than 3/4 of the wasm heap (4 GiB) skips wasm for cpu: the same native kernels,
+   * tensors in ordinary memory. Smaller runs keep wasm, which measured as fast or faster there.
+   */
+  engineBytes?: number;
   /** Use @awn/kernels-blas's native kernels on wasm or cpu when it is installed (default true; AWN_DISABLE_BLAS=1 turns it off). */
   blas?: boolean;
 }
@@ -123,6 +130,10 @@ export async function selectBackend(requested: BackendName = 'auto', logger?: Ba
   for (const candidate of ['wasm', 'cpu'] as const) {
     if (info) break;
     if (requested !== 'auto' && requested !== candidate) continue;
+    if (requested === 'auto' && candidate === 'wasm' && (options.engineBytes ?? 0) > 0.75 * WASM_HEAP_BYTES) {
+      skipped.push({ name: 'wasm', reason: `the run needs about ${formatBytes(options.engineBytes!)} of tensors at once, too close to the wasm heap's 4 GiB` });
+      continue;
+    }
     try {
       await activate(candidate);
       const blas = await enableBlas(options.blas ?? true, candidate);
