@@ -7,7 +7,8 @@
  */
 
 // Tensor backend
-export { selectBackend, BACKEND_NAMES, type BackendName, type BackendInfo, type BackendLogger } from './backend/select-backend.js';
+export { selectBackend, BACKEND_NAMES, type BackendName, type BackendInfo, type BackendLogger, type BackendOptions } from './backend/select-backend.js';
+export { estimateTrainingMemory, formatBytes, parseMemorySize, WASM_HEAP_BYTES, type MemoryEstimate } from './backend/memory-estimate.js';
 
 // Importance distributions
 export {

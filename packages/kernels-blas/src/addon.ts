@@ -9,34 +9,40 @@ export interface BlasAddon {
     transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
     a: Float32Array, b: Float32Array, beta: number, c: Float32Array,
   ): void;
-  /**
-   * The same product on the wasm heap, addressed by byte offsets; `batch` holds
-   * [dim, aStride, bStride] triples (strides in elements), `biasOff` < 0 means no bias, activation
-   * 0 linear, 1 relu, 2 relu6.
+  /*
+   * The kernels below take every operand as (typed array, byte offset of its first element): the
+   * wasm heap and a tensor's offset in it, or a cpu tensor's own array and 0 (src/native/glue.h).
    */
-  matmulHeap(
-    heap: Uint8Array, aOff: number, bOff: number, cOff: number, transA: boolean, transB: boolean,
-    m: number, n: number, k: number, batch: Float64Array | null, biasOff: number, biasLen: number,
-    activation: number,
+  /**
+   * Batched product; `batch` holds [dim, aStride, bStride] triples (strides in elements), `bias`
+   * null for none, activation 0 linear, 1 relu, 2 relu6.
+   */
+  matmul(
+    a: ArrayBufferView, aOff: number, b: ArrayBufferView, bOff: number, c: ArrayBufferView, cOff: number,
+    transA: boolean, transB: boolean, m: number, n: number, k: number, batch: Float64Array | null,
+    bias: ArrayBufferView | null, biasOff: number, biasLen: number, activation: number,
   ): void;
-  /** y = transpose(x, perm) on the heap; desc = [shape..., perm...]. */
-  transposeHeap(heap: Uint8Array, xOff: number, yOff: number, desc: Float64Array, rank: number): void;
-  /** Strided copy: desc = [dims..., xStrides..., yStrides...] in elements; offsets in bytes. */
-  copyStridedHeap(heap: Uint8Array, xOff: number, yOff: number, desc: Float64Array, rank: number): void;
-  /** y = a op b (0 add, 1 sub, 2 mul, 3 div) broadcast; desc = [outShape..., aStrides..., bStrides...]. */
-  binaryHeap(
-    heap: Uint8Array, op: number, aOff: number, bOff: number, yOff: number, desc: Float64Array, rank: number,
+  /** y = transpose(x, perm); desc = [shape..., perm...]. */
+  transpose(x: ArrayBufferView, xOff: number, y: ArrayBufferView, yOff: number, desc: Float64Array, rank: number): void;
+  /** Strided copy: desc = [dims..., xStrides..., yStrides...] in elements. */
+  copyStrided(x: ArrayBufferView, xOff: number, y: ArrayBufferView, yOff: number, desc: Float64Array, rank: number): void;
+  /** y = a op b (src/native/ops.h awn_binary_op) broadcast; desc = [outShape..., aStrides..., bStrides...]. */
+  binary(
+    op: number, a: ArrayBufferView, aOff: number, b: ArrayBufferView, bOff: number, y: ArrayBufferView, yOff: number,
+    desc: Float64Array, rank: number,
   ): void;
-  /** y[o, i] = Σ_r x[o, r, i] for dense x [outer, r, inner]. */
-  sumHeap(heap: Uint8Array, xOff: number, yOff: number, outer: number, r: number, inner: number): void;
-  /** Row-wise softmax of dense x [rows, cols]. */
-  softmaxHeap(heap: Uint8Array, xOff: number, yOff: number, rows: number, cols: number): void;
-  /** y = exp(x) over `count` floats. */
-  expHeap(heap: Uint8Array, xOff: number, yOff: number, count: number): void;
+  /** y[o, i] = scale · Σ_r x[o, r, i] for dense x [outer, r, inner] (scale default 1). */
+  sum(
+    x: ArrayBufferView, xOff: number, y: ArrayBufferView, yOff: number, outer: number, r: number, inner: number, scale?: number,
+  ): void;
+  /** Row-wise over dense x [rows, cols]: kind 0 softmax (y [rows, cols]), 1 maximum (y [rows]). */
+  rowwise(kind: number, x: ArrayBufferView, xOff: number, y: ArrayBufferView, yOff: number, rows: number, cols: number): void;
+  /** y = op(x) over `count` floats (src/native/ops.h awn_unary_op). */
+  unary(op: number, x: ArrayBufferView, xOff: number, y: ArrayBufferView, yOff: number, count: number): void;
   /** y[o, i, :] = x[o, idx[i], :] for x dense [outer, n, inner], int32 indices; throws on a bad index. */
-  gatherHeap(
-    heap: Uint8Array, xOff: number, idxOff: number, yOff: number, outer: number, n: number, inner: number,
-    count: number,
+  gather(
+    x: ArrayBufferView, xOff: number, idx: ArrayBufferView, idxOff: number, y: ArrayBufferView, yOff: number,
+    outer: number, n: number, inner: number, count: number,
   ): void;
   info(): { corename: string; config: string; threads: number };
   setThreads(n: number): number;

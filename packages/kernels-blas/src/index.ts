@@ -1,4 +1,4 @@
-export { registerBlasKernels, unregisterBlasKernels, blasStatus } from './register.js';
+export { registerBlasKernels, unregisterBlasKernels, blasStatus, cpuPoolStats, clearCpuPool } from './register.js';
 export type { BlasRegistration, BlasStatus, RegisterOptions } from './register.js';
 export { sgemm, blasAvailable } from './direct.js';
 export { matMulLayout } from './layout.js';

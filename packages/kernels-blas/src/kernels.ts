@@ -1,57 +1,32 @@
-import type { DataId, DataType, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BlasAddon } from './addon.js';
 import { matMulLayout } from './layout.js';
+import { storeOf, type NativeBackendName, type TensorStore } from './store.js';
 
-/**
- * The parts of tfjs-backend-wasm's BackendWasm the kernels touch. Declared structurally because the
- * package's own typings reach into emscripten module types that are not published.
- */
-export interface WasmBackendLike {
-  dataIdMap: { get(dataId: DataId): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
-  disposeData(dataId: DataId, force?: boolean): boolean;
-  incRef(dataId: DataId): void;
-  wasm: { HEAPU8: Uint8Array };
-}
+export type { WasmBackendLike } from './store.js';
 
 type KernelArgs = Parameters<KernelFunc>[0];
 
 /** Activations computed in the addon, numbered as src/native/gemm.h numbers them. */
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2 };
 
-function offsetOf(backend: WasmBackendLike, t: TensorInfo): number {
-  const data = backend.dataIdMap.get(t.dataId);
-  if (!data) throw new Error('awn kernels-blas: tensor is not on the wasm backend');
-  return data.memoryOffset;
-}
-
-/**
- * Allocates the output, then runs the product straight on the heap. The heap view is fetched after
- * makeOutput on purpose: allocating can grow wasm memory, which replaces the ArrayBuffer and
- * detaches any view taken before. Offsets stay valid across growth; views do not.
- */
-function runOnHeap(
-  addon: BlasAddon, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, attrs: NamedAttrMap,
+/** Allocates the output, then runs the product on the operands where the backend keeps them. */
+function runProduct(
+  addon: BlasAddon, store: TensorStore, a: TensorInfo, b: TensorInfo, attrs: NamedAttrMap,
   bias: TensorInfo | null, activation: number,
 ): TensorInfo {
   const transposeA = Boolean(attrs.transposeA);
   const transposeB = Boolean(attrs.transposeB);
   const layout = matMulLayout(a.shape, b.shape, transposeA, transposeB);
-  const aOff = offsetOf(backend, a);
-  const bOff = offsetOf(backend, b);
-  const biasOff = bias ? offsetOf(backend, bias) : -1;
-  const biasLen = bias ? sizeOf(bias.shape) : 0;
-  const out = backend.makeOutput(layout.outShape, 'float32');
-  try {
-    addon.matmulHeap(
-      backend.wasm.HEAPU8, aOff, bOff, offsetOf(backend, out), transposeA, transposeB,
-      layout.m, layout.n, layout.k, layout.batch, biasOff, biasLen, activation,
+  return store.output(layout.outShape, (c, cOff) => {
+    const [ab, aOff] = store.ref(a);
+    const [bb, bOff] = store.ref(b);
+    const [biasBuf, biasOff] = bias ? store.ref(bias) : [null, 0];
+    addon.matmul(
+      ab, aOff, bb, bOff, c, cOff, transposeA, transposeB, layout.m, layout.n, layout.k, layout.batch,
+      biasBuf, biasOff, bias ? sizeOf(bias.shape) : 0, activation,
     );
-  } catch (err) {
-    backend.disposeData(out.dataId, true);
-    throw err;
-  }
-  return out;
+  });
 }
 
 function sizeOf(shape: readonly number[]): number {
@@ -60,16 +35,17 @@ function sizeOf(shape: readonly number[]): number {
 
 /** BatchMatMul over BLAS for float32; anything else goes to the kernel it replaces. */
 export function blasBatchMatMulConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
+  const name = original.backendName as NativeBackendName;
   const kernelFunc: KernelFunc = (args: KernelArgs) => {
     const { a, b } = args.inputs;
     if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return original.kernelFunc(args);
-    return runOnHeap(addon, args.backend as WasmBackendLike, a, b, args.attrs ?? {}, null, 0);
+    return runProduct(addon, storeOf(name, args.backend), a, b, args.attrs ?? {}, null, 0);
   };
   return withOriginalLifecycle(original, kernelFunc);
 }
 
 /**
- * Activations tfjs can fuse that the addon does not compute: run as the wasm backend's own
+ * Activations tfjs can fuse that the addon does not compute: run as the backend's own
  * element-wise kernel on the BLAS output.
  */
 const ELEMENTWISE: Record<string, (args: KernelArgs, y: TensorInfo) => KernelArgs> = {
@@ -90,12 +66,13 @@ const ELEMENTWISE_KERNEL: Record<string, string> = {
  * _FusedMatMul (tf.fused.matMul; tfjs-core's plain matMul and its gradients never use it, fused
  * Dense layers do) over BLAS for float32 with no bias or a bias of one value per output column (or
  * a single value). linear/relu/relu6 are applied in the addon; elu/sigmoid/leakyrelu/prelu by the
- * wasm backend's element-wise kernel afterwards. Other dtypes and bias shapes go to the original.
+ * backend's own element-wise kernel afterwards. Other dtypes and bias shapes go to the original.
  * (Besides speed this fixes a wasm bug: its own kernel mis-applies the bias when batch > 1.)
  */
 export function blasFusedMatMulConfig(
   addon: BlasAddon, original: KernelConfig, kernelFor: (name: string) => KernelConfig | undefined,
 ): KernelConfig {
+  const backendName = original.backendName as NativeBackendName;
   const kernelFunc: KernelFunc = (args: KernelArgs) => {
     const { a, b, bias } = args.inputs;
     if (!a || !b) return original.kernelFunc(args);
@@ -110,13 +87,13 @@ export function blasFusedMatMulConfig(
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || !biasOk || (native === undefined && !post)) {
       return original.kernelFunc(args);
     }
-    const backend = args.backend as WasmBackendLike;
-    const y = runOnHeap(addon, backend, a, b, attrs, bias ?? null, native ?? 0);
+    const store = storeOf(backendName, args.backend);
+    const y = runProduct(addon, store, a, b, attrs, bias ?? null, native ?? 0);
     if (!post) return y;
     try {
       return post.kernelFunc(ELEMENTWISE[name](args, y));
     } finally {
-      backend.disposeData(y.dataId, true);
+      store.dispose(y);
     }
   };
   return withOriginalLifecycle(original, kernelFunc);

@@ -1,7 +1,8 @@
 import { backend_util, slice_util, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BlasAddon } from './addon.js';
-import { withOriginalLifecycle, type WasmBackendLike } from './kernels.js';
+import { withOriginalLifecycle } from './kernels.js';
+import { storeOf, type NativeBackendName, type TensorStore } from './store.js';
 
 type KernelArgs = Parameters<KernelFunc>[0];
 
@@ -11,35 +12,15 @@ const MAX_RANK = 8;
 /** Reused descriptor buffer: shapes/strides/perms go to the addon without allocating per call. */
 const desc = new Float64Array(3 * MAX_RANK);
 
-function offsetOf(backend: WasmBackendLike, t: TensorInfo): number {
-  const data = backend.dataIdMap.get(t.dataId);
-  if (!data) throw new Error('awn kernels-blas: tensor is not on the wasm backend');
-  return data.memoryOffset;
+/** The store of the backend the original kernel belongs to. */
+function storeFor(original: KernelConfig, args: KernelArgs): TensorStore {
+  return storeOf(original.backendName as NativeBackendName, args.backend);
 }
 
 function sizeOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
-}
-
-/**
- * Allocates a float32 output of `shape`, then lets `run` fill it from the heap (the heap view is
- * taken after makeOutput: allocating may grow wasm memory and detach older views). An empty output
- * skips the call; an error frees the output before it propagates.
- */
-function withOutput(
-  backend: WasmBackendLike, shape: number[], run: (heap: Uint8Array, outOff: number) => void,
-): TensorInfo {
-  const out = backend.makeOutput(shape, 'float32');
-  if (sizeOf(shape) === 0) return out;
-  try {
-    run(backend.wasm.HEAPU8, offsetOf(backend, out));
-  } catch (err) {
-    backend.disposeData(out.dataId, true);
-    throw err;
-  }
-  return out;
 }
 
 /** Transpose of float32 tensors up to rank 8, any permutation; other dtypes go to the original. */
@@ -51,24 +32,26 @@ export function nativeTransposeConfig(addon: BlasAddon, original: KernelConfig):
       perm.length !== x.shape.length) {
       return original.kernelFunc(args);
     }
-    const backend = args.backend as WasmBackendLike;
+    const store = storeFor(original, args);
     const rank = x.shape.length;
-    const xOff = offsetOf(backend, x);
-    return withOutput(backend, perm.map((p) => x.shape[p]), (heap, yOff) => {
+    return store.output(perm.map((p) => x.shape[p]), (y, yOff) => {
       for (let i = 0; i < rank; i++) {
         desc[i] = x.shape[i];
         desc[rank + i] = perm[i];
       }
-      addon.transposeHeap(heap, xOff, yOff, desc, rank);
+      const [xb, xOff] = store.ref(x);
+      addon.transpose(xb, xOff, y, yOff, desc, rank);
     });
   };
   return withOriginalLifecycle(original, kernelFunc);
 }
 
 /** Binary kernels the addon computes, numbered as src/native/ops.h numbers them. */
-export const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
+export const BINARY_OPS: Record<string, number> = {
+  Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6,
+};
 
-/** Add/Sub/Multiply/RealDiv of two float32 tensors with numpy broadcasting; else the original. */
+/** Add/Sub/Multiply/RealDiv/… of two float32 tensors with numpy broadcasting; else the original. */
 export function nativeBinaryConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
   const op = BINARY_OPS[original.kernelName];
   if (op === undefined) throw new Error(`awn kernels-blas: no native binary op for ${original.kernelName}`);
@@ -78,10 +61,8 @@ export function nativeBinaryConfig(addon: BlasAddon, original: KernelConfig): Ke
     const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const rank = outShape.length;
     if (rank > MAX_RANK) return original.kernelFunc(args);
-    const backend = args.backend as WasmBackendLike;
-    const aOff = offsetOf(backend, a);
-    const bOff = offsetOf(backend, b);
-    return withOutput(backend, outShape, (heap, yOff) => {
+    const store = storeFor(original, args);
+    return store.output(outShape, (y, yOff) => {
       // Strides per output dim, 0 where the operand is broadcast (missing leading dims or size 1).
       let sa = 1;
       let sb = 1;
@@ -94,7 +75,9 @@ export function nativeBinaryConfig(addon: BlasAddon, original: KernelConfig): Ke
         sa *= da;
         sb *= db;
       }
-      addon.binaryHeap(heap, op, aOff, bOff, yOff, desc, rank);
+      const [ab, aOff] = store.ref(a);
+      const [bb, bOff] = store.ref(b);
+      addon.binary(op, ab, aOff, bb, bOff, y, yOff, desc, rank);
     });
   };
   return withOriginalLifecycle(original, kernelFunc);
@@ -105,6 +88,7 @@ export function nativeBinaryConfig(addon: BlasAddon, original: KernelConfig): Ke
  * bias gradient, all axes, …) without wasm's transpose; other axis sets and dtypes go to the original.
  */
 export function nativeSumConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
+  const mean = original.kernelName === 'Mean';
   const kernelFunc: KernelFunc = (args: KernelArgs) => {
     const { x } = args.inputs;
     if (!x || x.dtype !== 'float32') return original.kernelFunc(args);
@@ -113,6 +97,7 @@ export function nativeSumConfig(addon: BlasAddon, original: KernelConfig): Kerne
       .slice().sort((p, q) => p - q);
     for (let i = 1; i < axes.length; i++) if (axes[i] !== axes[i - 1] + 1) return original.kernelFunc(args);
     if (axes.length === 0) return original.kernelFunc(args);
+    if (mean && sizeOf(axes.map((a) => shape[a])) === 0) return original.kernelFunc(args);
     const first = axes[0];
     const last = axes[axes.length - 1];
     const outer = sizeOf(shape.slice(0, first));
@@ -122,11 +107,11 @@ export function nativeSumConfig(addon: BlasAddon, original: KernelConfig): Kerne
     const outShape = keepDims
       ? shape.map((d, i) => (i >= first && i <= last ? 1 : d))
       : shape.filter((_, i) => i < first || i > last);
-    const backend = args.backend as WasmBackendLike;
-    const xOff = offsetOf(backend, x);
-    return withOutput(backend, outShape, (heap, yOff) => {
-      if (r === 0) heap.fill(0, yOff, yOff + 4 * outer * inner); // sum over nothing is 0
-      else addon.sumHeap(heap, xOff, yOff, outer, r, inner);
+    const store = storeFor(original, args);
+    return store.output(outShape, (y, yOff) => {
+      const [xb, xOff] = store.ref(x);
+      // r = 0 writes zeros (a sum over nothing); tfjs's Mean over nothing is NaN, so it falls back.
+      addon.sum(xb, xOff, y, yOff, outer, r, inner, mean ? 1 / r : 1);
     });
   };
   return withOriginalLifecycle(original, kernelFunc);
@@ -141,12 +126,12 @@ export function nativeSoftmaxConfig(addon: BlasAddon, original: KernelConfig): K
     if (!logits || logits.dtype !== 'float32' || rank === 0 || (dim !== -1 && dim !== rank - 1)) {
       return original.kernelFunc(args);
     }
-    const backend = args.backend as WasmBackendLike;
+    const store = storeFor(original, args);
     const cols = logits.shape[rank - 1];
     const rows = sizeOf(logits.shape) / Math.max(cols, 1);
-    const xOff = offsetOf(backend, logits);
-    return withOutput(backend, logits.shape.slice(), (heap, yOff) => {
-      addon.softmaxHeap(heap, xOff, yOff, rows, cols);
+    return store.output(logits.shape.slice(), (y, yOff) => {
+      const [xb, xOff] = store.ref(logits);
+      addon.rowwise(0, xb, xOff, y, yOff, rows, cols);
     });
   };
   return withOriginalLifecycle(original, kernelFunc);
@@ -163,9 +148,9 @@ function stridesOf(shape: readonly number[]): number[] {
   return out;
 }
 
-/** Copies the box of `dims` at x + xOff (strides xs) to y + yOff (strides ys), offsets in bytes. */
+/** Copies the box of `dims` at byte xOff of x (strides xs) to byte yOff of y (strides ys). */
 function copyBox(
-  addon: BlasAddon, heap: Uint8Array, xOff: number, yOff: number,
+  addon: BlasAddon, x: ArrayBufferView, xOff: number, y: ArrayBufferView, yOff: number,
   dims: readonly number[], xs: readonly number[], ys: readonly number[],
 ): void {
   const rank = dims.length;
@@ -174,18 +159,20 @@ function copyBox(
     desc[rank + i] = xs[i];
     desc[2 * rank + i] = ys[i];
   }
-  addon.copyStridedHeap(heap, xOff, yOff, desc, rank);
+  addon.copyStrided(x, xOff, y, yOff, desc, rank);
 }
 
 /** One float32 slice [begin, begin + size) of x into a new dense tensor. */
-function sliceOnHeap(
-  addon: BlasAddon, backend: WasmBackendLike, x: TensorInfo, begin: number[], size: number[],
+function sliceOf(
+  addon: BlasAddon, store: TensorStore, x: TensorInfo, begin: number[], size: number[],
 ): TensorInfo {
   const xStrides = stridesOf(x.shape);
   let flat = 0;
   for (let i = 0; i < begin.length; i++) flat += begin[i] * xStrides[i];
-  const xOff = offsetOf(backend, x) + 4 * flat;
-  return withOutput(backend, size, (heap, yOff) => copyBox(addon, heap, xOff, yOff, size, xStrides, stridesOf(size)));
+  return store.output(size, (y, yOff) => {
+    const [xb, xOff] = store.ref(x);
+    copyBox(addon, xb, xOff + 4 * flat, y, yOff, size, xStrides, stridesOf(size));
+  });
 }
 
 /** Slice of float32 tensors up to rank 8 as one strided copy (wasm copies row by row in JS). */
@@ -196,7 +183,7 @@ export function nativeSliceConfig(addon: BlasAddon, original: KernelConfig): Ker
     const [begin, size] = slice_util.parseSliceParams(
       x, (args.attrs?.begin ?? []) as number | number[], (args.attrs?.size ?? []) as number | number[],
     );
-    return sliceOnHeap(addon, args.backend as WasmBackendLike, x, begin, size);
+    return sliceOf(addon, storeFor(original, args), x, begin, size);
   };
   return withOriginalLifecycle(original, kernelFunc);
 }
@@ -211,18 +198,18 @@ export function nativeSplitVConfig(addon: BlasAddon, original: KernelConfig): Ke
       x as unknown as Parameters<typeof backend_util.prepareSplitSize>[0],
       (args.attrs?.numOrSizeSplits ?? []) as number | number[], axis,
     );
-    const backend = args.backend as WasmBackendLike;
+    const store = storeFor(original, args);
     const begin = new Array<number>(x.shape.length).fill(0);
     const outs: TensorInfo[] = [];
     try {
       for (const s of sizes) {
         const size = x.shape.slice();
         size[axis] = s;
-        outs.push(sliceOnHeap(addon, backend, x, begin.slice(), size));
+        outs.push(sliceOf(addon, store, x, begin.slice(), size));
         begin[axis] += s;
       }
     } catch (err) {
-      for (const o of outs) backend.disposeData(o.dataId, true);
+      for (const o of outs) store.dispose(o);
       throw err;
     }
     return outs;
@@ -244,15 +231,15 @@ export function nativeConcatConfig(addon: BlasAddon, original: KernelConfig): Ke
     const shapes = inputs.map((t) => t.shape);
     backend_util.assertParamsConsistent(shapes, axis);
     const outShape = backend_util.computeOutShape(shapes, axis);
-    const backend = args.backend as WasmBackendLike;
-    const offs = nonEmpty.map((t) => offsetOf(backend, t));
-    return withOutput(backend, outShape, (heap, yOff) => {
+    const store = storeFor(original, args);
+    return store.output(outShape, (y, yOff) => {
       const ys = stridesOf(outShape);
       let along = 0;
-      nonEmpty.forEach((t, i) => {
-        copyBox(addon, heap, offs[i], yOff + 4 * along * ys[axis], t.shape, stridesOf(t.shape), ys);
+      for (const t of nonEmpty) {
+        const [xb, xOff] = store.ref(t);
+        copyBox(addon, xb, xOff, y, yOff + 4 * along * ys[axis], t.shape, stridesOf(t.shape), ys);
         along += t.shape[axis];
-      });
+      }
     });
   };
   return withOriginalLifecycle(original, kernelFunc);
@@ -267,8 +254,7 @@ export function sharedIdentityConfig(original: KernelConfig): KernelConfig {
   const kernelFunc: KernelFunc = (args: KernelArgs) => {
     const { x } = args.inputs;
     if (!x || x.dtype !== 'float32') return original.kernelFunc(args);
-    (args.backend as WasmBackendLike).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+    return storeFor(original, args).share(x);
   };
   return withOriginalLifecycle(original, kernelFunc);
 }
@@ -278,20 +264,7 @@ export function sharedCastConfig(original: KernelConfig): KernelConfig {
   const kernelFunc: KernelFunc = (args: KernelArgs) => {
     const { x } = args.inputs;
     if (!x || x.dtype !== 'float32' || args.attrs?.dtype !== 'float32') return original.kernelFunc(args);
-    (args.backend as WasmBackendLike).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
-  };
-  return withOriginalLifecycle(original, kernelFunc);
-}
-
-/** Exp of float32 tensors, vectorised in the addon (wasm's is a scalar libm loop). */
-export function nativeExpConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
-  const kernelFunc: KernelFunc = (args: KernelArgs) => {
-    const { x } = args.inputs;
-    if (!x || x.dtype !== 'float32') return original.kernelFunc(args);
-    const backend = args.backend as WasmBackendLike;
-    const xOff = offsetOf(backend, x);
-    return withOutput(backend, x.shape.slice(), (heap, yOff) => addon.expHeap(heap, xOff, yOff, sizeOf(x.shape)));
+    return storeFor(original, args).share(x);
   };
   return withOriginalLifecycle(original, kernelFunc);
 }
@@ -309,13 +282,15 @@ export function nativeGatherConfig(addon: BlasAddon, original: KernelConfig): Ke
     }
     const axis = util.parseAxisParam((args.attrs?.axis ?? 0) as number, x.shape)[0];
     const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
-    const backend = args.backend as WasmBackendLike;
-    const xOff = offsetOf(backend, x);
-    const idxOff = offsetOf(backend, indices);
-    return withOutput(backend, outShape, (heap, yOff) => addon.gatherHeap(
-      heap, xOff, idxOff, yOff, sizeOf(x.shape.slice(0, axis)), x.shape[axis], sizeOf(x.shape.slice(axis + 1)),
-      sizeOf(indices.shape),
-    ));
+    const store = storeFor(original, args);
+    return store.output(outShape, (y, yOff) => {
+      const [xb, xOff] = store.ref(x);
+      const [ib, iOff] = store.ref(indices);
+      addon.gather(
+        xb, xOff, ib, iOff, y, yOff, sizeOf(x.shape.slice(0, axis)), x.shape[axis], sizeOf(x.shape.slice(axis + 1)),
+        sizeOf(indices.shape),
+      );
+    });
   };
   return withOriginalLifecycle(original, kernelFunc);
 }

@@ -317,18 +317,26 @@ test('memory stays flat over 300 forward/backward passes (tensors, bytes, wasm h
   tf.dispose(xs);
 });
 
-test('the native entry points refuse descriptors and ranges outside the heap', { skip }, () => {
+test('the native entry points refuse descriptors and ranges outside their arrays', { skip }, () => {
   const load = loadAddon();
   assert.ok(load.addon);
   const addon = load.addon;
   const heap = new Uint8Array(1024);
   const desc = new Float64Array([4, 4, 1, 4, 4, 1]);
-  assert.throws(() => addon.copyStridedHeap(heap, 0, 1000, desc, 2), /outside the heap/);
-  assert.throws(() => addon.copyStridedHeap(heap, 2, 0, desc, 2), /outside the heap/); // misaligned
-  assert.throws(() => addon.transposeHeap(heap, 0, 0, new Float64Array([2, 2, 0, 0]), 2), /permutation/);
-  assert.throws(() => addon.binaryHeap(heap, 9, 0, 0, 0, new Float64Array(0), 0), /bad op/);
-  assert.throws(() => addon.sumHeap(heap, 0, 0, 1, 300, 1), /outside the heap/);
-  assert.throws(() => addon.softmaxHeap(heap, 0, 0, 16, 17), /outside the heap/);
-  assert.throws(() => addon.copyStridedHeap(heap, 0, 0, new Float64Array([-1, 1, 1]), 1), /descriptor/);
-  addon.copyStridedHeap(heap, 0, 512, desc, 2); // in range: fine
+  assert.throws(() => addon.copyStrided(heap, 0, heap, 1000, desc, 2), /outside its array/);
+  assert.throws(() => addon.copyStrided(heap, 2, heap, 0, desc, 2), /outside its array/); // misaligned
+  assert.throws(() => addon.transpose(heap, 0, heap, 0, new Float64Array([2, 2, 0, 0]), 2), /permutation/);
+  assert.throws(() => addon.binary(9, heap, 0, heap, 0, heap, 0, new Float64Array(0), 0), /bad op/);
+  assert.throws(() => addon.sum(heap, 0, heap, 0, 1, 300, 1), /outside its array/);
+  assert.throws(() => addon.rowwise(0, heap, 0, heap, 0, 16, 17), /outside its array/);
+  assert.throws(() => addon.unary(99, heap, 0, heap, 0, 4), /bad op/);
+  assert.throws(() => addon.copyStrided(heap, 0, heap, 0, new Float64Array([-1, 1, 1]), 1), /descriptor/);
+  assert.throws(() => addon.copyStrided(new Float64Array(4), 0, heap, 0, desc, 2), /must be a Uint8Array/);
+  addon.copyStrided(heap, 0, heap, 512, desc, 2); // in range: fine
+  // Separate arrays per operand (the cpu backend's layout): each range is checked against its own array.
+  const x = new Float32Array(16);
+  const y = new Float32Array(8);
+  assert.throws(() => addon.copyStrided(x, 0, y, 0, desc, 2), /copyStrided y: operand outside/);
+  addon.unary(5, Float32Array.from([1, 2, 3]), 0, y, 4, 3);
+  assert.deepEqual(Array.from(y.subarray(1, 4)), [1, 4, 9]);
 });

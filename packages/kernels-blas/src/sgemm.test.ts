@@ -36,15 +36,15 @@ test('sgemm validates its arguments instead of reading out of bounds', { skip },
   assert.throws(() => sgemm(false, false, -1, 3, 3, 1, a, new Float32Array(9), 0, new Float32Array(6)), /bad dims/);
 });
 
-test('matmulHeap refuses operands that fall outside the heap or are misaligned', { skip }, () => {
+test('matmul refuses operands that fall outside their arrays or are misaligned', { skip }, () => {
   const load = loadAddon();
   assert.ok(load.addon);
   const heap = new Uint8Array(1024);
   const call = (aOff: number, cOff: number, batch: Float64Array | null = null) =>
-    load.addon!.matmulHeap(heap, aOff, 0, cOff, false, false, 4, 4, 4, batch, -1, 0, 0);
+    load.addon!.matmul(heap, aOff, heap, 0, heap, cOff, false, false, 4, 4, 4, batch, null, 0, 0, 0);
   assert.doesNotThrow(() => call(0, 64));
-  assert.throws(() => call(1000, 64), /outside the heap/);
-  assert.throws(() => call(2, 64), /outside the heap/); // not float-aligned
-  assert.throws(() => call(0, 64, Float64Array.from([20, 16, 0])), /outside the heap/); // 20 A matrices
+  assert.throws(() => call(1000, 64), /outside its array/);
+  assert.throws(() => call(2, 64), /outside its array/); // not float-aligned
+  assert.throws(() => call(0, 64, Float64Array.from([20, 16, 0])), /outside its array/); // 20 A matrices
   assert.throws(() => call(0, 64, Float64Array.from([2, 16])), /triples/);
 });

@@ -7,6 +7,17 @@ import { trainCluster } from '../train/train-cluster.js';
 import { printOutcome } from '../train/print-outcome.js';
 import { EXIT_INTERRUPTED } from '../errors.js';
 import { parseIntegerOption } from './options.js';
+import { InvalidArgumentError } from 'commander';
+import { parseMemorySize } from '@awn/core';
+import { assertMemory, checkMemory, formatMemoryCheck } from '../train/memory-check.js';
+
+function parseMemoryOption(value: string): number {
+  try {
+    return parseMemorySize(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`--memory-limit: ${(error as Error).message}`);
+  }
+}
 
 interface TrainFlags {
   config: string;
@@ -22,6 +33,8 @@ interface TrainFlags {
   metricsEndpoint?: string;
   minWorkers?: number;
   batchPolicy: 'global' | 'per-worker';
+  dryRun?: boolean;
+  memoryLimit?: number;
 }
 
 export function registerTrain(program: Command): void {
@@ -41,6 +54,8 @@ export function registerTrain(program: Command): void {
     .option('--min-workers <n>', 'with --workers: keep training with at least N workers if some are lost (default: all)', parseIntegerOption('--min-workers', 1))
     .addOption(new Option('--batch-policy <policy>', "with --min-workers: when the world size changes, keep the global batch or each worker's batch").choices(['global', 'per-worker']).default('global'))
     .option('--print-config', 'print the resolved config with every default and exit')
+    .option('--dry-run', 'print the memory the run needs (parameters, optimizer state, activations per batch, peak) and whether it fits, then exit')
+    .option('--memory-limit <size>', 'memory the run may use, e.g. 16G or 512M (default: what the OS reports available); a run that needs more is refused at start-up', parseMemoryOption)
     .addHelpText(
       'after',
       `
@@ -48,7 +63,8 @@ Examples:
   $ awn train --config examples/spiral.json
   $ awn train --config examples/spiral.json --workers 2
   $ awn train --config examples/doublemoon.json --out runs/moon --steps 500 --backend cpu
-  $ awn train --config examples/spiral.json --print-config`,
+  $ awn train --config examples/spiral.json --print-config
+  $ awn train --config examples/large.json --dry-run --memory-limit 16G`,
     )
     .action(async (flags: TrainFlags) => {
       const config = await loadRunConfig(flags.config, { seed: flags.seed, steps: flags.steps, backend: flags.backend });
@@ -56,6 +72,13 @@ Examples:
         process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
         return;
       }
+      const memory = checkMemory(config, { processes: flags.workers ?? 1, memoryLimit: flags.memoryLimit });
+      if (flags.dryRun) {
+        process.stdout.write(formatMemoryCheck(config, memory));
+        if (!memory.fits) process.exitCode = 2;
+        return;
+      }
+      assertMemory(memory);
       const logger = createLogger({ name: 'awn-train', destination: process.stderr });
       if (flags.workers && (process.env.AWN_CURVE_PUBLIC_KEY || process.env.AWN_CURVE_SECRET_KEY)) {
         // The coordinator and workers of `train --workers` talk over loopback only; the local workers

@@ -2,6 +2,7 @@ import { join, relative } from 'node:path';
 import {
   buildExperiment,
   checkpointFileName,
+  estimateTrainingMemory,
   fit,
   pruneCheckpoints,
   saveTrainingState,
@@ -52,7 +53,8 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
   const { config, logger } = options;
   const dir = await RunDirectory.create(options.out, { force: options.force });
   await dir.writeJson('config.json', config);
-  const backend = await selectBackend(config.backend, logger);
+  // 'auto' leaves wasm for cpu when the run's tensors would crowd the 4 GiB wasm heap.
+  const backend = await selectBackend(config.backend, logger, { engineBytes: estimateTrainingMemory(config).engineBytes });
   const exp = buildExperiment(config);
   const { training } = config;
   logger.info({ runDir: dir.path, dataset: config.data.dataset, train: exp.splits.train.n, widths: exp.model.adaptiveLayers.map((l) => l.width) }, `training ${config.name} for ${training.steps} steps`);

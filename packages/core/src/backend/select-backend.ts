@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../ops/register-gradients.js';
 import { setTransposeStrategy } from '../ops/matmul.js';
+import { formatBytes, WASM_HEAP_BYTES } from './memory-estimate.js';
 
 /** Backends a user may ask for; 'auto' picks the fastest that loads. */
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -15,11 +16,11 @@ export interface BackendInfo {
   nativePackage?: string;
   /** Backends tried before this one, with the reason each was skipped. */
   skipped: { name: string; reason: string }[];
-  /** The OpenBLAS matMul kernels of @awn/kernels-blas (wasm backend only). */
+  /** The native kernels of @awn/kernels-blas (OpenBLAS matMul + op kernels) on wasm or cpu. */
   blas: BlasInfo;
 }
 
-/** Whether the native matMul kernels serve the wasm backend, and why not when they don't. */
+/** Whether the native kernels serve the active backend, and why not when they don't. */
 export interface BlasInfo {
   enabled: boolean;
   reason?: string;
@@ -29,7 +30,13 @@ export interface BlasInfo {
 
 /** Options of {@link selectBackend}. */
 export interface BackendOptions {
-  /** Use @awn/kernels-blas for wasm matMuls when it is installed (default true; AWN_DISABLE_BLAS=1 turns it off). */
+  /**
+   * Bytes the run needs in the tensor engine at once (estimateTrainingMemory's engineBytes). With
+   * 'auto', more than 3/4 of the wasm heap (4 GiB) skips wasm for cpu: the same native kernels,
+   * tensors in ordinary memory. Smaller runs keep wasm, which measured as fast or faster there.
+   */
+  engineBytes?: number;
+  /** Use @awn/kernels-blas's native kernels on wasm or cpu when it is installed (default true; AWN_DISABLE_BLAS=1 turns it off). */
   blas?: boolean;
 }
 
@@ -66,19 +73,27 @@ async function tryNative(skipped: BackendInfo['skipped']): Promise<string | unde
 }
 
 /**
- * Registers the optional OpenBLAS kernels for wasm. The package is imported by a computed name so
- * that @awn/core builds and installs without it (it is an optional dependency).
+ * Registers the optional native kernels (OpenBLAS matMul + op kernels) for wasm or cpu. The
+ * package is imported by a computed name so that @awn/core builds and installs without it (it is
+ * an optional dependency).
  */
-async function enableBlas(wanted: boolean): Promise<BlasInfo> {
-  if (!wanted) return { enabled: false, reason: 'disabled by option' };
+async function enableBlas(wanted: boolean, backend: 'wasm' | 'cpu'): Promise<BlasInfo> {
   const pkg = '@awn/kernels-blas';
-  let mod: { registerBlasKernels: (o?: { backend?: 'wasm' }) => BlasInfo };
+  let mod: {
+    registerBlasKernels: (o?: { backend?: 'wasm' | 'cpu' }) => BlasInfo;
+    unregisterBlasKernels: (backend?: 'wasm' | 'cpu') => void;
+  };
   try {
     mod = (await import(pkg)) as typeof mod;
   } catch (error) {
-    return { enabled: false, reason: describeLoadFailure(pkg, error) };
+    return { enabled: false, reason: wanted ? describeLoadFailure(pkg, error) : 'disabled by option' };
   }
-  const r = mod.registerBlasKernels({ backend: 'wasm' });
+  if (!wanted) {
+    // An earlier selectBackend may have registered them: the backend's own kernels are what was asked for.
+    mod.unregisterBlasKernels(backend);
+    return { enabled: false, reason: 'disabled by option' };
+  }
+  const r = mod.registerBlasKernels({ backend });
   return { enabled: r.enabled, reason: r.reason, threads: r.threads, coreType: r.coreType };
 }
 
@@ -115,9 +130,13 @@ export async function selectBackend(requested: BackendName = 'auto', logger?: Ba
   for (const candidate of ['wasm', 'cpu'] as const) {
     if (info) break;
     if (requested !== 'auto' && requested !== candidate) continue;
+    if (requested === 'auto' && candidate === 'wasm' && (options.engineBytes ?? 0) > 0.75 * WASM_HEAP_BYTES) {
+      skipped.push({ name: 'wasm', reason: `the run needs about ${formatBytes(options.engineBytes!)} of tensors at once, too close to the wasm heap's 4 GiB` });
+      continue;
+    }
     try {
       await activate(candidate);
-      const blas = candidate === 'wasm' ? await enableBlas(options.blas ?? true) : { enabled: false, reason: 'not used with the cpu backend' };
+      const blas = await enableBlas(options.blas ?? true, candidate);
       info = { name: candidate, skipped, blas };
     } catch (error) {
       if (requested === candidate) throw error;
@@ -128,7 +147,7 @@ export async function selectBackend(requested: BackendName = 'auto', logger?: Ba
   setTransposeStrategy(info.name === 'wasm' && !info.blas.enabled ? 'explicit' : 'native');
   logger?.info(
     { backend: info.name, nativePackage: info.nativePackage, skipped: info.skipped, blas: info.blas },
-    `tensor backend: ${info.name}${info.blas.enabled ? ' + OpenBLAS matMul' : ''}`,
+    `tensor backend: ${info.name}${info.blas.enabled ? ' + native kernels (OpenBLAS)' : ''}`,
   );
   return info;
 }

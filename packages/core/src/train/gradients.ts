@@ -4,6 +4,7 @@ import { elbo, type LossConfig, type LossValues } from '../loss/elbo.js';
 import type { AdaptiveModel } from '../models/model.js';
 import { disposeParameters, uploadParameters } from '../params/param-tensors.js';
 import type { TensorBatch } from './batch.js';
+import { valueAndGradsLean } from '../ops/backprop.js';
 
 /** Loss and flat gradient of one batch. */
 export interface GradientResult {
@@ -33,7 +34,8 @@ export function computeGradients(model: AdaptiveModel, batch: TensorBatch, lossC
       kept = [terms.nll, terms.weightPrior, terms.ratePrior].map((t) => tf.keep(t));
       return terms.total;
     };
-    const { value, grads } = tf.valueAndGrads(lossFn)(trainable.map((p) => tensors.get(p.name)!));
+    // Saved activations and intermediate gradients are freed as the backward pass goes (ops/backprop.ts).
+    const { value, grads } = valueAndGradsLean(lossFn, trainable.map((p) => tensors.get(p.name)!));
     const [nll, wp, rp] = kept.map((t) => t.dataSync()[0]);
     const loss = { total: value.dataSync()[0], nll, weightPrior: wp, ratePrior: rp };
     value.dispose();

@@ -6,17 +6,7 @@
 #include <xmmintrin.h>
 #endif
 
-/*
- * Hot loops are compiled three times (AVX-512F, AVX2, baseline x86-64) and picked at load time
- * by the dynamic loader from the CPU's features (GCC function multiversioning; "arch=" clones would
- * dispatch on the CPU model name and miss e.g. Cooper Lake), so the addon stays portable while using
- * the wide vectors this machine has. Other compilers/targets get the plain function.
- */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define AWN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define AWN_CLONES
-#endif
+#include "simd.h"
 
 /* 16 floats as one GCC vector (split into whatever registers the clone's ISA has). */
 typedef float v16f __attribute__((vector_size(64)));
@@ -174,7 +164,11 @@ AWN_CLONES static void binary_row(int op, const float *restrict pa, const float 
     case AWN_ADD: BINARY_LOOPS(u + v); break;
     case AWN_SUB: BINARY_LOOPS(u - v); break;
     case AWN_MUL: BINARY_LOOPS(u * v); break;
-    default: BINARY_LOOPS(u / v); break;
+    case AWN_DIV: BINARY_LOOPS(u / v); break;
+    /* NaN propagates as in tfjs's cpu kernels (Math.max/min). */
+    case AWN_MAXIMUM: BINARY_LOOPS(u != u || v != v ? u + v : (u > v ? u : v)); break;
+    case AWN_MINIMUM: BINARY_LOOPS(u != u || v != v ? u + v : (u < v ? u : v)); break;
+    default: BINARY_LOOPS((u - v) * (u - v)); break;
   }
 }
 
@@ -269,35 +263,23 @@ AWN_CLONES static float row_max(const float *restrict x, int64_t n) {
   return m;
 }
 
-/*
- * y[j] = exp(x[j] - m): 2^k · p(r) with k = round((x-m)/ln 2), r the remainder (|r| ≤ ln2/2) split
- * over a two-part ln 2, p a degree-6 Taylor polynomial (relative error < 2e-7). Arguments below
- * -87 (exp < 1.7e-38, the float32 denormal range) give exactly 0, as the attention mask relies on.
- * Branch-free so it vectorises; glibc's expf does not.
- */
-AWN_CLONES static void exp_shifted(const float *restrict x, float *restrict y, int64_t n, float m) {
-  for (int64_t j = 0; j < n; j++) {
-    const float v0 = x[j] - m;
-    const float v = v0 < -87.0f ? -87.0f : (v0 > 88.0f ? 88.0f : v0);
-    const float k = (v * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    const float r = (v - k * 0.693145751953125f) - k * 1.428606765330187e-06f;
-    float p = 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    const int32_t bits = ((int32_t)k + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    const float e = p * scale;
-    y[j] = v0 < -87.0f ? 0.0f : e;
-  }
-}
-
 AWN_CLONES static void scale_row(float *restrict y, int64_t n, float s) {
   for (int64_t j = 0; j < n; j++) y[j] *= s;
+}
+
+void awn_scale(float *y, int64_t n, float s) { scale_row(y, n, s); }
+
+void awn_row_max(const float *x, float *y, int64_t rows, int64_t cols) {
+  for (int64_t o = 0; o < rows; o++) {
+    const float *xr = x + o * cols;
+    float m = row_max(xr, cols);
+    for (int64_t j = 0; j < cols; j++)
+      if (xr[j] != xr[j]) {
+        m = xr[j];
+        break;
+      }
+    y[o] = m;
+  }
 }
 
 void awn_softmax(const float *x, float *y, int64_t rows, int64_t cols) {
@@ -305,39 +287,8 @@ void awn_softmax(const float *x, float *y, int64_t rows, int64_t cols) {
   for (int64_t o = 0; o < rows; o++) {
     const float *xr = x + o * cols;
     float *yr = y + o * cols;
-    exp_shifted(xr, yr, cols, row_max(xr, cols));
+    awn_exp_shifted(xr, yr, cols, row_max(xr, cols));
     scale_row(yr, cols, 1.0f / row_sum(yr, cols));
-  }
-}
-
-/*
- * y = exp(x), the scheme of exp_shifted over the whole float32 range: 2^k is applied as two
- * factors 2^(k>>1) · 2^(k-(k>>1)) so k = 128 (x up to 88.72) stays finite. Below -87.3 the result
- * is 0 (true values there are float32 denormals), above 88.72283 +inf, NaN stays NaN.
- */
-AWN_CLONES void awn_exp(const float *restrict x, float *restrict y, int64_t n) {
-  for (int64_t j = 0; j < n; j++) {
-    const float v0 = x[j];
-    const float v = v0 < -87.3f ? -87.3f : (v0 > 88.72283f ? 88.72283f : v0);
-    const float k = (v * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    const float r = (v - k * 0.693145751953125f) - k * 1.428606765330187e-06f;
-    float p = 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    const int32_t ki = (int32_t)k;
-    const int32_t k1 = ki >> 1;
-    const int32_t b1 = (k1 + 127) << 23, b2 = (ki - k1 + 127) << 23;
-    float s1, s2;
-    memcpy(&s1, &b1, sizeof s1);
-    memcpy(&s2, &b2, sizeof s2);
-    float e = (p * s1) * s2;
-    e = v0 > 88.72283f ? INFINITY : e;
-    e = v0 < -87.3f ? 0.0f : e;
-    y[j] = v0 != v0 ? v0 : e;
   }
 }
 

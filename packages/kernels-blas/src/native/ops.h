@@ -10,7 +10,16 @@
 
 #define AWN_MAX_RANK 8
 
-enum awn_binary_op { AWN_ADD = 0, AWN_SUB = 1, AWN_MUL = 2, AWN_DIV = 3 };
+enum awn_binary_op {
+  AWN_ADD = 0, AWN_SUB = 1, AWN_MUL = 2, AWN_DIV = 3, AWN_MAXIMUM = 4, AWN_MINIMUM = 5, AWN_SQDIFF = 6,
+  AWN_BINARY_LAST = AWN_SQDIFF
+};
+
+/* Element-wise functions of unary.c. STEP is tfjs's Step with alpha 0 (x > 0 ? 1 : 0, NaN stays NaN). */
+enum awn_unary_op {
+  AWN_EXP = 0, AWN_LOG = 1, AWN_NEG = 2, AWN_SQRT = 3, AWN_RSQRT = 4, AWN_SQUARE = 5, AWN_RELU = 6,
+  AWN_STEP = 7, AWN_RECIPROCAL = 8, AWN_UNARY_LAST = AWN_RECIPROCAL
+};
 
 /*
  * y[i0*ys0 + i1*ys1 + …] = x[i0*xs0 + i1*xs1 + …] over dims[0..rank): transposes, slices and
@@ -32,8 +41,20 @@ void awn_binary(int op, const float *a, const float *b, float *y, int rank, cons
 /* y[o, i] = sum_r x[o, r, i] for x dense [outer, r, inner]. */
 void awn_sum(const float *x, float *y, int64_t outer, int64_t r, int64_t inner);
 
+/* y *= s over n floats. */
+void awn_scale(float *y, int64_t n, float s);
+
 /* Row-wise softmax of x dense [rows, cols]. */
 void awn_softmax(const float *x, float *y, int64_t rows, int64_t cols);
+
+/* y[o] = max_c x[o, c] of x dense [rows, cols], cols >= 1 (NaN if the row has one, as tfjs). */
+void awn_row_max(const float *x, float *y, int64_t rows, int64_t cols);
+
+/* y = op(x) over n floats (unary.c). */
+void awn_unary(int op, const float *x, float *y, int64_t n);
+
+/* Shared by softmax and exp (unary.c): y[j] = exp(x[j] - m), 0 below -87. */
+void awn_exp_shifted(const float *x, float *y, int64_t n, float m);
 
 /* y = exp(x) elementwise (vectorised; |relative error| < 3e-7; < -87.3 → 0, > 88.72 → inf). */
 void awn_exp(const float *x, float *y, int64_t n);

@@ -1,0 +1,73 @@
+/**
+ * Float32Arrays of tensors the native kernels made on the cpu backend, kept after tfjs disposes
+ * them so the next output of the same length reuses the memory. Without it every kernel output is
+ * a fresh ArrayBuffer: a Transformer step then allocates gigabytes, V8 runs hundreds of scavenges to
+ * release them, and the kernel that first touches new pages pays their faults (measured in
+ * packages/kernels-blas/README.md). PyTorch's caching allocator does the same for the same reason.
+ *
+ * A buffer is recycled only while nothing outside the native kernels can still see it: reading it
+ * (dataSync / data) or handing it to any kernel of the cpu backend's own (which may return a view of
+ * its input under another tensor) marks it escaped, and an escaped buffer is left to the GC.
+ */
+export class BufferPool {
+  private readonly free = new Map<number, Float32Array[]>();
+  private readonly recyclable = new WeakSet<Float32Array>();
+  private held = 0;
+  /** Off while the native kernels are unregistered: the backend's own kernels then see every buffer. */
+  active = true;
+  /** Buffers served from the pool / freshly allocated, since creation (for tests and benchmarks). */
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly capBytes: number) {}
+
+  /** Bytes held for reuse now. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  /** A buffer of exactly `length` floats with arbitrary contents (the kernel overwrites all of it). */
+  take(length: number): Float32Array {
+    const list = this.free.get(length);
+    const reused = list?.pop();
+    let out: Float32Array;
+    if (reused) {
+      this.held -= reused.byteLength;
+      this.hits++;
+      out = reused;
+    } else {
+      this.misses++;
+      out = new Float32Array(length);
+    }
+    if (this.active) this.recyclable.add(out);
+    return out;
+  }
+
+  /** The buffer was seen outside the native kernels: never reuse it. */
+  escape(values: unknown): void {
+    if (values instanceof Float32Array) this.recyclable.delete(values);
+  }
+
+  /** tfjs released the tensor holding `values`; keep it for reuse if it never escaped and fits. */
+  release(values: unknown): void {
+    if (!(values instanceof Float32Array) || !this.recyclable.has(values)) return;
+    this.recyclable.delete(values);
+    if (!this.active || values.length === 0 || this.held + values.byteLength > this.capBytes) return;
+    let list = this.free.get(values.length);
+    if (!list) this.free.set(values.length, (list = []));
+    list.push(values);
+    this.held += values.byteLength;
+  }
+
+  /** Drops every held buffer (the GC frees them). */
+  clear(): void {
+    this.free.clear();
+    this.held = 0;
+  }
+}
+
+/** Pool cap: AWN_CPU_POOL_MB megabytes (default 2048; 0 turns reuse off). */
+export function poolCapBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const mb = env.AWN_CPU_POOL_MB === undefined ? 2048 : Number(env.AWN_CPU_POOL_MB);
+  return Number.isFinite(mb) && mb >= 0 ? mb * 1024 * 1024 : 2048 * 1024 * 1024;
+}
