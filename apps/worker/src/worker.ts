@@ -26,6 +26,8 @@ import {
   type Experiment,
   type RunConfig,
   type StepMetrics,
+  WidthCapWatch,
+  widthCapWarning,
   type TrainingState,
 } from '@awn/core';
 import type { Logger } from '@awn/telemetry';
@@ -271,6 +273,7 @@ async function trainGeneration(args: {
   let agreedStop: number | undefined;
   let bytesSent = comm.counters.bytesSent;
   const total = config.training.steps;
+  const capWatch = new WidthCapWatch();
   const result = await fit({
     model: state.model,
     optimizer: state.optimizer,
@@ -290,6 +293,8 @@ async function trainGeneration(args: {
       if (args.coordinatorSilent()) throw new CoordinatorGone(`the coordinator at ${args.coordinator} stopped answering`);
       const sent = comm.counters.bytesSent;
       telemetry.recordStep(m, m.localBatch, sent - bytesSent);
+      const cap = capWatch.update(m.atMaxWidth);
+      if (cap.reached.length) args.rlog.warn({ step, layers: cap.reached }, widthCapWarning(cap.reached, m.widths, m.rates));
       bytesSent = sent;
       await send('step-done', {
         widthHash: widthHash(m.widths),
