@@ -9,6 +9,7 @@ import { registerEval } from './commands/eval.js';
 import { registerTruncate } from './commands/truncate.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerKeygen } from './commands/keygen.js';
+import { registerRepeat } from './commands/repeat.js';
 import { RunFailedError, UsageError } from './errors.js';
 
 const program = new Command()
@@ -27,6 +28,7 @@ registerTruncate(program);
 registerReport(program);
 registerGenerate(program);
 registerKeygen(program);
+registerRepeat(program);
 
 try {
   await program.parseAsync(process.argv);

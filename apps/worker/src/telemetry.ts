@@ -36,6 +36,7 @@ export class WorkerTelemetry {
     r.inc('awn_allreduce_bytes_total', allreduceBytes);
     m.widths.forEach((w, i) => r.gauge('awn_layer_width', w, { layer: String(i) }));
     m.rates.forEach((rate, i) => r.gauge('awn_layer_rate', rate, { layer: String(i) }));
+    m.widths.forEach((_, i) => r.gauge('awn_layer_at_max_width', m.atMaxWidth.includes(i) ? 1 : 0, { layer: String(i) }));
     for (const c of m.widthChanges) r.inc('awn_width_changes_total', 1, { layer: String(c.layer) });
     r.gauge('awn_total_width', m.widths.reduce((a, b) => a + b, 0));
     r.gauge('awn_loss', m.loss.total, { term: 'total' });

@@ -1,6 +1,6 @@
 import type { Communicator } from '@awn/collective';
 import { configHash as hashConfig, widthHash, type StepClock } from '@awn/protocol';
-import { decodeCheckpoint, decodeTrainingState, encodeCheckpoint, encodeTrainingState, fit, type Experiment, type RunConfig, type StepMetrics, type TrainingState } from '@awn/core';
+import { decodeCheckpoint, decodeTrainingState, encodeCheckpoint, encodeTrainingState, fit, type Experiment, type RunConfig, type StepMetrics, type TrainingState, WidthCapWatch, widthCapWarning } from '@awn/core';
 import type { ControlSession, Ring } from './control/control-session.js';
 import { CoordinatorGone } from './control/control-session.js';
 import { ringReducer } from './reducer.js';
@@ -34,6 +34,7 @@ export async function trainGeneration(g: GenerationContext): Promise<'completed'
   let bytesSent = comm.counters.bytesSent;
   const total = config.training.steps;
   clock.restart(performance.now());
+  const capWatch = new WidthCapWatch();
   const wantsStop = () => session.stopRequested || session.pending !== undefined || session.shutdown !== undefined;
   const result = await fit({
     model: state.model,
@@ -55,6 +56,8 @@ export async function trainGeneration(g: GenerationContext): Promise<'completed'
       if (session.coordinatorLost) throw new CoordinatorGone('the coordinator stopped answering');
       const sent = comm.counters.bytesSent;
       telemetry.recordStep(m, m.localBatch, sent - bytesSent);
+      const cap = capWatch.update(m.atMaxWidth);
+      if (cap.reached.length) g.log.warn({ step, layers: cap.reached }, widthCapWarning(cap.reached, m.widths, m.rates));
       bytesSent = sent;
       if (step % config.training.logEvery === 0 || step === total) {
         const mem = WorkerTelemetry.memory();

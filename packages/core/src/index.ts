@@ -41,6 +41,7 @@ export { Adam, Sgd, createOptimizer, flatLayout, type Optimizer, type OptimizerC
 
 // Training
 export { fit, trainStep, type FitOptions, type FitResult, type StepMetrics, type StepTimings, type GradientReducer } from './train/fit.js';
+export { WidthCapWatch, widthCapWarning } from './train/width-cap.js';
 export { computeGradients, type GradientResult } from './train/gradients.js';
 export { evaluate, type Scores } from './train/evaluate.js';
 export { disposeBatch, type TensorBatch, type BatchSource, type DataCursor } from './train/batch.js';

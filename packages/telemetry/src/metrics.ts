@@ -70,6 +70,13 @@ export const METRICS = {
     labels: ['layer'],
     source: 'process',
   },
+  awn_layer_at_max_width: {
+    type: 'gauge',
+    help: '1 while the rate of an adaptive layer asks for at least model.maxWidth neurons (the cap, not the learned distribution, sets the width: the width ran away), else 0.',
+    unit: 'boolean',
+    labels: ['layer'],
+    source: 'process',
+  },
   awn_total_width: {
     type: 'gauge',
     help: 'Sum of the widths of all adaptive layers, in neurons.',

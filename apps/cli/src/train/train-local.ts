@@ -9,6 +9,8 @@ import {
   selectBackend,
   type RunConfig,
   type StepMetrics,
+  WidthCapWatch,
+  widthCapWarning,
 } from '@awn/core';
 import type { Logger } from '@awn/telemetry';
 import { RunDirectory, summarizeRun, writeReport, type RunSummary } from '@awn/coordinator';
@@ -60,6 +62,7 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
   logger.info({ runDir: dir.path, dataset: config.data.dataset, train: exp.splits.train.n, widths: exp.model.adaptiveLayers.map((l) => l.width) }, `training ${config.name} for ${training.steps} steps`);
 
   const progress = new ProgressView(training.steps, logger, { tty: options.tty });
+  const capWatch = new WidthCapWatch();
   let samples = 0;
   let lastCheckpoint: string | null = null;
   const checkpoint = async (step: number) => {
@@ -86,6 +89,9 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
       onStep: async (m) => {
         const step = m.step + 1;
         samples += m.globalBatch;
+        const cap = capWatch.update(m.atMaxWidth);
+        if (cap.reached.length) logger.warn({ step, layers: cap.reached }, widthCapWarning(cap.reached, m.widths, m.rates));
+        if (cap.left.length) logger.info({ step, layers: cap.left }, `layer(s) ${cap.left.join(', ')} below model.maxWidth again`);
         const evaluateNow = training.evalEvery > 0 && step % training.evalEvery === 0 && exp.splits.validation;
         const validation = evaluateNow ? exp.score(exp.model, 'validation') : undefined;
         if (step % training.logEvery === 0 || validation || step === training.steps) {

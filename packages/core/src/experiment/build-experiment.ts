@@ -6,6 +6,7 @@ import { loadMnist } from '../data/mnist.js';
 import { loadMobyDick } from '../data/text/moby-dick.js';
 import { TextBatchSource, textChunks } from '../data/text/text-batches.js';
 import { isTextSplit, textSplit, type TextSplit } from '../data/text/text-split.js';
+import type { DistributionConfig } from '../distributions/index.js';
 import type { LossConfig } from '../loss/elbo.js';
 import { AdaptiveMlp } from '../models/mlp.js';
 import type { AdaptiveModel } from '../models/model.js';
@@ -89,6 +90,11 @@ export function loadSplits(config: RunConfig): Splits {
   return splits;
 }
 
+/** The model's distribution with `model.minRate` folded in as its lower bound. */
+function distributionOf(m: RunConfig['model']): DistributionConfig {
+  return m.minRate === undefined ? m.distribution : { ...m.distribution, lowerBound: m.minRate };
+}
+
 /** Builds the model a config describes for data of the given shape. */
 export function buildModel(config: RunConfig, dataset: DataSplit): AdaptiveModel {
   const m = config.model;
@@ -105,7 +111,7 @@ export function buildModel(config: RunConfig, dataset: DataSplit): AdaptiveModel
       trainRate: m.trainRate,
       maxWidth: m.maxWidth,
       activation: m.activation,
-      distribution: m.distribution,
+      distribution: distributionOf(m),
       capacityFactor: m.capacityFactor,
       tiedEmbeddings: m.tiedEmbeddings,
       dropout: m.dropout,
@@ -123,7 +129,7 @@ export function buildModel(config: RunConfig, dataset: DataSplit): AdaptiveModel
     widths: m.widths,
     maxWidth: m.maxWidth,
     activation: m.activation,
-    distribution: m.distribution,
+    distribution: distributionOf(m),
     capacityFactor: m.capacityFactor,
     seed: config.seed,
   });

@@ -25,6 +25,19 @@ const distributionSchema = z
   })
   .strict();
 
+/**
+ * `model.minRate` is the exponential's `distribution.lowerBound` under the name the paper's
+ * settings use; giving both with different values, or with a power law, is a mistake.
+ */
+function checkMinRate(m: { minRate?: number; distribution: z.output<typeof distributionSchema> }, ctx: z.RefinementCtx): void {
+  if (m.minRate === undefined) return;
+  if (m.distribution.family !== 'exponential') {
+    ctx.addIssue({ code: 'custom', path: ['minRate'], message: `applies to the exponential distribution only (for '${m.distribution.family}' use distribution.lowerBound)` });
+  } else if (m.distribution.lowerBound !== undefined && m.distribution.lowerBound !== m.minRate) {
+    ctx.addIssue({ code: 'custom', path: ['minRate'], message: `contradicts distribution.lowerBound (${m.distribution.lowerBound}); give one of them` });
+  }
+}
+
 const mlpSchema = z
   .object({
     type: z.literal('mlp'),
@@ -35,9 +48,12 @@ const mlpSchema = z
     maxWidth: positiveInt.default(4096),
     activation: z.enum(ACTIVATIONS).default('relu6'),
     distribution: distributionSchema.default({ family: 'exponential', quantile: 0.9 }),
+    /** Lower bound on λ (exponential): below it r is projected back to softplus⁻¹(minRate). */
+    minRate: z.number().gt(0).optional(),
     capacityFactor: z.number().min(1).default(1.5),
   })
   .strict()
+  .superRefine(checkMinRate)
   .refine((m) => m.adaptive || (m.widths !== undefined && m.widths.length === m.hiddenLayers), {
     message: 'a fixed-width model (adaptive: false) needs one width per hidden layer',
     path: ['widths'],
@@ -66,11 +82,14 @@ const transformerSchema = z
     maxWidth: positiveInt.default(4096),
     activation: z.enum(ACTIVATIONS).default('relu'),
     distribution: distributionSchema.default({ family: 'exponential', quantile: 0.9 }),
+    /** Lower bound on λ of each FFN (exponential), as for the MLP. */
+    minRate: z.number().gt(0).optional(),
     capacityFactor: z.number().min(1).default(1.5),
     tiedEmbeddings: z.boolean().default(true),
     dropout: z.number().min(0).lt(1).default(0),
   })
   .strict()
+  .superRefine(checkMinRate)
   .refine((m) => m.adaptive || (m.ffnWidths !== undefined && m.ffnWidths.length === m.blocks), {
     message: 'a fixed-width Transformer (adaptive: false) needs one FFN width per block',
     path: ['ffnWidths'],

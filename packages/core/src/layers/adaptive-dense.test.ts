@@ -11,6 +11,15 @@ function mlp(seed = 5, initialRate = 0.05): AdaptiveMlp {
   return new AdaptiveMlp({ inputDim: 3, outputDim: 2, task: 'classification', hiddenLayers: 2, adaptive: true, initialRate, seed });
 }
 
+function moments(values: ArrayLike<number>): { mean: number; std: number } {
+  let mean = 0;
+  for (let i = 0; i < values.length; i++) mean += values[i];
+  mean /= values.length;
+  let v = 0;
+  for (let i = 0; i < values.length; i++) v += (values[i] - mean) ** 2;
+  return { mean, std: Math.sqrt(v / values.length) };
+}
+
 function inputs(n = 16): tf.Tensor2D {
   const prng = Prng.fromKey(99);
   return tf.tensor2d(Float32Array.from({ length: n * 3 }, () => prng.normal()), [n, 3]);
@@ -72,6 +81,42 @@ for (const backend of TEST_BACKENDS) {
       const c = mlp(7);
       c.layers[0].resize(c.layers[0].width + 5, 7, 4);
       assert.notDeepEqual(a.layers[0].weight.read(), c.layers[0].weight.read());
+    });
+
+    it('new neurons are drawn from N(0, 1) at any width; Kaiming+ sets only the initial weights', () => {
+      // λ = 0.001: 2304 neurons, where the Kaiming+ std 1/√(Σf²/2) of the next layer is ≈ 34.
+      const model = mlp(17, 0.001);
+      const [h0, h1] = model.layers;
+      const D = h0.width;
+      const kaimingStd = Math.sqrt(h0.outgoingVariance());
+      assert.ok(kaimingStd > 20, `Kaiming+ std at width ${D} is ${kaimingStd}`);
+      const initial = moments(h1.weight.read());
+      assert.ok(Math.abs(initial.std / kaimingStd - 1) < 0.05, `initial std ${initial.std} vs Kaiming+ ${kaimingStd}`);
+      const grow = 600;
+      h0.resize(D + grow, model.seed, 42);
+      const W0 = h0.weight.read();
+      const fanIn = h0.weight.shape[0];
+      const newIn: number[] = [];
+      for (let r = 0; r < fanIn; r++) for (let c = D; c < D + grow; c++) newIn.push(W0[r * (D + grow) + c]);
+      const newBias = Array.from(h0.bias.read().subarray(D));
+      const out = h1.width;
+      const newOut = Array.from(h1.weight.read().subarray(D * out));
+      for (const [what, values] of [['incoming weights', newIn], ['biases', newBias], ['outgoing weights', newOut]] as const) {
+        const m = moments(values);
+        assert.ok(Math.abs(m.mean) < 0.15 && Math.abs(m.std - 1) < 0.1, `new ${what}: mean ${m.mean}, std ${m.std} over ${values.length}`);
+      }
+    });
+
+    it('a layer whose rate asks for at least maxWidth reports it sits at the cap', () => {
+      const capped = new AdaptiveMlp({ inputDim: 3, outputDim: 2, task: 'classification', hiddenLayers: 2, adaptive: true, initialRate: 0.01, maxWidth: 100, seed: 1 });
+      assert.deepEqual(capped.layers.map((l) => [l.width, l.atMaxWidth]), [[100, true], [100, true]]);
+      const free = new AdaptiveMlp({ inputDim: 3, outputDim: 2, task: 'classification', hiddenLayers: 1, adaptive: true, initialRate: 0.01, maxWidth: 232, seed: 1 });
+      assert.equal(free.layers[0].width, 232);
+      assert.equal(free.layers[0].atMaxWidth, true, 'asking exactly maxWidth is at the cap');
+      free.layers[0].rawRate!.scalar = free.layers[0].distribution.raw(0.02);
+      assert.equal(free.layers[0].atMaxWidth, false);
+      const fixed = new AdaptiveMlp({ inputDim: 3, outputDim: 2, task: 'classification', hiddenLayers: 1, adaptive: false, widths: [8], maxWidth: 8, seed: 1 });
+      assert.equal(fixed.layers[0].atMaxWidth, false, 'a fixed layer has no rate to run away');
     });
 
     it('shrinking keeps exactly the parameters truncation keeps', () => {

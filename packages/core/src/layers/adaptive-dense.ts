@@ -64,13 +64,12 @@ export class AdaptiveDense {
   readonly rawRate: Parameter | undefined;
   /** Parameters whose rows follow this layer's width (the next layer's weight). */
   readonly consumers: Parameter[] = [];
-  /** Variance for new incoming weights (He or Kaiming+ of the layer below), set by the model. */
-  incomingVariance: () => number;
   private currentWidth: number;
 
   /**
    * @param inputVariance variance of the initial incoming weights: He's 2/fan_in by default,
-   *   Kaiming+ 2/Σf² of the layer below when that layer applies importance.
+   *   Kaiming+ 2/Σf² of the layer below when that layer applies importance. Used at
+   *   construction only: neurons added later are drawn from N(0, 1) (see {@link resize}).
    */
   constructor(config: AdaptiveDenseConfig, seed: number, inputVariance?: number) {
     this.config = {
@@ -94,10 +93,8 @@ export class AdaptiveDense {
       this.currentWidth = config.width;
     }
     const fanIn = config.inputWidth;
-    const initialVariance = inputVariance ?? 2 / fanIn;
-    this.incomingVariance = () => initialVariance;
     const prng = Prng.fromKey(seed, 0, config.index, 0);
-    const std = Math.sqrt(initialVariance);
+    const std = Math.sqrt(inputVariance ?? 2 / fanIn);
     const capCols = config.adaptive ? Math.ceil(this.currentWidth * this.config.capacityFactor) : this.currentWidth;
     this.weight = new Parameter(`${config.name}.weight`, 'weight', [fanIn, this.currentWidth], () => prng.normal() * std, [Math.max(fanIn, config.inputCapacity ?? fanIn), capCols]);
     this.bias = new Parameter(`${config.name}.bias`, 'bias', [this.currentWidth], () => 0, [capCols]);
@@ -189,22 +186,35 @@ export class AdaptiveDense {
   }
 
   /**
-   * Sets the width to `width`, drawing new neurons from a PRNG keyed by (seed, step, layer):
+   * Sets the width to `width`. New neurons (their incoming weights, their biases and their
+   * outgoing weights in every consumer) are drawn from N(0, 1), as the method's authors grow
+   * layers; the Kaiming+ variance is for construction only. A growth variance that followed the
+   * current f (2/Σf², which grows like D) made wider layers add louder neurons, which the
+   * likelihood rewarded with a smaller λ and so more width: on Spiral 2 of 5 seeds ran to
+   * maxWidth (docs/reproduction.md). Draws come from a PRNG keyed by (seed, step, layer), so
    * every replica with the same state grows identically without exchanging a message.
    */
   resize(width: number, seed: number, step: number): WidthChange | undefined {
     if (width === this.currentWidth) return undefined;
     const from = this.currentWidth;
-    const inStd = Math.sqrt(this.incomingVariance());
     const fanIn = this.weight.shape[0];
     const prngIn = Prng.fromKey(seed, step + 1, this.config.index, 1);
-    this.weight.resize([fanIn, width], () => prngIn.normal() * inStd);
-    this.bias.resize([width], () => 0);
+    this.weight.resize([fanIn, width], () => prngIn.normal());
+    const prngBias = Prng.fromKey(seed, step + 1, this.config.index, 3);
+    this.bias.resize([width], () => prngBias.normal());
     this.currentWidth = width;
-    const outStd = Math.sqrt(this.outgoingVariance());
     const prngOut = Prng.fromKey(seed, step + 1, this.config.index, 2);
-    for (const c of this.consumers) c.resize([width, c.shape[1]], () => prngOut.normal() * outStd);
+    for (const c of this.consumers) c.resize([width, c.shape[1]], () => prngOut.normal());
     return { layer: this.config.index, from, to: width };
+  }
+
+  /**
+   * True when the rate asks for at least `maxWidth` neurons: the cap, not the distribution, sets
+   * the width, and λ may keep falling unseen. A run whose layer sits here has run away.
+   */
+  get atMaxWidth(): boolean {
+    if (!this.rawRate || !this.config.trainRate) return false;
+    return this.distribution.width(this.rawRate.scalar) >= this.config.maxWidth;
   }
 
   private clampWidth(width: number): number {

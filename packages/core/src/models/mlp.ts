@@ -92,10 +92,7 @@ export class AdaptiveMlp implements AdaptiveModel {
         inputVariance,
       );
       const below = this.layers[i - 1];
-      if (below) {
-        below.consumers.push(layer.weight);
-        layer.incomingVariance = () => below.outgoingVariance();
-      }
+      if (below) below.consumers.push(layer.weight);
       this.layers.push(layer);
       inputWidth = layer.width;
       inputVariance = layer.outgoingVariance();

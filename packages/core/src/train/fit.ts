@@ -23,6 +23,8 @@ export interface StepMetrics {
   widths: number[];
   rates: number[];
   widthChanges: WidthChange[];
+  /** Indices of the adaptive layers whose rate asks for at least `maxWidth` (the cap holds them). */
+  atMaxWidth: number[];
   /** Examples in this step's global batch (all ranks). */
   globalBatch: number;
   /** Examples this rank processed in the step. */
@@ -103,6 +105,7 @@ export async function trainStep(options: FitOptions, step: number): Promise<Step
     widths: widthsOf(model),
     rates: ratesOf(model),
     widthChanges,
+    atMaxWidth: model.adaptiveLayers.flatMap((l, i) => (l.atMaxWidth ? [i] : [])),
     globalBatch,
     localBatch: batch.size,
     samplesPerSecond: globalBatch / ((t4 - t0) / 1e3),

@@ -11,14 +11,14 @@ const DOUBLE_MOON: RunConfigInput = {
   seed: 1,
   data: { dataset: 'doublemoon' },
   model: { hiddenLayers: 2, adaptive: true, initialRate: 0.01 },
-  loss: { weightPriorStd: 1 },
+  loss: { weightPriorStd: 1, nObservations: 2000 },
   training: { steps: 2000, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.1 } },
 };
 const SPIRAL: RunConfigInput = {
   seed: 1,
   data: { dataset: 'spiral' },
   model: { hiddenLayers: 2, adaptive: true, initialRate: 0.01 },
-  loss: { weightPriorStd: 10 },
+  loss: { weightPriorStd: 10, nObservations: 2000 },
   training: { steps: 1500, batchSize: 128, optimizer: { type: 'adam', learningRate: 0.01 } },
 };
 
