@@ -2,7 +2,7 @@ import { join, relative } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { configHash } from '@awn/protocol';
 import {
-  buildExperiment,
+  createExperiment,
   checkpointFileName,
   encodeCheckpoint,
   latestValidCheckpoint,
@@ -168,7 +168,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
   }
   const wallSeconds = (performance.now() - started) / 1e3;
   const backend = await selectBackend(config.backend);
-  const exp = buildExperiment(config);
+  const exp = await createExperiment(config);
   const state = decodeTrainingState(decodeCheckpoint(final.bytes, 'final state from rank 0'), 'final state from rank 0');
   const summary = summarizeRun({
     exp,

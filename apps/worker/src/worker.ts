@@ -15,7 +15,7 @@ import {
   type WelcomeMessage,
 } from '@awn/protocol';
 import {
-  buildExperiment,
+  createExperiment,
   decodeCheckpoint,
   decodeTrainingState,
   encodeCheckpoint,
@@ -166,7 +166,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
     const config = parseRunConfig(runConfig, 'the coordinator');
     const deadlineMs = cluster?.collectiveDeadlineMs ?? 30_000;
     const backend = await selectBackend(config.backend, welcome.rank === 0 ? log : undefined);
-    const exp = buildExperiment(config, { rank: welcome.rank, worldSize: welcome.worldSize });
+    const exp = await createExperiment(config, { rank: welcome.rank, worldSize: welcome.worldSize });
     endpoint = await RingEndpoint.bind(`tcp://${bindHost}:${port}`, { runId: welcome.runId, secret: options.secret, curve: options.curve });
     telemetry = new WorkerTelemetry({
       endpoint: options.metricsEndpoint ?? cluster?.metricsEndpoint ?? undefined,
