@@ -9,6 +9,7 @@ import { registerEval } from './commands/eval.js';
 import { registerTruncate } from './commands/truncate.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerKeygen } from './commands/keygen.js';
+import { registerEnv } from './commands/env.js';
 import { RunFailedError, UsageError } from './errors.js';
 import { DataFileError } from '@awn/core';
 
@@ -28,6 +29,7 @@ registerTruncate(program);
 registerReport(program);
 registerGenerate(program);
 registerKeygen(program);
+registerEnv(program);
 
 try {
   await program.parseAsync(process.argv);
