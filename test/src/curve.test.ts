@@ -73,7 +73,7 @@ describe('cluster authentication with ZeroMQ CURVE', () => {
       const done = await coordinator.done(60_000);
       outputs.push(done.stdout, done.stderr);
       assert.equal(done.code, 0, done.stderr);
-      assert.match(done.stdout, /run complete: 40 steps on 1 workers/);
+      assert.match(done.stdout, /Finished \S+ after 40 steps on 1 worker: /);
       for (const key of [keys.secretKey, other.secretKey]) assert.doesNotMatch(outputs.join('\n'), new RegExp(escape(key)), 'no secret key in any output');
     } finally {
       coordinator.kill();

@@ -22,7 +22,8 @@ describe('awn train (single process)', () => {
     const r = await awn(['train', '--config', 'examples/doublemoon.json', '--steps', '600', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Finished doublemoon after 600 steps on 1 worker: test accuracy/);
-    assert.match(r.stderr, /tensor backend: (wasm|tensorflow)/);
+    assert.match(r.stderr, /backend (wasm|tensorflow)[^"]*, BLAS (on|off)[^"]*, \d+ CPU threads, no sockets, world size 1/);
+    assert.match(r.stderr, /step 600\/600 nll \d\.\d{4} \| val acc \d+\.\d %/);
     const names = await readdir(out);
     for (const f of ['config.json', 'metrics.jsonl', 'summary.json', 'report.html', 'checkpoints']) assert.ok(names.includes(f), `${f} missing`);
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
@@ -107,7 +108,10 @@ describe('awn train (single process)', () => {
     const r = await awn(['report', out]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /report written to .*report\.html/);
-    assert.match(await readFile(join(out, 'report.html'), 'utf8'), /<figure id="chart-widths"/);
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    assert.match(html, /<figure id="chart-widths"/);
+    assert.match(html, /accuracy \(higher is better\)/);
+    assert.match(html, /<h2>Resolved config<\/h2>\n<pre>\{\n  &quot;name&quot;: &quot;doublemoon&quot;/);
     const missing = await awn(['report', join(dir, 'no-such-run')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read .*no-such-run\/summary\.json/);
@@ -130,7 +134,7 @@ describe('awn train (single process)', () => {
     assert.equal(r.status, 0, r.stderr);
     const figures = r.stdout.match(/<figure id="chart-[^"]+" class="chart">[\s\S]*?<\/figure>/g) ?? [];
     const ids = figures.map((f) => /chart-([^"]+)/.exec(f)![1]);
-    assert.deepEqual(ids, ['widths', 'total-width', 'loss', 'samples-per-second', 'validation', 'truncation']);
+    assert.deepEqual(ids, ['likelihood', 'validation', 'widths', 'total-width', 'loss', 'samples-per-second', 'truncation']);
     for (const f of figures) {
       assert.match(f, /<svg[^>]*width="\d+"/, 'an sized SVG');
       assert.ok((f.match(/<path/g) ?? []).length >= 3, 'with drawn marks and axes');

@@ -10,7 +10,9 @@ import { registerTruncate } from './commands/truncate.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerRepeat } from './commands/repeat.js';
+import { registerEnv } from './commands/env.js';
 import { RunFailedError, UsageError } from './errors.js';
+import { DataFileError } from '@awn/core';
 
 const program = new Command()
   .name('awn')
@@ -29,6 +31,7 @@ registerReport(program);
 registerGenerate(program);
 registerKeygen(program);
 registerRepeat(program);
+registerEnv(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -36,6 +39,10 @@ try {
   if (error instanceof CommanderError) {
     // Help and version exit 0; every usage mistake exits 2 like the config errors.
     process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (error instanceof DataFileError) {
+    // A bad data file read outside the commands' own checks (e.g. by a worker) is still the user's input.
+    process.stderr.write(`awn: data: ${error.message}\n`);
+    process.exitCode = 2;
   } else if (error instanceof UsageError || error instanceof RunFailedError) {
     process.stderr.write(`awn: ${error.message}\n`);
     process.exitCode = error.exitCode;

@@ -2,11 +2,12 @@ import { relative } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { configHash } from '@awn/protocol';
 import {
-  buildExperiment,
+  createExperiment,
   encodeCheckpoint,
   latestValidCheckpoint,
   decodeCheckpoint,
   decodeTrainingState,
+  estimateTrainingMemory,
   selectBackend,
   type RunConfig,
 } from '@awn/core';
@@ -167,8 +168,8 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     await dir.close();
   }
   const wallSeconds = (performance.now() - started) / 1e3;
-  const backend = await selectBackend(config.backend);
-  const exp = buildExperiment(config);
+  const backend = await selectBackend(config.backend, undefined, { engineBytes: estimateTrainingMemory(config).engineBytes });
+  const exp = await createExperiment(config);
   const state = decodeTrainingState(decodeCheckpoint(final.bytes, 'final state from rank 0'), 'final state from rank 0');
   const summary = summarizeRun({
     exp,

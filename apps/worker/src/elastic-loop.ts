@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { CollectiveError, Communicator, RingEndpoint } from '@awn/collective';
 import { configHash as hashConfig, StepClock, type WelcomeMessage } from '@awn/protocol';
-import { buildExperiment, decodeCheckpoint, decodeTrainingState, parseRunConfig, selectBackend, type TrainingState } from '@awn/core';
+import { createExperiment, decodeCheckpoint, decodeTrainingState, estimateTrainingMemory, parseRunConfig, selectBackend, type TrainingState } from '@awn/core';
 import type { Logger } from '@awn/telemetry';
 import { CoordinatorGone, LIVENESS_MISSES, type ControlSession, type Ring } from './control/control-session.js';
 import { sendState, synchronizeState, trainGeneration } from './train-generation.js';
@@ -57,8 +57,9 @@ export class ElasticWorker {
       const config = parseRunConfig(runConfig, 'the coordinator');
       // Collective deadlines follow the measured step time, so a slow but alive peer never trips them.
       const clock = new StepClock(cluster?.collectiveDeadlineMs ?? cluster?.stallTimeoutMs ?? 60_000);
-      const backend = await selectBackend(config.backend, welcome.rank === 0 ? log : undefined);
-      const exp = buildExperiment(config, { rank: welcome.rank, worldSize: welcome.worldSize });
+      // 'auto' must leave wasm for cpu + native kernels when the model would crowd the 4 GiB wasm heap.
+      const backend = await selectBackend(config.backend, welcome.rank === 0 ? log : undefined, { engineBytes: estimateTrainingMemory(config).engineBytes });
+      const exp = await createExperiment(config, { rank: welcome.rank, worldSize: welcome.worldSize });
       this.endpoint = await RingEndpoint.bind(`tcp://${options.bindHost}:${options.port}`, { runId: welcome.runId, secret: options.secret, curve: options.curve });
       this.telemetry = new WorkerTelemetry({
         endpoint: options.metricsEndpoint ?? cluster?.metricsEndpoint ?? undefined,

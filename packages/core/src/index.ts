@@ -76,5 +76,6 @@ export { embeddingLookup } from './ops/embedding.js';
 export { layerNorm, LAYER_NORM_EPSILON } from './ops/layer-norm.js';
 export { causalSelfAttention, causalMask, type AttentionWeights } from './ops/attention.js';
 export * from './data/text/index.js';
+export * from './data/files/index.js';
 export { sequenceLengthOf, type DataSplit, type MetricName } from './experiment/build-experiment.js';
 export { TEXT_DATASET_NAMES, type MlpModelConfig, type TransformerModelConfig } from './experiment/config-schema.js';

@@ -4,6 +4,8 @@ import {
   BACKEND_NAMES,
   CheckpointError,
   ConfigError,
+  createExperiment,
+  DataFileError,
   decodeTrainingState,
   latestValidCheckpoint,
   loadCheckpoint,
@@ -12,6 +14,8 @@ import {
   type BackendInfo,
   type BackendName,
   type CheckpointContents,
+  type Experiment,
+  type Preprocessing,
   type RunConfig,
   type TrainingState,
 } from '@awn/core';
@@ -112,6 +116,27 @@ export async function loadCheckpointTarget(target: string, backendFlag: BackendN
     return { path, state: decodeTrainingState(contents, path), config, backend };
   } catch (error) {
     if (error instanceof CheckpointError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * The experiment a checkpoint is scored in: the run's data rebuilt from its config (the same seed
+ * gives the same splits), with the preprocessing.json the training run saved beside checkpoints/
+ * reused as is, so features are scaled with the training statistics. A data file that is gone
+ * or changed is a UsageError naming it.
+ */
+export async function experimentFor(loaded: LoadedCheckpoint): Promise<Experiment> {
+  let preprocessing: Preprocessing | undefined;
+  try {
+    preprocessing = JSON.parse(await readFile(join(dirname(dirname(loaded.path)), 'preprocessing.json'), 'utf8')) as Preprocessing;
+  } catch {
+    preprocessing = undefined;
+  }
+  try {
+    return await createExperiment(loaded.config, {}, { preprocessing });
+  } catch (error) {
+    if (error instanceof DataFileError) throw new UsageError(`data: ${error.message}`);
     throw error;
   }
 }

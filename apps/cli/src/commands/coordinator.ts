@@ -5,6 +5,8 @@ import { loadRunConfig } from '../config/load-config-file.js';
 import { parseIntegerOption } from './options.js';
 import { readSecurity } from './secret.js';
 import { UsageError } from '../errors.js';
+import { printOutcome } from '../train/print-outcome.js';
+import { DataFileError, loadRunData } from '@awn/core';
 
 interface CoordinatorFlags {
   config: string;
@@ -17,7 +19,7 @@ interface CoordinatorFlags {
   joinTimeout: number;
   collectiveDeadline?: number;
   stallTimeout: number;
-  metrics?: string;
+  metrics?: string | false;
   minWorkers?: number;
   rejoinTimeout: number;
   resume?: string;
@@ -45,6 +47,7 @@ export function registerCoordinator(program: Command): void {
     .option('--resume <run-dir>', 'continue the run in RUN_DIR from its newest valid checkpoint (after the coordinator was lost); workers rejoin as usual')
     .option('--curve-keys <file>', 'cluster CURVE keypair from `awn keygen` (default: $AWN_CURVE_PUBLIC_KEY and $AWN_CURVE_SECRET_KEY)')
     .option('--metrics <endpoint>', 'metrics exporter snapshot endpoint to push to and announce to workers (default: $AWN_METRICS_ENDPOINT)')
+    .option('--no-metrics', 'push no metrics, even with $AWN_METRICS_ENDPOINT set')
     .addHelpText(
       'after',
       `
@@ -58,6 +61,10 @@ Examples:
     .action(async (flags: CoordinatorFlags) => {
       const config = await loadRunConfig(flags.config);
       const logger = createLogger({ name: 'awn-coordinator', destination: process.stderr });
+      // The coordinator scores the final model on the data: a file it cannot read fails now, not after training.
+      await loadRunData(config).catch((error: unknown) => {
+        throw error instanceof DataFileError ? new UsageError(`data: ${error.message}`) : error;
+      });
       const { secret, curve, protection } = readSecurity(flags.host, flags.curveKeys);
       logger.info({ protection }, `socket protection: ${protection}`);
       if (flags.minWorkers !== undefined && flags.minWorkers > flags.workers) throw new UsageError(`--min-workers (${flags.minWorkers}) must not exceed --workers (${flags.workers})`);
@@ -76,7 +83,7 @@ Examples:
         joinTimeoutMs: flags.joinTimeout * 1000,
         stallTimeoutMs: flags.stallTimeout * 1000,
         collectiveDeadlineMs: flags.collectiveDeadline === undefined ? undefined : flags.collectiveDeadline * 1000,
-        metricsEndpoint: flags.metrics ?? (process.env.AWN_METRICS_ENDPOINT || undefined),
+        metricsEndpoint: flags.metrics === false ? undefined : (flags.metrics ?? (process.env.AWN_METRICS_ENDPOINT || undefined)),
         minWorkers: flags.minWorkers,
         rejoinTimeoutMs: flags.rejoinTimeout * 1000,
         resume: flags.resume !== undefined,
@@ -85,6 +92,6 @@ Examples:
           if (p.step % config.training.logEvery === 0) logger.info({ step: p.step, generation: p.generation, loss: p.loss.total, widths: p.widths, samplesPerSecond: Math.round(p.samplesPerSecond) }, `step ${p.step}`);
         },
       });
-      process.stdout.write(`run complete: ${summary.steps} steps on ${summary.worldSize} workers; summary in ${out}/summary.json\n`);
+      await printOutcome(summary, out, (text) => process.stdout.write(text));
     });
 }

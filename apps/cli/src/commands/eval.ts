@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { buildExperiment, parameterCount } from '@awn/core';
+import { parameterCount } from '@awn/core';
 import { formatWidths } from '../progress/progress-view.js';
-import { checkBackendFlag, loadCheckpointTarget } from './checkpoint-source.js';
+import { checkBackendFlag, experimentFor, loadCheckpointTarget } from './checkpoint-source.js';
 import { formatMetric, metricLabel, scoreOn, scoresJson, splitOption, table, type SplitName } from './scoring.js';
 
 interface EvalFlags {
@@ -28,9 +28,10 @@ Examples:
     )
     .action(async (target: string, flags: EvalFlags) => {
       const backendFlag = checkBackendFlag(flags.backend);
-      const { path, state, config, backend } = await loadCheckpointTarget(target, backendFlag);
+      const loaded = await loadCheckpointTarget(target, backendFlag);
+      const { path, state, config, backend } = loaded;
       // The data are rebuilt from the run config: the same seed gives the same splits as training.
-      const exp = buildExperiment(config);
+      const exp = await experimentFor(loaded);
       const scores = scoreOn(exp, state.model, flags.split);
       const widths = state.model.adaptiveLayers.map((l) => l.width);
       const metric = exp.metric.name;

@@ -1,11 +1,14 @@
 import { Option, type Command } from 'commander';
 import { createLogger } from '@awn/telemetry';
 import { loadRunConfig } from '../config/load-config-file.js';
-import { defaultRunPath } from '@awn/coordinator';
+import { defaultRunPath, writeJsonAtomic } from '@awn/coordinator';
 import { trainLocal } from '../train/train-local.js';
 import { trainCluster } from '../train/train-cluster.js';
 import { printOutcome } from '../train/print-outcome.js';
-import { EXIT_INTERRUPTED } from '../errors.js';
+import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
+import { join, resolve } from 'node:path';
+import { DataFileError, loadRunData } from '@awn/core';
+import { resumeConfig } from '../train/resume-config.js';
 import { parseIntegerOption } from './options.js';
 import { InvalidArgumentError } from 'commander';
 import { parseMemorySize } from '@awn/core';
@@ -20,7 +23,9 @@ function parseMemoryOption(value: string): number {
 }
 
 interface TrainFlags {
-  config: string;
+  config?: string;
+  resume?: string;
+  configChangeOk?: boolean;
   out?: string;
   force?: boolean;
   backend?: string;
@@ -41,7 +46,9 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train an adaptive-width model and write a run directory (config, metrics, checkpoints, summary, report)')
-    .requiredOption('-c, --config <file>', 'run config, JSON or YAML (see examples/)')
+    .option('-c, --config <file>', 'run config, JSON or YAML (see examples/)')
+    .option('--resume <run-dir>', 'continue RUN_DIR from its newest valid checkpoint, with its own config (one process or --workers N)')
+    .option('--config-change-ok', 'with --resume: accept a --config or --steps/--seed/--backend that differs from the run\'s config')
     .option('-o, --out <dir>', 'run directory to create (default: runs/<name>-<timestamp>)')
     .option('--force', 'replace the run directory if it exists')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm or cpu (overrides the config)')
@@ -64,10 +71,19 @@ Examples:
   $ awn train --config examples/spiral.json --workers 2
   $ awn train --config examples/doublemoon.json --out runs/moon --steps 500 --backend cpu
   $ awn train --config examples/spiral.json --print-config
-  $ awn train --config examples/large.json --dry-run --memory-limit 16G`,
+  $ awn train --config examples/large.json --dry-run --memory-limit 16G
+  $ awn train --resume runs/spiral-20260101-120000
+  $ awn train --resume runs/spiral-20260101-120000 --steps 3000 --config-change-ok
+  $ awn train --config examples/csv.json          # your own CSV (see docs/data.md)`,
     )
     .action(async (flags: TrainFlags) => {
-      const config = await loadRunConfig(flags.config, { seed: flags.seed, steps: flags.steps, backend: flags.backend });
+      const overrides = { seed: flags.seed, steps: flags.steps, backend: flags.backend };
+      if (!flags.config && !flags.resume) throw new UsageError('give --config FILE (a new run) or --resume RUN_DIR');
+      if (flags.resume && flags.out && resolve(flags.out) !== resolve(flags.resume)) throw new UsageError('--resume names the run directory: drop --out or make it the same');
+      if (flags.resume && flags.force) throw new UsageError('--force replaces a run directory; it cannot be combined with --resume');
+      if (flags.configChangeOk && !flags.resume) throw new UsageError('--config-change-ok only applies with --resume');
+      const resumed = flags.resume ? await resumeConfig(flags.resume, flags.config, overrides, flags.configChangeOk === true) : undefined;
+      const config = resumed?.config ?? (await loadRunConfig(flags.config!, overrides));
       if (flags.printConfig) {
         process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
         return;
@@ -80,6 +96,14 @@ Examples:
       }
       assertMemory(memory);
       const logger = createLogger({ name: 'awn-train', destination: process.stderr });
+      if (resumed?.changed.length) logger.warn({ changed: resumed.changed }, `resuming with a changed config: ${resumed.changed.join(', ')}`);
+      // Data first: a bad file is reported (exit 2) before any directory, socket or process exists.
+      const data = await loadRunData(config).catch((error: unknown) => {
+        throw error instanceof DataFileError ? new UsageError(`data: ${error.message}`) : error;
+      });
+      const out = flags.resume ?? flags.out ?? defaultRunPath(config.name);
+      // The cluster path checks config.json against the config it is given: record an accepted change first.
+      if (resumed?.changed.length) await writeJsonAtomic(join(out, 'config.json'), config);
       if (flags.workers && (process.env.AWN_CURVE_PUBLIC_KEY || process.env.AWN_CURVE_SECRET_KEY)) {
         // The coordinator and workers of `train --workers` talk over loopback only; the local workers
         // inherit this environment and must not expect CURVE from a coordinator that does not use it.
@@ -92,16 +116,17 @@ Examples:
       const onSigint = () => {
         if (interrupted) process.exit(EXIT_INTERRUPTED);
         interrupted = true;
-        logger.warn('interrupted: finishing the current step, then writing a checkpoint, summary and report (Ctrl-C again to abort)');
+        logger.warn(`interrupted: finishing the current step, then writing a checkpoint, summary and report (Ctrl-C again to abort); continue later with: awn train --resume ${out}${flags.workers ? ` --workers ${flags.workers}` : ''}`);
         stopCluster?.();
       };
       process.on('SIGINT', onSigint);
       try {
-        const out = flags.out ?? defaultRunPath(config.name);
+        const resume = flags.resume !== undefined;
         const summary = flags.workers
-          ? await trainCluster({ config, out, force: flags.force, logger, workers: flags.workers, metricsPort: flags.metrics ? flags.metricsPort : null, metricsEndpoint: flags.metricsEndpoint, minWorkers: flags.minWorkers, batchPolicy: flags.batchPolicy, onStopHandle: (stop) => (stopCluster = stop) })
-          : await trainLocal({ config, out, force: flags.force, logger, shouldStop: () => interrupted });
+          ? await trainCluster({ config, data, out, resume, force: flags.force, logger, workers: flags.workers, metricsPort: flags.metrics ? flags.metricsPort : null, metricsEndpoint: flags.metricsEndpoint, minWorkers: flags.minWorkers, batchPolicy: flags.batchPolicy, onStopHandle: (stop) => (stopCluster = stop) })
+          : await trainLocal({ config, data, out, resume, force: flags.force, logger, shouldStop: () => interrupted });
         await printOutcome(summary, out, (text) => process.stdout.write(text));
+        if (summary.status === 'interrupted') process.stdout.write(`\nContinue with: awn train --resume ${out}${flags.workers ? ` --workers ${flags.workers}` : ''}\n`);
         if (summary.status === 'interrupted') process.exitCode = EXIT_INTERRUPTED;
       } finally {
         process.off('SIGINT', onSigint);

@@ -2,7 +2,6 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
-  buildExperiment,
   CheckpointError,
   createOptimizer,
   parameterCount,
@@ -13,7 +12,7 @@ import {
 } from '@awn/core';
 import { formatWidths } from '../progress/progress-view.js';
 import { UsageError } from '../errors.js';
-import { checkBackendFlag, loadCheckpointTarget } from './checkpoint-source.js';
+import { checkBackendFlag, experimentFor, loadCheckpointTarget } from './checkpoint-source.js';
 import { formatMetric, metricLabel, scoreOn, scoresJson, splitOption, table, type SplitName } from './scoring.js';
 
 interface TruncateFlags {
@@ -91,14 +90,15 @@ Examples:
     .action(async (target: string, flags: TruncateFlags) => {
       if (flags.keep === undefined && flags.widths === undefined) throw new UsageError('give --keep FRACTION or --widths W1,W2,… (what to keep)');
       const backendFlag = checkBackendFlag(flags.backend);
-      const { path, state, config } = await loadCheckpointTarget(target, backendFlag);
+      const loaded = await loadCheckpointTarget(target, backendFlag);
+      const { path, state, config } = loaded;
       if (flags.widths) checkWidths(flags.widths, state.model);
       const out = flags.out ?? defaultOut(path, flags);
       await checkOut(out, path);
 
       const targetWidths: TruncationTarget = flags.widths ?? { fraction: flags.keep! };
       const small = truncate(state.model, targetWidths);
-      const exp = buildExperiment(config);
+      const exp = await experimentFor(loaded);
       const before = scoreOn(exp, state.model, flags.split);
       const after = scoreOn(exp, small, flags.split);
       // The optimizer moments belong to the removed neurons' layout, so the small model starts a

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadTrainingState, type AdaptiveModel } from '@awn/core';
-import type { RunSummary } from '@awn/coordinator';
+import { writeJsonAtomic, writeReport, type RunSummary } from '@awn/coordinator';
 import { formatWidths } from '../progress/progress-view.js';
 
 /** Prompts for the samples printed after a language-model run: a human check of what it learned. */
@@ -32,9 +32,11 @@ export async function printOutcome(summary: RunSummary, out: string, write: (s: 
   if (!summary.checkpoint) return;
   const { model } = await loadTrainingState(join(out, summary.checkpoint));
   if (!isLanguageModel(model)) return;
-  write('\nSamples (temperature 0.8, top-k 40):\n');
-  PROMPTS.forEach((prompt, i) => {
-    const text = (prompt + model.generate(prompt, 160, 0.8, 40, i + 1)).replace(/\s+/g, " ");
-    write(`  ${JSON.stringify(text)}\n`);
-  });
+  const settings = 'temperature 0.8, top-k 40';
+  write(`\nSamples (${settings}):\n`);
+  const samples = PROMPTS.map((prompt, i) => ({ prompt, text: model.generate(prompt, 160, 0.8, 40, i + 1) }));
+  for (const s of samples) write(`  ${JSON.stringify((s.prompt + s.text).replace(/\s+/g, ' '))}\n`);
+  // The report shows them too: saved beside summary.json, and report.html rebuilt with them.
+  await writeJsonAtomic(join(out, 'samples.json'), { settings, samples });
+  await writeReport(out);
 }

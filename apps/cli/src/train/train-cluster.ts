@@ -1,5 +1,8 @@
 import { RunFailedError, runCluster, type Coordinator, type RunSummary } from '@awn/coordinator';
-import type { RunConfig } from '@awn/core';
+import { estimateTrainingMemory, selectBackend, type RunConfig, type RunData } from '@awn/core';
+import { writeJsonAtomic } from '@awn/coordinator';
+import { join } from 'node:path';
+import { runtimeLine } from './runtime-line.js';
 import type { Logger } from '@awn/telemetry';
 import { startMetricsExporter, type MetricsExporter } from '@awn/metrics-exporter';
 import { ProgressView } from '../progress/progress-view.js';
@@ -7,8 +10,12 @@ import { LocalWorkers } from './local-workers.js';
 
 export interface TrainClusterOptions {
   config: RunConfig;
+  /** The run's data, loaded here first so a bad file fails before anything starts. */
+  data: RunData;
   out: string;
   force?: boolean;
+  /** Continue the run in `out` from its newest valid checkpoint. */
+  resume?: boolean;
   logger: Logger;
   workers: number;
   /** Control address (default tcp://127.0.0.1:0, a free port). */
@@ -47,7 +54,9 @@ async function startRunExporter(port: number, logger: Logger): Promise<MetricsEx
  */
 export async function trainCluster(options: TrainClusterOptions): Promise<RunSummary> {
   const { config, logger } = options;
-  const progress = new ProgressView(config.training.steps, logger, { tty: options.tty });
+  const backend = await selectBackend(config.backend, undefined, { engineBytes: estimateTrainingMemory(config).engineBytes });
+  logger.info({ backend: backend.name, blas: backend.blas }, runtimeLine({ backend, worldSize: options.workers, protection: 'none (loopback only)' }));
+  const progress = new ProgressView(config.training.steps, logger, { tty: options.tty, text: config.model.type === 'transformer' });
   // A local worker that dies ends the run now rather than after a join or heartbeat timeout.
   // Without elasticity a dead local worker ends the run now rather than after a heartbeat timeout.
   const elastic = options.minWorkers !== undefined && options.minWorkers < options.workers;
@@ -63,6 +72,7 @@ export async function trainCluster(options: TrainClusterOptions): Promise<RunSum
       config,
       out: options.out,
       force: options.force,
+      resume: options.resume,
       logger,
       bind: options.bind ?? 'tcp://127.0.0.1:0',
       workers: options.workers,
@@ -71,10 +81,10 @@ export async function trainCluster(options: TrainClusterOptions): Promise<RunSum
       metricsEndpoint: options.metricsEndpoint ?? exporter?.snapshotEndpoint,
       onCoordinator: (c) => (coordinator = c),
       onListening: (address) => {
-        progress.start(0);
+        if (options.data.preprocessing) void writeJsonAtomic(join(options.out, 'preprocessing.json'), options.data.preprocessing);
         workers.start(options.workers, address);
       },
-      onStep: (p) => progress.update({ step: p.step, epoch: p.epoch, loss: p.loss.total, widths: p.widths, samplesPerSecond: p.samplesPerSecond, workers: options.workers, generation: p.generation }),
+      onStep: (p) => progress.update({ step: p.step, epoch: p.epoch, nll: p.loss.nll, loss: p.loss.total, widths: p.widths, samplesPerSecond: p.samplesPerSecond, workers: options.workers, generation: p.generation }),
     });
     return summary;
   } finally {

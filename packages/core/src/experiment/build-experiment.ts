@@ -16,6 +16,7 @@ import { DatasetBatchSource, datasetChunks } from '../train/dataset-batches.js';
 import { evaluate, type Scores } from '../train/evaluate.js';
 import type { BatchSource } from '../train/batch.js';
 import type { RunConfig } from './config-schema.js';
+import type { Preprocessing } from '../data/files/tabular-source.js';
 
 /** One split of a run: a tabular data set, or byte text for sequence models. */
 export type DataSplit = Dataset | TextSplit;
@@ -47,6 +48,8 @@ export interface Experiment {
   trainSource(rank: number, worldSize: number, batchSize?: number): BatchSource;
   /** Scores any model of this run (e.g. a truncated one) on a split. */
   score(model: AdaptiveModel, split: 'validation' | 'test' | 'train'): Scores;
+  /** What a CSV / JSONL run fitted on its training split (saved as preprocessing.json). */
+  preprocessing?: Preprocessing;
   /** Name of the headline metric ('accuracy', 'mse', or 'bitsPerByte' for text) and whether higher is better. */
   metric: { name: MetricName; higherIsBetter: boolean };
 }
@@ -60,6 +63,9 @@ export function sequenceLengthOf(config: RunConfig): number {
 /** Loads or generates the run's data and splits it; deterministic in the config's seed. */
 export function loadSplits(config: RunConfig): Splits {
   const { data, seed } = config;
+  if (data.dataset === 'csv' || data.dataset === 'jsonl' || data.dataset === 'text') {
+    throw new RangeError(`data set '${data.dataset}' is read from files: load it with loadRunData(config) or createExperiment(config)`);
+  }
   if (data.dataset === 'moby-dick') {
     const corpus = loadMobyDick({ validationChapters: data.validationChapters, testChapters: data.testChapters });
     const length = sequenceLengthOf(config);
@@ -140,10 +146,11 @@ const TEXT_EVAL_BATCH = 64;
 
 /**
  * Builds a run: data, model, optimizer, loss and this rank's batches. Every rank of a run calls
- * it with the same config and gets the same initial model (the seed keys every draw).
+ * it with the same config and gets the same initial model (the seed keys every draw). Data sets
+ * read from files come loaded in `data` (see loadRunData / createExperiment).
  */
-export function buildExperiment(config: RunConfig, shard: { rank?: number; worldSize?: number } = {}): Experiment {
-  const splits = loadSplits(config);
+export function buildExperiment(config: RunConfig, shard: { rank?: number; worldSize?: number } = {}, data?: { splits: Splits; preprocessing?: Preprocessing }): Experiment {
+  const splits = data?.splits ?? loadSplits(config);
   const model = buildModel(config, splits.train);
   const rank = shard.rank ?? 0;
   const worldSize = shard.worldSize ?? 1;
@@ -173,6 +180,7 @@ export function buildExperiment(config: RunConfig, shard: { rank?: number; world
     train,
     trainSource,
     metric,
+    ...(data?.preprocessing ? { preprocessing: data.preprocessing } : {}),
     score(m, split) {
       const ds = split === 'validation' ? splits.validation : splits[split];
       if (!ds) throw new RangeError(`this run has no ${split} split (data.validationFraction is 0)`);

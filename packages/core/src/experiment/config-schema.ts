@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACTIVATIONS } from '../ops/activation.js';
 import { BACKEND_NAMES } from '../backend/select-backend.js';
+import { checkFileDataFields, fileDataFields } from './data-schema.js';
 
 /**
  * The run configuration shared by `awn train`, the coordinator and every worker: one schema, so
@@ -11,10 +12,13 @@ import { BACKEND_NAMES } from '../backend/select-backend.js';
 const positiveInt = z.number().int().min(1);
 
 /** Data sets a run config may name in `data.dataset`. */
-export const DATASET_NAMES = ['doublemoon', 'spiral', 'spiralhard', 'mnist', 'moby-dick'] as const;
+export const DATASET_NAMES = ['doublemoon', 'spiral', 'spiralhard', 'mnist', 'moby-dick', 'csv', 'jsonl', 'text'] as const;
 
 /** Data sets of byte text, trained with a sequence model (model.type 'transformer'). */
-export const TEXT_DATASET_NAMES = ['moby-dick'] as const;
+export const TEXT_DATASET_NAMES = ['moby-dick', 'text'] as const;
+
+/** Data sets read from the user's files named by `data.path` (docs/data.md). */
+export const FILE_DATASET_NAMES = ['csv', 'jsonl', 'text'] as const;
 
 const distributionSchema = z
   .object({
@@ -149,8 +153,10 @@ export const runConfigSchema = z
         testChapters: positiveInt.optional(),
         /** Text only: score at most this many bytes of a split (the start of it), to keep evaluation short. */
         evalBytes: positiveInt.optional(),
+        ...fileDataFields,
       })
-      .strict(),
+      .strict()
+      .superRefine(checkFileDataFields),
     model: modelSchema,
     loss: z
       .object({
