@@ -1,7 +1,7 @@
 /** Wire protocol version; a peer speaking another version is refused, never half-understood. */
 export const PROTOCOL_VERSION = 1;
 
-/** 16 MiB: above this ZeroMQ receives land in fresh pages and throughput collapses (DESIGN.md). */
+/** 16 MiB: above this ZeroMQ receives land in fresh pages and throughput collapses (measured with bench/allreduce.bench.mjs). */
 export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 export interface Limits {

@@ -10,7 +10,7 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
 }
 
 /**
- * The run directory of DESIGN.md: config.json, metrics.jsonl, checkpoints/, summary.json,
+ * A run directory: config.json, metrics.jsonl, checkpoints/, summary.json,
  * report.html. It is created fresh; an existing non-empty directory is refused unless the user
  * asks to replace it, so no earlier run is half-overwritten.
  */

@@ -12,7 +12,7 @@ function named(scores: Scores): Record<string, number> {
   return out;
 }
 
-/** What a finished (or interrupted) run reports in summary.json (DESIGN.md "Run directory"). */
+/** What a finished (or interrupted) run reports in summary.json (docs/cli.md describes the run directory). */
 export interface RunSummary {
   name: string;
   status: 'completed' | 'interrupted';

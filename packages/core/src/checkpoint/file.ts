@@ -1,7 +1,7 @@
 /**
  * Checkpoint files on disk, written so that a crash, a full disk or a killed process at any
  * moment leaves either the previous complete file or the new complete file under the final
- * name, never a partial one (DESIGN.md "Errors": no partial checkpoint replaces a good one).
+ * name, never a partial one (docs/architecture.md, "Fault model").
  */
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * Minibatches for synchronous data-parallel training (DESIGN.md "One training step").
+ * Minibatches for synchronous data-parallel training (docs/architecture.md, "One training step").
  *
  * Every rank builds the same seeded permutation for an epoch from (seed, epoch) alone, cuts the
  * same global batch from it, and keeps only its own contiguous shard: no message is needed to

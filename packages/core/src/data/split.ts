@@ -1,5 +1,5 @@
 /**
- * Train / validation / test splits as the paper makes them (awn-method.md §10): 20 % test, 10 % of
+ * Train / validation / test splits as the paper makes them (docs/method.md §10): 20 % test, 10 % of
  * the remainder for validation, stratified by class, with a fixed seed, so that every rank and
  * every rerun sees the same three sets.
  */

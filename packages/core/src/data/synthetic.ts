@@ -1,5 +1,5 @@
 /**
- * The paper's two-class synthetic benchmarks (awn-method.md §10), regenerated from a seed instead
+ * The paper's two-class synthetic benchmarks (docs/method.md §10), regenerated from a seed instead
  * of downloaded, so every process of a data-parallel run builds the identical data set locally.
  */
 import { Prng } from '../random/prng.js';

@@ -6,7 +6,7 @@ export type DistributionFamily = 'exponential' | 'power-law';
 /**
  * A monotonically decreasing distribution over neuron indices 0, 1, 2, … with one learned
  * parameter, stored as an unconstrained raw scalar `r` and mapped to the distribution's
- * parameter by softplus (see awn-method.md §2).
+ * parameter by softplus (see docs/method.md §2).
  */
 export interface ImportanceDistribution {
   readonly family: DistributionFamily;
@@ -62,7 +62,7 @@ export function softplusDerivative(raw: number): number {
   return raw >= 0 ? 1 / (1 + Math.exp(-raw)) : Math.exp(raw) / (1 + Math.exp(raw));
 }
 
-/** Added to every mass so far-tail neurons keep a non-zero importance (awn-method.md §2). */
+/** Added to every mass so far-tail neurons keep a non-zero importance (docs/method.md §2). */
 export const MASS_FLOOR = 1e-6;
 
 /** Keeps the distribution parameter strictly positive when softplus underflows. */

@@ -64,7 +64,7 @@ const mlpSchema = z
   });
 
 /**
- * Decoder-only Transformer language model over bytes (awn-method.md §7): only the FFN of each
+ * Decoder-only Transformer language model over bytes (docs/method.md §7): only the FFN of each
  * block adapts its width.
  */
 const transformerSchema = z

@@ -51,7 +51,7 @@ export interface WidthChange {
 }
 
 /**
- * A dense layer whose output width follows a learned distribution (awn-method.md §2–§5):
+ * A dense layer whose output width follows a learned distribution (docs/method.md §2–§5):
  * h = σ(x W + b) · f. Resizing touches its own weight columns and bias, and the rows of every
  * consumer parameter (the next layer's weight), so the function changes only through the tail.
  */
@@ -133,7 +133,7 @@ export class AdaptiveDense {
 
   /**
    * Kaiming+ variance for weights that read this layer's output: 2 / Σ f², or He's 2 / D when
-   * the layer applies no importance (awn-method.md §6).
+   * the layer applies no importance (docs/method.md §6).
    */
   outgoingVariance(): number {
     const f = this.importanceHost();

@@ -3,7 +3,7 @@ import type { AdaptiveModel, Task } from '../models/model.js';
 import { paramTensor, type ParamTensors } from '../params/param-tensors.js';
 import { PARAMETER_EPSILON } from '../distributions/distribution.js';
 
-/** Hyper-parameters of the negative ELBO (awn-method.md §4). */
+/** Hyper-parameters of the negative ELBO (docs/method.md §4). */
 export interface LossConfig {
   /** Training-set size N: every prior term is divided by it. */
   nObservations: number;
@@ -90,7 +90,7 @@ export function ratePrior(model: AdaptiveModel, tensors: ParamTensors, config: L
   });
 }
 
-/** Negative ELBO of a batch with its terms (awn-method.md §4). */
+/** Negative ELBO of a batch with its terms (docs/method.md §4). */
 export function elbo(model: AdaptiveModel, tensors: ParamTensors, outputs: tf.Tensor, targets: tf.Tensor, config: LossConfig, mask?: tf.Tensor): LossTerms {
   const nll = negativeLogLikelihood(model.task, outputs, targets, mask);
   const wp = weightPrior(model, tensors, config);

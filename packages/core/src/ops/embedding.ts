@@ -5,8 +5,7 @@ import { matMulFast } from './matmul.js';
  * Rows of `table` [vocab, dim] picked by integer `ids` (any shape), giving [...ids.shape, dim].
  *
  * The forward pass is a plain `gather`; the gradient is written as one-hot(ids)ᵀ · dy because
- * `gather`'s own gradient needs `UnsortedSegmentSum`, which the wasm backend lacks (DESIGN.md,
- * "Tensor engine"). The one-hot matrix is transposed explicitly so the product stays on wasm's
+ * `gather`'s own gradient needs `UnsortedSegmentSum`, which the wasm backend lacks. The one-hot matrix is transposed explicitly so the product stays on wasm's
  * fast untransposed matMul. `ids` receive no gradient.
  */
 export function embeddingLookup(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {

@@ -17,8 +17,8 @@ export function setTransposeStrategy(strategy: 'explicit' | 'native'): void {
  * x · w with a gradient built from untransposed matMuls.
  *
  * On the wasm backend matMul is fast only when neither operand is transposed; the transposed
- * forms that tfjs's own gradient uses fall back to a naive loop (DESIGN.md, "Tensor engine":
- * 775 → 77 ms per MLP step). An explicit transpose is cheap next to the product it unlocks.
+ * forms that tfjs's own gradient uses fall back to a naive loop (775 → 77 ms
+ * per MLP step when this was written). An explicit transpose is cheap next to the product it unlocks.
  * Works for 2-D x [n, in] and 3-D x [b, t, in] (flattened to 2-D) against 2-D w [in, out].
  */
 export function matMulFast(x: tf.Tensor, w: tf.Tensor2D): tf.Tensor {

@@ -1,7 +1,7 @@
 import type { LossConfig } from '../loss/elbo.js';
 
 /**
- * Dynamic compression (awn-method.md §8): from `startStep` a Gaussian prior on every rate with
+ * Dynamic compression (docs/method.md §8): from `startStep` a Gaussian prior on every rate with
  * mean `rateMean` (a rate that means a small width) is switched on, its std shrinking linearly
  * from `startStd` to `endStd` by `endStep`, which pulls widths down without retraining.
  */

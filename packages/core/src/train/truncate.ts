@@ -20,7 +20,7 @@ export function truncationWidths(model: AdaptiveModel, target: TruncationTarget)
 }
 
 /**
- * Post-training truncation (awn-method.md §8): keeps the first D' neurons of each adaptive
+ * Post-training truncation (docs/method.md §8): keeps the first D' neurons of each adaptive
  * layer with their un-renormalised importances, so the survivors behave exactly as before and
  * only the tail's contribution disappears. No retraining. The source model is not modified.
  */

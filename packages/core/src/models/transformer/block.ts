@@ -74,7 +74,7 @@ export class TransformerBlock {
       c.seed,
     );
     const width = this.ffnUp.width;
-    // Kaiming+ (awn-method.md §6): the down-projection reads f-scaled activations.
+    // Kaiming+ (docs/method.md §6): the down-projection reads f-scaled activations.
     const downStd = Math.sqrt(this.ffnUp.outgoingVariance());
     const downPrng = Prng.fromKey(c.seed, TRANSFORMER_INIT_TAG, index, 1);
     const capRows = this.ffnUp.adaptive ? Math.ceil(width * c.capacityFactor) : width;

@@ -5,7 +5,7 @@ import type { Activation } from '../../ops/activation.js';
 export const BYTE_VOCABULARY = 256;
 
 /**
- * A decoder-only Transformer language model whose FFN widths adapt (awn-method.md §7):
+ * A decoder-only Transformer language model whose FFN widths adapt (docs/method.md §7):
  * attention, embeddings and d_model stay fixed.
  */
 export interface TransformerConfig {

@@ -23,7 +23,7 @@ function contentHash(ids: ArrayLike<number>): number {
 }
 
 /**
- * Decoder-only Transformer language model with adaptive FFN widths (awn-method.md §7): token
+ * Decoder-only Transformer language model with adaptive FFN widths (docs/method.md §7): token
  * and learned positional embeddings, `blocks` pre-LayerNorm blocks, a final LayerNorm and an
  * output projection (tied to the token embedding or not). Inputs are int32 [B, T] token ids,
  * outputs logits [B, T, vocab]; the task is classification over the vocabulary, so `fit`,
