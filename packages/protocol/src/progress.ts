@@ -11,9 +11,12 @@ export const STALL_MEDIAN_FACTOR = 10;
 export const DEFAULT_STALL_FLOOR_MS = 60_000;
 /**
  * Before any step was measured the deadline is this many floors: the first step also warms up
- * (kernels, allocations) and nothing tells a slow first step from a stalled one.
+ * (kernels, allocations, the initial state broadcast) and nothing tells a slow first step from a
+ * stalled one. Ten floors (10 min by default): the first step of examples/large.json on two
+ * workers of a 2-core machine at load average 20 took over 3 min, and a dead or frozen process is
+ * caught by heartbeats anyway, so a long warm-up deadline only delays noticing a true deadlock.
  */
-export const STALL_WARMUP_FLOORS = 3;
+export const STALL_WARMUP_FLOORS = 10;
 /** Steps the median looks back over. */
 const WINDOW = 64;
 
