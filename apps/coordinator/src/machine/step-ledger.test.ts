@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { withEnvelope } from '@awn/protocol';
+import { STALL_WARMUP_FLOORS, withEnvelope } from '@awn/protocol';
 import { StepLedger, type StepReport } from './step-ledger.js';
 
 function report(step: number, sender: number, generation = 0, widthHash = 7, samples = 8): StepReport {
@@ -46,8 +46,8 @@ describe('StepLedger', () => {
   it('stalls only past max(floor, 10 × median step), or the warm-up allowance before any step', () => {
     const ledger = new StepLedger(0, 1000, 0);
     ledger.ringFormed(0, 1, 0);
-    assert.equal(ledger.stalled(2999), undefined, 'first step: three floors');
-    assert.ok(ledger.stalled(3001));
+    assert.equal(ledger.stalled(1000 * STALL_WARMUP_FLOORS - 1), undefined, 'first step: the warm-up floors');
+    assert.ok(ledger.stalled(1000 * STALL_WARMUP_FLOORS + 1));
     for (let step = 1; step <= 5; step++) ledger.report(report(step, 0), step * 500);
     assert.equal(ledger.clock.medianMs, 500);
     assert.equal(ledger.stalled(2500 + 5000), undefined, '10 × 500 ms since the last step is not a stall yet');
