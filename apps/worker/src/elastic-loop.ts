@@ -124,13 +124,16 @@ export class ElasticWorker {
     } catch (error) {
       return this.failure(error);
     } finally {
+      // A worker that never got its welcome has nobody to deliver to (no coordinator there, or one
+      // that drops it: wrong secret or CURVE keys), so its queued join must not hold the exit.
+      const unanswered = this.phase === 'joining';
       this.phase = 'done';
       await this.telemetry?.close();
       await this.comm?.close();
       this.endpoint?.close();
       await this.endpoint?.closedReader();
       // Messages queued for a coordinator that is gone would only delay the exit.
-      await session.close(session.coordinatorLost);
+      await session.close(session.coordinatorLost || unanswered);
     }
   }
 
