@@ -162,12 +162,16 @@ describe('fault tolerance (real processes, loopback)', () => {
   it('a killed worker restarted with the same command rejoins, and the run continues with 3 workers', async () => {
     const out = join(dir, 'rejoin');
     const c = await cluster(out, ['--workers', '3', '--min-workers', '2']);
-    c.workers = [0, 1, 2].map(() => new AwnProcess(['worker', '--coordinator', c.address]));
+    // Recovery takes about 3 heartbeats, so without a floor on the step time the 2 survivors could
+    // finish the remaining steps before a restarted process has even loaded: 150 ms per step
+    // leaves it ≥ 18 s to join.
+    const slow = { AWN_TEST_STEP_DELAY_MS: '150' };
+    c.workers = [0, 1, 2].map(() => new AwnProcess(['worker', '--coordinator', c.address], slow));
     try {
       await waitForStep(c.coordinator, 25);
       c.workers[2].kill('SIGKILL');
       await c.coordinator.waitFor(/generation 1: 2 workers/, 30_000);
-      c.workers.push(new AwnProcess(['worker', '--coordinator', c.address]));
+      c.workers.push(new AwnProcess(['worker', '--coordinator', c.address], slow));
       await c.coordinator.waitFor(/generation 2: 3 workers/, 30_000);
       const done = await c.coordinator.done(120_000);
       assert.equal(done.code, 0, done.stderr.slice(-3000));

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { CollectiveError, Communicator, RingEndpoint } from '@awn/collective';
-import { configHash as hashConfig, StepClock, type WelcomeMessage } from '@awn/protocol';
+import { configHash as hashConfig, StepClock, type ClusterSettings, type WelcomeMessage } from '@awn/protocol';
 import { createExperiment, decodeCheckpoint, decodeTrainingState, estimateTrainingMemory, parseRunConfig, selectBackend, type TrainingState } from '@awn/core';
 import type { Logger } from '@awn/telemetry';
 import { CoordinatorGone, LIVENESS_MISSES, type ControlSession, type Ring } from './control/control-session.js';
@@ -16,16 +16,6 @@ const AWN_VERSION = '0.1.0';
  * awaiting-ring between generations when the ring stops or breaks before the run's last step.
  */
 export type WorkerPhase = 'joining' | 'synchronizing' | 'training' | 'awaiting-ring' | 'finishing' | 'done';
-
-/** Run-wide settings the coordinator adds to the config it sends in the welcome. */
-interface ClusterSettings {
-  collectiveDeadlineMs?: number;
-  stallTimeoutMs?: number;
-  metricsEndpoint?: string | null;
-  resume?: boolean;
-  batchPolicy?: 'global' | 'per-worker';
-  workers?: number;
-}
 
 class RefusedError extends Error {}
 class JoinTimeout extends Error {}

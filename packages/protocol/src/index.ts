@@ -20,3 +20,4 @@ export { MessageCodec, encodeMessage, decodeMessage, type CodecOptions, type Dec
 export { signFrames, verifyFrames, SIGNATURE_BYTES, type Secret } from './auth.js';
 export { canonicalJson, configHash, widthHash } from './hash.js';
 export { StepClock, STALL_MEDIAN_FACTOR, STALL_WARMUP_FLOORS, DEFAULT_STALL_FLOOR_MS } from './progress.js';
+export type { ClusterSettings } from './cluster-settings.js';

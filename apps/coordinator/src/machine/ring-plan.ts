@@ -1,3 +1,4 @@
+import type { AssignmentFields } from '@awn/protocol';
 import type { Member } from './membership.js';
 
 /** The ring of one generation: members in rank order and the rank whose state everyone takes. */
@@ -21,4 +22,18 @@ export function planRing(previous: readonly Member[], members: readonly Member[]
   const resumeStep = Math.max(resumeFloor, ...ring.map((m) => m.completed));
   const root = Math.max(0, ring.findIndex((m) => m.completed === resumeStep));
   return { ring, resumeStep, root };
+}
+
+/**
+ * What each member of a planned ring is told: a welcome (with the run's config) the first time,
+ * an assignment after that. Marks the members welcomed.
+ */
+export function ringAnnouncements(plan: RingPlan): { member: Member; kind: 'welcome' | 'assignment'; fields: AssignmentFields }[] {
+  const peers = plan.ring.map((m) => m.join.dataAddress);
+  return plan.ring.map((m, rank) => {
+    const fields: AssignmentFields = { workerId: m.workerId, rank, worldSize: plan.ring.length, peers, resumeStep: plan.resumeStep, stateSource: 'broadcast', broadcastRoot: plan.root, checkpointPath: null };
+    const kind = m.welcomed ? 'assignment' : 'welcome';
+    m.welcomed = true;
+    return { member: m, kind, fields };
+  });
 }

@@ -13,10 +13,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Context } from 'zeromq';
 import { withEnvelope, type EnvelopeContext, type Message } from '@awn/protocol';
-import { DealerChannel } from './dealer-channel.js';
+import { DEALER_LINGER_MS, DealerChannel } from './dealer-channel.js';
 import type { ControlThreadInit, FromControl, ToControl } from './thread-messages.js';
 
 const port = parentPort!;
+const REAPER_GRACE_MS = 200;
 const init = workerData as ControlThreadInit;
 const post = (m: FromControl) => port.postMessage(m);
 
@@ -59,9 +60,14 @@ port.on('message', (m: ToControl) => {
       return;
     case 'close':
       clearInterval(heartbeat);
-      void channel.close(m.discard || lost).then(() => {
+      const discard = m.discard || lost;
+      void channel.close(discard).then(() => {
         post({ kind: 'closed' });
-        port.close();
+        // libzmq closes a socket asynchronously: its threads keep the queued messages, which
+        // point into this thread's memory, for up to the linger time. A thread torn down before
+        // they are released corrupted the heap at exit (zeromq.js issue 411, "ZeroMQ doesn't exit
+        // cleanly within a worker_thread"), so it outlives the linger.
+        setTimeout(() => port.close(), (discard ? 0 : DEALER_LINGER_MS) + REAPER_GRACE_MS);
       });
   }
 });

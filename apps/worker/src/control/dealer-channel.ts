@@ -2,6 +2,8 @@ import { Dealer, type Context } from 'zeromq';
 import { MessageCodec, ProtocolError, type DecodedMessage, type Message, type Secret, type TensorInput } from '@awn/protocol';
 
 const POLL_MS = 100;
+/** How long queued messages may still leave after close (ms). */
+export const DEALER_LINGER_MS = 1000;
 
 /**
  * A worker's control connection to the coordinator (DEALER → ROUTER). Sends are queued (one in
@@ -30,7 +32,7 @@ export class DealerChannel {
   ) {
     const curve = options.curve;
     const keys = curve === undefined ? {} : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey };
-    this.socket = new Dealer({ linger: 2000, receiveTimeout: POLL_MS, immediate: false, ...keys, ...(options.context ? { context: options.context } : {}) });
+    this.socket = new Dealer({ linger: DEALER_LINGER_MS, receiveTimeout: POLL_MS, immediate: false, ...keys, ...(options.context ? { context: options.context } : {}) });
     this.socket.connect(address);
     this.codec = new MessageCodec({ secret: options.secret });
     this.reader = this.read();

@@ -1,0 +1,272 @@
+import { hostname } from 'node:os';
+import { tensorToArray, withEnvelope, type ClusterSettings, type DecodedMessage, type JoinMessage, type JsonValue, type Message, type MessageBody, type MessageType } from '@awn/protocol';
+import { RunFailedError } from '../errors.js';
+import { Membership, type Member } from './membership.js';
+import type { CoordinatorOptions } from './options.js';
+import { planRing, ringAnnouncements } from './ring-plan.js';
+import { StepLedger, type StepProgress, type StepReport } from './step-ledger.js';
+
+/** A checkpoint pulled from rank 0: the encoded training-state bytes. */
+export interface PulledState {
+  step: number;
+  bytes: Uint8Array;
+  final: boolean;
+}
+
+/** What the machine asks its I/O shell to do, in order. */
+export type Command =
+  | { kind: 'send'; peer: Buffer; message: Message; tensors: { name: string; data: Uint8Array }[] }
+  | { kind: 'drop'; code: string; reason: string; peer: Buffer }
+  | { kind: 'step'; progress: StepProgress }
+  | { kind: 'checkpoint'; state: PulledState }
+  | { kind: 'fail'; error: RunFailedError }
+  | { kind: 'finish'; state: PulledState };
+
+export type RunPhase = 'admitting' | 'training' | 'degraded' | 'ended';
+
+/**
+ * The coordinator's decisions, without sockets or timers: events come in (a message from a
+ * member, a heartbeat tick, a checkpoint written, a stop request) and commands go out (messages
+ * to send, steps completed, the run's end). It composes membership (admission and liveness), the
+ * ring plan of each generation and the step ledger (completed steps and the progress watchdog).
+ * A lost worker re-forms the ring with the survivors, which are told at once so they abort their
+ * pending collective, as long as `minWorkers` remain; below that the run waits for rejoins; with
+ * `minWorkers` = `workers` (the default) any loss ends the run.
+ */
+export class ClusterMachine {
+  phase: RunPhase = 'admitting';
+  generation = 0;
+  /** The current generation's ring, index = rank (members lost since stay until the next ring). */
+  byRank: Member[] = [];
+  readonly membership: Membership;
+  readonly ledger: StepLedger;
+  /** Workers lost during the run (for the summary). */
+  readonly lost: string[] = [];
+  private stopRequested = false;
+  private degradedSince = 0;
+  private lastHeartbeat = -Infinity;
+  private out: Command[] = [];
+
+  constructor(
+    private readonly options: CoordinatorOptions & { heartbeatMs: number; stallFloorMs: number; minWorkers: number },
+    readonly runId: string,
+    readonly configHash: string,
+    now: number,
+  ) {
+    this.membership = new Membership(options.workers, options.heartbeatMs, options.livenessMisses ?? 3, { runId, configHash }, now);
+    this.ledger = new StepLedger(options.resume?.step ?? 0, options.stallFloorMs, now);
+  }
+
+  get ended(): boolean {
+    return this.phase === 'ended';
+  }
+
+  /** A decoded control message from `peer`. */
+  receive(peer: Buffer, decoded: DecodedMessage, now: number): Command[] {
+    const { message } = decoded;
+    if (message.type === 'join') this.admit(peer, message, now);
+    else if (message.runId !== this.runId) this.drop('run-id-mismatch', `message for run ${message.runId}`, peer);
+    else {
+      const member = this.membership.byPeer(peer);
+      if (!member) this.drop('unexpected-sender', `${message.type} from a peer that never joined`, peer);
+      else {
+        this.membership.heard(member, now);
+        if (message.type === 'step-done') this.stepDone(member, message as StepReport, now);
+        else if (message.type === 'state') this.state(member, decoded);
+        else if (message.type === 'error') this.workerError(member, message, now);
+        else if (message.type !== 'heartbeat') this.drop('unexpected-type', `unexpected ${message.type} from rank ${member.rank}`, peer);
+      }
+    }
+    return this.take();
+  }
+
+  /** A tick (ten per heartbeat): heartbeats out, silent members lost, the rejoin and stall deadlines. */
+  tick(now: number): Command[] {
+    if (this.ended) return this.take();
+    if (now - this.lastHeartbeat >= this.options.heartbeatMs * 0.9) {
+      this.lastHeartbeat = now;
+      for (const m of this.membership.all()) this.send(m, 'heartbeat', { sentAt: Date.now(), workerId: hostname() });
+    }
+    for (const { member, silentMs } of this.membership.silent(now)) {
+      this.lose(member, `missed ${this.membership.misses} heartbeats (${(silentMs / 1000).toFixed(1)} s silent): it died or hangs`, now);
+      if (this.ended) return this.take();
+    }
+    const rejoinMs = this.options.rejoinTimeoutMs ?? 60_000;
+    if (this.phase === 'degraded' && now - this.degradedSince > rejoinMs) {
+      this.fail(new RunFailedError(`only ${this.membership.size} workers left (minimum ${this.options.minWorkers}) and none rejoined within ${rejoinMs / 1000} s`));
+    }
+    // Progress, apart from liveness: every member answers, yet no step completes.
+    const stall = this.phase === 'training' && !this.stopRequested && this.ledger.lastCompleted < this.options.config.training.steps ? this.ledger.stalled(now) : undefined;
+    if (stall) {
+      const ranks = this.byRank.filter((m) => this.membership.has(m)).map((m) => m.rank);
+      this.fail(new RunFailedError(`no step completed for ${(stall.silentMs / 1000).toFixed(1)} s although every worker answers heartbeats: the ring stalls (deadline ${stall.rule}; --stall-timeout sets the floor)`, ranks));
+    }
+    return this.take();
+  }
+
+  /** Not every worker joined in time. */
+  joinTimedOut(joinTimeoutMs: number): Command[] {
+    if (this.phase === 'admitting') this.fail(new RunFailedError(`only ${this.membership.size} of ${this.options.workers} workers joined within ${joinTimeoutMs / 1000} s`));
+    return this.take();
+  }
+
+  /** Asks the ring to stop after the step its ranks agree on next. */
+  requestStop(): Command[] {
+    this.stopRequested = true;
+    for (const m of this.inRing()) this.send(m, 'checkpoint-request', { requestId: `stop-${Date.now()}`, reason: 'manual', path: null });
+    return this.take();
+  }
+
+  /** Ends the run with `error`: every worker is told to exit. */
+  abort(error: RunFailedError): Command[] {
+    this.fail(error);
+    return this.take();
+  }
+
+  /** A checkpoint was written (or could not be). */
+  checkpointWritten(state: PulledState, error?: unknown): Command[] {
+    if (error !== undefined) this.fail(new RunFailedError(`cannot write the checkpoint of step ${state.step}: ${error instanceof Error ? error.message : String(error)}`));
+    else if (state.final && !this.ended) {
+      this.phase = 'ended';
+      for (const m of this.inRing()) this.send(m, 'shutdown', { reason: 'run complete', exitCode: 0 });
+      this.out.push({ kind: 'finish', state });
+    }
+    return this.take();
+  }
+
+  private inRing(): Member[] {
+    return this.byRank.filter((m) => this.membership.has(m));
+  }
+
+  private take(): Command[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  private send<T extends MessageType>(to: Pick<Member, 'peer'>, type: T, body: Omit<MessageBody<T>, 'type'>, tensors: { name: string; data: Uint8Array }[] = []): void {
+    // Stamped now: an evict about the old ring carries the old generation even if a new ring follows.
+    const message = withEnvelope({ runId: this.runId, generation: this.generation, step: this.ledger.lastCompleted, sender: -1 }, type, body) as Message;
+    this.out.push({ kind: 'send', peer: to.peer, message, tensors });
+  }
+
+  private drop(code: string, reason: string, peer: Buffer): void {
+    this.out.push({ kind: 'drop', code, reason, peer });
+  }
+
+  private fail(error: RunFailedError): void {
+    if (this.ended) return;
+    this.phase = 'ended';
+    this.options.logger.error({ ranks: error.ranks }, error.message);
+    for (const m of this.membership.all()) this.send(m, 'shutdown', { reason: error.message, exitCode: 1 });
+    this.out.push({ kind: 'fail', error });
+  }
+
+  private admit(peer: Buffer, join: JoinMessage, now: number): void {
+    const admission = this.membership.admit(peer, join, now, this.ended);
+    if ('refused' in admission) {
+      const { code, message } = admission.refused;
+      this.options.logger.warn({ code }, `refused a worker: ${message}`);
+      this.send({ peer }, 'error', { code, message, ranks: [], reporter: -1, fatal: true });
+      return;
+    }
+    const size = this.membership.size;
+    this.options.logger.info({ workerId: join.workerId, host: join.host, pid: join.pid }, `worker joined (${size}/${this.options.workers})`);
+    if (this.phase === 'admitting') {
+      if (size < this.options.workers) return;
+      this.formRing('every worker joined', now);
+      this.options.logger.info({ ranks: this.byRank.map((m) => `${m.rank}:${m.workerId}`) }, `run ${this.runId} started with ${this.byRank.length} workers`);
+      return;
+    }
+    // A new or returning worker enters at the next generation; the running ring stops at a step
+    // its ranks agree on and every rank, the newcomer included, continues from the root's state.
+    if (this.phase === 'training' || size >= this.options.minWorkers) this.formRing(`worker ${join.workerId} joined`, now);
+  }
+
+  /** Starts a generation: ranks, the ring of peer addresses and the root (see ring-plan.ts). */
+  private formRing(reason: string, now: number): void {
+    const first = this.phase === 'admitting';
+    if (!first) this.generation++;
+    this.phase = 'training';
+    const plan = planRing(this.byRank, this.membership.all(), this.options.resume?.step ?? 0);
+    for (const progress of this.ledger.flush(plan.resumeStep, now)) this.out.push({ kind: 'step', progress });
+    for (const m of this.membership.all()) m.rank = -1;
+    plan.ring.forEach((m, rank) => (m.rank = rank));
+    this.byRank = plan.ring;
+    this.ledger.ringFormed(this.generation, plan.ring.length, now);
+    if (first && this.options.resume) {
+      // The resumed state goes to the root before its welcome, so it starts from it.
+      this.send(plan.ring[plan.root]!, 'state', { widths: [], configHash: this.configHash, final: false }, [{ name: 'checkpoint', data: this.options.resume.bytes }]);
+    }
+    for (const { member, kind, fields } of ringAnnouncements(plan)) {
+      if (kind === 'assignment') this.send(member, 'assignment', fields);
+      else this.send(member, 'welcome', { ...fields, config: this.configForWorkers(first), configHash: this.configHash, heartbeatIntervalMs: this.options.heartbeatMs });
+    }
+    if (!first) this.options.logger.warn({ generation: this.generation, worldSize: plan.ring.length, resumeStep: plan.resumeStep, root: plan.root }, `generation ${this.generation}: ${plan.ring.length} workers from step ${plan.resumeStep} (${reason})`);
+  }
+
+  private configForWorkers(first: boolean): JsonValue {
+    const cluster: ClusterSettings = {
+      collectiveDeadlineMs: this.options.collectiveDeadlineMs ?? this.options.stallFloorMs,
+      stallTimeoutMs: this.options.stallFloorMs,
+      metricsEndpoint: this.options.metricsEndpoint ?? null,
+      resume: first && this.options.resume !== undefined,
+      batchPolicy: this.options.batchPolicy ?? 'global',
+      workers: this.options.workers,
+    };
+    return { ...(this.options.config as unknown as Record<string, JsonValue>), cluster: cluster as Record<string, JsonValue> };
+  }
+
+  /** A worker is gone (died, hung, evicted): re-form the ring with the survivors or end the run. */
+  private lose(member: Member, reason: string, now: number): void {
+    if (this.ended || !this.membership.remove(member)) return;
+    this.lost.push(member.workerId);
+    const who = member.rank >= 0 ? `rank ${member.rank} (${member.workerId})` : `worker ${member.workerId}`;
+    // The lost worker, if alive after all (stalled, partitioned), must not rejoin this ring
+    // silently; its ring peers learn at once that their pending collective can never complete.
+    const evict = { rank: Math.max(member.rank, 0), workerId: member.workerId, reason };
+    this.send(member, 'evict', evict);
+    if (member.rank >= 0) for (const m of this.inRing()) this.send(m, 'evict', evict);
+    if (this.phase === 'admitting') {
+      this.options.logger.warn({ workerId: member.workerId }, `${who} left before the run started: ${reason}`);
+      return;
+    }
+    if (this.options.minWorkers === this.options.workers) return this.fail(new RunFailedError(`${who} ${reason}`, member.rank >= 0 ? [member.rank] : []));
+    this.options.logger.warn({ workerId: member.workerId, rank: member.rank }, `lost ${who}: ${reason}`);
+    if (this.membership.size >= this.options.minWorkers) {
+      this.formRing(`lost ${who}`, now);
+    } else if (this.phase !== 'degraded') {
+      this.phase = 'degraded';
+      this.degradedSince = now;
+      this.options.logger.warn({ alive: this.membership.size, minWorkers: this.options.minWorkers }, `waiting up to ${(this.options.rejoinTimeoutMs ?? 60_000) / 1000} s for workers to (re)join`);
+    }
+  }
+
+  private workerError(member: Member, message: { code: string; message: string; ranks: readonly number[]; fatal: boolean; generation: number }, now: number): void {
+    if (message.generation < this.generation) return; // about a ring that no longer exists
+    const recoverable = !message.fatal && (message.code === 'timeout' || message.code === 'aborted' || message.code === 'closed');
+    if (!recoverable || this.options.minWorkers === this.options.workers) {
+      return this.fail(new RunFailedError(`rank ${member.rank} (${member.workerId}) reported ${message.code}: ${message.message}`, message.ranks.length ? message.ranks : [member.rank]));
+    }
+    // The reporting rank names the culprit first; dropping it now beats waiting for heartbeats.
+    const culprit = this.inRing().find((m) => m.rank === message.ranks[0]);
+    if (culprit && culprit !== member) this.lose(culprit, `was blamed by rank ${member.rank}: ${message.message}`, now);
+  }
+
+  private stepDone(member: Member, report: StepReport, now: number): void {
+    if (report.generation <= this.generation) member.completed = Math.max(member.completed, report.step);
+    const outcome = this.ledger.report(report, now);
+    if (outcome.kind === 'disagree') this.fail(new RunFailedError(outcome.message, outcome.ranks));
+    else if (outcome.kind === 'step') this.out.push({ kind: 'step', progress: outcome.progress });
+  }
+
+  private state(member: Member, decoded: DecodedMessage): void {
+    if (member.rank !== 0 || decoded.message.generation !== this.generation) return this.drop('unexpected-sender', `state from rank ${member.rank} of generation ${decoded.message.generation}`, member.peer);
+    const tensor = decoded.tensors[0];
+    if (!tensor || tensor.descriptor.dtype !== 'uint8') return this.drop('malformed', 'state without a uint8 payload', member.peer);
+    const final = decoded.message.type === 'state' && decoded.message.final;
+    // Copy out of ZeroMQ's frames before the async write.
+    const bytes = new Uint8Array(tensorToArray(tensor) as Uint8Array);
+    this.out.push({ kind: 'checkpoint', state: { step: decoded.message.step, bytes, final } });
+  }
+}
