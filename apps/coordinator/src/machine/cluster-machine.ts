@@ -255,6 +255,11 @@ export class ClusterMachine {
 
   private stepDone(member: Member, report: StepReport, now: number): void {
     if (report.generation <= this.generation) member.completed = Math.max(member.completed, report.step);
+    // Rank 0 follows a checkpoint step, the last step and a requested stop with its state (see
+    // worker/src/train-generation.ts sendState): its heartbeats queue behind those bytes.
+    const every = this.options.config.training.checkpointEvery;
+    const sendsState = report.step === this.options.config.training.steps || (every > 0 && report.step % every === 0) || this.stopRequested;
+    if (member.rank === 0 && sendsState) this.membership.expectState(member, now + this.ledger.clock.deadlineMs);
     const outcome = this.ledger.report(report, now);
     if (outcome.kind === 'disagree') this.fail(new RunFailedError(outcome.message, outcome.ranks));
     else if (outcome.kind === 'step') this.out.push({ kind: 'step', progress: outcome.progress });
@@ -264,6 +269,7 @@ export class ClusterMachine {
     if (member.rank !== 0 || decoded.message.generation !== this.generation) return this.drop('unexpected-sender', `state from rank ${member.rank} of generation ${decoded.message.generation}`, member.peer);
     const tensor = decoded.tensors[0];
     if (!tensor || tensor.descriptor.dtype !== 'uint8') return this.drop('malformed', 'state without a uint8 payload', member.peer);
+    this.membership.stateArrived(member);
     const final = decoded.message.type === 'state' && decoded.message.final;
     // Copy out of ZeroMQ's frames before the async write.
     const bytes = new Uint8Array(tensorToArray(tensor) as Uint8Array);

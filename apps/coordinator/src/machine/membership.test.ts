@@ -26,6 +26,19 @@ describe('Membership', () => {
     assert.equal(m.byPeer(peer(1))?.workerId, 'a');
   });
 
+  it('a member whose state is due is not lost while its heartbeats queue behind it, but is at the deadline', () => {
+    const m = new Membership(1, 100, 3, { runId: 'run', configHash: 'abc' }, 0);
+    const a = (m.admit(peer(1), join('a'), 0, false) as { admitted: never }).admitted;
+    m.expectState(a, 5000);
+    for (let t = 100; t <= 5000; t += 100) assert.deepEqual(m.silent(t), [], `silent at ${t} ms while the state is due`);
+    assert.deepEqual(m.silent(5100).map((l) => l.member), [a], 'past the deadline the silence counts again');
+    m.expectState(a, 10_000);
+    m.heard(a, 5200);
+    m.stateArrived(a);
+    for (let t = 5200; t <= 5500; t += 100) assert.deepEqual(m.silent(t), []);
+    assert.deepEqual(m.silent(5600).map((l) => l.member), [a], 'once the state arrived, 3 missed heartbeats lose it again');
+  });
+
   it('a member silent for more than `misses` intervals is reported, one that spoke is not', () => {
     const m = new Membership(2, 100, 3, { runId: 'run', configHash: 'abc' }, 0);
     const a = (m.admit(peer(1), join('a'), 0, false) as { admitted: never }).admitted;

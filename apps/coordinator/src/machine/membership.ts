@@ -13,6 +13,8 @@ export interface Member {
   welcomed: boolean;
   /** Last step it reported complete (-1: none yet). */
   completed: number;
+  /** Set while a state (checkpoint) message from it is due: the deadline for it to arrive. */
+  stateDueBy?: number;
 }
 
 export type Admission = { admitted: Member } | { refused: { code: string; message: string } };
@@ -74,6 +76,20 @@ export class Membership {
     member.lastSeen = now;
   }
 
+  /**
+   * `member` is about to send its training state (hundreds of megabytes for a large model). Its
+   * heartbeats queue behind that message on the same connection, so until the state arrives (or
+   * `untilMs`, a progress deadline) its silence is no sign of death; a dead sender is still
+   * caught at `untilMs`.
+   */
+  expectState(member: Member, untilMs: number): void {
+    member.stateDueBy = untilMs;
+  }
+
+  stateArrived(member: Member): void {
+    member.stateDueBy = undefined;
+  }
+
   remove(member: Member): boolean {
     return this.members.delete(member.workerId);
   }
@@ -88,6 +104,7 @@ export class Membership {
     const limit = this.heartbeatMs * this.misses;
     const out: { member: Member; silentMs: number }[] = [];
     for (const member of this.members.values()) {
+      if (member.stateDueBy !== undefined && now <= member.stateDueBy) continue;
       const silentMs = now - Math.max(member.lastSeen, this.listeningSince);
       if (silentMs > limit) out.push({ member, silentMs: now - member.lastSeen });
     }
