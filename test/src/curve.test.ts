@@ -25,7 +25,7 @@ describe('cluster authentication with ZeroMQ CURVE', () => {
     keys = JSON.parse(await readFile(file, 'utf8')) as typeof keys;
     assert.match(keys.publicKey, /^.{40}$/);
     assert.match(keys.secretKey, /^.{40}$/);
-    assert.doesNotMatch(r.stdout + r.stderr, new RegExp(escape(keys.secretKey)));
+    assert.doesNotMatch(r.stdout + r.stderr, new RegExp(escapeRegExp(keys.secretKey)));
     assert.equal((await awn(['keygen', '--out', file], 30_000, NO_AUTH)).code, 2);
   });
 
@@ -74,13 +74,13 @@ describe('cluster authentication with ZeroMQ CURVE', () => {
       outputs.push(done.stdout, done.stderr);
       assert.equal(done.code, 0, done.stderr);
       assert.match(done.stdout, /Finished \S+ after 40 steps on 1 worker: /);
-      for (const key of [keys.secretKey, other.secretKey]) assert.doesNotMatch(outputs.join('\n'), new RegExp(escape(key)), 'no secret key in any output');
+      for (const key of [keys.secretKey, other.secretKey]) assert.doesNotMatch(outputs.join('\n'), new RegExp(escapeRegExp(key)), 'no secret key in any output');
     } finally {
       coordinator.kill();
     }
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { pack } from 'msgpackr';
 import { METRICS, MetricsRecorder, type MetricSample } from '@awn/telemetry';
 import { encodeSnapshot, SNAPSHOT_WIRE_VERSION, type SnapshotMessage } from '@awn/telemetry';
-import { pseudoRandomBytes, rawPusher, scrape, scrapeText, startTestExporter, valueOf, waitFor } from './test-util.js';
+import { pseudoRandomBytes, rawPusher, scrape, scrapeText, startTestExporter, seriesValue, waitFor } from './test-util.js';
 import type { MetricsExporter } from './exporter.js';
 import type { Push } from 'zeromq';
 
@@ -15,7 +15,7 @@ function message(fields: Partial<SnapshotMessage> & { samples: readonly MetricSa
 async function deliver(exporter: MetricsExporter, push: Push, m: SnapshotMessage): Promise<void> {
   await push.send(encodeSnapshot(m));
   const who = { role: m.role, rank: String(m.rank) };
-  await waitFor(`step ${m.step} of ${m.role} ${m.rank}`, async () => valueOf(await scrape(exporter), 'awn_step', who) === m.step);
+  await waitFor(`step ${m.step} of ${m.role} ${m.rank}`, async () => seriesValue(await scrape(exporter), 'awn_step', who) === m.step);
 }
 
 test('serves pushed snapshots with role and rank labels', { timeout: 20_000 }, async () => {
@@ -40,24 +40,24 @@ test('serves pushed snapshots with role and rank labels', { timeout: 20_000 }, a
     await deliver(exporter, push, message({ role: 'coordinator', rank: 0, generation: 2, step: 10, samples: c.snapshot() }));
 
     const s = await scrape(exporter);
-    assert.equal(valueOf(s, 'awn_layer_width', { layer: '1', role: 'worker', rank: '0' }), 25);
-    assert.equal(valueOf(s, 'awn_layer_width', { layer: '1', role: 'worker', rank: '1' }), 26);
-    assert.equal(valueOf(s, 'awn_samples_total', { role: 'worker', rank: '1' }), 128);
-    assert.equal(valueOf(s, 'awn_loss', { term: 'nll', rank: '0' }), 0.75);
-    assert.equal(valueOf(s, 'awn_workers', { state: 'alive', role: 'coordinator', rank: '0' }), 2);
-    assert.equal(valueOf(s, 'awn_generation', { role: 'worker', rank: '1' }), 2);
-    assert.equal(valueOf(s, 'awn_up', { role: 'coordinator', rank: '0' }), 1);
-    assert.equal(valueOf(s, 'awn_build_info', { rank: '0' }), 1);
+    assert.equal(seriesValue(s, 'awn_layer_width', { layer: '1', role: 'worker', rank: '0' }), 25);
+    assert.equal(seriesValue(s, 'awn_layer_width', { layer: '1', role: 'worker', rank: '1' }), 26);
+    assert.equal(seriesValue(s, 'awn_samples_total', { role: 'worker', rank: '1' }), 128);
+    assert.equal(seriesValue(s, 'awn_loss', { term: 'nll', rank: '0' }), 0.75);
+    assert.equal(seriesValue(s, 'awn_workers', { state: 'alive', role: 'coordinator', rank: '0' }), 2);
+    assert.equal(seriesValue(s, 'awn_generation', { role: 'worker', rank: '1' }), 2);
+    assert.equal(seriesValue(s, 'awn_up', { role: 'coordinator', rank: '0' }), 1);
+    assert.equal(seriesValue(s, 'awn_build_info', { rank: '0' }), 1);
     assert.equal(s.find((x) => x.name === 'awn_build_info')?.labels['node'], process.version);
 
-    const bucket = (le: string) => valueOf(s, 'awn_step_seconds_bucket', { phase: 'allreduce', rank: '0', le });
+    const bucket = (le: string) => seriesValue(s, 'awn_step_seconds_bucket', { phase: 'allreduce', rank: '0', le });
     assert.equal(bucket('0.0025'), 0);
     assert.equal(bucket('0.005'), 1);
     assert.equal(bucket('0.25'), 1);
     assert.equal(bucket('0.5'), 2);
     assert.equal(bucket('+Inf'), 2);
-    assert.equal(valueOf(s, 'awn_step_seconds_count', { phase: 'allreduce', rank: '0' }), 2);
-    assert.ok(Math.abs(valueOf(s, 'awn_step_seconds_sum', { phase: 'allreduce', rank: '0' })! - 0.304) < 1e-9);
+    assert.equal(seriesValue(s, 'awn_step_seconds_count', { phase: 'allreduce', rank: '0' }), 2);
+    assert.ok(Math.abs(seriesValue(s, 'awn_step_seconds_sum', { phase: 'allreduce', rank: '0' })! - 0.304) < 1e-9);
     assert.equal(
       s.filter((x) => x.name === 'awn_step_seconds_bucket' && x.labels['rank'] === '0').length,
       METRICS.awn_step_seconds.buckets.length + 1,
@@ -96,10 +96,10 @@ test('counters and histograms stay monotone when a sender restarts', { timeout: 
       );
       const s = await scrape(exporter);
       const expected = [100, 250, 280, 290][i];
-      assert.equal(valueOf(s, 'awn_samples_total', { rank: '0' }), expected, `after snapshot ${i}`);
-      assert.equal(valueOf(s, 'awn_checkpoint_seconds_count', { rank: '0' }), [2, 5, 6, 6][i]);
-      assert.equal(valueOf(s, 'awn_checkpoint_seconds_bucket', { rank: '0', le: '0.01' }), [2, 5, 6, 6][i]);
-      assert.equal(valueOf(s, 'awn_checkpoint_seconds_sum', { rank: '0' }), [2, 5, 6, 6][i]);
+      assert.equal(seriesValue(s, 'awn_samples_total', { rank: '0' }), expected, `after snapshot ${i}`);
+      assert.equal(seriesValue(s, 'awn_checkpoint_seconds_count', { rank: '0' }), [2, 5, 6, 6][i]);
+      assert.equal(seriesValue(s, 'awn_checkpoint_seconds_bucket', { rank: '0', le: '0.01' }), [2, 5, 6, 6][i]);
+      assert.equal(seriesValue(s, 'awn_checkpoint_seconds_sum', { rank: '0' }), [2, 5, 6, 6][i]);
     }
   } finally {
     push.close();
@@ -115,14 +115,14 @@ test('gauges missing from a snapshot vanish; a new run starts its series afresh'
     await deliver(exporter, push, message({ step: 1, samples: [width('1', 10), width('2', 20), { name: 'awn_samples_total', labels: {}, value: 500 }] }));
     await deliver(exporter, push, message({ step: 2, samples: [width('1', 11)] }));
     let s = await scrape(exporter);
-    assert.equal(valueOf(s, 'awn_layer_width', { layer: '1' }), 11);
-    assert.equal(valueOf(s, 'awn_layer_width', { layer: '2' }), undefined);
-    assert.equal(valueOf(s, 'awn_samples_total', { rank: '0' }), 500, 'a counter keeps its last cumulative value');
+    assert.equal(seriesValue(s, 'awn_layer_width', { layer: '1' }), 11);
+    assert.equal(seriesValue(s, 'awn_layer_width', { layer: '2' }), undefined);
+    assert.equal(seriesValue(s, 'awn_samples_total', { rank: '0' }), 500, 'a counter keeps its last cumulative value');
 
     await deliver(exporter, push, message({ runId: 'run-b', step: 3, samples: [{ name: 'awn_samples_total', labels: {}, value: 7 }] }));
     s = await scrape(exporter);
-    assert.equal(valueOf(s, 'awn_samples_total', { rank: '0' }), 7);
-    assert.equal(valueOf(s, 'awn_layer_width', { layer: '1' }), undefined);
+    assert.equal(seriesValue(s, 'awn_samples_total', { rank: '0' }), 7);
+    assert.equal(seriesValue(s, 'awn_layer_width', { layer: '1' }), undefined);
   } finally {
     push.close();
     await exporter.close();
@@ -141,19 +141,19 @@ test('a silent sender is marked down and its series removed; it comes back when 
       step += 1;
       await push.send(encodeSnapshot(message({ rank: 1, step, samples: sample })));
       const s = await scrape(exporter);
-      return valueOf(s, 'awn_up', { rank: '0' }) === 0 && s;
+      return seriesValue(s, 'awn_up', { rank: '0' }) === 0 && s;
     });
-    assert.equal(valueOf(down, 'awn_up', { rank: '1' }), 1);
-    assert.equal(valueOf(down, 'awn_total_width', { rank: '1' }), 99);
-    assert.equal(valueOf(down, 'awn_total_width', { rank: '0' }), undefined);
-    assert.equal(valueOf(down, 'awn_generation', { rank: '0' }), undefined);
-    assert.equal(valueOf(down, 'awn_step', { rank: '0' }), undefined);
+    assert.equal(seriesValue(down, 'awn_up', { rank: '1' }), 1);
+    assert.equal(seriesValue(down, 'awn_total_width', { rank: '1' }), 99);
+    assert.equal(seriesValue(down, 'awn_total_width', { rank: '0' }), undefined);
+    assert.equal(seriesValue(down, 'awn_generation', { rank: '0' }), undefined);
+    assert.equal(seriesValue(down, 'awn_step', { rank: '0' }), undefined);
     assert.deepEqual(JSON.parse(await scrapeText(exporter, '/healthz')).up, 1);
 
     await deliver(exporter, push, message({ rank: 0, step: 50, samples: sample }));
     const back = await scrape(exporter);
-    assert.equal(valueOf(back, 'awn_up', { rank: '0' }), 1);
-    assert.equal(valueOf(back, 'awn_total_width', { rank: '0' }), 99);
+    assert.equal(seriesValue(back, 'awn_up', { rank: '0' }), 1);
+    assert.equal(seriesValue(back, 'awn_total_width', { rank: '0' }), 99);
   } finally {
     push.close();
     await exporter.close();
@@ -190,7 +190,7 @@ test('malformed messages are dropped and counted, and the exporter keeps serving
     const reasons = ['undecodable', 'bad_header', 'version', 'bad_sample', 'too_many_senders'] as const;
     const s = await waitFor('all drops counted', async () => {
       const series = await scrape(exporter);
-      const dropped = reasons.map((reason) => valueOf(series, 'awn_dropped_messages_total', { role: 'exporter', reason }) ?? 0);
+      const dropped = reasons.map((reason) => seriesValue(series, 'awn_dropped_messages_total', { role: 'exporter', reason }) ?? 0);
       return dropped.reduce((a, b) => a + b, 0) === expectedDrops && series;
     });
     assert.equal(exporter.dropped('version'), 1);
@@ -198,10 +198,10 @@ test('malformed messages are dropped and counted, and the exporter keeps serving
     assert.equal(exporter.dropped('bad_sample'), 5);
     assert.ok(exporter.dropped('undecodable') >= 2, 'multi-frame and empty messages are undecodable');
     for (const reason of reasons) {
-      assert.equal(valueOf(s, 'awn_dropped_messages_total', { role: 'exporter', reason }), exporter.dropped(reason));
+      assert.equal(seriesValue(s, 'awn_dropped_messages_total', { role: 'exporter', reason }), exporter.dropped(reason));
     }
-    assert.equal(valueOf(s, 'awn_up', { rank: '0' }), 1);
-    assert.equal(valueOf(s, 'awn_up', { rank: '2' }), undefined);
+    assert.equal(seriesValue(s, 'awn_up', { rank: '0' }), 1);
+    assert.equal(seriesValue(s, 'awn_up', { rank: '2' }), undefined);
   } finally {
     push.close();
     await exporter.close();
@@ -224,7 +224,7 @@ test('layer labels must be layer indices, and one sender cannot hold more than i
     const s = await scrape(exporter);
     const kept = s.filter((x) => x.name === 'awn_width_changes_total' && x.labels['rank'] === '0');
     assert.equal(kept.length, 6, 'the refused snapshot added no series');
-    assert.equal(valueOf(s, 'awn_dropped_messages_total', { role: 'exporter', reason: 'too_many_series' }), 1);
+    assert.equal(seriesValue(s, 'awn_dropped_messages_total', { role: 'exporter', reason: 'too_many_series' }), 1);
     // A second sender has a limit of its own.
     await deliver(exporter, push, message({ rank: 1, step: 1, samples: layers(8) }));
     assert.equal((await scrape(exporter)).filter((x) => x.name === 'awn_width_changes_total' && x.labels['rank'] === '1').length, 8);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { MetricsRecorder, STEP_PHASES, LOSS_TERMS } from '@awn/telemetry';
 import { encodeSnapshot, SNAPSHOT_WIRE_VERSION } from '@awn/telemetry';
-import { rawPusher, scrape, scrapeText, startTestExporter, toolAvailable, valueOf, waitFor } from './test-util.js';
+import { rawPusher, scrape, scrapeText, startTestExporter, toolAvailable, seriesValue, waitFor } from './test-util.js';
 
 test('promtool accepts the /metrics exposition', { timeout: 30_000 }, async (t) => {
   if (!toolAvailable('promtool', ['--version'])) {
@@ -28,7 +28,7 @@ test('promtool accepts the /metrics exposition', { timeout: 30_000 }, async (t) 
     r.buildInfo({ version: '0.1.0', backend: 'wasm' });
     const snapshot = { v: SNAPSHOT_WIRE_VERSION, runId: 'p', rank: 0, role: 'worker', generation: 1, step: 3, samples: r.snapshot() } as const;
     await push.send(encodeSnapshot(snapshot));
-    await waitFor('the snapshot', async () => valueOf(await scrape(exporter), 'awn_step', { rank: '0' }) === 3);
+    await waitFor('the snapshot', async () => seriesValue(await scrape(exporter), 'awn_step', { rank: '0' }) === 3);
     const text = await scrapeText(exporter);
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 20_000 });
     assert.equal(check.status, 0, `promtool check metrics failed:\n${check.stdout}${check.stderr}`);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { curveKeyPair } from 'zeromq';
 import { MetricsRecorder } from '@awn/telemetry';
 import { MetricsPusher } from '@awn/telemetry';
-import { scrape, startTestExporter, valueOf, waitFor } from './test-util.js';
+import { scrape, startTestExporter, seriesValue, waitFor } from './test-util.js';
 
 function body(step: number) {
   const r = new MetricsRecorder();
@@ -20,9 +20,9 @@ test('MetricsPusher delivers snapshots to the exporter', { timeout: 20_000 }, as
     const s = await waitFor('rank 4 to appear', async () => {
       pusher.push(body(++step));
       const series = await scrape(exporter);
-      return valueOf(series, 'awn_up', { rank: '4' }) === 1 && series;
+      return seriesValue(series, 'awn_up', { rank: '4' }) === 1 && series;
     });
-    assert.equal(valueOf(s, 'awn_total_width', { role: 'worker', rank: '4' }), 40);
+    assert.equal(seriesValue(s, 'awn_total_width', { role: 'worker', rank: '4' }), 40);
     assert.ok(pusher.stats.sent >= 1);
   } finally {
     await pusher.close();
@@ -51,12 +51,12 @@ test('without an exporter push never throws, drops are counted and reported once
     const s = await waitFor('rank 3 to reach the new exporter', async () => {
       pusher.push(body(++step));
       const series = await scrape(live);
-      return valueOf(series, 'awn_up', { rank: '3' }) === 1 && series;
+      return seriesValue(series, 'awn_up', { rank: '3' }) === 1 && series;
     }, 15_000);
-    const unavailable = valueOf(s, 'awn_dropped_messages_total', { role: 'worker', rank: '3', reason: 'telemetry_unavailable' });
+    const unavailable = seriesValue(s, 'awn_dropped_messages_total', { role: 'worker', rank: '3', reason: 'telemetry_unavailable' });
     assert.ok(unavailable !== undefined && unavailable >= drained.unavailable);
     assert.equal(
-      valueOf(s, 'awn_dropped_messages_total', { role: 'worker', rank: '3', reason: 'telemetry_queue_full' }),
+      seriesValue(s, 'awn_dropped_messages_total', { role: 'worker', rank: '3', reason: 'telemetry_queue_full' }),
       drained.queueFull,
     );
   } finally {
@@ -73,7 +73,7 @@ test('pushEvery keeps a process alive at the exporter until stopped', { timeout:
     const stop = pusher.pushEvery(20, () => body(++calls));
     await waitFor('periodic snapshots', async () => {
       const s = await scrape(exporter);
-      return (valueOf(s, 'awn_step', { role: 'coordinator', rank: '0' }) ?? 0) >= 3;
+      return (seriesValue(s, 'awn_step', { role: 'coordinator', rank: '0' }) ?? 0) >= 3;
     });
     stop();
     const stoppedAt = calls;
@@ -100,14 +100,14 @@ test('with CURVE, only senders that know the server key get through', { timeout:
     let step = 0;
     await waitFor('the CURVE sender to appear', async () => {
       trusted.push(body(++step));
-      return valueOf(await scrape(exporter), 'awn_up', { rank: '1' }) === 1;
+      return seriesValue(await scrape(exporter), 'awn_up', { rank: '1' }) === 1;
     });
     await waitFor('plain sends to fail', async () => {
       plain.push(body(1));
       return plain.stats.unavailable >= 5;
     });
     const s = await scrape(exporter);
-    assert.equal(valueOf(s, 'awn_up', { rank: '2' }), undefined);
+    assert.equal(seriesValue(s, 'awn_up', { rank: '2' }), undefined);
     assert.equal(plain.stats.sent, 0);
   } finally {
     await trusted.close();

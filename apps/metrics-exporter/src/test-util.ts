@@ -45,7 +45,7 @@ export async function scrape(exporter: MetricsExporter): Promise<Series[]> {
 }
 
 /** Value of the one series with this name whose labels include `labels`; undefined when absent. */
-export function valueOf(series: Series[], name: string, labels: Record<string, string> = {}): number | undefined {
+export function seriesValue(series: Series[], name: string, labels: Record<string, string> = {}): number | undefined {
   const hits = series.filter(
     (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
   );

@@ -58,7 +58,7 @@ port.on('message', (m: ToControl) => {
     case 'heartbeat':
       startHeartbeat(m.intervalMs, m.misses, m.workerId);
       return;
-    case 'close':
+    case 'close': {
       clearInterval(heartbeat);
       const discard = m.discard || lost;
       void channel.close(discard).then(() => {
@@ -69,6 +69,7 @@ port.on('message', (m: ToControl) => {
         // cleanly within a worker_thread"), so it outlives the linger.
         setTimeout(() => port.close(), (discard ? 0 : DEALER_LINGER_MS) + REAPER_GRACE_MS);
       });
+    }
   }
 });
 
