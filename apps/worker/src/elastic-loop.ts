@@ -107,6 +107,8 @@ export class ElasticWorker {
         ring = session.pending;
       }
       this.phase = 'finishing';
+      // The coordinator takes in rank 0's final state before it answers anyone again.
+      session.expectCoordinatorQuiet(Math.max(60_000, clock.deadlineMs));
       if (session.context.sender === 0) sendState(session, state!, config, true);
       log.info({ rank: session.context.sender, generation: session.context.generation, step: state!.step }, session.stopRequested ? 'stopped on request' : 'finished training');
       if (!session.shutdown) await session.waitFor((m) => m.type === 'shutdown', Math.max(60_000, session.heartbeatMs * 10), 'the coordinator never confirmed the end of the run');

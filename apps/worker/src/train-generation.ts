@@ -75,7 +75,11 @@ export async function trainGeneration(g: GenerationContext): Promise<'completed'
         widthChanges: m.widthChanges.length,
       });
       const every = config.training.checkpointEvery;
-      if (ring.rank === 0 && every > 0 && step % every === 0 && step < total && agreedStop === undefined) sendState(session, state, config, false);
+      if (every > 0 && step % every === 0 && step < total && agreedStop === undefined) {
+        // Every rank knows the schedule: the coordinator is busy with rank 0's state for a while.
+        session.expectCoordinatorQuiet(Math.max(60_000, clock.deadlineMs));
+        if (ring.rank === 0) sendState(session, state, config, false);
+      }
     },
   });
   return result.stopped ? 'agreed-stop' : 'completed';

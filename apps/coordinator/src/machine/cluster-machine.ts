@@ -271,8 +271,10 @@ export class ClusterMachine {
     if (!tensor || tensor.descriptor.dtype !== 'uint8') return this.drop('malformed', 'state without a uint8 payload', member.peer);
     this.membership.stateArrived(member);
     const final = decoded.message.type === 'state' && decoded.message.final;
-    // Copy out of ZeroMQ's frames before the async write.
-    const bytes = new Uint8Array(tensorToArray(tensor) as Uint8Array);
+    // Out of ZeroMQ's frames before the async write: a state in several frames is already a
+    // fresh concatenated array (a second copy of gigabytes kept this thread from heartbeating).
+    const array = tensorToArray(tensor) as Uint8Array;
+    const bytes = tensor.frames.length === 1 ? new Uint8Array(array) : array;
     this.out.push({ kind: 'checkpoint', state: { step: decoded.message.step, bytes, final } });
   }
 }

@@ -8,6 +8,8 @@ export interface ControlTransport {
   pinRun(runId: string): void;
   setContext(context: EnvelopeContext): void;
   startHeartbeat(intervalMs: number, misses: number, workerId: string): void;
+  /** Tolerates the coordinator's silence for `forMs` from now (it is taking in a checkpoint). */
+  expectQuiet(forMs: number): void;
   /** Delivers queued messages (unless `discard`) and ends the connection. */
   close(discard: boolean): Promise<void>;
 }
@@ -54,6 +56,10 @@ export class ControlLink implements ControlTransport {
 
   startHeartbeat(intervalMs: number, misses: number, workerId: string): void {
     this.post({ kind: 'heartbeat', intervalMs, misses, workerId });
+  }
+
+  expectQuiet(forMs: number): void {
+    this.post({ kind: 'expect-quiet', forMs });
   }
 
   async close(discard: boolean): Promise<void> {

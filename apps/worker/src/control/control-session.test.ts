@@ -20,6 +20,10 @@ class FakeTransport implements ControlTransport {
   setContext(context: EnvelopeContext): void {
     this.context = { ...context };
   }
+  quietForMs = 0;
+  expectQuiet(forMs: number): void {
+    this.quietForMs = forMs;
+  }
   startHeartbeat(intervalMs: number, misses: number, workerId: string): void {
     this.heartbeat = { intervalMs, misses, workerId };
   }

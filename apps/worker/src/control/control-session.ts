@@ -154,6 +154,15 @@ export class ControlSession {
     await this.waitFor(() => condition(), timeoutMs, timeoutMessage);
   }
 
+  /**
+   * Rank 0 is about to send (or has sent) its training state: the coordinator answers nobody while
+   * it takes in up to gigabytes, so its silence does not count for `forMs` (every rank calls this
+   * at the same steps, see train-generation.ts).
+   */
+  expectCoordinatorQuiet(forMs: number): void {
+    this.transport.expectQuiet(forMs);
+  }
+
   close(discard: boolean): Promise<void> {
     return this.transport.close(discard || this.coordinatorLost);
   }

@@ -25,6 +25,10 @@ let lastHeard = performance.now();
 let context: EnvelopeContext = { runId: '', generation: 0, step: 0, sender: -1 };
 let heartbeat: NodeJS.Timeout | undefined;
 let lost = false;
+// Until then the coordinator's silence does not count: it is taking in (copying, verifying) a
+// training state of up to gigabytes and answers nobody meanwhile; a dead coordinator is still
+// noticed once this passes.
+let quietUntil = 0;
 
 const channel = new DealerChannel(init.address, {
   secret: init.secret,
@@ -54,6 +58,9 @@ port.on('message', (m: ToControl) => {
       return;
     case 'context':
       context = m.context;
+      return;
+    case 'expect-quiet':
+      quietUntil = Math.max(quietUntil, performance.now() + m.forMs);
       return;
     case 'heartbeat':
       startHeartbeat(m.intervalMs, m.misses, m.workerId);
@@ -85,7 +92,7 @@ function startHeartbeat(intervalMs: number, misses: number, workerId: string): v
     if (now - lastTick > 2 * intervalMs) lastHeard = Math.max(lastHeard, now);
     lastTick = now;
     const silent = now - lastHeard;
-    if (!lost && silent > intervalMs * misses) {
+    if (!lost && silent > intervalMs * misses && now > quietUntil) {
       lost = true;
       post({ kind: 'coordinator-lost', silentMs: silent });
     }

@@ -16,6 +16,8 @@ export type ToControl =
   | { readonly kind: 'heartbeat'; readonly intervalMs: number; readonly misses: number; readonly workerId: string }
   /** The envelope heartbeats carry from now on. */
   | { readonly kind: 'context'; readonly context: EnvelopeContext }
+  /** The coordinator is about to take in a training state: its silence until `forMs` from now is no sign of loss. */
+  | { readonly kind: 'expect-quiet'; readonly forMs: number }
   | { readonly kind: 'close'; readonly discard: boolean };
 
 /** Control thread → main thread. */
