@@ -47,6 +47,8 @@ export class RingEndpoint {
   private receivedBytes = 0;
   private readonly reader: Promise<void>;
   private closed = false;
+  private readonly closing: Promise<void>;
+  private resolveClosing!: () => void;
   private readonly releaseZap: (() => void) | undefined;
 
   private constructor(
@@ -61,6 +63,7 @@ export class RingEndpoint {
     this.address = address;
     this.runId = options.runId;
     this.codec = new MessageCodec({ runId: options.runId, secret: options.secret, limits: options.limits });
+    this.closing = new Promise((resolve) => (this.resolveClosing = resolve));
     this.reader = this.read();
   }
 
@@ -125,6 +128,7 @@ export class RingEndpoint {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.resolveClosing();
     this.sink = undefined;
     this.held = [];
     // ZeroMQ leaves the socket file behind. Removed while this endpoint still holds the tcp port,
@@ -174,7 +178,8 @@ export class RingEndpoint {
         throw error;
       }
       const backpressure = this.route(decoded);
-      if (backpressure !== undefined) await backpressure;
+      // Closing must not wait for a collective that will never drain its inbox.
+      if (backpressure !== undefined) await Promise.race([backpressure, this.closing]);
     }
   }
 }
