@@ -4,7 +4,7 @@ import { configHash as hashConfig, StepClock, type ClusterSettings, type Welcome
 import { createExperiment, decodeCheckpoint, decodeTrainingState, estimateTrainingMemory, parseRunConfig, selectBackend, type TrainingState } from '@awn/core';
 import type { Logger } from '@awn/telemetry';
 import { CoordinatorGone, LIVENESS_MISSES, type ControlSession, type Ring } from './control/control-session.js';
-import { sendState, synchronizeState, trainGeneration } from './train-generation.js';
+import { sendState, stateIntakeMs, synchronizeState, trainGeneration } from './train-generation.js';
 import { WorkerTelemetry } from './telemetry.js';
 import type { WorkerOptions, WorkerOutcome } from './worker.js';
 
@@ -108,7 +108,7 @@ export class ElasticWorker {
       }
       this.phase = 'finishing';
       // The coordinator takes in rank 0's final state before it answers anyone again.
-      session.expectCoordinatorQuiet(Math.max(60_000, clock.deadlineMs));
+      session.expectCoordinatorQuiet(stateIntakeMs(state!));
       if (session.context.sender === 0) sendState(session, state!, config, true);
       log.info({ rank: session.context.sender, generation: session.context.generation, step: state!.step }, session.stopRequested ? 'stopped on request' : 'finished training');
       if (!session.shutdown) await session.waitFor((m) => m.type === 'shutdown', Math.max(60_000, session.heartbeatMs * 10), 'the coordinator never confirmed the end of the run');

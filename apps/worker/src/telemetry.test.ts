@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { StepMetrics } from '@awn/core';
+import { selectBackend, type StepMetrics } from '@awn/core';
 import { WorkerTelemetry } from './telemetry.js';
 
 function step(atMaxWidth: number[]): StepMetrics {
@@ -20,6 +20,8 @@ function step(atMaxWidth: number[]): StepMetrics {
 }
 
 test('awn_layer_at_max_width is 1 for a layer at model.maxWidth and 0 once it leaves', async () => {
+  // recordStep also reports the engine's memory, which needs a backend.
+  await selectBackend('cpu');
   const t = new WorkerTelemetry({ endpoint: undefined, runId: 'r', rank: 0, generation: 0, backend: 'cpu', version: '0' });
   const value = (layer: string) => (t.recorder.snapshot().find((s) => s.name === 'awn_layer_at_max_width' && s.labels.layer === layer) as { value: number } | undefined)?.value;
   t.recordStep(step([1]), 32, 0);

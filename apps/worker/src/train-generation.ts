@@ -77,7 +77,7 @@ export async function trainGeneration(g: GenerationContext): Promise<'completed'
       const every = config.training.checkpointEvery;
       if (every > 0 && step % every === 0 && step < total && agreedStop === undefined) {
         // Every rank knows the schedule: the coordinator is busy with rank 0's state for a while.
-        session.expectCoordinatorQuiet(Math.max(60_000, clock.deadlineMs));
+        session.expectCoordinatorQuiet(stateIntakeMs(state));
         if (ring.rank === 0) sendState(session, state, config, false);
       }
     },
@@ -86,6 +86,18 @@ export async function trainGeneration(g: GenerationContext): Promise<'completed'
 }
 
 /** Rank 0's checkpoint, pulled by the coordinator (it owns the run directory). */
+/**
+ * How long the coordinator may take to take in this state (receive, copy, hand to its writer):
+ * its encoded size (weights and two Adam moments, float32) at a pessimistic 50 MB/s, so a small
+ * model's rank still notices a lost coordinator within the usual three heartbeats and a
+ * 100M-parameter one (1.2 GB) gets about 25 s.
+ */
+export function stateIntakeMs(state: TrainingState): number {
+  let floats = 0;
+  for (const p of state.model.parameters) floats += p.size;
+  return (floats * 3 * 4) / 50_000;
+}
+
 export function sendState(session: ControlSession, state: TrainingState, config: RunConfig, final: boolean): void {
   const bytes = encodeCheckpoint(encodeTrainingState({ model: state.model, optimizer: state.optimizer, step: state.step, cursor: state.cursor, extra: { runConfig: config } }));
   session.send('state', { widths: state.model.adaptiveLayers.map((l) => l.width), configHash: hashConfig(config), final }, [{ name: 'checkpoint', data: bytes }]);

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { tensorToArray, withEnvelope, type ClusterSettings, type DecodedMessage, type JoinMessage, type JsonValue, type Message, type MessageBody, type MessageType } from '@awn/protocol';
+import { estimateTrainingMemory } from '@awn/core';
 import { RunFailedError } from '../errors.js';
 import { Membership, type Member } from './membership.js';
 import type { CoordinatorOptions } from './options.js';
@@ -40,6 +41,8 @@ export class ClusterMachine {
   byRank: Member[] = [];
   readonly membership: Membership;
   readonly ledger: StepLedger;
+  /** How long rank 0's state may take to arrive: its size (estimated from the config) at 50 MB/s. */
+  private readonly stateTransferMs: number;
   /** Workers lost during the run (for the summary). */
   readonly lost: string[] = [];
   private stopRequested = false;
@@ -55,6 +58,8 @@ export class ClusterMachine {
   ) {
     this.membership = new Membership(options.workers, options.heartbeatMs, options.livenessMisses ?? 3, { runId, configHash }, now);
     this.ledger = new StepLedger(options.resume?.step ?? 0, options.stallFloorMs, now);
+    const memory = estimateTrainingMemory(options.config);
+    this.stateTransferMs = (memory.parameterBytes + memory.optimizerBytes) / 50_000;
   }
 
   get ended(): boolean {
@@ -259,7 +264,7 @@ export class ClusterMachine {
     // worker/src/train-generation.ts sendState): its heartbeats queue behind those bytes.
     const every = this.options.config.training.checkpointEvery;
     const sendsState = report.step === this.options.config.training.steps || (every > 0 && report.step % every === 0) || this.stopRequested;
-    if (member.rank === 0 && sendsState) this.membership.expectState(member, now + this.ledger.clock.deadlineMs);
+    if (member.rank === 0 && sendsState) this.membership.expectState(member, now + this.stateTransferMs);
     const outcome = this.ledger.report(report, now);
     if (outcome.kind === 'disagree') this.fail(new RunFailedError(outcome.message, outcome.ranks));
     else if (outcome.kind === 'step') this.out.push({ kind: 'step', progress: outcome.progress });
