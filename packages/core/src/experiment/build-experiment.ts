@@ -112,6 +112,7 @@ export function buildModel(config: RunConfig, dataset: DataSplit): AdaptiveModel
       capacityFactor: m.capacityFactor,
       tiedEmbeddings: m.tiedEmbeddings,
       dropout: m.dropout,
+      recompute: m.recompute,
       seed: config.seed,
     });
   }

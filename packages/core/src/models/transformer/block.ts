@@ -3,6 +3,7 @@ import { AdaptiveDense } from '../../layers/adaptive-dense.js';
 import { causalSelfAttention } from '../../ops/attention.js';
 import { layerNorm } from '../../ops/layer-norm.js';
 import { matMulFast } from '../../ops/matmul.js';
+import { valueAndGradsLean } from '../../ops/backprop.js';
 import { Parameter } from '../../params/parameter.js';
 import { paramTensor, type ParamTensors } from '../../params/param-tensors.js';
 import { Prng } from '../../random/prng.js';
@@ -101,8 +102,36 @@ export class TransformerBlock {
     ];
   }
 
-  /** The block on a residual stream x [B, T, d]. */
+  /** The block on a residual stream x [B, T, d] (recomputed in the backward pass with config.recompute). */
   apply(x: tf.Tensor, tensors: ParamTensors, dropout: DropoutFn): tf.Tensor {
+    return this.config.recompute ? this.applyRecomputed(x, tensors) : this.forward(x, tensors, dropout);
+  }
+
+  /**
+   * The block as one custom-gradient op that saves only its inputs: the forward's intermediates
+   * die with it, and the backward runs the forward again under its own tape to get the gradients
+   * (the vector-Jacobian product with dy). Dropout is 0 here (resolveTransformerConfig checks).
+   */
+  private applyRecomputed(x: tf.Tensor, tensors: ParamTensors): tf.Tensor {
+    const names = this.parameters.map((p) => p.name);
+    const run = (input: tf.Tensor, params: tf.Tensor[]) => this.forward(input, new Map(names.map((n, i) => [n, params[i]])), (t) => t);
+    const op = tf.customGrad(((...args: unknown[]) => {
+      const save = args.pop() as tf.GradSaveFunc;
+      const [input, ...params] = args as tf.Tensor[];
+      save([input, ...params]);
+      return {
+        value: run(input, params),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const { value, grads } = valueAndGradsLean((a: tf.Tensor, ...p: tf.Tensor[]) => tf.sum(tf.mul(run(a, p), dy)) as tf.Scalar, saved);
+          value.dispose();
+          return grads;
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as (...inputs: tf.Tensor[]) => tf.Tensor;
+    return op(x, ...names.map((n) => paramTensor(tensors, n)));
+  }
+
+  private forward(x: tf.Tensor, tensors: ParamTensors, dropout: DropoutFn): tf.Tensor {
     return tf.tidy(() => {
       const t = <T extends tf.Tensor>(p: Parameter): T => paramTensor<T>(tensors, p.name);
       const a = causalSelfAttention(
