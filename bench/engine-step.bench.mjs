@@ -8,7 +8,8 @@
 // the variants alternate in rounds (A B C A B C …) so that machine load hits all alike. Children
 // inherit the niceness the benchmark was started with (`nice node bench/…` on a shared machine).
 //   node bench/engine-step.bench.mjs [--config=examples/small.json] [--batch=N] [--length=N]
-//     [--rate=λ] [--variants=cpu,wasm,torch] [--rounds=2] [--steps=3]
+//     [--rate=λ] [--recompute] [--variants=cpu,wasm,torch] [--rounds=2] [--steps=3]
+// --recompute: awn with model.recompute (activations recomputed per block); PyTorch keeps its own.
 // The issue's 38M shape is examples/large.json with FFN width 513: --config=examples/large.json --rate=0.0045
 // Prints median ms/step, tokens/s and peak RSS per variant, and each tfjs variant's ratios to PyTorch.
 // Goals (issue 16): step ≤ 1.3× PyTorch's at 38M parameters and 4 × 256 tokens, `small` ≤ 1.0×,
@@ -29,6 +30,7 @@ const length = Number(arg('length', base.data.sequenceLength ?? base.model.conte
 const steps = Number(arg('steps', 3));
 const rate = arg('rate', null);
 if (rate !== null) base.model.initialRate = Number(rate);
+if (process.argv.includes('--recompute')) base.model.recompute = true;
 const runConfig = {
   ...base,
   data: { ...base.data, sequenceLength: length },
@@ -105,7 +107,7 @@ for (const v of variants) {
   if (ok.length) summary[v] = { ms: median(ok.map((s) => s.ms)), rss: median(ok.map((s) => s.rssBytes)), version: ok[0].version };
 }
 console.log(
-  `${base.name}${rate !== null ? ` (initialRate ${rate})` : ''}: ${base.model.blocks} blocks, d_model ${base.model.dModel}, ${base.model.heads} heads, ` +
+  `${base.name}${rate !== null ? ` (initialRate ${rate})` : ''}${base.model.recompute ? ', awn with model.recompute' : ''}: ${base.model.blocks} blocks, d_model ${base.model.dModel}, ${base.model.heads} heads, ` +
     `batch ${batch} × ${length} tokens, ${shape ? `${(shape.params / 1e6).toFixed(1)}M parameters, FFN widths ${shape.widths[0]}…` : ''}; ` +
     `${rounds} rounds × ${steps} timed steps, medians\n`,
 );
