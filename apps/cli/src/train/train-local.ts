@@ -105,7 +105,7 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
   const scoring = performance.now();
   logger.info(
     { evalBytes: evalBytes ?? 'whole split' },
-    `scoring the model: test${exp.splits.validation ? ' and validation' : ''} split${evalBytes !== undefined ? `s (first ${evalBytes} bytes each)` : 's'}, then the truncation curve (10 widths${evalBytes !== undefined ? `, ${evalBytes} bytes in all` : ''})`,
+    `scoring the model: test${exp.splits.validation ? ' and validation' : ''} split${evalBytes !== undefined ? `s (first ${evalBytes} bytes each)` : 's'}, then the truncation curve (10 widths, as many bytes in all as the test score)`,
   );
   const summary = summarizeRun({
     exp,

@@ -50,11 +50,10 @@ export function summarizeRun(args: {
   const metric = exp.metric.name;
   const test = exp.score(model, 'test');
   const validation = exp.splits.validation ? named(exp.score(model, 'validation')) : null;
-  // The whole curve scores data.evalBytes of text in all (each point its share), so that it costs
-  // one evaluation, not one per point: at Transformer scale each is a large forward pass.
-  const evalBytes = exp.config.data.evalBytes;
-  const curveBytes = evalBytes !== undefined ? { maxBytes: evalBytes / TRUNCATION_FRACTIONS.length } : {};
-  const points = truncationCurve(model, (m) => exp.score(m, 'test', curveBytes)[metric] ?? Number.NaN, TRUNCATION_FRACTIONS);
+  // On text the whole curve scores as many bytes as the test score (each point its share), so it
+  // costs one evaluation, not one per point: at Transformer scale each is a large forward pass.
+  const share = { share: 1 / TRUNCATION_FRACTIONS.length };
+  const points = truncationCurve(model, (m) => exp.score(m, 'test', share)[metric] ?? Number.NaN, TRUNCATION_FRACTIONS);
   const widths = model.adaptiveLayers.map((l) => l.width);
   return {
     name: exp.config.name,

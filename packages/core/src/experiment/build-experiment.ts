@@ -46,9 +46,9 @@ export interface Experiment {
   trainSource(rank: number, worldSize: number, batchSize?: number): BatchSource;
   /**
    * Scores any model of this run (e.g. a truncated one) on a split. Text splits are scored on their
-   * first `maxBytes` bytes (default data.evalBytes, else all; at least one window).
+   * first data.evalBytes bytes (else all of it), times `share` when given (at least one window).
    */
-  score(model: AdaptiveModel, split: 'validation' | 'test' | 'train', options?: { maxBytes?: number }): Scores;
+  score(model: AdaptiveModel, split: 'validation' | 'test' | 'train', options?: { share?: number }): Scores;
   /** Name of the headline metric ('accuracy', 'mse', or 'bitsPerByte' for text) and whether higher is better. */
   metric: { name: MetricName; higherIsBetter: boolean };
 }
@@ -175,7 +175,7 @@ export function buildExperiment(config: RunConfig, shard: { rank?: number; world
       const ds = split === 'validation' ? splits.validation : splits[split];
       if (!ds) throw new RangeError(`this run has no ${split} split (data.validationFraction is 0)`);
       if (isTextSplit(ds)) {
-        const bytes = Math.max(ds.sequenceLength + 1, Math.floor(options.maxBytes ?? config.data.evalBytes ?? ds.bytes.length));
+        const bytes = Math.max(ds.sequenceLength + 1, Math.floor((options.share ?? 1) * (config.data.evalBytes ?? ds.bytes.length)));
         return evaluate(m, textChunks(ds.bytes, ds.sequenceLength, TEXT_EVAL_BATCH, bytes), { sequence: true });
       }
       return evaluate(m, datasetChunks(ds));
