@@ -5,9 +5,12 @@
 //   wasm  — tfjs wasm + the same kernels (tensors in the 4 GiB wasm heap)
 // against PyTorch on the CPU (1 thread; bench/lib/torch-decoder.mjs) at the same shapes. Every
 // variant runs in its own child process (so its peak RSS is its own), all with 1 BLAS thread, and
-// the variants alternate in rounds (A B C A B C …) so that machine load hits all alike.
+// the variants alternate in rounds (A B C A B C …) so that machine load hits all alike. Children
+// inherit the niceness the benchmark was started with (`nice node bench/…` on a shared machine).
 //   node bench/engine-step.bench.mjs [--config=examples/small.json] [--batch=N] [--length=N]
-//     [--variants=cpu,wasm,torch] [--rounds=2] [--steps=3] [--recompute]
+//     [--rate=λ] [--recompute] [--variants=cpu,wasm,torch] [--rounds=2] [--steps=3]
+// --recompute: awn with model.recompute (activations recomputed per block); PyTorch keeps its own.
+// The issue's 38M shape is examples/large.json with FFN width 513: --config=examples/large.json --rate=0.0045
 // Prints median ms/step, tokens/s and peak RSS per variant, and each tfjs variant's ratios to PyTorch.
 // Goals (issue 16): step ≤ 1.3× PyTorch's at 38M parameters and 4 × 256 tokens, `small` ≤ 1.0×,
 // peak RSS ≤ 1.5× PyTorch's. Build first: npx tsc -b packages/core packages/kernels-blas
@@ -25,11 +28,13 @@ const base = JSON.parse(readFileSync(new URL(`../${configPath}`, import.meta.url
 const batch = Number(arg('batch', base.training.batchSize));
 const length = Number(arg('length', base.data.sequenceLength ?? base.model.context));
 const steps = Number(arg('steps', 3));
-const recompute = process.argv.includes('--recompute');
+const rate = arg('rate', null);
+if (rate !== null) base.model.initialRate = Number(rate);
+if (process.argv.includes('--recompute')) base.model.recompute = true;
 const runConfig = {
   ...base,
   data: { ...base.data, sequenceLength: length },
-  model: { ...base.model, ...(recompute ? { recompute: true } : {}) },
+  model: base.model,
   training: { ...base.training, batchSize: batch, steps: 100000 },
 };
 
@@ -65,7 +70,7 @@ const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', AWN_BLAS_THREADS: '1' }
 const self = fileURLToPath(import.meta.url);
 
 function runTfjs(backend) {
-  const res = spawnSync('nice', ['-n', '10', process.execPath, self, ...process.argv.slice(2), `--child=${backend}`], { encoding: 'utf8', env });
+  const res = spawnSync(process.execPath, [self, ...process.argv.slice(2), `--child=${backend}`], { encoding: 'utf8', env });
   const line = (res.stdout ?? '').trim().split('\n').pop();
   if (res.status !== 0 || !line?.startsWith('{')) {
     return { failed: ((res.stderr ?? '').trim().split('\n').find((l) => /Error|Abort/.test(l)) ?? `exit ${res.status}`).slice(0, 160) };
@@ -80,7 +85,7 @@ for (let r = 0; r < rounds; r++) {
   for (const v of variants) {
     if (v === 'torch') {
       if (!torch.ok || !shape) continue;
-      const t = runTorchDecoder({ ...shape, timed: steps, recompute });
+      const t = runTorchDecoder({ ...shape, timed: steps });
       if (t) samples.torch.push(t);
     } else {
       const t = runTfjs(v);
@@ -102,7 +107,7 @@ for (const v of variants) {
   if (ok.length) summary[v] = { ms: median(ok.map((s) => s.ms)), rss: median(ok.map((s) => s.rssBytes)), version: ok[0].version };
 }
 console.log(
-  `${base.name}${recompute ? ' (recompute)' : ''}: ${base.model.blocks} blocks, d_model ${base.model.dModel}, ${base.model.heads} heads, ` +
+  `${base.name}${rate !== null ? ` (initialRate ${rate})` : ''}${base.model.recompute ? ', awn with model.recompute' : ''}: ${base.model.blocks} blocks, d_model ${base.model.dModel}, ${base.model.heads} heads, ` +
     `batch ${batch} × ${length} tokens, ${shape ? `${(shape.params / 1e6).toFixed(1)}M parameters, FFN widths ${shape.widths[0]}…` : ''}; ` +
     `${rounds} rounds × ${steps} timed steps, medians\n`,
 );

@@ -5,6 +5,9 @@
 //   node bench/transformer-step-profile.bench.mjs [--steps=3] [--shapes] [--no-extra] [--backend=cpu]
 //     [--config=examples/small.json] [--batch=32] [--length=128]
 // --backend=cpu: tfjs's cpu backend with the same native kernels (tensors outside the wasm heap).
+// On cpu, tf.profile reads every kernel output (tfjs's CHECK_COMPUTATION_FOR_ERRORS), which takes
+// it out of the output pool (packages/kernels-blas/src/pool.ts): the profiled step allocates afresh
+// and runs slower than a real one. Use it for shares; bench/engine-step.bench.mjs for step times.
 // --no-extra: only the OpenBLAS matMul kernels (the element-wise/transpose/softmax kernels of
 // @awn/kernels-blas off), to see what they remove. Build first: npx tsc -b packages/core packages/kernels-blas
 import * as tf from '@tensorflow/tfjs-core';

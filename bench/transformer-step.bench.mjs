@@ -13,10 +13,10 @@
 // Goal (issue 8): blas+ops step within 1.5× of PyTorch's.
 // Build first: npx tsc -b packages/core packages/kernels-blas && npm run build:addon -w @awn/kernels-blas
 import * as tf from '@tensorflow/tfjs-core';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { buildExperiment, parseRunConfig, selectBackend, trainStep } from '../packages/core/dist/index.js';
 import { blasAvailable, registerBlasKernels, unregisterBlasKernels } from '../packages/kernels-blas/dist/index.js';
+import { runTorchDecoder, torchAvailable } from './lib/torch-decoder.mjs';
 
 const quick = process.argv.includes('--quick');
 const arg = (name, dflt) => {
@@ -49,70 +49,13 @@ const variants = [
 ];
 if (!avail.available) console.log(`OpenBLAS addon unavailable (${avail.reason}): only wasm's own kernels.`);
 
-// --- PyTorch peer ---------------------------------------------------------------------------------
-const PY = '/usr/bin/python3';
-const torchScript = `
-import math, time, torch
-import torch.nn.functional as F
-torch.set_num_threads(1)
-torch.manual_seed(0)
-B, T, D, H, V, L = ${batch}, ${seq}, ${m.dModel}, ${m.heads}, ${m.vocabSize ?? 256}, ${m.blocks}
-W = ${JSON.stringify(widths)}
-def lin(i, o): return torch.nn.Linear(i, o)
-class Block(torch.nn.Module):
-    def __init__(s, w):
-        super().__init__()
-        s.ln1, s.qkv, s.out = torch.nn.LayerNorm(D), lin(D, 3 * D), lin(D, D)
-        s.ln2, s.up, s.down = torch.nn.LayerNorm(D), lin(D, w), lin(w, D)
-    def forward(s, x, mask):
-        q, k, v = s.qkv(s.ln1(x)).split(D, 2)
-        heads = lambda t: t.view(B, T, H, D // H).transpose(1, 2)
-        q, k, v = heads(q), heads(k), heads(v)
-        p = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(D // H) + mask, -1)
-        x = x + s.out((p @ v).transpose(1, 2).reshape(B, T, D))
-        return x + s.down(F.relu(s.up(s.ln2(x))))
-class LM(torch.nn.Module):
-    def __init__(s):
-        super().__init__()
-        s.emb = torch.nn.Parameter(torch.randn(V, D) * 0.02)
-        s.pos = torch.nn.Parameter(torch.randn(T, D) * 0.02)
-        s.blocks = torch.nn.ModuleList([Block(w) for w in W])
-        s.ln = torch.nn.LayerNorm(D)
-        s.bias = torch.nn.Parameter(torch.zeros(V))
-    def forward(s, ids, mask):
-        h = s.emb[ids] + s.pos
-        for b in s.blocks: h = b(h, mask)
-        return s.ln(h) @ s.emb.t() + s.bias
-model = LM()
-opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-mask = torch.triu(torch.full((T, T), -1e9), 1)
-ids = torch.randint(0, V, (B, T)); tgt = torch.randint(0, V, (B, T))
-def step():
-    opt.zero_grad(set_to_none=True)
-    loss = F.cross_entropy(model(ids, mask).reshape(-1, V), tgt.reshape(-1))
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    opt.step()
-for _ in range(2): step()
-samples = []
-for _ in range(${quick ? 4 : 8}):
-    t0 = time.perf_counter(); step(); samples.append((time.perf_counter() - t0) * 1000)
-samples.sort()
-print(torch.__version__, samples[len(samples) // 2])
-`;
-const probe = spawnSync(PY, ['-c', 'import torch'], { encoding: 'utf8' });
-const torchOk = probe.status === 0;
-if (!torchOk) console.log(`PyTorch peer skipped (${PY} cannot import torch; Debian: apt-get install python3-torch)`);
+// --- PyTorch peer (bench/lib/torch-decoder.mjs) ------------------------------------------------
+const torchOk = torchAvailable().ok;
+if (!torchOk) console.log(`PyTorch peer skipped (${torchAvailable().reason})`);
 /** One PyTorch measurement (median ms/step) in a child process, or null. */
 function runTorch() {
   if (!torchOk) return null;
-  const res = spawnSync(PY, ['-c', torchScript], { encoding: 'utf8' });
-  const [version, ms] = (res.stdout ?? '').trim().split(/\s+/);
-  if (res.status !== 0 || !ms) {
-    console.log(`PyTorch peer failed: ${(res.stderr ?? '').trim().split('\n').pop()}`);
-    return null;
-  }
-  return { version, ms: Number(ms) };
+  return runTorchDecoder({ batch, seq, dModel: m.dModel, heads: m.heads, vocab: m.vocabSize ?? 256, widths, timed: quick ? 4 : 8 });
 }
 
 // PyTorch runs before and after the tfjs rounds; the mean of the two is the peer's time.

@@ -8,11 +8,10 @@ import { spawnSync } from 'node:child_process';
 const PY = '/usr/bin/python3';
 
 /** The Python program: warm-up steps, then `timed` steps; prints "<version> <median ms> <maxrss KiB>". */
-export function torchDecoderScript({ batch, seq, dModel, heads, vocab, widths, timed, warmup = 2, recompute = false }) {
+export function torchDecoderScript({ batch, seq, dModel, heads, vocab, widths, timed, warmup = 2 }) {
   return `
 import math, resource, time, torch
 import torch.nn.functional as F
-import torch.utils.checkpoint as cp
 torch.set_num_threads(1)
 torch.manual_seed(0)
 B, T, D, H, V = ${batch}, ${seq}, ${dModel}, ${heads}, ${vocab}
@@ -40,8 +39,7 @@ class LM(torch.nn.Module):
         s.bias = torch.nn.Parameter(torch.zeros(V))
     def forward(s, ids, mask):
         h = s.emb[ids] + s.pos
-        for b in s.blocks:
-            h = cp.checkpoint(b, h, mask, use_reentrant=False) if ${recompute ? 'True' : 'False'} else b(h, mask)
+        for b in s.blocks: h = b(h, mask)
         return s.ln(h) @ s.emb.t() + s.bias
 model = LM()
 opt = torch.optim.Adam(model.parameters(), lr=2e-3)
@@ -70,7 +68,7 @@ export function torchAvailable() {
 
 /** One measurement in a child process: { version, ms, rssBytes } or null (with the reason printed). */
 export function runTorchDecoder(options, env = {}) {
-  const res = spawnSync('nice', ['-n', '10', PY, '-c', torchDecoderScript(options)], {
+  const res = spawnSync(PY, ['-c', torchDecoderScript(options)], {
     encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', ...env },
   });
   const [version, ms, rss] = (res.stdout ?? '').trim().split(/\s+/);

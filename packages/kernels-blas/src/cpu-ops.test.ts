@@ -199,6 +199,16 @@ test('the pool never reuses a buffer something else can still see', { skip }, ()
   const rowCopy = Float32Array.from(rows[3].dataSync());
   z.dispose();
   for (let i = 0; i < 20; i++) tf.dispose([tf.mul(a, i), tf.add(a, i), tf.sub(a, i)]);
+  // A buffer made while registered, viewed by an unwrapped kernel while unregistered, is never reused.
+  const w = tf.mul(a, 3);
+  native(false);
+  const wRows = tf.unstack(w);
+  native(true);
+  const wCopy = Float32Array.from(wRows[5].dataSync());
+  w.dispose();
+  for (let i = 0; i < 20; i++) tf.dispose([tf.mul(a, i), tf.add(a, i)]);
+  assert.deepEqual(wRows[5].dataSync(), wCopy, 'a view made while unregistered was overwritten');
+  tf.dispose(wRows);
   assert.deepEqual(seen, copy, 'dataSync result overwritten');
   assert.deepEqual(rows[3].dataSync(), rowCopy, 'a view made by a cpu kernel was overwritten');
   tf.dispose([a, ...rows]);

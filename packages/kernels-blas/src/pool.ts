@@ -11,10 +11,21 @@
  */
 export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
-  private readonly recyclable = new WeakSet<Float32Array>();
+  private recyclable = new WeakSet<Float32Array>();
   private held = 0;
+  private on = true;
+
   /** Off while the native kernels are unregistered: the backend's own kernels then see every buffer. */
-  active = true;
+  get active(): boolean {
+    return this.on;
+  }
+
+  set active(on: boolean) {
+    // Buffers handed out before switching off may be seen by unwrapped kernels meanwhile: none of
+    // them is ever reused, even after switching on again.
+    if (!on) this.recyclable = new WeakSet();
+    this.on = on;
+  }
   /** Buffers served from the pool / freshly allocated, since creation (for tests and benchmarks). */
   hits = 0;
   misses = 0;
@@ -39,7 +50,7 @@ export class BufferPool {
       this.misses++;
       out = new Float32Array(length);
     }
-    if (this.active) this.recyclable.add(out);
+    if (this.on) this.recyclable.add(out);
     return out;
   }
 
@@ -52,7 +63,7 @@ export class BufferPool {
   release(values: unknown): void {
     if (!(values instanceof Float32Array) || !this.recyclable.has(values)) return;
     this.recyclable.delete(values);
-    if (!this.active || values.length === 0 || this.held + values.byteLength > this.capBytes) return;
+    if (!this.on || values.length === 0 || this.held + values.byteLength > this.capBytes) return;
     let list = this.free.get(values.length);
     if (!list) this.free.set(values.length, (list = []));
     list.push(values);

@@ -145,6 +145,12 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
   }
   await checkpoint(result.step);
   const last = result.last?.loss ?? { total: Number.NaN, nll: Number.NaN, weightPrior: Number.NaN, ratePrior: Number.NaN };
+  const evalBytes = config.data.evalBytes;
+  const scoring = performance.now();
+  logger.info(
+    { evalBytes: evalBytes ?? 'whole split' },
+    `scoring the model: test${exp.splits.validation ? ' and validation' : ''} split${evalBytes !== undefined ? `s (first ${evalBytes} bytes each)` : 's'}, then the truncation curve (10 widths, as many bytes in all as the test score)`,
+  );
   const summary = summarizeRun({
     exp,
     model,
@@ -157,6 +163,7 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
     lastLoss: { loss: last.total, nll: last.nll, weightPrior: last.weightPrior, ratePrior: last.ratePrior },
     checkpoint: lastCheckpoint && relative(dir.path, lastCheckpoint),
   });
+  logger.info({ seconds: (performance.now() - scoring) / 1e3 }, 'scores and truncation curve done; writing summary and report');
   await dir.writeJson('summary.json', summary);
   await writeReport(dir.path);
   return summary;

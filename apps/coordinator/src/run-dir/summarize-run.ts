@@ -50,7 +50,10 @@ export function summarizeRun(args: {
   const metric = exp.metric.name;
   const test = exp.score(model, 'test');
   const validation = exp.splits.validation ? named(exp.score(model, 'validation')) : null;
-  const points = truncationCurve(model, (m) => exp.score(m, 'test')[metric] ?? Number.NaN, TRUNCATION_FRACTIONS);
+  // On text the whole curve scores as many bytes as the test score (each point its share), so it
+  // costs one evaluation, not one per point: at Transformer scale each is a large forward pass.
+  const share = { share: 1 / TRUNCATION_FRACTIONS.length };
+  const points = truncationCurve(model, (m) => exp.score(m, 'test', share)[metric] ?? Number.NaN, TRUNCATION_FRACTIONS);
   const widths = model.adaptiveLayers.map((l) => l.width);
   return {
     name: exp.config.name,

@@ -41,6 +41,13 @@ describe('estimateTrainingMemory', () => {
     assert.equal(twice.peakBytes - base.peakBytes, twice.activationBytes - base.activationBytes);
   });
 
+  it('recomputation keeps one block\'s activations instead of all of them', () => {
+    const kept = estimateTrainingMemory(parseRunConfig(TRANSFORMER));
+    const recomputed = estimateTrainingMemory(parseRunConfig({ ...TRANSFORMER, model: { ...TRANSFORMER.model, recompute: true } as RunConfigInput['model'] }));
+    assert.ok(recomputed.activationBytes < kept.activationBytes / 2, `${recomputed.activationBytes} vs ${kept.activationBytes}`);
+    assert.equal(recomputed.parameterBytes, kept.parameterBytes);
+  });
+
   it('memory sizes parse and print in binary units', () => {
     assert.equal(parseMemorySize('16G'), 16 * 2 ** 30);
     assert.equal(parseMemorySize('512MiB'), 512 * 2 ** 20);

@@ -78,7 +78,10 @@ export function estimateTrainingMemory(config: RunConfig, dims?: { inputDim: num
       capacity += block + (m.adaptive ? Math.ceil(w * m.capacityFactor) * (2 * d + 1) + 1 : ffn);
     }
     const seq = config.data.sequenceLength ?? m.context;
-    const perToken = widths.reduce((s, w) => s + SAVED_PER_D * d + SAVED_PER_WIDTH * w + SAVED_PER_SCORE * m.heads * seq, 0);
+    // With recompute a block keeps only its input; its activations exist during its own backward.
+    const perToken = m.recompute
+      ? widths.length * d
+      : widths.reduce((s, w) => s + SAVED_PER_D * d + SAVED_PER_WIDTH * w + SAVED_PER_SCORE * m.heads * seq, 0);
     // Logits, their log-softmax and one-hot targets; then one block's backward working set.
     const maxWidth = Math.max(...widths, 1);
     activationFloats = tokens * (perToken + 4 * vocab) + tokens * (SAVED_PER_D * d + SAVED_PER_WIDTH * maxWidth + SAVED_PER_SCORE * m.heads * seq);

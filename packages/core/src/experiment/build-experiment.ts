@@ -46,8 +46,11 @@ export interface Experiment {
    * the per-worker batch) resumes a restored cursor at the same example.
    */
   trainSource(rank: number, worldSize: number, batchSize?: number): BatchSource;
-  /** Scores any model of this run (e.g. a truncated one) on a split. */
-  score(model: AdaptiveModel, split: 'validation' | 'test' | 'train'): Scores;
+  /**
+   * Scores any model of this run (e.g. a truncated one) on a split. Text splits are scored on their
+   * first data.evalBytes bytes (else all of it), times `share` when given (at least one window).
+   */
+  score(model: AdaptiveModel, split: 'validation' | 'test' | 'train', options?: { share?: number }): Scores;
   /** What a CSV / JSONL run fitted on its training split (saved as preprocessing.json). */
   preprocessing?: Preprocessing;
   /** Name of the headline metric ('accuracy', 'mse', or 'bitsPerByte' for text) and whether higher is better. */
@@ -121,6 +124,7 @@ export function buildModel(config: RunConfig, dataset: DataSplit): AdaptiveModel
       capacityFactor: m.capacityFactor,
       tiedEmbeddings: m.tiedEmbeddings,
       dropout: m.dropout,
+      recompute: m.recompute,
       seed: config.seed,
     });
   }
@@ -181,10 +185,13 @@ export function buildExperiment(config: RunConfig, shard: { rank?: number; world
     trainSource,
     metric,
     ...(data?.preprocessing ? { preprocessing: data.preprocessing } : {}),
-    score(m, split) {
+    score(m, split, options = {}) {
       const ds = split === 'validation' ? splits.validation : splits[split];
       if (!ds) throw new RangeError(`this run has no ${split} split (data.validationFraction is 0)`);
-      if (isTextSplit(ds)) return evaluate(m, textChunks(ds.bytes, ds.sequenceLength, TEXT_EVAL_BATCH, config.data.evalBytes ?? ds.bytes.length), { sequence: true });
+      if (isTextSplit(ds)) {
+        const bytes = Math.max(ds.sequenceLength + 1, Math.floor((options.share ?? 1) * (config.data.evalBytes ?? ds.bytes.length)));
+        return evaluate(m, textChunks(ds.bytes, ds.sequenceLength, TEXT_EVAL_BATCH, bytes), { sequence: true });
+      }
       return evaluate(m, datasetChunks(ds));
     },
   };

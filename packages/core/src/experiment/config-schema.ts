@@ -91,9 +91,12 @@ const transformerSchema = z
     capacityFactor: z.number().min(1).default(1.5),
     tiedEmbeddings: z.boolean().default(true),
     dropout: z.number().min(0).lt(1).default(0),
+    /** Recompute each block's activations in the backward pass instead of keeping them (needs dropout 0). */
+    recompute: z.boolean().default(false),
   })
   .strict()
   .superRefine(checkMinRate)
+  .refine((m) => !(m.recompute && m.dropout > 0), { message: 'recompute needs dropout 0', path: ['recompute'] })
   .refine((m) => m.adaptive || (m.ffnWidths !== undefined && m.ffnWidths.length === m.blocks), {
     message: 'a fixed-width Transformer (adaptive: false) needs one FFN width per block',
     path: ['ffnWidths'],

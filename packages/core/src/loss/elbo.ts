@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AdaptiveModel, Task } from '../models/model.js';
 import { paramTensor, type ParamTensors } from '../params/param-tensors.js';
 import { PARAMETER_EPSILON } from '../distributions/distribution.js';
+import { sumOfSquares } from '../ops/sum-of-squares.js';
 
 /** Hyper-parameters of the negative ELBO (docs/method.md §4). */
 export interface LossConfig {
@@ -67,7 +68,7 @@ export function weightPrior(model: AdaptiveModel, tensors: ParamTensors, config:
     let sum: tf.Tensor = tf.scalar(0);
     for (const p of model.parameters) {
       if (p.role === 'rate' || p.role === 'norm') continue;
-      sum = tf.add(sum, tf.sum(tf.square(paramTensor(tensors, p.name))));
+      sum = tf.add(sum, sumOfSquares(paramTensor(tensors, p.name)));
     }
     return tf.div(sum, 2 * config.weightPriorStd ** 2 * config.nObservations) as tf.Scalar;
   });

@@ -33,15 +33,22 @@ export function valueAndGradsLean(
   f: (...args: tf.Tensor[]) => tf.Scalar, xs: tf.Tensor[],
 ): { value: tf.Scalar; grads: tf.Tensor[] } {
   const engine = tf.engine() as unknown as EngineInternals;
-  if (engine.state.gradientDepth !== 0 || engine.state.activeTape) return tf.valueAndGrads(f)(xs);
-  const y = engine.scopedRun(() => engine.startTape(), () => engine.endTape(), () => engine.tidy('forward', () => f(...xs)));
-  const tape: TapeNode[] = engine.state.activeTape ?? [];
+  // Recording a tape (a gradient of a gradient): tfjs's own handles the nesting.
+  if (engine.state.gradientDepth !== 0) return tf.valueAndGrads(f)(xs);
+  // Called from a gradient function during tfjs's own backward pass (a recomputed block): that
+  // tape is only being read, so it is set aside while this one is recorded, and put back.
+  const outer = engine.state.activeTape;
   engine.state.activeTape = null;
+  let tape: TapeNode[] = [];
   try {
+    const y = engine.scopedRun(() => engine.startTape(), () => engine.endTape(), () => engine.tidy('forward', () => f(...xs)));
+    tape = engine.state.activeTape ?? [];
+    engine.state.activeTape = outer;
     if (!(y instanceof tf.Tensor)) throw new Error('valueAndGradsLean: f must return a tensor');
     const grads = tf.tidy(() => backward(tape, xs, y));
     return { value: y, grads };
   } finally {
+    engine.state.activeTape = outer;
     for (const node of tape) for (const t of node.saved ?? []) t.dispose();
   }
 }

@@ -3,6 +3,7 @@ import { AdaptiveDense } from '../../layers/adaptive-dense.js';
 import { causalSelfAttention } from '../../ops/attention.js';
 import { layerNorm } from '../../ops/layer-norm.js';
 import { matMulFast } from '../../ops/matmul.js';
+import { valueAndGradsLean } from '../../ops/backprop.js';
 import { Parameter } from '../../params/parameter.js';
 import { paramTensor, type ParamTensors } from '../../params/param-tensors.js';
 import { Prng } from '../../random/prng.js';
@@ -46,11 +47,14 @@ export class TransformerBlock {
     // Attention projections: variance 1/d; the output projection is further scaled by
     // 1/√(2·blocks) so the residual stream does not grow with depth at initialisation.
     const attnStd = Math.sqrt(1 / d);
+    // A truncated model (frozen importance) gets every value copied in by truncate() or a checkpoint:
+    // drawing ~all its weights first would cost seconds per truncation point at 100M parameters.
+    const draw = (next: () => number, std: number) => (c.frozenImportance ? () => 0 : () => next() * std);
     this.ln1 = normParameters(`${name}.ln1`, d);
-    this.qkv = new Parameter(`${name}.attn.qkv.weight`, 'weight', [d, 3 * d], () => prng.normal() * attnStd);
+    this.qkv = new Parameter(`${name}.attn.qkv.weight`, 'weight', [d, 3 * d], draw(() => prng.normal(), attnStd));
     this.qkvBias = new Parameter(`${name}.attn.qkv.bias`, 'bias', [3 * d], () => 0);
     const outStd = attnStd / Math.sqrt(2 * c.blocks);
-    this.attnOut = new Parameter(`${name}.attn.out.weight`, 'weight', [d, d], () => prng.normal() * outStd);
+    this.attnOut = new Parameter(`${name}.attn.out.weight`, 'weight', [d, d], draw(() => prng.normal(), outStd));
     this.attnOutBias = new Parameter(`${name}.attn.out.bias`, 'bias', [d], () => 0);
     this.ln2 = normParameters(`${name}.ln2`, d);
     const frozen = c.frozenImportance?.[index];
@@ -78,7 +82,7 @@ export class TransformerBlock {
     const downStd = Math.sqrt(this.ffnUp.outgoingVariance());
     const downPrng = Prng.fromKey(c.seed, TRANSFORMER_INIT_TAG, index, 1);
     const capRows = this.ffnUp.adaptive ? Math.ceil(width * c.capacityFactor) : width;
-    this.ffnDown = new Parameter(`${name}.ffn.down.weight`, 'weight', [width, d], () => downPrng.normal() * downStd, [capRows, d]);
+    this.ffnDown = new Parameter(`${name}.ffn.down.weight`, 'weight', [width, d], draw(() => downPrng.normal(), downStd), [capRows, d]);
     this.ffnDownBias = new Parameter(`${name}.ffn.down.bias`, 'bias', [d], () => 0);
     this.ffnUp.consumers.push(this.ffnDown);
   }
@@ -98,8 +102,36 @@ export class TransformerBlock {
     ];
   }
 
-  /** The block on a residual stream x [B, T, d]. */
+  /** The block on a residual stream x [B, T, d] (recomputed in the backward pass with config.recompute). */
   apply(x: tf.Tensor, tensors: ParamTensors, dropout: DropoutFn): tf.Tensor {
+    return this.config.recompute ? this.applyRecomputed(x, tensors) : this.forward(x, tensors, dropout);
+  }
+
+  /**
+   * The block as one custom-gradient op that saves only its inputs: the forward's intermediates
+   * die with it, and the backward runs the forward again under its own tape to get the gradients
+   * (the vector-Jacobian product with dy). Dropout is 0 here (resolveTransformerConfig checks).
+   */
+  private applyRecomputed(x: tf.Tensor, tensors: ParamTensors): tf.Tensor {
+    const names = this.parameters.map((p) => p.name);
+    const run = (input: tf.Tensor, params: tf.Tensor[]) => this.forward(input, new Map(names.map((n, i) => [n, params[i]])), (t) => t);
+    const op = tf.customGrad(((...args: unknown[]) => {
+      const save = args.pop() as tf.GradSaveFunc;
+      const [input, ...params] = args as tf.Tensor[];
+      save([input, ...params]);
+      return {
+        value: run(input, params),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const { value, grads } = valueAndGradsLean((a: tf.Tensor, ...p: tf.Tensor[]) => tf.sum(tf.mul(run(a, p), dy)) as tf.Scalar, saved);
+          value.dispose();
+          return grads;
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as (...inputs: tf.Tensor[]) => tf.Tensor;
+    return op(x, ...names.map((n) => paramTensor(tensors, n)));
+  }
+
+  private forward(x: tf.Tensor, tensors: ParamTensors, dropout: DropoutFn): tf.Tensor {
     return tf.tidy(() => {
       const t = <T extends tf.Tensor>(p: Parameter): T => paramTensor<T>(tensors, p.name);
       const a = causalSelfAttention(

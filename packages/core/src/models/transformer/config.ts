@@ -40,6 +40,12 @@ export interface TransformerConfig {
   tiedEmbeddings?: boolean;
   /** Dropout probability on embeddings, attention probabilities and residual branches (default 0). */
   dropout?: number;
+  /**
+   * Activation recomputation: each block keeps only its input for the backward pass and runs its
+   * forward again there (about a third more compute, activations of one block instead of all).
+   * Needs dropout 0 (default false).
+   */
+  recompute?: boolean;
   /** Importance fixed per block after truncation (set by `truncate`). */
   frozenImportance?: number[][];
   seed: number;
@@ -65,11 +71,13 @@ export function resolveTransformerConfig(config: TransformerConfig): ResolvedTra
     capacityFactor: 1.5,
     tiedEmbeddings: true,
     dropout: 0,
+    recompute: false,
     ...config,
   };
   for (const k of ['blocks', 'dModel', 'heads', 'context', 'vocabSize', 'maxWidth'] as const) positiveInt(k, c[k]);
   if (c.dModel % c.heads !== 0) throw new RangeError(`model.heads (${c.heads}) must divide model.dModel (${c.dModel})`);
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new RangeError(`model.dropout must be in [0, 1), got ${c.dropout}`);
+  if (c.recompute && c.dropout > 0) throw new RangeError('model.recompute needs model.dropout 0 (a recomputed block would draw new dropout masks)');
   if (!(c.initialRate > 0)) throw new RangeError(`model.initialRate must be > 0, got ${c.initialRate}`);
   if (c.frozenImportance && c.frozenImportance.length !== c.blocks) throw new RangeError(`model.frozenImportance needs ${c.blocks} vectors, got ${c.frozenImportance.length}`);
   if (!c.adaptive && !c.frozenImportance) {

@@ -46,13 +46,15 @@ export class TransformerLm implements AdaptiveModel {
     const c = this.config;
     this.seed = c.seed;
     const prng = Prng.fromKey(c.seed, TRANSFORMER_INIT_TAG, c.blocks, 0);
-    this.tokenEmbedding = new Parameter('embed.token', 'embedding', [c.vocabSize, c.dModel], () => prng.normal() * EMBEDDING_STD);
-    this.positionEmbedding = new Parameter('embed.position', 'embedding', [c.context, c.dModel], () => prng.normal() * EMBEDDING_STD);
+    // Values of a truncated model (frozen importance) are all copied in afterwards (see block.ts).
+    const embed = c.frozenImportance ? () => 0 : () => prng.normal() * EMBEDDING_STD;
+    this.tokenEmbedding = new Parameter('embed.token', 'embedding', [c.vocabSize, c.dModel], embed);
+    this.positionEmbedding = new Parameter('embed.position', 'embedding', [c.context, c.dModel], embed);
     for (let i = 0; i < c.blocks; i++) this.blocks.push(new TransformerBlock(i, c));
     this.finalNorm = [new Parameter('final.ln.gamma', 'norm', [c.dModel], () => 1), new Parameter('final.ln.beta', 'norm', [c.dModel], () => 0)];
     this.outputWeight = c.tiedEmbeddings
       ? undefined
-      : new Parameter('output.weight', 'weight', [c.dModel, c.vocabSize], () => prng.normal() * EMBEDDING_STD);
+      : new Parameter('output.weight', 'weight', [c.dModel, c.vocabSize], embed);
     this.outputBias = new Parameter('output.bias', 'bias', [c.vocabSize], () => 0);
   }
 
