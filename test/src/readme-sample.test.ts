@@ -27,7 +27,7 @@ describe('README', () => {
       const truncated = Number(/after truncation ([\d.]+)/.exec(r.stdout)?.[1]);
       assert.ok(accuracy > 0.9, r.stdout);
       assert.ok(truncated > 0.5, r.stdout);
-      assert.match(r.stdout, /step 0: loss [\d.]+, widths \d+,\d+/);
+      assert.match(r.stdout, /step 0: nll [\d.]+, widths \d+,\d+/);
     } finally {
       await rm(file, { force: true });
     }

@@ -6,7 +6,8 @@ import { parseIntegerOption } from './options.js';
 import { readSecurity } from './secret.js';
 import { UsageError } from '../errors.js';
 import { printOutcome } from '../train/print-outcome.js';
-import { DataFileError, loadRunData } from '@awn/core';
+import { DataFileError, loadRunData, selectBackend } from '@awn/core';
+import { runtimeLine } from '../train/runtime-line.js';
 
 interface CoordinatorFlags {
   config: string;
@@ -67,6 +68,9 @@ Examples:
       });
       const { secret, curve, protection } = readSecurity(flags.host, flags.curveKeys);
       logger.info({ protection }, `socket protection: ${protection}`);
+      // What the coordinator itself runs (it scores the final model); each worker logs its own backend.
+      const backend = await selectBackend(config.backend);
+      logger.info({ backend: backend.name, blas: backend.blas }, runtimeLine({ backend, worldSize: flags.workers, protection }));
       if (flags.minWorkers !== undefined && flags.minWorkers > flags.workers) throw new UsageError(`--min-workers (${flags.minWorkers}) must not exceed --workers (${flags.workers})`);
       if (flags.resume && flags.out && flags.out !== flags.resume) throw new UsageError('--resume names the run directory: drop --out or make it the same');
       const out = flags.resume ?? flags.out ?? defaultRunPath(config.name);

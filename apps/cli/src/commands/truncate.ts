@@ -143,7 +143,8 @@ Examples:
           ['parameters', `${b.parameters}  →  ${a.parameters} (${((100 * a.parameters) / b.parameters).toFixed(1)} %)`],
           [`${flags.split} ${metricLabel(metric)}`, `${formatMetric(metric, before)}  →  ${formatMetric(metric, after)}`],
           [`${flags.split} nll`, `${before.nll.toPrecision(4)}  →  ${after.nll.toPrecision(4)}`],
-        ])}\n`,
+        ])}\n` +
+          `\nThe truncated model is this file: awn eval ${out} (awn eval RUN_DIR scores the newest training checkpoint)\n`,
       );
     });
 }

@@ -39,7 +39,6 @@ export class ProgressView {
   private smoothedRate = 0;
   private started = false;
   private validation = '';
-  private firstStep = 0;
 
   constructor(
     private readonly total: number,
@@ -50,7 +49,7 @@ export class ProgressView {
     if (tty) {
       this.bar = new cliProgress.SingleBar(
         {
-          format: ' {bar} {percentage}% | step {value}/{total} | {headline}{validation} | width {widths} | {rate} samples/s | ETA {eta}',
+          format: ' {bar} {percentage}% | step {value}/{total} | {headline}{validation} | width {widths} | {rate} samples/s | ETA {timeLeft}',
           barsize: 20,
           hideCursor: true,
           stream: options.stream ?? process.stderr,
@@ -62,11 +61,11 @@ export class ProgressView {
   }
 
   /**
-   * Remembers where the run starts; the bar itself is drawn at the first completed step, so log
-   * lines of workers joining never glue onto it and no ETA is guessed before a step was timed.
+   * Marks the start of a (resumed) run; the bar itself is drawn at the first completed step, so
+   * log lines of workers joining never glue onto it and no ETA is guessed before a step was timed.
    */
-  start(initialStep: number): void {
-    this.firstStep = initialStep;
+  start(): void {
+    this.etaStart = undefined;
   }
 
   /** The latest validation score, shown until the next one ("val acc 97.5 %"). */
@@ -81,7 +80,7 @@ export class ProgressView {
 
   update(u: ProgressUpdate): void {
     this.smoothedRate = this.smoothedRate === 0 ? u.samplesPerSecond : 0.9 * this.smoothedRate + 0.1 * u.samplesPerSecond;
-    const fields = { headline: this.headline(u), validation: this.validation, widths: formatWidths(u.widths), rate: Math.round(this.smoothedRate), eta: this.eta(u.step) };
+    const fields = { headline: this.headline(u), validation: this.validation, widths: formatWidths(u.widths), rate: Math.round(this.smoothedRate), timeLeft: this.eta(u.step) };
     if (this.bar) {
       if (!this.started) this.bar.start(this.total, u.step, fields);
       else this.bar.update(u.step, fields);
@@ -99,12 +98,11 @@ export class ProgressView {
 
   private etaStart: { step: number; at: number } | undefined;
 
-  /** Time left from the rate since the second step (the first includes warm-up), "-" until known. */
+  /** Time left at the rate measured since the first completed step (which includes warm-up); '-' until then. */
   private eta(step: number): string {
     const now = performance.now();
-    if (!this.etaStart || step <= this.firstStep + 1) {
-      this.etaStart ??= { step, at: now };
-      if (step <= this.firstStep + 1) this.etaStart = { step, at: now };
+    if (!this.etaStart) {
+      this.etaStart = { step, at: now };
       return '-';
     }
     const done = step - this.etaStart.step;

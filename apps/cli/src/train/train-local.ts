@@ -110,7 +110,7 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
   };
 
   const started = performance.now();
-  progress.start(startStep);
+  progress.start();
   let result;
   try {
     result = await fit({

@@ -34,7 +34,7 @@ for (const backend of TEST_BACKENDS) {
 
     it('gives tfjs\'s value and gradients, and holds far less memory at the end of the backward pass', () => {
       const x = tf.tensor2d(x0, [8, 64]);
-      const w = tf.tensor2d(w0, [64, 64]).mul(0.2);
+      const w = tf.mul(tf.tensor2d(w0, [64, 64]), 0.2);
       const b = tf.tensor1d(b0);
       const baseline = tf.memory().numTensors;
       const tfjsProbe: number[] = [];

@@ -53,6 +53,7 @@ test('bad CSV files name file, line and column', async () => {
     await rejects(readTable(await f('nolabel.csv', 'x1,x2,z\n1,2,a\n'), csv), /no label column 'y' \(columns: x1, x2, z\)/, { line: 1 });
     const bad = new Uint8Array([...new TextEncoder().encode('x1,y\n1,a\n2,'), 0xff, 0x0a]);
     await rejects(readTable(await f('latin.csv', bad), csv), /latin\.csv, line 3, column 3: invalid UTF-8 \(byte 0xff\)/, { line: 3 });
+    await rejects(readTable(await f('quote.csv', 'x1,y\n1,a\n"2"z,b\n'), csv), /quote\.csv, line 3: is not valid CSV: Invalid Closing Quote/, { line: 3 });
     await rejects(readTable(join(dir, 'missing.csv'), csv), /missing\.csv: no such file on this machine; every worker reads the data itself/, {});
   });
 });

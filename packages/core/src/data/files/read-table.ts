@@ -135,7 +135,7 @@ async function readCsv(file: string, options: TableOptions): Promise<Table> {
   } catch (error) {
     source.destroy();
     parser.destroy();
-    if (error instanceof CsvError) throw new DataFileError(file, error.message.replace(/^[^:]*: /, ''), (error as CsvError & { lines?: number }).lines);
+    if (error instanceof CsvError) throw new DataFileError(file, `is not valid CSV: ${error.message}`, (error as CsvError & { lines?: number }).lines);
     throw error;
   }
   if (!header) throw new DataFileError(file, 'is empty: expected a header line naming the columns');

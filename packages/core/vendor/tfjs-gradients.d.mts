@@ -1,0 +1,2 @@
+// The module only registers gradients (a side effect); it exports nothing.
+export {};
