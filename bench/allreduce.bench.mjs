@@ -45,25 +45,36 @@ else await main();
 async function main() {
   const rounds = roundsArg ? Number(roundsArg.slice('--rounds='.length)) : quick ? 3 : 7;
   const worldSizes = process.env.WS ? [Number(process.env.WS)] : [2, 4];
-  const sizes = process.env.SZ ? process.env.SZ.split(',').map((s) => ({ label: `${s} MiB`, floats: (Number(s) * MiB) / 4, mean: false })) : [
-    { label: '1.4 KB mean', floats: 359, mean: true },
-    { label: '1 MiB', floats: MiB / 4, mean: false },
-    { label: '7.45 MB mean', floats: GRADIENT_FLOATS, mean: true },
-    { label: '16 MiB', floats: (16 * MiB) / 4, mean: false },
-    { label: '64 MiB', floats: (64 * MiB) / 4, mean: false },
-  ];
-  const opsPerRound = (floats) => (floats >= (64 * MiB) / 4 ? 2 : floats >= (16 * MiB) / 4 ? 3 : floats >= MiB / 4 ? 6 : 20);
+  const sizes = process.env.SZ
+    ? process.env.SZ.split(',').map((s) => ({ label: `${s} MiB`, floats: (Number(s) * MiB) / 4, mean: false }))
+    : [
+        { label: '1.4 KB mean', floats: 359, mean: true },
+        { label: '1 MiB', floats: MiB / 4, mean: false },
+        { label: '7.45 MB mean', floats: GRADIENT_FLOATS, mean: true },
+        { label: '16 MiB', floats: (16 * MiB) / 4, mean: false },
+        { label: '64 MiB', floats: (64 * MiB) / 4, mean: false },
+      ];
+  const opsPerRound = (floats) =>
+    floats >= (64 * MiB) / 4 ? 2 : floats >= (16 * MiB) / 4 ? 3 : floats >= MiB / 4 ? 6 : 20;
   const variants = [
     { name: 'ipc', ipc: true, module: undefined },
     { name: 'tcp', ipc: false, module: undefined },
     ...(baseline ? [{ name: 'before', ipc: false, module: pathToFileURL(baseline).href }] : []),
   ];
   const load0 = os.loadavg();
-  console.log(`all-reduce benchmark: ${os.availableParallelism?.() ?? os.cpus().length} cores, node ${process.version}, load average ${load0.map((l) => l.toFixed(2)).join(' ')}, ${rounds} rounds${process.env.AWN_BENCH_CHUNK_KIB ? `, chunk ${process.env.AWN_BENCH_CHUNK_KIB} KiB` : ''}`);
+  console.log(
+    `all-reduce benchmark: ${os.availableParallelism?.() ?? os.cpus().length} cores, node ${process.version}, load average ${load0.map((l) => l.toFixed(2)).join(' ')}, ${rounds} rounds${process.env.AWN_BENCH_CHUNK_KIB ? `, chunk ${process.env.AWN_BENCH_CHUNK_KIB} KiB` : ''}`,
+  );
 
   const p2p = { tcp: await startPair('tcp'), ipc: await startPair('ipc') };
   const rings = [];
-  for (const worldSize of worldSizes) for (const variant of variants) rings.push({ worldSize, variant, ranks: await startRing(worldSize, variant, Math.max(...sizes.map((s) => s.floats))) });
+  for (const worldSize of worldSizes)
+    for (const variant of variants)
+      rings.push({
+        worldSize,
+        variant,
+        ranks: await startRing(worldSize, variant, Math.max(...sizes.map((s) => s.floats))),
+      });
 
   const samples = new Map();
   const record = (key, value) => samples.set(key, [...(samples.get(key) ?? []), value]);
@@ -84,14 +95,21 @@ async function main() {
       process.stderr.write(`  round ${round + 1}/${rounds} done\n`);
     }
   } finally {
-    for (const proc of [...Object.values(p2p).flatMap((p) => [p.receiver, p.sender]), ...rings.flatMap((r) => r.ranks)]) proc.proc.kill();
+    for (const proc of [...Object.values(p2p).flatMap((p) => [p.receiver, p.sender]), ...rings.flatMap((r) => r.ranks)])
+      proc.proc.kill();
   }
 
   const p2pMBps = { tcp: median(samples.get('p2p tcp')) / 1e6, ipc: median(samples.get('p2p ipc')) / 1e6 };
   const p2pCpu = { tcp: median(samples.get('p2p cpu tcp')), ipc: median(samples.get('p2p cpu ipc')) };
-  console.log(`raw ZeroMQ point-to-point, 4 MiB frames (median of ${rounds}): tcp ${fmt(p2pMBps.tcp)} MB/s, ipc ${fmt(p2pMBps.ipc)} MB/s`);
-  console.log(`  CPU per 64 MiB moved (sender + receiver, all threads): tcp ${(p2pCpu.tcp * 1e3).toFixed(0)} ms, ipc ${(p2pCpu.ipc * 1e3).toFixed(0)} ms`);
-  console.log('size           ranks  transport  median ms  min ms  busbw MB/s  busbw/p2p same transport  busbw/p2p tcp  CPU ms/op (all ranks)  CPU ms per 64 MiB sent');
+  console.log(
+    `raw ZeroMQ point-to-point, 4 MiB frames (median of ${rounds}): tcp ${fmt(p2pMBps.tcp)} MB/s, ipc ${fmt(p2pMBps.ipc)} MB/s`,
+  );
+  console.log(
+    `  CPU per 64 MiB moved (sender + receiver, all threads): tcp ${(p2pCpu.tcp * 1e3).toFixed(0)} ms, ipc ${(p2pCpu.ipc * 1e3).toFixed(0)} ms`,
+  );
+  console.log(
+    'size           ranks  transport  median ms  min ms  busbw MB/s  busbw/p2p same transport  busbw/p2p tcp  CPU ms/op (all ranks)  CPU ms per 64 MiB sent',
+  );
   for (const ring of rings) {
     for (const size of sizes) {
       const times = samples.get(`${ring.worldSize} ${ring.variant.name} ${size.label}`);
@@ -102,12 +120,14 @@ async function main() {
       // Bytes all ranks together put on their links in one op: 2(N−1)/N of the bucket each.
       const sentPerOp = size.floats * 4 * 2 * (ring.worldSize - 1);
       console.log(
-        `${size.label.padEnd(13)}  ${String(ring.worldSize).padStart(5)}  ${ring.variant.name.padEnd(9)}  ${(seconds * 1e3).toFixed(1).padStart(9)}  ${(Math.min(...times) * 1e3).toFixed(1).padStart(6)}  ${fmt(busbw).padStart(10)}  ${(busbw / same).toFixed(2).padStart(24)}  ${(busbw / p2pMBps.tcp).toFixed(2).padStart(13)}  ${(cpuPerOp * 1e3).toFixed(1).padStart(21)}  ${((cpuPerOp * 64 * MiB) / sentPerOp * 1e3).toFixed(0).padStart(22)}`,
+        `${size.label.padEnd(13)}  ${String(ring.worldSize).padStart(5)}  ${ring.variant.name.padEnd(9)}  ${(seconds * 1e3).toFixed(1).padStart(9)}  ${(Math.min(...times) * 1e3).toFixed(1).padStart(6)}  ${fmt(busbw).padStart(10)}  ${(busbw / same).toFixed(2).padStart(24)}  ${(busbw / p2pMBps.tcp).toFixed(2).padStart(13)}  ${(cpuPerOp * 1e3).toFixed(1).padStart(21)}  ${(((cpuPerOp * 64 * MiB) / sentPerOp) * 1e3).toFixed(0).padStart(22)}`,
       );
     }
   }
   const load1 = os.loadavg();
-  console.log(`goals: busbw/p2p >= 0.8 with 2 ranks and >= 0.7 with 4 at 16-64 MiB; the 7.45 MB mean under 15 ms. Load average after: ${load1.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `goals: busbw/p2p >= 0.8 with 2 ranks and >= 0.7 with 4 at 16-64 MiB; the 7.45 MB mean under 15 ms. Load average after: ${load1.map((l) => l.toFixed(2)).join(' ')}`,
+  );
 }
 
 /** CPU seconds of the whole process (every thread: ZeroMQ's I/O thread included) since `since`. */
@@ -127,7 +147,9 @@ function median(xs) {
 }
 
 function spawnChild(config) {
-  const proc = spawn(process.execPath, [self, '--child', JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const proc = spawn(process.execPath, [self, '--child', JSON.stringify(config)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const messages = [];
   const waiters = [];
   proc.on('message', (m) => (waiters.length ? waiters.shift()(m) : messages.push(m)));
@@ -137,7 +159,10 @@ function spawnChild(config) {
       process.exit(1);
     }
   });
-  return { proc, next: () => (messages.length ? Promise.resolve(messages.shift()) : new Promise((r) => waiters.push(r))) };
+  return {
+    proc,
+    next: () => (messages.length ? Promise.resolve(messages.shift()) : new Promise((r) => waiters.push(r))),
+  };
 }
 
 async function startPair(transport) {
@@ -164,7 +189,9 @@ async function p2pRate({ receiver, sender }) {
 }
 
 async function startRing(worldSize, variant, maxFloats) {
-  const ranks = Array.from({ length: worldSize }, () => spawnChild({ role: 'rank', ipc: variant.ipc, module: variant.module, maxFloats }));
+  const ranks = Array.from({ length: worldSize }, () =>
+    spawnChild({ role: 'rank', ipc: variant.ipc, module: variant.module, maxFloats }),
+  );
   const peers = (await Promise.all(ranks.map((r) => r.next()))).map((m) => m.address);
   ranks.forEach((r, rank) => r.proc.send({ rank, worldSize, peers }));
   await Promise.all(ranks.map((r) => r.next()));
@@ -175,7 +202,10 @@ async function startRing(worldSize, variant, maxFloats) {
 async function allReduceTimes(ranks, size, ops) {
   ranks.forEach((r) => r.proc.send({ floats: size.floats, mean: size.mean, ops }));
   const results = await Promise.all(ranks.map((r) => r.next()));
-  return { times: Array.from({ length: ops }, (_, i) => Math.max(...results.map((r) => r.times[i]))), cpu: results.reduce((sum, r) => sum + r.cpu, 0) / ops };
+  return {
+    times: Array.from({ length: ops }, (_, i) => Math.max(...results.map((r) => r.times[i]))),
+    cpu: results.reduce((sum, r) => sum + r.cpu, 0) / ops,
+  };
 }
 
 async function child(config) {
@@ -183,7 +213,9 @@ async function child(config) {
   const nextMessage = () => new Promise((resolve) => process.once('message', resolve));
   if (config.role === 'p2p-recv') {
     const pull = new Pull();
-    await pull.bind(config.transport === 'ipc' ? `ipc://${os.tmpdir()}/awn-bench-p2p-${process.pid}.sock` : 'tcp://127.0.0.1:*');
+    await pull.bind(
+      config.transport === 'ipc' ? `ipc://${os.tmpdir()}/awn-bench-p2p-${process.pid}.sock` : 'tcp://127.0.0.1:*',
+    );
     process.send({ address: pull.lastEndpoint });
     for (;;) {
       const { totalBytes, frameBytes } = await nextMessage();
@@ -208,7 +240,8 @@ async function child(config) {
     for (;;) {
       const { totalBytes, frameBytes } = await nextMessage();
       const cpu0 = process.cpuUsage();
-      for (let sent = 0; sent < totalBytes; sent += frameBytes) await push.send(data.subarray(sent % data.length, (sent % data.length) + frameBytes));
+      for (let sent = 0; sent < totalBytes; sent += frameBytes)
+        await push.send(data.subarray(sent % data.length, (sent % data.length) + frameBytes));
       process.send({ done: true });
       await nextMessage();
       process.send({ cpu: cpuSeconds(cpu0) });
@@ -221,7 +254,15 @@ async function child(config) {
     process.send({ address: endpoint.address });
   });
   const chunkBytes = process.env.AWN_BENCH_CHUNK_KIB ? Number(process.env.AWN_BENCH_CHUNK_KIB) * 1024 : undefined;
-  const comm = await Communicator.create({ ...setup, generation: 0, runId: 'bench', endpoint, deadlineMs: 120_000, chunkBytes, preferIpc: config.ipc });
+  const comm = await Communicator.create({
+    ...setup,
+    generation: 0,
+    runId: 'bench',
+    endpoint,
+    deadlineMs: 120_000,
+    chunkBytes,
+    preferIpc: config.ipc,
+  });
   const data = new Float32Array(config.maxFloats).fill(1);
   let step = 0;
   // One warm-up op per size, untimed.

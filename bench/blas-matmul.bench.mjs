@@ -10,7 +10,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import {
-  blasAvailable, blasStatus, registerBlasKernels, sgemm, unregisterBlasKernels,
+  blasAvailable,
+  blasStatus,
+  registerBlasKernels,
+  sgemm,
+  unregisterBlasKernels,
 } from '../packages/kernels-blas/dist/index.js';
 
 const quick = process.argv.includes('--quick');
@@ -50,7 +54,11 @@ const gflop = (2 * M * N * K) / 1e9;
 console.log(`matMul ${M}x${N}x${K} (GFLOP/s, median)`);
 console.log('case  tfjs+blas   sgemm   ratio   wasm-own   blas/wasm');
 const results = {};
-for (const [ta, tb] of [[false, false], [false, true], [true, false]]) {
+for (const [ta, tb] of [
+  [false, false],
+  [false, true],
+  [true, false],
+]) {
   const name = `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`;
   const aData = rand(M * K);
   const bData = rand(K * N);
@@ -89,7 +97,13 @@ function initParams() {
 
 function mlpStepRunner() {
   const x = tf.tensor(rand(BATCH * LAYERS[0]), [BATCH, LAYERS[0]]);
-  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 10), 'int32'), 10);
+  const labels = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: BATCH }, (_, i) => i % 10),
+      'int32',
+    ),
+    10,
+  );
   let params = initParams();
   const loss = (...ps) => {
     let h = x;
@@ -138,7 +152,9 @@ for (const mode of ['blas', 'ops']) {
   runner.dispose();
 }
 registerBlasKernels({ threads });
-console.log(`  speedup from the addon: ${fmt(mlp.wasm / mlp.ops)}x (matMul only: ${fmt(mlp.wasm / mlp.blas)}x; native ops on vs off: ${fmt(mlp.blas / mlp.ops, 2)}x)`);
+console.log(
+  `  speedup from the addon: ${fmt(mlp.wasm / mlp.ops)}x (matMul only: ${fmt(mlp.wasm / mlp.blas)}x; native ops on vs off: ${fmt(mlp.blas / mlp.ops, 2)}x)`,
+);
 
 // --- PyTorch peer ---------------------------------------------------------------------------------
 const PY = '/usr/bin/python3';
@@ -186,6 +202,8 @@ if (probe.status !== 0) {
   } else {
     const torchMs = Number(ms);
     console.log(`  PyTorch ${version} CPU, ${threads} thread(s): ${fmt(torchMs)} ms/step`);
-    console.log(`  tfjs+OpenBLAS+ops vs PyTorch: ${fmt(torchMs / mlp.ops, 2)}x PyTorch's speed (matMul only: ${fmt(torchMs / mlp.blas, 2)}x)`);
+    console.log(
+      `  tfjs+OpenBLAS+ops vs PyTorch: ${fmt(torchMs / mlp.ops, 2)}x PyTorch's speed (matMul only: ${fmt(torchMs / mlp.blas, 2)}x)`,
+    );
   }
 }

@@ -23,7 +23,11 @@ if (!avail.available) {
 
 const t = (shape) => tf.randomNormal(shape);
 const CASES = [
-  ['Transpose [32,128,4,32] perm 0213 (split heads)', () => [t([32, 128, 4, 32])], (x) => tf.transpose(x, [0, 2, 1, 3])],
+  [
+    'Transpose [32,128,4,32] perm 0213 (split heads)',
+    () => [t([32, 128, 4, 32])],
+    (x) => tf.transpose(x, [0, 2, 1, 3]),
+  ],
   ['Transpose [128,128,32] perm 021 (kᵀ)', () => [t([128, 128, 32])], (x) => tf.transpose(x, [0, 2, 1])],
   ['Transpose [4096,511] (matMul grad)', () => [t([4096, 511])], (x) => tf.transpose(x)],
   ['Transpose [4096,128]', () => [t([4096, 128])], (x) => tf.transpose(x)],
@@ -42,9 +46,23 @@ const CASES = [
   ['Softmax [128,128,128]', () => [t([128, 128, 128])], (x) => tf.softmax(x)],
   ['Exp [32,128,256] (log-softmax)', () => [t([32, 128, 256])], (x) => tf.exp(x)],
   ['SplitV [32,128,384] → 3 (q, k, v)', () => [t([32, 128, 384])], (x) => tf.split(x, 3, 2)],
-  ['Concat 3 × [32,128,128] axis 2 (its gradient)', () => [t([32, 128, 128]), t([32, 128, 128]), t([32, 128, 128])], (a, b, c) => tf.concat([a, b, c], 2)],
+  [
+    'Concat 3 × [32,128,128] axis 2 (its gradient)',
+    () => [t([32, 128, 128]), t([32, 128, 128]), t([32, 128, 128])],
+    (a, b, c) => tf.concat([a, b, c], 2),
+  ],
   ['Slice [128,128] of [128,128] (positions)', () => [t([128, 128])], (x) => tf.slice(x, [0, 0], [128, 128])],
-  ['GatherV2 [256,128] × 4096 ids (embedding)', () => [t([256, 128]), tf.tensor1d(Array.from({ length: 4096 }, (_, i) => (i * 37) % 256), 'int32')], (x, i) => tf.gather(x, i)],
+  [
+    'GatherV2 [256,128] × 4096 ids (embedding)',
+    () => [
+      t([256, 128]),
+      tf.tensor1d(
+        Array.from({ length: 4096 }, (_, i) => (i * 37) % 256),
+        'int32',
+      ),
+    ],
+    (x, i) => tf.gather(x, i),
+  ],
   ['Identity [32,128,128] (tf.clone)', () => [t([32, 128, 128])], (x) => tf.clone(x)],
   ['Cast float32→float32 [32,128,128]', () => [t([32, 128, 128])], (x) => tf.cast(x, 'float32')],
 ];
@@ -85,4 +103,6 @@ for (const [label, make, op] of CASES) {
   console.log(`| ${label} | ${o.toFixed(3)} | ${n.toFixed(3)} | ${(o / n).toFixed(2)}× |`);
   tf.dispose(inputs);
 }
-console.log(`| **all of the above** | ${totalOwn.toFixed(2)} | ${totalNative.toFixed(2)} | ${(totalOwn / totalNative).toFixed(2)}× |`);
+console.log(
+  `| **all of the above** | ${totalOwn.toFixed(2)} | ${totalNative.toFixed(2)} | ${(totalOwn / totalNative).toFixed(2)}× |`,
+);

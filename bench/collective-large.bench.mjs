@@ -28,9 +28,16 @@ async function main() {
   const ranks = option('ranks', 2);
   const params = option('params', quick ? 64 : 100) * 1e6;
   const load0 = os.loadavg();
-  console.log(`large collectives: ${ranks} ranks, ${params / 1e6}M parameters, ${os.cpus().length} cores, load average ${load0.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `large collectives: ${ranks} ranks, ${params / 1e6}M parameters, ${os.cpus().length} cores, load average ${load0.map((l) => l.toFixed(2)).join(' ')}`,
+  );
   for (const mmapThreshold of [undefined, 128 * 1024]) await run(ranks, params, mmapThreshold);
-  console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 /**
@@ -39,10 +46,14 @@ async function main() {
  * the system when V8 collects them, instead of staying in malloc's arenas once freed.
  */
 async function run(ranks, params, mmapThreshold) {
-  const env = mmapThreshold === undefined ? process.env : { ...process.env, MALLOC_MMAP_THRESHOLD_: String(mmapThreshold) };
+  const env =
+    mmapThreshold === undefined ? process.env : { ...process.env, MALLOC_MMAP_THRESHOLD_: String(mmapThreshold) };
   console.log(mmapThreshold === undefined ? 'default malloc settings:' : `MALLOC_MMAP_THRESHOLD_=${mmapThreshold}:`);
   const children = Array.from({ length: ranks }, () => {
-    const proc = spawn(process.execPath, [...(process.env.AWN_BENCH_NODE_ARGS?.split(' ') ?? []), self, '--child'], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = spawn(process.execPath, [...(process.env.AWN_BENCH_NODE_ARGS?.split(' ') ?? []), self, '--child'], {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const queue = [];
     const waiters = [];
     proc.on('message', (m) => (waiters.length ? waiters.shift()(m) : queue.push(m)));
@@ -54,7 +65,9 @@ async function run(ranks, params, mmapThreshold) {
     const results = await Promise.all(children.map((c) => c.next()));
     const stateBytes = params * 12;
     const gradientBytes = params * 4;
-    console.log('op                                  seconds  MB/s    deadline 30 s   peak RSS growth per rank (MB)   growth − data (MB)');
+    console.log(
+      'op                                  seconds  MB/s    deadline 30 s   peak RSS growth per rank (MB)   growth − data (MB)',
+    );
     for (const [key, label, bytes] of [
       ['broadcast', `broadcast ${fmt(stateBytes / MB)} MB (3 buffers)`, stateBytes],
       ['allreduce', `all-reduce mean ${fmt(gradientBytes / MB)} MB`, gradientBytes],
@@ -85,9 +98,19 @@ async function child() {
     process.send({ address: endpoint.address });
   });
   const chunkBytes = process.env.AWN_BENCH_CHUNK_KIB ? Number(process.env.AWN_BENCH_CHUNK_KIB) * 1024 : undefined;
-  const comm = await Communicator.create({ ...setup, generation: 0, runId: 'large', endpoint, deadlineMs: 600_000, chunkBytes });
+  const comm = await Communicator.create({
+    ...setup,
+    generation: 0,
+    runId: 'large',
+    endpoint,
+    deadlineMs: 600_000,
+    chunkBytes,
+  });
   const params = setup.params;
-  const root = setup.rank === 0 ? [new Float32Array(params).fill(0.5), new Float32Array(params).fill(0.25), new Float32Array(params).fill(0.125)] : null;
+  const root =
+    setup.rank === 0
+      ? [new Float32Array(params).fill(0.5), new Float32Array(params).fill(0.25), new Float32Array(params).fill(0.125)]
+      : null;
   const gradient = new Float32Array(params).fill(setup.rank + 1);
   const measure = async (op) => {
     const before = process.memoryUsage.rss();
@@ -102,7 +125,9 @@ async function child() {
   await comm.barrier();
   const broadcast = await measure(() => comm.broadcast(root, { root: 0, step: 0 }));
   await comm.barrier();
-  const allreduce = await measure(() => comm.allReduceMean(gradient, 100 + setup.rank, { step: 1, bucketId: 0, widthHash: 0 }));
+  const allreduce = await measure(() =>
+    comm.allReduceMean(gradient, 100 + setup.rank, { step: 1, bucketId: 0, widthHash: 0 }),
+  );
   process.send({ broadcast, allreduce });
   await comm.close();
   endpoint.close();

@@ -56,10 +56,16 @@ if (child) {
     samples.push(performance.now() - t0);
   }
   samples.sort((p, q) => p - q);
-  console.log(JSON.stringify({
-    ms: samples[samples.length >> 1], rssBytes: process.resourceUsage().maxRSS * 1024, params, widths,
-    blas: info.blas.enabled, tensors: tf.memory().numTensors,
-  }));
+  console.log(
+    JSON.stringify({
+      ms: samples[samples.length >> 1],
+      rssBytes: process.resourceUsage().maxRSS * 1024,
+      params,
+      widths,
+      blas: info.blas.enabled,
+      tensors: tf.memory().numTensors,
+    }),
+  );
   process.exit(0);
 }
 
@@ -70,10 +76,20 @@ const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', AWN_BLAS_THREADS: '1' }
 const self = fileURLToPath(import.meta.url);
 
 function runTfjs(backend) {
-  const res = spawnSync(process.execPath, [self, ...process.argv.slice(2), `--child=${backend}`], { encoding: 'utf8', env });
+  const res = spawnSync(process.execPath, [self, ...process.argv.slice(2), `--child=${backend}`], {
+    encoding: 'utf8',
+    env,
+  });
   const line = (res.stdout ?? '').trim().split('\n').pop();
   if (res.status !== 0 || !line?.startsWith('{')) {
-    return { failed: ((res.stderr ?? '').trim().split('\n').find((l) => /Error|Abort/.test(l)) ?? `exit ${res.status}`).slice(0, 160) };
+    return {
+      failed: (
+        (res.stderr ?? '')
+          .trim()
+          .split('\n')
+          .find((l) => /Error|Abort/.test(l)) ?? `exit ${res.status}`
+      ).slice(0, 160),
+    };
   }
   return JSON.parse(line);
 }
@@ -92,7 +108,15 @@ for (let r = 0; r < rounds; r++) {
       samples[v].push(t);
       if (!t.failed && !shape) {
         const m = base.model;
-        shape = { batch, seq: length, dModel: m.dModel, heads: m.heads, vocab: m.vocabSize ?? 256, widths: t.widths, params: t.params };
+        shape = {
+          batch,
+          seq: length,
+          dModel: m.dModel,
+          heads: m.heads,
+          vocab: m.vocabSize ?? 256,
+          widths: t.widths,
+          params: t.params,
+        };
       }
     }
   }
@@ -104,14 +128,17 @@ const gib = (b) => (b / 2 ** 30).toFixed(2);
 const summary = {};
 for (const v of variants) {
   const ok = samples[v].filter((s) => !s.failed);
-  if (ok.length) summary[v] = { ms: median(ok.map((s) => s.ms)), rss: median(ok.map((s) => s.rssBytes)), version: ok[0].version };
+  if (ok.length)
+    summary[v] = { ms: median(ok.map((s) => s.ms)), rss: median(ok.map((s) => s.rssBytes)), version: ok[0].version };
 }
 console.log(
   `${base.name}${rate !== null ? ` (initialRate ${rate})` : ''}${base.model.recompute ? ', awn with model.recompute' : ''}: ${base.model.blocks} blocks, d_model ${base.model.dModel}, ${base.model.heads} heads, ` +
     `batch ${batch} × ${length} tokens, ${shape ? `${(shape.params / 1e6).toFixed(1)}M parameters, FFN widths ${shape.widths[0]}…` : ''}; ` +
     `${rounds} rounds × ${steps} timed steps, medians\n`,
 );
-console.log('| variant | ms/step | tokens/s | peak RSS GiB | step / PyTorch | RSS / PyTorch |\n|---|---|---|---|---|---|');
+console.log(
+  '| variant | ms/step | tokens/s | peak RSS GiB | step / PyTorch | RSS / PyTorch |\n|---|---|---|---|---|---|',
+);
 const t = summary.torch;
 for (const v of variants) {
   const s = summary[v];

@@ -27,7 +27,16 @@
 //   the order wasm-own → wasm-blas → cpu because selectBackend registers the OpenBLAS kernels but
 //   never unregisters them. cpu at W = 1024 takes ~2 s a step here, so it runs only with --cpu-1024.
 import * as tf from '@tensorflow/tfjs-core';
-import { AdaptiveMlp, Adam, DatasetBatchSource, computeGradients, disposeBatch, loadMnist, selectBackend, trainStep } from '@awn/core';
+import {
+  AdaptiveMlp,
+  Adam,
+  DatasetBatchSource,
+  computeGradients,
+  disposeBatch,
+  loadMnist,
+  selectBackend,
+  trainStep,
+} from '@awn/core';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -57,7 +66,16 @@ function mnistData() {
     const n = 4096;
     const x = Float32Array.from({ length: n * 784 }, () => Math.random());
     const y = Int32Array.from({ length: n }, (_, i) => i % 10);
-    const data = { name: 'random-mnist', task: 'classification', inputDim: 784, outputDim: 10, numClasses: 10, n, x, y };
+    const data = {
+      name: 'random-mnist',
+      task: 'classification',
+      inputDim: 784,
+      outputDim: 10,
+      numClasses: 10,
+      n,
+      x,
+      y,
+    };
     return { data, source: `random MNIST-shaped data (${error.message.split('\n')[0]})` };
   }
 }
@@ -67,13 +85,21 @@ const centredRate = (width) => -Math.log1p(-Q) / (width - 1.5);
 
 function setup(data, width, adaptive) {
   const model = new AdaptiveMlp({
-    inputDim: 784, outputDim: 10, task: 'classification', hiddenLayers: 2, seed: 7,
-    adaptive, initialRate: centredRate(width), widths: [width, width],
+    inputDim: 784,
+    outputDim: 10,
+    task: 'classification',
+    hiddenLayers: 2,
+    seed: 7,
+    adaptive,
+    initialRate: centredRate(width),
+    widths: [width, width],
   });
   const widths = model.layers.map((l) => l.width);
   if (widths.some((w) => w !== width)) throw new Error(`model widths ${widths} differ from ${width}`);
   const options = {
-    model, loss: LOSS, steps: Number.MAX_SAFE_INTEGER,
+    model,
+    loss: LOSS,
+    steps: Number.MAX_SAFE_INTEGER,
     optimizer: new Adam({ learningRate: LR }),
     train: new DatasetBatchSource(data, { batchSize: BATCH, seed: 3 }),
   };
@@ -82,13 +108,17 @@ function setup(data, width, adaptive) {
   let dropped = 0;
   /** One timed step, or undefined when the width changed (sample dropped, width restored). */
   const run = async () => {
-    model.layers.forEach((l, i) => { if (l.rawRate) l.rawRate.scalar = raw0[i]; });
+    model.layers.forEach((l, i) => {
+      if (l.rawRate) l.rawRate.scalar = raw0[i];
+    });
     const t0 = performance.now();
     const m = await trainStep(options, step++);
     const ms = performance.now() - t0;
     if (m.widthChanges.length === 0) return { ms, compute: m.seconds.compute * 1e3, update: m.seconds.update * 1e3 };
     dropped++;
-    model.layers.forEach((l, i) => { if (l.rawRate) l.rawRate.scalar = raw0[i]; });
+    model.layers.forEach((l, i) => {
+      if (l.rawRate) l.rawRate.scalar = raw0[i];
+    });
     model.updateWidths(step++);
     if (model.layers.some((l) => l.width !== width)) throw new Error('could not restore the width');
     return undefined;
@@ -121,7 +151,11 @@ async function measure(data, width, stepBudgetMs) {
   const pairRatios = [];
   const start = performance.now();
   let attempts = 0;
-  while (f.length < maxPairs && (f.length < minPairs || performance.now() - start < stepBudgetMs) && attempts++ < 3 * maxPairs) {
+  while (
+    f.length < maxPairs &&
+    (f.length < minPairs || performance.now() - start < stepBudgetMs) &&
+    attempts++ < 3 * maxPairs
+  ) {
     // ABBA order: which model runs first alternates, so order effects (GC debt, caches) cancel.
     const adaptiveFirst = attempts % 2 === 0;
     const as0 = adaptiveFirst ? await adaptive.run() : undefined;
@@ -134,11 +168,20 @@ async function measure(data, width, stepBudgetMs) {
   }
   const pick = (xs, k) => median(xs.map((x) => x[k]));
   return {
-    fixedKernels: await fixed.kernels(), adaptiveKernels: await adaptive.kernels(),
-    fixedMs: pick(f, 'ms'), adaptiveMs: pick(a, 'ms'), pairs: f.length, dropped: adaptive.dropped(),
-    ratio: pick(a, 'ms') / pick(f, 'ms'), pairRatio: median(pairRatios),
-    computeRatio: pick(a, 'compute') / pick(f, 'compute'), updateRatio: pick(a, 'update') / pick(f, 'update'),
-    fixedCompute: pick(f, 'compute'), adaptiveCompute: pick(a, 'compute'), fixedUpdate: pick(f, 'update'), adaptiveUpdate: pick(a, 'update'),
+    fixedKernels: await fixed.kernels(),
+    adaptiveKernels: await adaptive.kernels(),
+    fixedMs: pick(f, 'ms'),
+    adaptiveMs: pick(a, 'ms'),
+    pairs: f.length,
+    dropped: adaptive.dropped(),
+    ratio: pick(a, 'ms') / pick(f, 'ms'),
+    pairRatio: median(pairRatios),
+    computeRatio: pick(a, 'compute') / pick(f, 'compute'),
+    updateRatio: pick(a, 'update') / pick(f, 'update'),
+    fixedCompute: pick(f, 'compute'),
+    adaptiveCompute: pick(a, 'compute'),
+    fixedUpdate: pick(f, 'update'),
+    adaptiveUpdate: pick(a, 'update'),
   };
 }
 
@@ -154,7 +197,8 @@ for (const backend of order) {
     rows.push({ backend, note: `skipped: OpenBLAS kernels unavailable (${info.blas.reason})` });
     continue;
   }
-  if (backend === 'wasm' && info.blas.enabled) throw new Error('OpenBLAS kernels are registered; wasm-own must run first');
+  if (backend === 'wasm' && info.blas.enabled)
+    throw new Error('OpenBLAS kernels are registered; wasm-own must run first');
   const label = backend === 'wasm-blas' ? 'wasm+blas' : backend;
   for (const width of WIDTHS) {
     if (backend === 'cpu' && width > CPU_MAX_WIDTH) {
@@ -167,23 +211,55 @@ for (const backend of order) {
   }
 }
 
-const header = ['backend', 'width', 'fixed ms', 'adaptive ms', 'ratio', 'pair ratio', 'compute ratio', 'update ratio', 'pairs', 'dropped'];
+const header = [
+  'backend',
+  'width',
+  'fixed ms',
+  'adaptive ms',
+  'ratio',
+  'pair ratio',
+  'compute ratio',
+  'update ratio',
+  'pairs',
+  'dropped',
+];
 const lines = rows.map((r) =>
   r.note
     ? [r.backend, r.width ?? '', r.note]
-    : [r.backend, r.width, fmt(r.fixedMs), fmt(r.adaptiveMs), `${fmt(r.ratio)}x`, `${fmt(r.pairRatio)}x`,
-       `${fmt(r.computeRatio)}x`, `${fmt(r.updateRatio)}x`, r.pairs, r.dropped].map(String),
+    : [
+        r.backend,
+        r.width,
+        fmt(r.fixedMs),
+        fmt(r.adaptiveMs),
+        `${fmt(r.ratio)}x`,
+        `${fmt(r.pairRatio)}x`,
+        `${fmt(r.computeRatio)}x`,
+        `${fmt(r.updateRatio)}x`,
+        r.pairs,
+        r.dropped,
+      ].map(String),
 );
-const widths = header.map((h, i) => Math.max(h.length, ...lines.filter((l) => l.length === header.length).map((l) => l[i].length)));
+const widths = header.map((h, i) =>
+  Math.max(h.length, ...lines.filter((l) => l.length === header.length).map((l) => l[i].length)),
+);
 console.log(header.map((h, i) => h.padStart(widths[i])).join('  '));
 for (const l of lines) {
-  console.log(l.length === header.length ? l.map((c, i) => c.padStart(widths[i])).join('  ') : `${String(l[0]).padStart(widths[0])}  ${String(l[1]).padStart(widths[1])}  ${l[2]}`);
+  console.log(
+    l.length === header.length
+      ? l.map((c, i) => c.padStart(widths[i])).join('  ')
+      : `${String(l[0]).padStart(widths[0])}  ${String(l[1]).padStart(widths[1])}  ${l[2]}`,
+  );
 }
 console.log('\nphase medians fixed → adaptive (ms): compute = upload + forward/backward + gradient download;');
 console.log('update = finiteness check + Adam + width update; kernels = tfjs kernels per forward/backward');
 for (const r of rows.filter((x) => !x.note)) {
-  console.log(`  ${r.backend.padEnd(9)} W=${String(r.width).padEnd(5)} compute ${fmt(r.fixedCompute)} → ${fmt(r.adaptiveCompute)}   update ${fmt(r.fixedUpdate)} → ${fmt(r.adaptiveUpdate)}   kernels ${r.fixedKernels} → ${r.adaptiveKernels}   Δstep ${fmt(r.adaptiveMs - r.fixedMs)} ms`);
+  console.log(
+    `  ${r.backend.padEnd(9)} W=${String(r.width).padEnd(5)} compute ${fmt(r.fixedCompute)} → ${fmt(r.adaptiveCompute)}   update ${fmt(r.fixedUpdate)} → ${fmt(r.adaptiveUpdate)}   kernels ${r.fixedKernels} → ${r.adaptiveKernels}   Δstep ${fmt(r.adaptiveMs - r.fixedMs)} ms`,
+  );
 }
 const measured = rows.filter((x) => !x.note);
 const worst = measured.reduce((w, r) => (r.ratio > (w?.ratio ?? -Infinity) ? r : w), undefined);
-if (worst) console.log(`\nworst ratio ${fmt(worst.ratio)}x (${worst.backend}, W=${worst.width}); goal ≤ 1.10x: ${measured.every((r) => r.ratio <= 1.1) ? 'met' : 'NOT met'} in this run`);
+if (worst)
+  console.log(
+    `\nworst ratio ${fmt(worst.ratio)}x (${worst.backend}, W=${worst.width}); goal ≤ 1.10x: ${measured.every((r) => r.ratio <= 1.1) ? 'met' : 'NOT met'} in this run`,
+  );

@@ -51,7 +51,16 @@ function mnistData() {
     const n = 4096;
     const x = Float32Array.from({ length: n * 784 }, () => Math.random());
     const y = Int32Array.from({ length: n }, (_, i) => i % 10);
-    const data = { name: 'random-mnist', task: 'classification', inputDim: 784, outputDim: 10, numClasses: 10, n, x, y };
+    const data = {
+      name: 'random-mnist',
+      task: 'classification',
+      inputDim: 784,
+      outputDim: 10,
+      numClasses: 10,
+      n,
+      x,
+      y,
+    };
     return { data, source: `random MNIST-shaped data (${error.message.split('\n')[0]})` };
   }
 }
@@ -59,8 +68,14 @@ function mnistData() {
 function makeModel(adaptive) {
   const width = LAYERS[1];
   return new AdaptiveMlp({
-    inputDim: LAYERS[0], outputDim: LAYERS[3], task: 'classification', hiddenLayers: 2, seed: 7,
-    adaptive, initialRate: -Math.log1p(-0.9) / (width - 1.5), widths: [LAYERS[1], LAYERS[2]],
+    inputDim: LAYERS[0],
+    outputDim: LAYERS[3],
+    task: 'classification',
+    hiddenLayers: 2,
+    seed: 7,
+    adaptive,
+    initialRate: -Math.log1p(-0.9) / (width - 1.5),
+    widths: [LAYERS[1], LAYERS[2]],
   });
 }
 
@@ -68,7 +83,10 @@ function makeModel(adaptive) {
 function stepRunner(data, adaptive) {
   const model = makeModel(adaptive);
   const options = {
-    model, loss: LOSS, steps: Number.MAX_SAFE_INTEGER, optimizer: new Adam({ learningRate: 1e-4 }),
+    model,
+    loss: LOSS,
+    steps: Number.MAX_SAFE_INTEGER,
+    optimizer: new Adam({ learningRate: 1e-4 }),
     train: new DatasetBatchSource(data, { batchSize: BATCH, seed: 3 }),
   };
   const raw0 = model.layers.map((l) => l.rawRate?.scalar);
@@ -88,8 +106,13 @@ function stepRunner(data, adaptive) {
     const m = await trainStep(options, step++);
     const ms = performance.now() - t0;
     // Hold the widths (see mlp-adaptive-overhead.bench.mjs): reset the raw rates after every step.
-    model.layers.forEach((l, i) => { if (l.rawRate) l.rawRate.scalar = raw0[i]; });
-    if (m.widthChanges.length) { model.updateWidths(step++); return; } // not expected; sample dropped
+    model.layers.forEach((l, i) => {
+      if (l.rawRate) l.rawRate.scalar = raw0[i];
+    });
+    if (m.widthChanges.length) {
+      model.updateWidths(step++);
+      return;
+    } // not expected; sample dropped
     if (!record) return;
     samples.ms.push(ms);
     samples.adam.push(adamMs);
@@ -141,12 +164,17 @@ async function measureBackend(data, { warmup, minRounds, maxRounds, budgetMs }) 
     for (let i = 0; i < 3; i++) matmul.run(record);
   }
   const gflops = matmul.finish();
-  return [{ model: 'fixed', ...fixed.result(), matmul: gflops }, { model: 'adaptive', ...adaptive.result(), matmul: gflops }];
+  return [
+    { model: 'fixed', ...fixed.result(), matmul: gflops },
+    { model: 'adaptive', ...adaptive.result(), matmul: gflops },
+  ];
 }
 
 const { data, source } = mnistData();
 console.log(`training throughput: MLP ${LAYERS.join(' → ')}, batch ${BATCH}, Adam; data: ${source}`);
-console.log(`one step = 6·B·Σ(in·out) = ${STEP_GFLOP.toFixed(3)} GFLOP; matMul reference ${M}×${K}·${K}×${N} = ${MATMUL_GFLOP.toFixed(3)} GFLOP\n`);
+console.log(
+  `one step = 6·B·Σ(in·out) = ${STEP_GFLOP.toFixed(3)} GFLOP; matMul reference ${M}×${K}·${K}×${N} = ${MATMUL_GFLOP.toFixed(3)} GFLOP\n`,
+);
 
 const rows = [];
 for (const backend of ['wasm', 'wasm-blas', 'cpu'].filter((b) => BACKENDS.includes(b))) {
@@ -156,7 +184,8 @@ for (const backend of ['wasm', 'wasm-blas', 'cpu'].filter((b) => BACKENDS.includ
     rows.push({ label, note: `skipped: OpenBLAS kernels unavailable (${info.blas.reason})` });
     continue;
   }
-  if (backend === 'wasm' && info.blas.enabled) throw new Error('OpenBLAS kernels are registered; wasm-own must run first');
+  if (backend === 'wasm' && info.blas.enabled)
+    throw new Error('OpenBLAS kernels are registered; wasm-own must run first');
   const slow = backend === 'cpu';
   const cfg = slow
     ? { warmup: 1, minRounds: quick ? 2 : 3, maxRounds: quick ? 2 : 3, budgetMs: 0 }
@@ -164,15 +193,47 @@ for (const backend of ['wasm', 'wasm-blas', 'cpu'].filter((b) => BACKENDS.includ
   for (const r of await measureBackend(data, cfg)) rows.push({ label, ...r });
 }
 
-const header = ['backend', 'model', 'steps', 'ms/step', 'samples/s', 'train GFLOP/s', 'matMul GFLOP/s', 'train/matMul', 'data', 'compute', 'update'];
+const header = [
+  'backend',
+  'model',
+  'steps',
+  'ms/step',
+  'samples/s',
+  'train GFLOP/s',
+  'matMul GFLOP/s',
+  'train/matMul',
+  'data',
+  'compute',
+  'update',
+];
 const pct = (x) => `${fmt(100 * x, 1)} %`;
 const lines = rows.map((r) =>
-  r.note ? null : [r.label, r.model, String(r.steps), fmt(r.ms), fmt((BATCH * 1e3) / r.ms, 0), fmt(r.gflops, 2), fmt(r.matmul, 2), fmt(r.gflops / r.matmul, 2), pct(r.share.data), pct(r.share.compute), pct(r.share.update)],
+  r.note
+    ? null
+    : [
+        r.label,
+        r.model,
+        String(r.steps),
+        fmt(r.ms),
+        fmt((BATCH * 1e3) / r.ms, 0),
+        fmt(r.gflops, 2),
+        fmt(r.matmul, 2),
+        fmt(r.gflops / r.matmul, 2),
+        pct(r.share.data),
+        pct(r.share.compute),
+        pct(r.share.update),
+      ],
 );
 const w = header.map((h, i) => Math.max(h.length, ...lines.filter(Boolean).map((l) => l[i].length)));
 console.log(header.map((h, i) => h.padStart(w[i])).join('  '));
-rows.forEach((r, i) => console.log(r.note ? `${r.label.padStart(w[0])}  ${r.note}` : lines[i].map((c, j) => c.padStart(w[j])).join('  ')));
-console.log('\nphase medians (ms); update = Adam.apply + rest (rest = trainStep\'s gradient finiteness check + width update):');
+rows.forEach((r, i) =>
+  console.log(r.note ? `${r.label.padStart(w[0])}  ${r.note}` : lines[i].map((c, j) => c.padStart(w[j])).join('  ')),
+);
+console.log(
+  "\nphase medians (ms); update = Adam.apply + rest (rest = trainStep's gradient finiteness check + width update):",
+);
 for (const r of rows.filter((x) => !x.note)) {
-  console.log(`  ${r.label.padEnd(9)} ${r.model.padEnd(8)} data ${fmt(r.phaseMs.data, 2)}  compute ${fmt(r.phaseMs.compute, 2)}  update ${fmt(r.phaseMs.update, 2)} = Adam ${fmt(r.phaseMs.adam, 2)} + rest ${fmt(r.phaseMs.update - r.phaseMs.adam, 2)}`);
+  console.log(
+    `  ${r.label.padEnd(9)} ${r.model.padEnd(8)} data ${fmt(r.phaseMs.data, 2)}  compute ${fmt(r.phaseMs.compute, 2)}  update ${fmt(r.phaseMs.update, 2)} = Adam ${fmt(r.phaseMs.adam, 2)} + rest ${fmt(r.phaseMs.update - r.phaseMs.adam, 2)}`,
+  );
 }

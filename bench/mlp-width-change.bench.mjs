@@ -57,7 +57,16 @@ function mnistData() {
     const n = 2048;
     const x = Float32Array.from({ length: n * 784 }, () => Math.random());
     const y = Int32Array.from({ length: n }, (_, i) => i % 10);
-    const data = { name: 'random-mnist', task: 'classification', inputDim: 784, outputDim: 10, numClasses: 10, n, x, y };
+    const data = {
+      name: 'random-mnist',
+      task: 'classification',
+      inputDim: 784,
+      outputDim: 10,
+      numClasses: 10,
+      n,
+      x,
+      y,
+    };
     return { data, source: `random MNIST-shaped data (${error.message.split('\n')[0]})` };
   }
 }
@@ -66,10 +75,17 @@ const centredRate = (width) => -Math.log1p(-0.9) / (width - 1.5);
 
 function build(width, capacityFactor) {
   const model = new AdaptiveMlp({
-    inputDim: 784, outputDim: 10, task: 'classification', hiddenLayers: 2, seed: SEED,
-    adaptive: true, initialRate: centredRate(width), capacityFactor,
+    inputDim: 784,
+    outputDim: 10,
+    task: 'classification',
+    hiddenLayers: 2,
+    seed: SEED,
+    adaptive: true,
+    initialRate: centredRate(width),
+    capacityFactor,
   });
-  if (model.layers.some((l) => l.width !== width)) throw new Error(`widths ${model.layers.map((l) => l.width)} ≠ ${width}`);
+  if (model.layers.some((l) => l.width !== width))
+    throw new Error(`widths ${model.layers.map((l) => l.width)} ≠ ${width}`);
   return model;
 }
 
@@ -84,13 +100,20 @@ function withSlots(model, optimizer) {
 async function stepTime(data, width) {
   const model = build(width, 1.5);
   const options = {
-    model, loss: LOSS, steps: Number.MAX_SAFE_INTEGER, optimizer: new Adam({ learningRate: 1e-4 }),
+    model,
+    loss: LOSS,
+    steps: Number.MAX_SAFE_INTEGER,
+    optimizer: new Adam({ learningRate: 1e-4 }),
     train: new DatasetBatchSource(data, { batchSize: BATCH, seed: 3 }),
   };
   const raw0 = model.layers.map((l) => l.rawRate.scalar);
   const times = [];
   const start = performance.now();
-  for (let step = 0; times.length < (quick ? 6 : 25) && (times.length < 5 || performance.now() - start < (quick ? 1500 : 5000)); step++) {
+  for (
+    let step = 0;
+    times.length < (quick ? 6 : 25) && (times.length < 5 || performance.now() - start < (quick ? 1500 : 5000));
+    step++
+  ) {
     model.layers.forEach((l, i) => (l.rawRate.scalar = raw0[i]));
     const t0 = performance.now();
     const m = await trainStep(options, step);
@@ -122,7 +145,10 @@ function insideCapacity(model, kind, layer, width) {
   for (let r = 0; r < REPS + 2; r++) {
     const t = timeResize(model, layer, target(kind, width), 1000 + r);
     model.layers[layer].resize(width, SEED, 1000 + r); // undo, untimed
-    if (r >= 2) { ms.push(t.ms); reallocs.push(t.reallocs); } // 2 warm-up repetitions
+    if (r >= 2) {
+      ms.push(t.ms);
+      reallocs.push(t.reallocs);
+    } // 2 warm-up repetitions
   }
   return { ms: median(ms), reallocs: Math.max(...reallocs) };
 }
@@ -134,7 +160,10 @@ function freshModel(kind, layer, width, capacityFactor) {
     const model = build(width, capacityFactor);
     withSlots(model, new Adam({ learningRate: 1e-4 }));
     const t = timeResize(model, layer, target(kind, width), 1);
-    if (r >= 1) { ms.push(t.ms); reallocs.push(t.reallocs); }
+    if (r >= 1) {
+      ms.push(t.ms);
+      reallocs.push(t.reallocs);
+    }
   }
   return { ms: median(ms), reallocs: median(reallocs) };
 }
@@ -142,8 +171,12 @@ function freshModel(kind, layer, width, capacityFactor) {
 const info = await selectBackend(BACKEND, undefined, { blas: BLAS });
 const backendLabel = `${info.name}${info.blas.enabled ? ' + OpenBLAS matMul' : ''}`;
 const { data, source } = mnistData();
-console.log(`width change vs one training step: adaptive 784 → W → W → 10, batch ${BATCH}, Adam; steps on ${backendLabel}; data: ${source}`);
-console.log('change = AdaptiveDense.resize of one layer (its columns + its consumer\'s rows); ×step = change ms / median step ms\n');
+console.log(
+  `width change vs one training step: adaptive 784 → W → W → 10, batch ${BATCH}, Adam; steps on ${backendLabel}; data: ${source}`,
+);
+console.log(
+  "change = AdaptiveDense.resize of one layer (its columns + its consumer's rows); ×step = change ms / median step ms\n",
+);
 
 const rows = [];
 for (const width of WIDTHS) {
@@ -157,30 +190,48 @@ for (const width of WIDTHS) {
   const primeReallocs = reallocations(model) - primeBefore;
   rows.push({ width, step, primeReallocs, header: true });
   const cases = [
-    ['inside capacity', 'grow by 1'], ['inside capacity', 'grow by 10 %'], ['inside capacity', 'shrink by 10 %'],
-    ['fresh model (×1.5)', 'grow by 1'], ['fresh model (×1.5)', 'grow by 10 %'],
-    ['at capacity (×1.0)', 'grow by 1'], ['at capacity (×1.0)', 'grow by 10 %'],
+    ['inside capacity', 'grow by 1'],
+    ['inside capacity', 'grow by 10 %'],
+    ['inside capacity', 'shrink by 10 %'],
+    ['fresh model (×1.5)', 'grow by 1'],
+    ['fresh model (×1.5)', 'grow by 10 %'],
+    ['at capacity (×1.0)', 'grow by 1'],
+    ['at capacity (×1.0)', 'grow by 10 %'],
   ];
   for (const [state, kind] of cases) {
     const per = [0, 1].map((layer) =>
-      state === 'inside capacity' ? insideCapacity(model, kind, layer, width) : freshModel(kind, layer, width, state.startsWith('fresh') ? 1.5 : 1.0),
+      state === 'inside capacity'
+        ? insideCapacity(model, kind, layer, width)
+        : freshModel(kind, layer, width, state.startsWith('fresh') ? 1.5 : 1.0),
     );
     rows.push({ width, step, state, kind, to: target(kind, width), per });
   }
 }
 
 const header = ['W', 'state', 'change', 'hidden0 ms', '×step', 'reallocs', 'hidden1 ms', '×step', 'reallocs'];
-const table = rows.filter((r) => !r.header).map((r) => [
-  String(r.width), r.state, `${r.kind} (→${r.to})`,
-  fmt(r.per[0].ms, 3), fmt(r.per[0].ms / r.step, 3), String(r.per[0].reallocs),
-  fmt(r.per[1].ms, 3), fmt(r.per[1].ms / r.step, 3), String(r.per[1].reallocs),
-]);
+const table = rows
+  .filter((r) => !r.header)
+  .map((r) => [
+    String(r.width),
+    r.state,
+    `${r.kind} (→${r.to})`,
+    fmt(r.per[0].ms, 3),
+    fmt(r.per[0].ms / r.step, 3),
+    String(r.per[0].reallocs),
+    fmt(r.per[1].ms, 3),
+    fmt(r.per[1].ms / r.step, 3),
+    String(r.per[1].reallocs),
+  ]);
 const w = header.map((h, i) => Math.max(h.length, ...table.map((l) => l[i].length)));
 for (const r of rows.filter((x) => x.header)) {
-  console.log(`W=${r.width}: median step ${fmt(r.step)} ms; priming the capacity (one 10 % grow+shrink per layer) reallocated ${r.primeReallocs} buffer(s)`);
+  console.log(
+    `W=${r.width}: median step ${fmt(r.step)} ms; priming the capacity (one 10 % grow+shrink per layer) reallocated ${r.primeReallocs} buffer(s)`,
+  );
 }
 console.log();
 console.log(header.map((h, i) => (i < 3 ? h.padEnd(w[i]) : h.padStart(w[i]))).join('  '));
 for (const l of table) console.log(l.map((c, i) => (i < 3 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  '));
 const inside = rows.filter((r) => r.state === 'inside capacity').flatMap((r) => r.per.map((p) => p.ms / r.step));
-console.log(`\nworst change inside capacity: ${fmt(Math.max(...inside), 3)} step (goal ≤ 0.2): ${Math.max(...inside) <= 0.2 ? 'met' : 'NOT met'} in this run`);
+console.log(
+  `\nworst change inside capacity: ${fmt(Math.max(...inside), 3)} step (goal ≤ 0.2): ${Math.max(...inside) <= 0.2 ? 'met' : 'NOT met'} in this run`,
+);

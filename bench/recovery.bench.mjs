@@ -43,11 +43,20 @@ const config = (batchSize) => ({
   backend: 'cpu',
   data: { dataset: 'doublemoon' },
   model: { hiddenLayers: 2, initialRate: 0.05 },
-  training: { steps: stepsFor(batchSize), batchSize, optimizer: { type: 'adam', learningRate: 0.02 }, logEvery: 1, checkpointEvery: 0 },
+  training: {
+    steps: stepsFor(batchSize),
+    batchSize,
+    optimizer: { type: 'adam', learningRate: 0.02 },
+    logEvery: 1,
+    checkpointEvery: 0,
+  },
 });
 
 function start(argv) {
-  const child = spawn(process.execPath, [CLI, ...argv], { env: { ...process.env, AWN_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...argv], {
+    env: { ...process.env, AWN_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const p = { child, log: '', lines: [] };
   child.stderr.on('data', (d) => {
     p.log += d;
@@ -83,7 +92,21 @@ const median = (xs) => {
 
 async function once(dir, batch, i) {
   const out = join(dir, `run-${batch}-${i}`);
-  const coordinator = start(['coordinator', '--config', join(dir, `config-${batch}.json`), '--port', '0', '--workers', '3', '--min-workers', '2', '--out', out, '--heartbeat-ms', String(heartbeatMs)]);
+  const coordinator = start([
+    'coordinator',
+    '--config',
+    join(dir, `config-${batch}.json`),
+    '--port',
+    '0',
+    '--workers',
+    '3',
+    '--min-workers',
+    '2',
+    '--out',
+    out,
+    '--heartbeat-ms',
+    String(heartbeatMs),
+  ]);
   const listening = await until(coordinator, (l) => /coordinator listening on/.test(l.msg ?? ''));
   const address = listening.msg.match(/(tcp:\/\/\S+)/)[1];
   const workers = [0, 1, 2].map(() => start(['worker', '--coordinator', address]));
@@ -96,12 +119,17 @@ async function once(dir, batch, i) {
     if (code !== 0) throw new Error(`coordinator exited with ${code}`);
     const steps = coordinator.lines.filter((l) => /^step /.test(l.msg ?? '') && typeof l.generation === 'number');
     const before = steps.filter((l) => l.generation === 0);
-    const gaps = before.slice(-60).map((l, j, a) => (j ? l.time - a[j - 1].time : NaN)).filter((x) => x >= 0);
+    const gaps = before
+      .slice(-60)
+      .map((l, j, a) => (j ? l.time - a[j - 1].time : NaN))
+      .filter((x) => x >= 0);
     const stepMs = median(gaps);
     const lost = coordinator.lines.find((l) => /^lost rank/.test(l.msg ?? ''));
     const firstNew = steps.find((l) => l.generation >= 1);
     const lastOld = before[before.length - 1];
-    const ready = workers.filter((w) => w !== victim).map((w) => w.lines.find((l) => l.generation === 1 && / ready$/.test(l.msg ?? '')));
+    const ready = workers
+      .filter((w) => w !== victim)
+      .map((w) => w.lines.find((l) => l.generation === 1 && / ready$/.test(l.msg ?? '')));
     if (!lost || !firstNew || ready.some((r) => !r)) throw new Error('a log line is missing');
     return {
       stepMs,
@@ -116,12 +144,16 @@ async function once(dir, batch, i) {
 }
 
 const dir = mkdtempSync(join(os.tmpdir(), 'awn-recovery-'));
-const fmt = (ms, stepMs) => `${(ms / 1000).toFixed(2).padStart(6)} s = ${(ms / heartbeatMs).toFixed(2).padStart(5)} hb = ${(ms / stepMs).toFixed(1).padStart(6)} steps`;
+const fmt = (ms, stepMs) =>
+  `${(ms / 1000).toFixed(2).padStart(6)} s = ${(ms / heartbeatMs).toFixed(2).padStart(5)} hb = ${(ms / stepMs).toFixed(1).padStart(6)} steps`;
 const show = (label, r) => {
   console.log(`${label}  step ${r.stepMs.toFixed(0).padStart(4)} ms`);
-  for (const k of ['detection', 'regroup', 'firstStep', 'stall']) console.log(`    ${k.padEnd(10)} ${fmt(r[k], r.stepMs)}`);
+  for (const k of ['detection', 'regroup', 'firstStep', 'stall'])
+    console.log(`    ${k.padEnd(10)} ${fmt(r[k], r.stepMs)}`);
 };
-console.log(`recovery after SIGKILL of 1 of 3 workers (min-workers 2), heartbeat ${heartbeatMs} ms, load average ${os.loadavg()[0].toFixed(1)}`);
+console.log(
+  `recovery after SIGKILL of 1 of 3 workers (min-workers 2), heartbeat ${heartbeatMs} ms, load average ${os.loadavg()[0].toFixed(1)}`,
+);
 try {
   for (const batch of batches) {
     writeFileSync(join(dir, `config-${batch}.json`), JSON.stringify(config(batch)));
@@ -132,7 +164,9 @@ try {
     const med = Object.fromEntries(Object.keys(rows[0]).map((k) => [k, median(rows.map((r) => r[k]))]));
     show('  median', med);
     const goal = 3 * heartbeatMs + 2 * med.stepMs;
-    console.log(`  goal: stall ≤ 3 heartbeats + 2 steps = ${(goal / 1000).toFixed(2)} s; median stall ${(med.stall / 1000).toFixed(2)} s: ${med.stall <= goal ? 'met' : 'not met'} (stall / goal ${(med.stall / goal).toFixed(2)})`);
+    console.log(
+      `  goal: stall ≤ 3 heartbeats + 2 steps = ${(goal / 1000).toFixed(2)} s; median stall ${(med.stall / 1000).toFixed(2)} s: ${med.stall <= goal ? 'met' : 'not met'} (stall / goal ${(med.stall / goal).toFixed(2)})`,
+    );
   }
 } finally {
   if (!keep) rmSync(dir, { recursive: true, force: true });

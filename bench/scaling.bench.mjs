@@ -111,10 +111,21 @@ const median = (xs) => {
 };
 
 function train(configPath, out, workers) {
-  const argv = [CLI, 'train', '--config', configPath, '--out', out, ...(workers > 0 ? ['--workers', String(workers)] : [])];
+  const argv = [
+    CLI,
+    'train',
+    '--config',
+    configPath,
+    '--out',
+    out,
+    ...(workers > 0 ? ['--workers', String(workers)] : []),
+  ];
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, argv, { env: { ...process.env, AWN_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, argv, {
+      env: { ...process.env, AWN_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -122,7 +133,10 @@ function train(configPath, out, workers) {
     child.on('exit', (code, signal) => {
       const seconds = (performance.now() - started) / 1e3;
       if (code === 0) resolve(seconds);
-      else reject(new Error(`awn train ${argv.slice(2).join(' ')} exited with ${code ?? signal}:\n${output.slice(-4000)}`));
+      else
+        reject(
+          new Error(`awn train ${argv.slice(2).join(' ')} exited with ${code ?? signal}:\n${output.slice(-4000)}`),
+        );
     });
   });
 }
@@ -137,7 +151,12 @@ function measure(out, warmup, batchSize, workers) {
   const stepSeconds = lines.map((m) => batchSize / m.samplesPerSecond);
   const total = stepSeconds.reduce((a, b) => a + b, 0);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-  const result = { steps: lines.length, samplesPerSecond: (lines.length * batchSize) / total, msPerStep: (1e3 * total) / lines.length, summary };
+  const result = {
+    steps: lines.length,
+    samplesPerSecond: (lines.length * batchSize) / total,
+    msPerStep: (1e3 * total) / lines.length,
+    summary,
+  };
   if (workers > 0) {
     const ranks = lines.flatMap((m) => m.ranks ?? []);
     result.computeMs = mean(ranks.map((r) => r.computeMs));
@@ -169,15 +188,28 @@ try {
   for (const c of selected) {
     for (const mode of MODES) {
       const batchSize = c.localBatch * Math.max(1, mode.workers);
-      const copies = Array.from({ length: mode.concurrent ?? 1 }, (_, i) => join(root, `${c.name}-${mode.key}${mode.concurrent ? `-${i}` : ''}`));
+      const copies = Array.from({ length: mode.concurrent ?? 1 }, (_, i) =>
+        join(root, `${c.name}-${mode.key}${mode.concurrent ? `-${i}` : ''}`),
+      );
       const configPath = join(root, `${c.name}-${mode.key}.json`);
       writeFileSync(configPath, JSON.stringify(c.config(batchSize, c.steps)));
       const walls = await Promise.all(copies.map((dir) => train(configPath, dir, mode.workers)));
       const runs = copies.map((dir) => measure(dir, c.warmup, batchSize, mode.workers));
-      const r = runs.length === 1 ? runs[0] : { ...runs[0], samplesPerSecond: runs.reduce((s, x) => s + x.samplesPerSecond, 0), msPerStep: mean(runs.map((x) => x.msPerStep)), computeMs: mean(runs.map((x) => x.computeMs)), updateMs: mean(runs.map((x) => x.updateMs)) };
+      const r =
+        runs.length === 1
+          ? runs[0]
+          : {
+              ...runs[0],
+              samplesPerSecond: runs.reduce((s, x) => s + x.samplesPerSecond, 0),
+              msPerStep: mean(runs.map((x) => x.msPerStep)),
+              computeMs: mean(runs.map((x) => x.computeMs)),
+              updateMs: mean(runs.map((x) => x.updateMs)),
+            };
       const wall = Math.max(...walls);
       results.push({ case: c, mode, batchSize, wall, ...r });
-      process.stderr.write(`  ${c.name} ${mode.label}: ${fmt(r.samplesPerSecond, 0)} samples/s (${fmt(wall)} s wall)\n`);
+      process.stderr.write(
+        `  ${c.name} ${mode.label}: ${fmt(r.samplesPerSecond, 0)} samples/s (${fmt(wall)} s wall)\n`,
+      );
     }
   }
 } finally {
@@ -186,7 +218,9 @@ try {
 const load1 = os.loadavg();
 
 console.log('');
-console.log('case           mode             batch  steps  samples/s  ms/step  compute ms  allreduce ms  update ms  allreduce share');
+console.log(
+  'case           mode             batch  steps  samples/s  ms/step  compute ms  allreduce ms  update ms  allreduce share',
+);
 for (const r of results) {
   console.log(
     [
@@ -210,14 +244,26 @@ for (const c of selected) {
   const efficiency = w2.samplesPerSecond / (2 * w1.samplesPerSecond);
   const ceiling = pair.samplesPerSecond / (2 * p.samplesPerSecond);
   console.log(`${c.name} (${c.description}):`);
-  console.log(`  scaling efficiency   2 workers / (2 × 1 worker)           = ${fmt(efficiency, 2)}${c.name === 'compute-bound' ? '   (goal ≥ 0.85)' : ''}`);
-  console.log(`  machine ceiling      2 × single at once / (2 × single)    = ${fmt(ceiling, 2)}   (no communication at all)`);
-  console.log(`  efficiency / ceiling (cost of all-reduce + sync)          = ${fmt(efficiency / ceiling, 2)}${c.name === 'compute-bound' ? '   (goal ≥ 0.9, issue 15)' : ''}`);
-  console.log(`  speed-up             2 workers / single process           = ${fmt(w2.samplesPerSecond / p.samplesPerSecond, 2)}`);
-  console.log(`  distributed path     1 worker / single process            = ${fmt(w1.samplesPerSecond / p.samplesPerSecond, 2)}`);
+  console.log(
+    `  scaling efficiency   2 workers / (2 × 1 worker)           = ${fmt(efficiency, 2)}${c.name === 'compute-bound' ? '   (goal ≥ 0.85)' : ''}`,
+  );
+  console.log(
+    `  machine ceiling      2 × single at once / (2 × single)    = ${fmt(ceiling, 2)}   (no communication at all)`,
+  );
+  console.log(
+    `  efficiency / ceiling (cost of all-reduce + sync)          = ${fmt(efficiency / ceiling, 2)}${c.name === 'compute-bound' ? '   (goal ≥ 0.9, issue 15)' : ''}`,
+  );
+  console.log(
+    `  speed-up             2 workers / single process           = ${fmt(w2.samplesPerSecond / p.samplesPerSecond, 2)}`,
+  );
+  console.log(
+    `  distributed path     1 worker / single process            = ${fmt(w1.samplesPerSecond / p.samplesPerSecond, 2)}`,
+  );
   console.log(
     `  all-reduce share of the rank step (2 workers)             = ${fmt(100 * w2.allreduceShare)} %: ${fmt(w2.allreduceMs, 2)} ms a step, of which ${fmt(w2.allreduceOwnMs, 2)} ms the collective itself (last rank in) and ${fmt(w2.allreduceMs - w2.allreduceOwnMs, 2)} ms waiting for the slower rank`,
   );
 }
 console.log('');
-console.log(`load average after: ${load1.map((l) => l.toFixed(2)).join(' ')}; benchmark took ${fmt((performance.now() - began) / 1e3, 0)} s`);
+console.log(
+  `load average after: ${load1.map((l) => l.toFixed(2)).join(' ')}; benchmark took ${fmt((performance.now() - began) / 1e3, 0)} s`,
+);

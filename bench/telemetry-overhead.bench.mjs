@@ -20,16 +20,36 @@ const dir = mkdtempSync(join(tmpdir(), 'awn-telemetry-bench-'));
 const config = join(dir, 'config.json');
 writeFileSync(
   config,
-  JSON.stringify({ name: 'telemetry', seed: 1, data: { dataset: 'mnist', trainCount: 4000, testCount: 500 }, model: { hiddenLayers: 2, initialRate: 0.004 }, training: { steps, batchSize: 128, logEvery: 10 } }),
+  JSON.stringify({
+    name: 'telemetry',
+    seed: 1,
+    data: { dataset: 'mnist', trainCount: 4000, testCount: 500 },
+    model: { hiddenLayers: 2, initialRate: 0.004 },
+    training: { steps, batchSize: 128, logEvery: 10 },
+  }),
 );
 
 function run(metrics, i) {
   const out = join(dir, `${metrics ? 'on' : 'off'}-${i}`);
-  const args = [join(root, 'apps/cli/dist/main.js'), 'train', '--config', config, '--workers', '2', '--out', out, ...(metrics ? ['--metrics-port', '0'] : ['--no-metrics'])];
+  const args = [
+    join(root, 'apps/cli/dist/main.js'),
+    'train',
+    '--config',
+    config,
+    '--workers',
+    '2',
+    '--out',
+    out,
+    ...(metrics ? ['--metrics-port', '0'] : ['--no-metrics']),
+  ];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, AWN_LOG_LEVEL: 'warn' } });
   if (r.status !== 0) throw new Error(`run failed:\n${r.stderr}`);
   // Throughput over the logged steps after warm-up, from metrics.jsonl.
-  const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.step > 50);
+  const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.step > 50);
   const rates = lines.map((l) => l.samplesPerSecond).sort((a, b) => a - b);
   return rates[rates.length >> 1];
 }
@@ -50,7 +70,9 @@ try {
     console.log(`round ${i + 1}: off ${off[i].toFixed(0)} samples/s, on ${on[i].toFixed(0)} samples/s`);
   }
   const ratio = median(on) / median(off);
-  console.log(`\ntelemetry on / off, median samples/s: ${ratio.toFixed(3)} (${((1 - ratio) * 100).toFixed(1)} % slower; goal ≤ 2 %)`);
+  console.log(
+    `\ntelemetry on / off, median samples/s: ${ratio.toFixed(3)} (${((1 - ratio) * 100).toFixed(1)} % slower; goal ≤ 2 %)`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -16,7 +16,9 @@ const base = JSON.parse(readFileSync(new URL('../examples/tiny.json', import.met
 const tokens = STEPS * base.training.batchSize * base.data.sequenceLength;
 
 async function run(model) {
-  const exp = buildExperiment(parseRunConfig({ ...base, model: { ...base.model, ...model }, training: { ...base.training, steps: STEPS } }));
+  const exp = buildExperiment(
+    parseRunConfig({ ...base, model: { ...base.model, ...model }, training: { ...base.training, steps: STEPS } }),
+  );
   let widthSteps = 0;
   const t0 = performance.now();
   await fit({
@@ -33,9 +35,13 @@ async function run(model) {
 }
 
 await selectBackend('wasm');
-console.log(`budget: ${STEPS} steps × ${base.training.batchSize}×${base.data.sequenceLength} = ${tokens} tokens per run (wasm)`);
+console.log(
+  `budget: ${STEPS} steps × ${base.training.batchSize}×${base.data.sequenceLength} = ${tokens} tokens per run (wasm)`,
+);
 const adaptive = await run({ adaptive: true });
-console.log(`adaptive: ${adaptive.bpb.toFixed(3)} bits/byte, final FFN widths ${adaptive.widths.join('/')}, ${adaptive.seconds.toFixed(1)} s`);
+console.log(
+  `adaptive: ${adaptive.bpb.toFixed(3)} bits/byte, final FFN widths ${adaptive.widths.join('/')}, ${adaptive.seconds.toFixed(1)} s`,
+);
 const sweep = [];
 for (const w of SWEEP) {
   const r = await run({ adaptive: false, ffnWidths: new Array(base.model.blocks).fill(w) });

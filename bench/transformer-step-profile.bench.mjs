@@ -26,13 +26,19 @@ const extra = !process.argv.includes('--no-extra');
 const backend = arg('backend', 'wasm');
 const sel = await selectBackend(backend);
 registerBlasKernels({ ops: extra, backend });
-console.log(`backend ${tf.getBackend()}, blas ${JSON.stringify(sel.blas ?? {})}, kernels ${blasStatus(backend).kernels.join(',')}`);
+console.log(
+  `backend ${tf.getBackend()}, blas ${JSON.stringify(sel.blas ?? {})}, kernels ${blasStatus(backend).kernels.join(',')}`,
+);
 const base = JSON.parse(readFileSync(new URL(`../${arg('config', 'examples/small.json')}`, import.meta.url), 'utf8'));
 const batchSize = Number(arg('batch', base.training.batchSize));
 const length = Number(arg('length', base.data.sequenceLength));
-const exp = buildExperiment(parseRunConfig({
-  ...base, data: { ...base.data, sequenceLength: length }, training: { ...base.training, batchSize, steps: 1000 },
-}));
+const exp = buildExperiment(
+  parseRunConfig({
+    ...base,
+    data: { ...base.data, sequenceLength: length },
+    training: { ...base.training, batchSize, steps: 1000 },
+  }),
+);
 const options = { model: exp.model, optimizer: exp.optimizer, loss: exp.loss, train: exp.train, steps: 1000 };
 await trainStep(options, 0);
 await trainStep(options, 1);
@@ -43,7 +49,10 @@ let computeMs = 0;
 for (let s = 0; s < steps; s++) {
   let metrics;
   const t0 = performance.now();
-  const info = await tf.profile(async () => { metrics = await trainStep(options, 2 + s); return []; });
+  const info = await tf.profile(async () => {
+    metrics = await trainStep(options, 2 + s);
+    return [];
+  });
   stepMs += performance.now() - t0;
   computeMs += metrics.seconds.compute * 1e3;
   for (const k of info.kernels) {
@@ -57,12 +66,16 @@ for (let s = 0; s < steps; s++) {
 }
 const rows = [...totals].map(([k, v]) => ({ k, ms: v.ms / steps, calls: v.calls / steps })).sort((a, b) => b.ms - a.ms);
 const kernelMs = rows.reduce((s, r) => s + r.ms, 0);
-console.log(`step (profiled) ${(stepMs / steps).toFixed(1)} ms, compute phase ${(computeMs / steps).toFixed(1)} ms, Σ kernel ${kernelMs.toFixed(1)} ms, ${rows.reduce((s, r) => s + r.calls, 0)} kernels/step`);
+console.log(
+  `step (profiled) ${(stepMs / steps).toFixed(1)} ms, compute phase ${(computeMs / steps).toFixed(1)} ms, Σ kernel ${kernelMs.toFixed(1)} ms, ${rows.reduce((s, r) => s + r.calls, 0)} kernels/step`,
+);
 console.log('| kernel | calls/step | ms/step | share of Σ kernel |\n|---|---|---|---|');
 for (const r of rows.slice(0, byShape ? 40 : 30)) {
   console.log(`| ${r.k} | ${r.calls} | ${r.ms.toFixed(2)} | ${((100 * r.ms) / kernelMs).toFixed(1)} % |`);
 }
 if (backend === 'cpu') {
   const p = cpuPoolStats();
-  console.log(`cpu buffer pool: ${(p.bytes / 2 ** 20).toFixed(0)} MiB held, ${p.hits} reused / ${p.misses} new buffers`);
+  console.log(
+    `cpu buffer pool: ${(p.bytes / 2 ** 20).toFixed(0)} MiB held, ${p.hits} reused / ${p.misses} new buffers`,
+  );
 }

@@ -43,7 +43,11 @@ const variants = [
   ...(avail.available
     ? [
         { name: 'blas', label: 'tfjs wasm + OpenBLAS matMul', set: () => registerBlasKernels({ ops: false }) },
-        { name: 'blas+ops', label: 'tfjs wasm + OpenBLAS matMul + native ops', set: () => registerBlasKernels({ ops: true }) },
+        {
+          name: 'blas+ops',
+          label: 'tfjs wasm + OpenBLAS matMul + native ops',
+          set: () => registerBlasKernels({ ops: true }),
+        },
       ]
     : []),
 ];
@@ -55,7 +59,15 @@ if (!torchOk) console.log(`PyTorch peer skipped (${torchAvailable().reason})`);
 /** One PyTorch measurement (median ms/step) in a child process, or null. */
 function runTorch() {
   if (!torchOk) return null;
-  return runTorchDecoder({ batch, seq, dModel: m.dModel, heads: m.heads, vocab: m.vocabSize ?? 256, widths, timed: quick ? 4 : 8 });
+  return runTorchDecoder({
+    batch,
+    seq,
+    dModel: m.dModel,
+    heads: m.heads,
+    vocab: m.vocabSize ?? 256,
+    widths,
+    timed: quick ? 4 : 8,
+  });
 }
 
 // PyTorch runs before and after the tfjs rounds; the mean of the two is the peer's time.
@@ -84,9 +96,15 @@ const median = (xs) => [...xs].sort((p, q) => p - q)[xs.length >> 1];
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
 const torchAfter = runTorch();
-const torch = torchBefore && torchAfter
-  ? { version: torchBefore.version, ms: (torchBefore.ms + torchAfter.ms) / 2, before: torchBefore.ms, after: torchAfter.ms }
-  : null;
+const torch =
+  torchBefore && torchAfter
+    ? {
+        version: torchBefore.version,
+        ms: (torchBefore.ms + torchAfter.ms) / 2,
+        before: torchBefore.ms,
+        after: torchAfter.ms,
+      }
+    : null;
 
 console.log(
   `small Transformer step: ${m.blocks} blocks, d_model ${m.dModel}, ${m.heads} heads, batch ${batch}×${seq} tokens, ` +
@@ -108,9 +126,13 @@ if (torch) {
   );
 }
 if (samples.blas && samples['blas+ops']) {
-  console.log(`\nnative ops on vs off (both with OpenBLAS matMul): ${fmt(median(samples.blas) / median(samples['blas+ops']), 2)}× faster`);
+  console.log(
+    `\nnative ops on vs off (both with OpenBLAS matMul): ${fmt(median(samples.blas) / median(samples['blas+ops']), 2)}× faster`,
+  );
 }
 if (torch && samples['blas+ops']) {
   const ratio = median(samples['blas+ops']) / torch.ms;
-  console.log(`goal: tfjs wasm + OpenBLAS + native ops within 1.5× of PyTorch's time: ${fmt(ratio, 2)}× → ${ratio <= 1.5 ? 'met' : 'NOT met'}`);
+  console.log(
+    `goal: tfjs wasm + OpenBLAS + native ops within 1.5× of PyTorch's time: ${fmt(ratio, 2)}× → ${ratio <= 1.5 ? 'met' : 'NOT met'}`,
+  );
 }

@@ -14,9 +14,16 @@ const CPU_BUDGET_S = 60;
 const base = JSON.parse(readFileSync(new URL('../examples/small.json', import.meta.url), 'utf8'));
 
 function experiment(model, batchSize = base.training.batchSize) {
-  const config = parseRunConfig({ ...base, model: { ...base.model, ...model }, training: { ...base.training, batchSize, steps: 1000 } });
+  const config = parseRunConfig({
+    ...base,
+    model: { ...base.model, ...model },
+    training: { ...base.training, batchSize, steps: 1000 },
+  });
   const exp = buildExperiment(config);
-  return { exp, options: { model: exp.model, optimizer: exp.optimizer, loss: exp.loss, train: exp.train, steps: 1000 } };
+  return {
+    exp,
+    options: { model: exp.model, optimizer: exp.optimizer, loss: exp.loss, train: exp.train, steps: 1000 },
+  };
 }
 
 /** Median seconds per step over `steps` steps after one warm-up step. */
@@ -46,7 +53,9 @@ for (const backend of ['wasm', 'cpu']) {
     const one = ((performance.now() - t0) / 1e3) * (base.training.batchSize / 2);
     const projected = one * 2 * (STEPS + 1);
     if (projected > CPU_BUDGET_S) {
-      console.log(`cpu: skipped (one step ${one.toFixed(1)} s, ${projected.toFixed(0)} s projected > ${CPU_BUDGET_S} s)`);
+      console.log(
+        `cpu: skipped (one step ${one.toFixed(1)} s, ${projected.toFixed(0)} s projected > ${CPU_BUDGET_S} s)`,
+      );
       continue;
     }
   }

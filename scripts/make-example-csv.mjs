@@ -25,9 +25,24 @@ const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI
 
 // Per species: mean and spread of bill length (mm), bill depth (mm), flipper (mm), mass (g).
 const species = {
-  adelie: [[38.8, 2.7], [18.3, 1.2], [190, 6.5], [3700, 450]],
-  chinstrap: [[48.8, 3.3], [18.4, 1.1], [196, 7.1], [3730, 380]],
-  gentoo: [[47.5, 3.1], [15.0, 1.0], [217, 6.5], [5080, 500]],
+  adelie: [
+    [38.8, 2.7],
+    [18.3, 1.2],
+    [190, 6.5],
+    [3700, 450],
+  ],
+  chinstrap: [
+    [48.8, 3.3],
+    [18.4, 1.1],
+    [196, 7.1],
+    [3730, 380],
+  ],
+  gentoo: [
+    [47.5, 3.1],
+    [15.0, 1.0],
+    [217, 6.5],
+    [5080, 500],
+  ],
 };
 const columns = ['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g'];
 const rows = [];
@@ -37,6 +52,14 @@ for (let i = 0; i < 240; i++) {
   rows.push({ values, name });
 }
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'penguins-like.csv'), [[...columns, 'species'].join(','), ...rows.map((r) => [...r.values, r.name].join(','))].join('\n') + '\n');
-writeFileSync(join(out, 'penguins-like.jsonl'), rows.map((r) => JSON.stringify({ ...Object.fromEntries(columns.map((c, j) => [c, r.values[j]])), species: r.name })).join('\n') + '\n');
+writeFileSync(
+  join(out, 'penguins-like.csv'),
+  [[...columns, 'species'].join(','), ...rows.map((r) => [...r.values, r.name].join(','))].join('\n') + '\n',
+);
+writeFileSync(
+  join(out, 'penguins-like.jsonl'),
+  rows
+    .map((r) => JSON.stringify({ ...Object.fromEntries(columns.map((c, j) => [c, r.values[j]])), species: r.name }))
+    .join('\n') + '\n',
+);
 console.log(`wrote ${rows.length} rows to ${join(out, 'penguins-like.csv')} and .jsonl`);

@@ -20,7 +20,9 @@ const args = process.argv.slice(2);
 const passThrough = args.filter((a) => a.startsWith('--'));
 const names = args.filter((a) => !a.startsWith('--'));
 
-const all = readdirSync(benchDir).filter((f) => f.endsWith(SUFFIX)).sort();
+const all = readdirSync(benchDir)
+  .filter((f) => f.endsWith(SUFFIX))
+  .sort();
 
 function resolveName(name) {
   const asPath = resolve(process.cwd(), name);
@@ -54,7 +56,13 @@ for (const file of files) {
   const t0 = performance.now();
   const result = spawnSync(process.execPath, [file, ...passThrough], { cwd: root, stdio: 'inherit' });
   const seconds = (performance.now() - t0) / 1e3;
-  const status = result.error ? `failed to start (${result.error.message})` : result.status === 0 ? 'ok' : result.signal ? `killed by ${result.signal}` : `exit ${result.status}`;
+  const status = result.error
+    ? `failed to start (${result.error.message})`
+    : result.status === 0
+      ? 'ok'
+      : result.signal
+        ? `killed by ${result.signal}`
+        : `exit ${result.status}`;
   if (status !== 'ok') failed++;
   summary.push(`${label.padEnd(40)} ${status.padEnd(12)} ${seconds.toFixed(1)} s`);
 }

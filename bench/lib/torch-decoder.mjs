@@ -63,13 +63,16 @@ print(torch.__version__, samples[len(samples) // 2], resource.getrusage(resource
 /** Whether the peer can run here (and why not). */
 export function torchAvailable() {
   const probe = spawnSync(PY, ['-c', 'import torch'], { encoding: 'utf8' });
-  return probe.status === 0 ? { ok: true } : { ok: false, reason: `${PY} cannot import torch (Debian: apt-get install python3-torch)` };
+  return probe.status === 0
+    ? { ok: true }
+    : { ok: false, reason: `${PY} cannot import torch (Debian: apt-get install python3-torch)` };
 }
 
 /** One measurement in a child process: { version, ms, rssBytes } or null (with the reason printed). */
 export function runTorchDecoder(options, env = {}) {
   const res = spawnSync(PY, ['-c', torchDecoderScript(options)], {
-    encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', ...env },
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', ...env },
   });
   const [version, ms, rss] = (res.stdout ?? '').trim().split(/\s+/);
   if (res.status !== 0 || !ms) {

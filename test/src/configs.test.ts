@@ -8,7 +8,9 @@ import { ROOT } from './helpers.js';
 
 /** Every run config the repository ships: examples and the one the Kubernetes manifests mount. */
 async function shippedConfigs(): Promise<string[]> {
-  const examples = (await readdir(join(ROOT, 'examples'))).filter((f) => /\.(json|ya?ml)$/.test(f)).map((f) => join('examples', f));
+  const examples = (await readdir(join(ROOT, 'examples')))
+    .filter((f) => /\.(json|ya?ml)$/.test(f))
+    .map((f) => join('examples', f));
   return [...examples, 'infra/k8s/base/train.json'];
 }
 

@@ -39,16 +39,25 @@ describe('data-parallel equivalence (real processes over loopback)', () => {
   for (const workers of [1, 2, 4]) {
     it(`trains ${STEPS} steps with ${workers} worker${workers > 1 ? 's' : ''} (global batch 64 = ${workers} × ${64 / workers})`, async () => {
       const out = join(dir, `w${workers}`);
-      const r = await awn(['train', '--config', join(dir, 'config.json'), '--workers', String(workers), '--out', out], 180_000);
+      const r = await awn(
+        ['train', '--config', join(dir, 'config.json'), '--workers', String(workers), '--out', out],
+        180_000,
+      );
       assert.equal(r.code, 0, r.stderr.slice(-3000));
       const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
       assert.equal(summary.worldSize, workers);
       assert.equal(summary.steps, STEPS);
       const ckpts = await readdir(join(out, 'checkpoints'));
       states.set(workers, await loadTrainingState(join(out, 'checkpoints', ckpts[ckpts.length - 1])));
-      const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.equal(lines.length, STEPS, 'one metrics line per step (logEvery 1)');
-      widthLog.set(workers, lines.map((l) => l.widths));
+      widthLog.set(
+        workers,
+        lines.map((l) => l.widths),
+      );
     });
   }
 

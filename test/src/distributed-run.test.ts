@@ -39,7 +39,17 @@ describe('awn train --workers 2', () => {
 
   it('writes summary.json with world size, widths, test score and samples/s; the tree exits 0 and leaves nothing behind', async () => {
     const out = join(dir, 'run');
-    const p = new AwnProcess(['train', '--config', 'examples/doublemoon.json', '--steps', '400', '--workers', '2', '--out', out]);
+    const p = new AwnProcess([
+      'train',
+      '--config',
+      'examples/doublemoon.json',
+      '--steps',
+      '400',
+      '--workers',
+      '2',
+      '--out',
+      out,
+    ]);
     const [, port] = await p.waitFor(/coordinator listening on tcp:\/\/127\.0\.0\.1:(\d+)/);
     let workers: number[] = [];
     for (let i = 0; i < 100 && workers.length < 2; i++) {
@@ -62,8 +72,29 @@ describe('awn train --workers 2', () => {
 
   it('a worker killed mid-run makes the others fail fast with an error naming it, not hang', async () => {
     const config = join(dir, 'long.json');
-    await writeFile(config, JSON.stringify({ name: 'long', data: { dataset: 'doublemoon' }, training: { steps: 1_000_000, batchSize: 32, logEvery: 1 } }));
-    const coordinator = new AwnProcess(['coordinator', '--config', config, '--port', '0', '--workers', '2', '--out', join(dir, 'long'), '--heartbeat-ms', '300', '--collective-deadline', '5']);
+    await writeFile(
+      config,
+      JSON.stringify({
+        name: 'long',
+        data: { dataset: 'doublemoon' },
+        training: { steps: 1_000_000, batchSize: 32, logEvery: 1 },
+      }),
+    );
+    const coordinator = new AwnProcess([
+      'coordinator',
+      '--config',
+      config,
+      '--port',
+      '0',
+      '--workers',
+      '2',
+      '--out',
+      join(dir, 'long'),
+      '--heartbeat-ms',
+      '300',
+      '--collective-deadline',
+      '5',
+    ]);
     const [, address] = await coordinator.waitFor(/coordinator listening on (tcp:\/\/127\.0\.0\.1:\d+)/);
     const w0 = new AwnProcess(['worker', '--coordinator', address]);
     const w1 = new AwnProcess(['worker', '--coordinator', address]);
@@ -77,7 +108,11 @@ describe('awn train --workers 2', () => {
       assert.notEqual(c.code, 0, 'the coordinator reports failure');
       assert.ok(elapsed < 15_000, `failed after ${elapsed} ms, expected within the 5 s deadline plus heartbeat grace`);
       // Ranks follow join order, so the killed worker is identified by the pid in its worker id.
-      assert.match(c.stderr, new RegExp(`rank [01] \\([^)]*-${w1.child.pid}-[^)]*\\)`), 'the coordinator names the lost rank and worker');
+      assert.match(
+        c.stderr,
+        new RegExp(`rank [01] \\([^)]*-${w1.child.pid}-[^)]*\\)`),
+        'the coordinator names the lost rank and worker',
+      );
       assert.notEqual(survivor.code, 0, 'the surviving worker exits non-zero');
       assert.match(survivor.stderr, /awn worker: /);
     } finally {
@@ -88,9 +123,22 @@ describe('awn train --workers 2', () => {
   it('a worker started with a different config is refused with exit code 2 and the run goes on', async () => {
     const config = join(dir, 'a.json');
     const other = join(dir, 'b.json');
-    await writeFile(config, JSON.stringify({ data: { dataset: 'doublemoon' }, training: { steps: 30, batchSize: 32 } }));
+    await writeFile(
+      config,
+      JSON.stringify({ data: { dataset: 'doublemoon' }, training: { steps: 30, batchSize: 32 } }),
+    );
     await writeFile(other, JSON.stringify({ data: { dataset: 'doublemoon' }, training: { steps: 31, batchSize: 32 } }));
-    const coordinator = new AwnProcess(['coordinator', '--config', config, '--port', '0', '--workers', '1', '--out', join(dir, 'a')]);
+    const coordinator = new AwnProcess([
+      'coordinator',
+      '--config',
+      config,
+      '--port',
+      '0',
+      '--workers',
+      '1',
+      '--out',
+      join(dir, 'a'),
+    ]);
     const [, address] = await coordinator.waitFor(/coordinator listening on (tcp:\/\/127\.0\.0\.1:\d+)/);
     try {
       const refused = await awn(['worker', '--coordinator', address, '--config', other], 30_000);

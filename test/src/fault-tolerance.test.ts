@@ -13,7 +13,13 @@ const CONFIG = {
   backend: 'cpu',
   data: { dataset: 'doublemoon' },
   model: { hiddenLayers: 2, initialRate: 0.05 },
-  training: { steps: STEPS, batchSize: 48, optimizer: { type: 'adam', learningRate: 0.05 }, logEvery: 1, checkpointEvery: 50 },
+  training: {
+    steps: STEPS,
+    batchSize: 48,
+    optimizer: { type: 'adam', learningRate: 0.05 },
+    logEvery: 1,
+    checkpointEvery: 50,
+  },
 };
 /** float32 summation order differs between world sizes (see distributed-equivalence.test). */
 const TOLERANCE = 2e-3;
@@ -77,8 +83,21 @@ describe('fault tolerance (real processes, loopback)', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  async function cluster(out: string, extra: string[]): Promise<{ coordinator: AwnProcess; address: string; workers: AwnProcess[] }> {
-    const coordinator = new AwnProcess(['coordinator', '--config', join(dir, 'config.json'), '--port', '0', '--out', out, ...FAST, ...extra]);
+  async function cluster(
+    out: string,
+    extra: string[],
+  ): Promise<{ coordinator: AwnProcess; address: string; workers: AwnProcess[] }> {
+    const coordinator = new AwnProcess([
+      'coordinator',
+      '--config',
+      join(dir, 'config.json'),
+      '--port',
+      '0',
+      '--out',
+      out,
+      ...FAST,
+      ...extra,
+    ]);
     const [, address] = await coordinator.waitFor(/coordinator listening on (tcp:\/\/127\.0\.0\.1:\d+)/);
     return { coordinator, address, workers: [] };
   }
@@ -98,11 +117,18 @@ describe('fault tolerance (real processes, loopback)', () => {
       const stall = regroupStallMs(done.stderr);
       assert.ok(stall < 10_000, `the run stalled ${stall} ms after the kill`);
       const steps = await stepsLogged(out);
-      assert.deepEqual(steps, Array.from({ length: STEPS }, (_, i) => i + 1), 'every step logged exactly once');
+      assert.deepEqual(
+        steps,
+        Array.from({ length: STEPS }, (_, i) => i + 1),
+        'every step logged exactly once',
+      );
       const state = await finalState(out);
       assert.equal(state.step, STEPS);
       assert.equal(state.optimizer.stepCount, STEPS, 'each update applied exactly once');
-      assert.deepEqual(state.model.adaptiveLayers.map((l) => l.width), reference.model.adaptiveLayers.map((l) => l.width));
+      assert.deepEqual(
+        state.model.adaptiveLayers.map((l) => l.width),
+        reference.model.adaptiveLayers.map((l) => l.width),
+      );
       const worst = worstDifference(reference, state);
       assert.ok(worst < TOLERANCE, `killed at step ${killAt}: worst relative difference ${worst}`);
       const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
@@ -121,8 +147,14 @@ describe('fault tolerance (real processes, loopback)', () => {
       c.workers[0].kill('SIGKILL');
       const done = await c.coordinator.done(120_000);
       assert.equal(done.code, 0, done.stderr.slice(-3000));
-      const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { step: number; samples: number });
-      assert.deepEqual(lines.map((l) => l.step), Array.from({ length: STEPS }, (_, i) => i + 1));
+      const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { step: number; samples: number });
+      assert.deepEqual(
+        lines.map((l) => l.step),
+        Array.from({ length: STEPS }, (_, i) => i + 1),
+      );
       assert.equal(lines[0].samples, 48);
       assert.equal(lines[lines.length - 1].samples, 32);
       assert.ok(lines.every((l) => l.samples === 48 || l.samples === 32));
@@ -177,7 +209,10 @@ describe('fault tolerance (real processes, loopback)', () => {
       assert.equal(done.code, 0, done.stderr.slice(-3000));
       const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
       assert.equal(summary.worldSize, 3, 'the run ended with 3 workers');
-      assert.deepEqual(await stepsLogged(out), Array.from({ length: STEPS }, (_, i) => i + 1));
+      assert.deepEqual(
+        await stepsLogged(out),
+        Array.from({ length: STEPS }, (_, i) => i + 1),
+      );
       const state = await finalState(out);
       assert.equal(state.optimizer.stepCount, STEPS);
       assert.ok(worstDifference(reference, state) < TOLERANCE);
@@ -204,7 +239,11 @@ describe('fault tolerance (real processes, loopback)', () => {
       const done = await second.coordinator.done(120_000);
       assert.equal(done.code, 0, done.stderr.slice(-3000));
       assert.match(done.stderr, /resuming from step (50|100)/);
-      assert.deepEqual(await stepsLogged(out), Array.from({ length: STEPS }, (_, i) => i + 1), 'metrics.jsonl has every step once after the resume');
+      assert.deepEqual(
+        await stepsLogged(out),
+        Array.from({ length: STEPS }, (_, i) => i + 1),
+        'metrics.jsonl has every step once after the resume',
+      );
       const state = await finalState(out);
       assert.equal(state.step, STEPS);
       assert.equal(state.optimizer.stepCount, STEPS);

@@ -23,10 +23,16 @@ export class AwnProcess {
   readonly finished: Promise<Finished>;
 
   constructor(args: string[], env: NodeJS.ProcessEnv = {}, options: { detached?: boolean } = {}) {
-    this.child = spawn(process.execPath, [AWN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, detached: options.detached });
+    this.child = spawn(process.execPath, [AWN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      detached: options.detached,
+    });
     this.child.stdout!.on('data', (d) => (this.stdout += d));
     this.child.stderr!.on('data', (d) => (this.stderr += d));
-    this.finished = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr })));
+    this.finished = new Promise((resolve) =>
+      this.child.on('close', (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr })),
+    );
   }
 
   /** Resolves when the output so far matches `pattern` (polling), or rejects after `timeoutMs`. */
@@ -35,8 +41,10 @@ export class AwnProcess {
     for (;;) {
       const m = (this.stdout + this.stderr).match(pattern);
       if (m) return m;
-      if (this.child.exitCode !== null) throw new Error(`process exited before printing ${pattern}:\n${this.stderr.slice(-2000)}`);
-      if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${pattern}:\n${this.stderr.slice(-2000)}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`process exited before printing ${pattern}:\n${this.stderr.slice(-2000)}`);
+      if (Date.now() - start > timeoutMs)
+        throw new Error(`timed out waiting for ${pattern}:\n${this.stderr.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -79,7 +87,9 @@ export async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

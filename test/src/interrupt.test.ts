@@ -9,14 +9,32 @@ describe('Ctrl-C stops a run cleanly', () => {
   let dir = '';
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'awn-int-'));
-    await writeFile(join(dir, 'long.json'), JSON.stringify({ name: 'long', data: { dataset: 'doublemoon' }, training: { steps: 1_000_000, batchSize: 32, logEvery: 1 } }));
+    await writeFile(
+      join(dir, 'long.json'),
+      JSON.stringify({
+        name: 'long',
+        data: { dataset: 'doublemoon' },
+        training: { steps: 1_000_000, batchSize: 32, logEvery: 1 },
+      }),
+    );
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
   for (const workers of [undefined, 2]) {
     it(`${workers ? `with ${workers} workers` : 'in one process'}: final checkpoint, summary and report, exit code 130`, async () => {
       const out = join(dir, `run-${workers ?? 1}`);
-      const p = new AwnProcess(['train', '--config', join(dir, 'long.json'), '--out', out, ...(workers ? ['--workers', String(workers), '--metrics-port', '0'] : [])], { AWN_LOG_LEVEL: 'info' }, { detached: true });
+      const p = new AwnProcess(
+        [
+          'train',
+          '--config',
+          join(dir, 'long.json'),
+          '--out',
+          out,
+          ...(workers ? ['--workers', String(workers), '--metrics-port', '0'] : []),
+        ],
+        { AWN_LOG_LEVEL: 'info' },
+        { detached: true },
+      );
       await p.waitFor(/"step":(2\d|[3-9]\d|\d{3,})[,}]/, 60_000);
       // Like Ctrl-C in a terminal: SIGINT to the whole process group (coordinator and workers).
       process.kill(-p.child.pid!, 'SIGINT');
@@ -29,7 +47,10 @@ describe('Ctrl-C stops a run cleanly', () => {
       const names = await readdir(out);
       assert.ok(names.includes('report.html'));
       const ckpts = await readdir(join(out, 'checkpoints'));
-      assert.ok(ckpts.includes(`step-${String(summary.steps).padStart(8, '0')}.awnckpt`), `final checkpoint of step ${summary.steps} in ${ckpts.join()}`);
+      assert.ok(
+        ckpts.includes(`step-${String(summary.steps).padStart(8, '0')}.awnckpt`),
+        `final checkpoint of step ${summary.steps} in ${ckpts.join()}`,
+      );
     });
   }
 });

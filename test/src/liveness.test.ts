@@ -16,27 +16,55 @@ describe('liveness apart from progress (real processes, loopback)', () => {
   let dir = '';
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'awn-liveness-'));
-    const config = { name: 'slow', seed: 5, backend: 'cpu', data: { dataset: 'doublemoon' }, model: { hiddenLayers: 1 }, training: { steps: STEPS, batchSize: 16, logEvery: 1, checkpointEvery: 0 } };
+    const config = {
+      name: 'slow',
+      seed: 5,
+      backend: 'cpu',
+      data: { dataset: 'doublemoon' },
+      model: { hiddenLayers: 1 },
+      training: { steps: STEPS, batchSize: 16, logEvery: 1, checkpointEvery: 0 },
+    };
     await writeFile(join(dir, 'config.json'), JSON.stringify(config));
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
   it(`a worker whose step takes ${SLOW_STEP_MS} ms (6 × the ${LIVENESS_MS} ms heartbeat timeout) is never evicted, nor is its waiting peer's collective failed`, async () => {
     const out = join(dir, 'run');
-    const coordinator = new AwnProcess(['coordinator', '--config', join(dir, 'config.json'), '--port', '0', '--workers', '2', '--out', out, '--heartbeat-ms', String(HEARTBEAT_MS)]);
+    const coordinator = new AwnProcess([
+      'coordinator',
+      '--config',
+      join(dir, 'config.json'),
+      '--port',
+      '0',
+      '--workers',
+      '2',
+      '--out',
+      out,
+      '--heartbeat-ms',
+      String(HEARTBEAT_MS),
+    ]);
     const workers: AwnProcess[] = [];
     try {
       const [, address] = await coordinator.waitFor(/coordinator listening on (tcp:\/\/127\.0\.0\.1:\d+)/);
       // One slow rank (its main thread blocked like a long tfjs step), one normal rank that waits for it in the all-reduce.
-      workers.push(new AwnProcess(['worker', '--coordinator', address], { AWN_TEST_STEP_DELAY_MS: String(SLOW_STEP_MS) }));
+      workers.push(
+        new AwnProcess(['worker', '--coordinator', address], { AWN_TEST_STEP_DELAY_MS: String(SLOW_STEP_MS) }),
+      );
       workers.push(new AwnProcess(['worker', '--coordinator', address]));
       const done = await coordinator.done(300_000);
       assert.equal(done.code, 0, done.stderr.slice(-3000));
       assert.doesNotMatch(done.stderr, /missed \d+ heartbeats|generation 1:|stalls/);
-      const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { step: number; ranks: { totalMs: number }[] });
-      assert.deepEqual(lines.map((l) => l.step), [1, 2, 3]);
+      const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { step: number; ranks: { totalMs: number }[] });
+      assert.deepEqual(
+        lines.map((l) => l.step),
+        [1, 2, 3],
+      );
       // The delay really held a rank for the whole time: each step lasted at least SLOW_STEP_MS on every rank.
-      for (const l of lines) for (const r of l.ranks) assert.ok(r.totalMs >= SLOW_STEP_MS, `step ${l.step}: ${r.totalMs} ms`);
+      for (const l of lines)
+        for (const r of l.ranks) assert.ok(r.totalMs >= SLOW_STEP_MS, `step ${l.step}: ${r.totalMs} ms`);
       for (const w of workers) assert.equal((await w.done(60_000)).code, 0);
     } finally {
       for (const p of [coordinator, ...workers]) p.kill();

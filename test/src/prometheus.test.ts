@@ -16,7 +16,9 @@ interface PromResult {
 }
 
 async function query(port: number, expr: string): Promise<PromResult[]> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expr)}`, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expr)}`, {
+    signal: AbortSignal.timeout(5000),
+  });
   const body = (await res.json()) as { status: string; data: { result: PromResult[] } };
   assert.equal(body.status, 'success');
   return body.data.result;
@@ -37,7 +39,9 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
   }
 }
 
-describe('monitoring with a real Prometheus server', { skip: hasPrometheus ? false : 'prometheus is not installed (.ci/run installs it)' }, () => {
+describe('monitoring with a real Prometheus server', {
+  skip: hasPrometheus ? false : 'prometheus is not installed (.ci/run installs it)',
+}, () => {
   let dir = '';
   let prometheus: ChildProcess | undefined;
   let exporter: AwnProcess | undefined;
@@ -48,14 +52,34 @@ describe('monitoring with a real Prometheus server', { skip: hasPrometheus ? fal
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'awn-prom-'));
     [promPort, httpPort, snapshotPort] = [await freePort(), await freePort(), await freePort()];
-    exporter = new AwnProcess(['metrics-exporter', '--host', '127.0.0.1', '--port', String(httpPort), '--listen', `tcp://127.0.0.1:${snapshotPort}`]);
+    exporter = new AwnProcess([
+      'metrics-exporter',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(httpPort),
+      '--listen',
+      `tcp://127.0.0.1:${snapshotPort}`,
+    ]);
     await writeFile(
       join(dir, 'prometheus.yml'),
       `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: awn\n    static_configs:\n      - targets: ['127.0.0.1:${httpPort}']\n`,
     );
-    prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
-    await until('prometheus ready', async () => ((await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok ? true : undefined));
-    await until('exporter scraped', async () => ((await query(promPort, 'up{job="awn"}'))[0]?.value[1] === '1' ? true : undefined));
+    prometheus = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    await until('prometheus ready', async () =>
+      (await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok ? true : undefined,
+    );
+    await until('exporter scraped', async () =>
+      (await query(promPort, 'up{job="awn"}'))[0]?.value[1] === '1' ? true : undefined,
+    );
   });
 
   after(async () => {
@@ -67,7 +91,19 @@ describe('monitoring with a real Prometheus server', { skip: hasPrometheus ? fal
   it('during a 2-worker awn train, Prometheus sees every rank, the final total width and consistent sample counts', async () => {
     const out = join(dir, 'run');
     const run = new AwnProcess(
-      ['train', '--config', 'examples/doublemoon.json', '--steps', String(STEPS), '--workers', '2', '--out', out, '--metrics-endpoint', `tcp://127.0.0.1:${snapshotPort}`],
+      [
+        'train',
+        '--config',
+        'examples/doublemoon.json',
+        '--steps',
+        String(STEPS),
+        '--workers',
+        '2',
+        '--out',
+        out,
+        '--metrics-endpoint',
+        `tcp://127.0.0.1:${snapshotPort}`,
+      ],
       { AWN_LOG_LEVEL: 'info' },
     );
     const r = await run.done(180_000);
@@ -88,10 +124,14 @@ describe('monitoring with a real Prometheus server', { skip: hasPrometheus ? fal
     assert.equal(Number(samples[0].value[1]), STEPS * BATCH, 'Σ over ranks of samples = steps × global batch');
 
     const layers = await query(promPort, 'last_over_time(awn_layer_width{role="worker",rank="0"}[10m])');
-    assert.deepEqual(layers.map((l) => Number(l.value[1])).sort((a, b) => a - b), [...summary.widths].sort((a: number, b: number) => a - b));
+    assert.deepEqual(
+      layers.map((l) => Number(l.value[1])).sort((a, b) => a - b),
+      [...summary.widths].sort((a: number, b: number) => a - b),
+    );
     const phases = await query(promPort, 'sum by (phase) (last_over_time(awn_step_seconds_count{role="worker"}[10m]))');
     assert.deepEqual(phases.map((p) => p.metric.phase).sort(), ['allreduce', 'compute', 'data', 'update']);
-    for (const p of phases) assert.equal(Number(p.value[1]), 2 * STEPS, `every step observed in phase ${p.metric.phase}`);
+    for (const p of phases)
+      assert.equal(Number(p.value[1]), 2 * STEPS, `every step observed in phase ${p.metric.phase}`);
     const coordinator = await query(promPort, 'last_over_time(awn_build_info{role="coordinator"}[10m])');
     assert.equal(coordinator.length, 1, 'the coordinator reports too');
 

@@ -11,21 +11,33 @@ describe('cluster authentication (HMAC-SHA256 over every frame)', () => {
   let dir = '';
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'awn-sec-'));
-    await writeFile(join(dir, 'c.json'), JSON.stringify({ data: { dataset: 'doublemoon' }, training: { steps: 40, batchSize: 32 } }));
+    await writeFile(
+      join(dir, 'c.json'),
+      JSON.stringify({ data: { dataset: 'doublemoon' }, training: { steps: 40, batchSize: 32 } }),
+    );
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
   it('binding beyond loopback without a secret is refused with exit code 2', async () => {
-    const r = await awn(['coordinator', '--config', join(dir, 'c.json'), '--host', '0.0.0.0', '--port', '0', '--out', join(dir, 'never')], 30_000, { AWN_CLUSTER_SECRET: '' });
+    const r = await awn(
+      ['coordinator', '--config', join(dir, 'c.json'), '--host', '0.0.0.0', '--port', '0', '--out', join(dir, 'never')],
+      30_000,
+      { AWN_CLUSTER_SECRET: '' },
+    );
     assert.equal(r.code, 2);
     assert.match(r.stderr, /refusing to bind 0\.0\.0\.0 without authentication: set AWN_CLUSTER_SECRET/);
   });
 
   it('a worker with the wrong secret is never admitted (its messages are dropped and counted); the right one trains', async () => {
-    const coordinator = new AwnProcess(['coordinator', '--config', join(dir, 'c.json'), '--port', '0', '--workers', '1', '--out', join(dir, 'run')], { AWN_CLUSTER_SECRET: SECRET });
+    const coordinator = new AwnProcess(
+      ['coordinator', '--config', join(dir, 'c.json'), '--port', '0', '--workers', '1', '--out', join(dir, 'run')],
+      { AWN_CLUSTER_SECRET: SECRET },
+    );
     try {
       const [, address] = await coordinator.waitFor(/coordinator listening on (tcp:\/\/127\.0\.0\.1:\d+)/);
-      const intruder = await awn(['worker', '--coordinator', address, '--join-timeout', '3'], 30_000, { AWN_CLUSTER_SECRET: 'x'.repeat(40) });
+      const intruder = await awn(['worker', '--coordinator', address, '--join-timeout', '3'], 30_000, {
+        AWN_CLUSTER_SECRET: 'x'.repeat(40),
+      });
       assert.equal(intruder.code, 1);
       assert.match(intruder.stderr, /no answer from the coordinator/);
       await coordinator.waitFor(/"code":"bad-signature".*dropped a control message/);

@@ -22,10 +22,14 @@ describe('awn train (single process)', () => {
     const r = await awn(['train', '--config', 'examples/doublemoon.json', '--steps', '600', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Finished doublemoon after 600 steps on 1 worker: test accuracy/);
-    assert.match(r.stderr, /backend (wasm|tensorflow)[^"]*, BLAS (on|off)[^"]*, \d+ CPU threads, no sockets, world size 1/);
+    assert.match(
+      r.stderr,
+      /backend (wasm|tensorflow)[^"]*, BLAS (on|off)[^"]*, \d+ CPU threads, no sockets, world size 1/,
+    );
     assert.match(r.stderr, /step 600\/600 nll \d\.\d{4} \| val acc \d+\.\d %/);
     const names = await readdir(out);
-    for (const f of ['config.json', 'metrics.jsonl', 'summary.json', 'report.html', 'checkpoints']) assert.ok(names.includes(f), `${f} missing`);
+    for (const f of ['config.json', 'metrics.jsonl', 'summary.json', 'report.html', 'checkpoints'])
+      assert.ok(names.includes(f), `${f} missing`);
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
     assert.equal(summary.steps, 600);
     assert.equal(summary.worldSize, 1);
@@ -35,10 +39,16 @@ describe('awn train (single process)', () => {
     assert.ok(summary.test.accuracy > 0.95, `accuracy ${summary.test.accuracy}`);
     assert.ok(summary.samplesPerSecond > 0);
     assert.equal(summary.truncation.points.length, 10);
-    const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, 60);
     assert.deepEqual(lines[lines.length - 1].widths, summary.widths);
-    assert.ok(lines.some((l) => l.validation?.accuracy !== undefined), 'validation scores logged');
+    assert.ok(
+      lines.some((l) => l.validation?.accuracy !== undefined),
+      'validation scores logged',
+    );
     const ckpts = await readdir(join(out, 'checkpoints'));
     assert.deepEqual(ckpts, ['step-00000500.awnckpt', 'step-00000600.awnckpt']);
     const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
@@ -64,10 +74,22 @@ describe('awn train (single process)', () => {
   });
 
   const badConfigs: [string, unknown, RegExp][] = [
-    ['unknown field', { data: { dataset: 'spiral' }, training: { steps: 1 }, learningRate: 3 }, /unknown field 'learningRate'/],
+    [
+      'unknown field',
+      { data: { dataset: 'spiral' }, training: { steps: 1 }, learningRate: 3 },
+      /unknown field 'learningRate'/,
+    ],
     ['wrong type', { data: { dataset: 'spiral' }, training: { steps: 'ten' } }, /training\.steps: .*expected number/],
-    ['negative width bound', { data: { dataset: 'spiral' }, model: { maxWidth: -4 }, training: { steps: 1 } }, /model\.maxWidth: .*>=1/],
-    ['unknown data set', { data: { dataset: 'cifar' }, training: { steps: 1 } }, /data\.dataset: .*allowed: "doublemoon", "spiral", "spiralhard", "mnist"/],
+    [
+      'negative width bound',
+      { data: { dataset: 'spiral' }, model: { maxWidth: -4 }, training: { steps: 1 } },
+      /model\.maxWidth: .*>=1/,
+    ],
+    [
+      'unknown data set',
+      { data: { dataset: 'cifar' }, training: { steps: 1 } },
+      /data\.dataset: .*allowed: "doublemoon", "spiral", "spiralhard", "mnist"/,
+    ],
   ];
   for (const [what, config, message] of badConfigs) {
     it(`a bad config (${what}) gives one clear message naming the field and exit code 2`, async () => {
@@ -127,14 +149,33 @@ describe('awn train (single process)', () => {
     const profile = await mkdtemp(join(tmpdir(), 'awn-chromium-'));
     const r = spawnSync(
       chromium,
-      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`, '--dump-dom', `file://${report}`],
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        `--user-data-dir=${profile}`,
+        '--dump-dom',
+        `file://${report}`,
+      ],
       { encoding: 'utf8', timeout: 60_000 },
     );
     await rm(profile, { recursive: true, force: true });
     assert.equal(r.status, 0, r.stderr);
     const figures = r.stdout.match(/<figure id="chart-[^"]+" class="chart">[\s\S]*?<\/figure>/g) ?? [];
     const ids = figures.map((f) => /chart-([^"]+)/.exec(f)![1]);
-    assert.deepEqual(ids, ['likelihood', 'validation', 'widths', 'total-width', 'loss', 'samples-per-second', 'truncation']);
+    assert.deepEqual(ids, [
+      'likelihood',
+      'validation',
+      'widths',
+      'total-width',
+      'loss',
+      'samples-per-second',
+      'truncation',
+    ]);
     for (const f of figures) {
       assert.match(f, /<svg[^>]*width="\d+"/, 'an sized SVG');
       assert.ok((f.match(/<path/g) ?? []).length >= 3, 'with drawn marks and axes');

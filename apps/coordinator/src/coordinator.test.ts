@@ -2,7 +2,15 @@ import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Dealer } from 'zeromq';
 import { encode as packMsgpack } from 'msgpackr';
-import { MessageCodec, withEnvelope, widthHash, type Message, type MessageBody, type MessageType, type WelcomeMessage } from '@awn/protocol';
+import {
+  MessageCodec,
+  withEnvelope,
+  widthHash,
+  type Message,
+  type MessageBody,
+  type MessageType,
+  type WelcomeMessage,
+} from '@awn/protocol';
 import { parseRunConfig } from '@awn/core';
 import { createLogger } from '@awn/telemetry';
 import { Coordinator } from './coordinator.js';
@@ -19,12 +27,27 @@ class FakeWorker {
   constructor(address: string) {
     this.socket.connect(address);
   }
-  async send<T extends MessageType>(type: T, body: Omit<MessageBody<T>, 'type'>, envelope: Partial<{ runId: string; step: number; sender: number; generation: number }> = {}): Promise<void> {
-    const m = withEnvelope({ runId: this.runId, generation: 0, step: 0, sender: -1, ...envelope }, type, body) as Message;
+  async send<T extends MessageType>(
+    type: T,
+    body: Omit<MessageBody<T>, 'type'>,
+    envelope: Partial<{ runId: string; step: number; sender: number; generation: number }> = {},
+  ): Promise<void> {
+    const m = withEnvelope(
+      { runId: this.runId, generation: 0, step: 0, sender: -1, ...envelope },
+      type,
+      body,
+    ) as Message;
     await this.socket.send(this.codec.encode(m));
   }
   async join(id: string, configHash = 'none'): Promise<void> {
-    await this.send('join', { workerId: id, host: 'test', pid: 1, dataAddress: 'tcp://127.0.0.1:1', configHash, backend: 'cpu' });
+    await this.send('join', {
+      workerId: id,
+      host: 'test',
+      pid: 1,
+      dataAddress: 'tcp://127.0.0.1:1',
+      configHash,
+      backend: 'cpu',
+    });
   }
   async receive(): Promise<Message> {
     for (;;) {
@@ -43,7 +66,10 @@ describe('coordinator', () => {
     for (const o of open.splice(0)) o.close();
   });
 
-  async function start(workers: number, extra: Partial<ConstructorParameters<typeof Coordinator>[0]> = {}): Promise<{ c: Coordinator; address: string; outcome: Promise<unknown> }> {
+  async function start(
+    workers: number,
+    extra: Partial<ConstructorParameters<typeof Coordinator>[0]> = {},
+  ): Promise<{ c: Coordinator; address: string; outcome: Promise<unknown> }> {
     const c = new Coordinator({ config, bind: 'tcp://127.0.0.1:0', workers, logger, heartbeatMs: 100, ...extra });
     const address = await c.start();
     const outcome = c.run().then(
@@ -79,7 +105,11 @@ describe('coordinator', () => {
   it('refuses a wrong run id, a different config, a duplicate id and a join once full, with clear errors', async () => {
     const { c, address } = await start(1);
     const w = worker(address);
-    await w.send('join', { workerId: 'x', host: 'h', pid: 1, dataAddress: 'tcp://127.0.0.1:1', configHash: 'none', backend: 'cpu' }, { runId: 'other-run' });
+    await w.send(
+      'join',
+      { workerId: 'x', host: 'h', pid: 1, dataAddress: 'tcp://127.0.0.1:1', configHash: 'none', backend: 'cpu' },
+      { runId: 'other-run' },
+    );
     let m = await w.receive();
     assert.equal(m.type, 'error');
     assert.match((m as { message: string }).message, /belongs to run other-run/);
@@ -99,9 +129,12 @@ describe('coordinator', () => {
     const { c, address } = await start(1);
     const w = worker(address);
     await w.socket.send([Buffer.from('not msgpack at all')]);
-    await w.socket.send([packMsgpack({ version: 99, runId: '', generation: 0, step: 0, sender: -1, type: 'join', tensors: [] })]);
+    await w.socket.send([
+      packMsgpack({ version: 99, runId: '', generation: 0, step: 0, sender: -1, type: 'join', tensors: [] }),
+    ]);
     await w.socket.send([Buffer.alloc(5 * 1024 * 1024, 1)]);
-    for (let i = 0; i < 200; i++) await w.socket.send([Buffer.from(Array.from({ length: 1 + (i % 40) }, (_, k) => (k * 37 + i * 11) & 0xff))]);
+    for (let i = 0; i < 200; i++)
+      await w.socket.send([Buffer.from(Array.from({ length: 1 + (i % 40) }, (_, k) => (k * 37 + i * 11) & 0xff))]);
     await w.join('ok');
     assert.equal((await w.receive()).type, 'welcome', 'the coordinator still answers');
     const codes = [...c.dropped.keys()];

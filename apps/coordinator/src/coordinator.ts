@@ -33,7 +33,8 @@ export class Coordinator {
   onState: (s: PulledState) => Promise<void> = async () => undefined;
 
   constructor(private readonly options: CoordinatorOptions) {
-    if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError(`workers must be a positive integer, got ${options.workers}`);
+    if (!Number.isInteger(options.workers) || options.workers < 1)
+      throw new RangeError(`workers must be a positive integer, got ${options.workers}`);
     this.runId = options.runId ?? randomUUID();
     this.configHash = hashConfig(options.config);
     this.heartbeatMs = options.heartbeatMs ?? 1000;
@@ -44,9 +45,16 @@ export class Coordinator {
       throw new RangeError(`minWorkers must be an integer in [1, ${options.workers}], got ${options.minWorkers}`);
     }
     if (options.batchPolicy === 'per-worker' && options.config.training.batchSize % options.workers !== 0) {
-      throw new RangeError(`with the per-worker batch policy, training.batchSize (${options.config.training.batchSize}) must be a multiple of the ${options.workers} workers`);
+      throw new RangeError(
+        `with the per-worker batch policy, training.batchSize (${options.config.training.batchSize}) must be a multiple of the ${options.workers} workers`,
+      );
     }
-    this.machine = new ClusterMachine({ ...options, heartbeatMs: this.heartbeatMs, stallFloorMs, minWorkers }, this.runId, this.configHash, performance.now());
+    this.machine = new ClusterMachine(
+      { ...options, heartbeatMs: this.heartbeatMs, stallFloorMs, minWorkers },
+      this.runId,
+      this.configHash,
+      performance.now(),
+    );
     this.finished = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     // The run's outcome is observed through run(); keep an early abort from being unhandled.
     this.finished.catch(() => undefined);
@@ -65,7 +73,10 @@ export class Coordinator {
     this.timer = setInterval(() => this.safely(() => this.machine.tick(performance.now())), this.heartbeatMs / 10);
     const joinTimeoutMs = this.options.joinTimeoutMs ?? 120_000;
     this.joinTimer = setTimeout(() => this.safely(() => this.machine.joinTimedOut(joinTimeoutMs)), joinTimeoutMs);
-    this.options.logger.info({ address: this.channel.address, runId: this.runId, workers: this.options.workers }, `coordinator listening on ${this.channel.address}`);
+    this.options.logger.info(
+      { address: this.channel.address, runId: this.runId, workers: this.options.workers },
+      `coordinator listening on ${this.channel.address}`,
+    );
     return this.channel.address;
   }
 
@@ -85,7 +96,10 @@ export class Coordinator {
   /** Asks the workers to stop after the step they agree on next (Ctrl-C); the run then ends normally. */
   requestStop(reason: string): void {
     this.safely(() => this.machine.requestStop());
-    this.options.logger.warn({ reason }, 'stop requested: workers finish the current step, rank 0 sends its final state');
+    this.options.logger.warn(
+      { reason },
+      'stop requested: workers finish the current step, rank 0 sends its final state',
+    );
   }
 
   /** Aborts the run: every worker is told to exit and run() rejects with `error`. */
@@ -103,7 +117,12 @@ export class Coordinator {
     const all = this.machine.membership.all();
     const inRing = all.filter((m) => m.rank >= 0).length;
     const ended = this.machine.ended;
-    return { waiting: all.length - inRing, training: ended ? 0 : inRing, lost: this.machine.lost.length, done: ended ? inRing : 0 };
+    return {
+      waiting: all.length - inRing,
+      training: ended ? 0 : inRing,
+      lost: this.machine.lost.length,
+      done: ended ? inRing : 0,
+    };
   }
 
   /** Size of the current ring. */
@@ -132,7 +151,9 @@ export class Coordinator {
     try {
       commands = event();
     } catch (error) {
-      commands = this.machine.abort(new RunFailedError(`coordinator error: ${error instanceof Error ? error.message : String(error)}`));
+      commands = this.machine.abort(
+        new RunFailedError(`coordinator error: ${error instanceof Error ? error.message : String(error)}`),
+      );
     }
     this.execute(commands);
   }

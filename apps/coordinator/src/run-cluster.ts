@@ -86,7 +86,10 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
   if (options.resume) {
     dir = await RunDirectory.open(options.out);
     const saved = JSON.parse(await readFile(dir.file('config.json'), 'utf8')) as unknown;
-    if (configHash(saved) !== configHash(config)) throw new UsageError(`cannot resume ${dir.path} with a different config: pass the run's own config (${dir.file('config.json')})`);
+    if (configHash(saved) !== configHash(config))
+      throw new UsageError(
+        `cannot resume ${dir.path} with a different config: pass the run's own config (${dir.file('config.json')})`,
+      );
     const { latest, skipped } = await latestValidCheckpoint(dir.checkpoints);
     for (const s of skipped) logger.warn({ file: s.path, reason: s.reason }, 'skipping an unusable checkpoint');
     if (!latest) throw new UsageError(`cannot resume ${dir.path}: no valid checkpoint in ${dir.checkpoints}`);
@@ -118,7 +121,12 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
   });
   const recorder = new MetricsRecorder();
   recorder.buildInfo({ version: '0.1.0', backend: config.backend });
-  let lastLoss: RunSummary['train'] = { loss: Number.NaN, nll: Number.NaN, weightPrior: Number.NaN, ratePrior: Number.NaN };
+  let lastLoss: RunSummary['train'] = {
+    loss: Number.NaN,
+    nll: Number.NaN,
+    weightPrior: Number.NaN,
+    ratePrior: Number.NaN,
+  };
   let samples = 0;
   let worldSize = options.workers;
   let lastCheckpoint: string | null = null;
@@ -128,7 +136,8 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     samples += p.samples;
     worldSize = p.timings.length;
     lastLoss = { loss: p.loss.total, nll: p.loss.nll, weightPrior: p.loss.weightPrior, ratePrior: p.loss.ratePrior };
-    if (p.step % logEvery === 0 || p.step === config.training.steps) writes = writes.then(() => dir.appendMetrics(metricsRecord(p)));
+    if (p.step % logEvery === 0 || p.step === config.training.steps)
+      writes = writes.then(() => dir.appendMetrics(metricsRecord(p)));
     options.onStep?.(p);
   };
   // Verified and written on a thread of its own: the main thread keeps heartbeating meanwhile.
@@ -143,7 +152,9 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
   options.onCoordinator?.(coordinator);
   const started = performance.now();
   const address = await coordinator.start();
-  const pusher = options.metricsEndpoint ? new MetricsPusher({ endpoint: options.metricsEndpoint, runId: coordinator.runId, rank: 0, role: 'coordinator' }) : undefined;
+  const pusher = options.metricsEndpoint
+    ? new MetricsPusher({ endpoint: options.metricsEndpoint, runId: coordinator.runId, rank: 0, role: 'coordinator' })
+    : undefined;
   const counted = new Map<string, number>();
   const snapshot = () => {
     const states = coordinator.workerStates();
@@ -168,9 +179,14 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     await dir.close();
   }
   const wallSeconds = (performance.now() - started) / 1e3;
-  const backend = await selectBackend(config.backend, undefined, { engineBytes: estimateTrainingMemory(config).engineBytes });
+  const backend = await selectBackend(config.backend, undefined, {
+    engineBytes: estimateTrainingMemory(config).engineBytes,
+  });
   const exp = await createExperiment(config);
-  const state = decodeTrainingState(decodeCheckpoint(final.bytes, 'final state from rank 0'), 'final state from rank 0');
+  const state = decodeTrainingState(
+    decodeCheckpoint(final.bytes, 'final state from rank 0'),
+    'final state from rank 0',
+  );
   const summary = summarizeRun({
     exp,
     model: state.model,

@@ -16,13 +16,24 @@ test('flags map to exporter options', () => {
     staleAfterMs: 30_000,
   });
   assert.deepEqual(
-    parseExporterArgs(['--port', '9999', '--host', '127.0.0.1', '--listen', 'tcp://0.0.0.0:7000', '--stale-after', '2.5'], {
-      AWN_METRICS_CURVE_SECRET_KEY: 'k'.repeat(40),
-    }),
-    { bind: 'tcp://0.0.0.0:7000', http: { host: '127.0.0.1', port: 9999 }, staleAfterMs: 2500, curve: { secretKey: 'k'.repeat(40) } },
+    parseExporterArgs(
+      ['--port', '9999', '--host', '127.0.0.1', '--listen', 'tcp://0.0.0.0:7000', '--stale-after', '2.5'],
+      {
+        AWN_METRICS_CURVE_SECRET_KEY: 'k'.repeat(40),
+      },
+    ),
+    {
+      bind: 'tcp://0.0.0.0:7000',
+      http: { host: '127.0.0.1', port: 9999 },
+      staleAfterMs: 2500,
+      curve: { secretKey: 'k'.repeat(40) },
+    },
   );
   assert.equal(parseExporterArgs(['-h'], {}), 'help');
-  assert.throws(() => parseExporterArgs(['--port', '70000'], {}), /--port must be an integer in 0\.\.65535, got '70000'/);
+  assert.throws(
+    () => parseExporterArgs(['--port', '70000'], {}),
+    /--port must be an integer in 0\.\.65535, got '70000'/,
+  );
   assert.throws(() => parseExporterArgs(['--listen', '127.0.0.1:9465'], {}), /--listen must be a ZeroMQ endpoint/);
   assert.throws(() => parseExporterArgs(['--stale-after', '0'], {}), /--stale-after must be a positive/);
   assert.throws(() => parseExporterArgs(['--bogus'], {}), /bogus/);

@@ -25,7 +25,10 @@ Environment: AWN_LOG_LEVEL (fatal|error|warn|info|debug|trace|silent),
   AWN_METRICS_CURVE_SECRET_KEY (z85 CURVE secret key; senders then need the public key).`;
 
 /** Turns command-line arguments into exporter options; throws a message naming the bad flag. */
-export function parseExporterArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): MetricsExporterOptions | 'help' {
+export function parseExporterArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): MetricsExporterOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -47,7 +50,8 @@ export function parseExporterArgs(argv: readonly string[], env: NodeJS.ProcessEn
   if (!/^(tcp|ipc|inproc):\/\/.+/.test(listen)) {
     throw new Error(`--listen must be a ZeroMQ endpoint such as tcp://0.0.0.0:9465, got '${listen}'`);
   }
-  const staleSeconds = values['stale-after'] === undefined ? DEFAULT_STALE_AFTER_MS / 1000 : Number(values['stale-after']);
+  const staleSeconds =
+    values['stale-after'] === undefined ? DEFAULT_STALE_AFTER_MS / 1000 : Number(values['stale-after']);
   if (!(Number.isFinite(staleSeconds) && staleSeconds > 0)) {
     throw new Error(`--stale-after must be a positive number of seconds, got '${values['stale-after']}'`);
   }

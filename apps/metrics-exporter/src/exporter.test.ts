@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { pack } from 'msgpackr';
 import { METRICS, MetricsRecorder, type MetricSample } from '@awn/telemetry';
 import { encodeSnapshot, SNAPSHOT_WIRE_VERSION, type SnapshotMessage } from '@awn/telemetry';
-import { pseudoRandomBytes, rawPusher, scrape, scrapeText, startTestExporter, seriesValue, waitFor } from './test-util.js';
+import {
+  pseudoRandomBytes,
+  rawPusher,
+  scrape,
+  scrapeText,
+  startTestExporter,
+  seriesValue,
+  waitFor,
+} from './test-util.js';
 import type { MetricsExporter } from './exporter.js';
 import type { Push } from 'zeromq';
 
@@ -15,7 +23,10 @@ function message(fields: Partial<SnapshotMessage> & { samples: readonly MetricSa
 async function deliver(exporter: MetricsExporter, push: Push, m: SnapshotMessage): Promise<void> {
   await push.send(encodeSnapshot(m));
   const who = { role: m.role, rank: String(m.rank) };
-  await waitFor(`step ${m.step} of ${m.role} ${m.rank}`, async () => seriesValue(await scrape(exporter), 'awn_step', who) === m.step);
+  await waitFor(
+    `step ${m.step} of ${m.role} ${m.rank}`,
+    async () => seriesValue(await scrape(exporter), 'awn_step', who) === m.step,
+  );
 }
 
 test('serves pushed snapshots with role and rank labels', { timeout: 20_000 }, async () => {
@@ -37,7 +48,11 @@ test('serves pushed snapshots with role and rank labels', { timeout: 20_000 }, a
     }
     const c = new MetricsRecorder();
     c.gauge('awn_workers', 2, { state: 'alive' });
-    await deliver(exporter, push, message({ role: 'coordinator', rank: 0, generation: 2, step: 10, samples: c.snapshot() }));
+    await deliver(
+      exporter,
+      push,
+      message({ role: 'coordinator', rank: 0, generation: 2, step: 10, samples: c.snapshot() }),
+    );
 
     const s = await scrape(exporter);
     assert.equal(seriesValue(s, 'awn_layer_width', { layer: '1', role: 'worker', rank: '0' }), 25);
@@ -92,7 +107,10 @@ test('counters and histograms stay monotone when a sender restarts', { timeout: 
       await deliver(
         exporter,
         push,
-        message({ step: i + 1, samples: [{ name: 'awn_samples_total', labels: {}, value: counts[i]! }, hist(histCounts[i]!, histCounts[i]!)] }),
+        message({
+          step: i + 1,
+          samples: [{ name: 'awn_samples_total', labels: {}, value: counts[i]! }, hist(histCounts[i]!, histCounts[i]!)],
+        }),
       );
       const s = await scrape(exporter);
       const expected = [100, 250, 280, 290][i];
@@ -112,14 +130,25 @@ test('gauges missing from a snapshot vanish; a new run starts its series afresh'
   const push = await rawPusher(exporter.snapshotEndpoint);
   const width = (layer: string, v: number): MetricSample => ({ name: 'awn_layer_width', labels: { layer }, value: v });
   try {
-    await deliver(exporter, push, message({ step: 1, samples: [width('1', 10), width('2', 20), { name: 'awn_samples_total', labels: {}, value: 500 }] }));
+    await deliver(
+      exporter,
+      push,
+      message({
+        step: 1,
+        samples: [width('1', 10), width('2', 20), { name: 'awn_samples_total', labels: {}, value: 500 }],
+      }),
+    );
     await deliver(exporter, push, message({ step: 2, samples: [width('1', 11)] }));
     let s = await scrape(exporter);
     assert.equal(seriesValue(s, 'awn_layer_width', { layer: '1' }), 11);
     assert.equal(seriesValue(s, 'awn_layer_width', { layer: '2' }), undefined);
     assert.equal(seriesValue(s, 'awn_samples_total', { rank: '0' }), 500, 'a counter keeps its last cumulative value');
 
-    await deliver(exporter, push, message({ runId: 'run-b', step: 3, samples: [{ name: 'awn_samples_total', labels: {}, value: 7 }] }));
+    await deliver(
+      exporter,
+      push,
+      message({ runId: 'run-b', step: 3, samples: [{ name: 'awn_samples_total', labels: {}, value: 7 }] }),
+    );
     s = await scrape(exporter);
     assert.equal(seriesValue(s, 'awn_samples_total', { rank: '0' }), 7);
     assert.equal(seriesValue(s, 'awn_layer_width', { layer: '1' }), undefined);
@@ -129,7 +158,9 @@ test('gauges missing from a snapshot vanish; a new run starts its series afresh'
   }
 });
 
-test('a silent sender is marked down and its series removed; it comes back when it speaks', { timeout: 20_000 }, async () => {
+test('a silent sender is marked down and its series removed; it comes back when it speaks', {
+  timeout: 20_000,
+}, async () => {
   const exporter = await startTestExporter({ staleAfterMs: 300 });
   const push = await rawPusher(exporter.snapshotEndpoint);
   const sample: MetricSample[] = [{ name: 'awn_total_width', labels: {}, value: 99 }];
@@ -175,7 +206,9 @@ test('malformed messages are dropped and counted, and the exporter keeps serving
     await push.send(pack({ ...message({ samples: [] }), rank: -1 }));
     await push.send(pack({ ...message({ samples: [] }), samples: 'all' }));
     await push.send(pack(message({ samples: [{ name: 'process_cpu_seconds_total', labels: {}, value: 1 }] })));
-    await push.send(pack(message({ samples: [{ name: 'awn_layer_width', labels: { layer: '1', rank: '9' }, value: 1 }] })));
+    await push.send(
+      pack(message({ samples: [{ name: 'awn_layer_width', labels: { layer: '1', rank: '9' }, value: 1 }] })),
+    );
     await push.send(pack(message({ samples: [{ name: 'awn_samples_total', labels: {}, value: -5 }] })));
     const dup: MetricSample = { name: 'awn_total_width', labels: {}, value: 1 };
     await push.send(pack(message({ samples: [dup, dup] })));
@@ -190,7 +223,9 @@ test('malformed messages are dropped and counted, and the exporter keeps serving
     const reasons = ['undecodable', 'bad_header', 'version', 'bad_sample', 'too_many_senders'] as const;
     const s = await waitFor('all drops counted', async () => {
       const series = await scrape(exporter);
-      const dropped = reasons.map((reason) => seriesValue(series, 'awn_dropped_messages_total', { role: 'exporter', reason }) ?? 0);
+      const dropped = reasons.map(
+        (reason) => seriesValue(series, 'awn_dropped_messages_total', { role: 'exporter', reason }) ?? 0,
+      );
       return dropped.reduce((a, b) => a + b, 0) === expectedDrops && series;
     });
     assert.equal(exporter.dropped('version'), 1);
@@ -198,7 +233,10 @@ test('malformed messages are dropped and counted, and the exporter keeps serving
     assert.equal(exporter.dropped('bad_sample'), 5);
     assert.ok(exporter.dropped('undecodable') >= 2, 'multi-frame and empty messages are undecodable');
     for (const reason of reasons) {
-      assert.equal(seriesValue(s, 'awn_dropped_messages_total', { role: 'exporter', reason }), exporter.dropped(reason));
+      assert.equal(
+        seriesValue(s, 'awn_dropped_messages_total', { role: 'exporter', reason }),
+        exporter.dropped(reason),
+      );
     }
     assert.equal(seriesValue(s, 'awn_up', { rank: '0' }), 1);
     assert.equal(seriesValue(s, 'awn_up', { rank: '2' }), undefined);
@@ -208,33 +246,47 @@ test('malformed messages are dropped and counted, and the exporter keeps serving
   }
 });
 
-test('layer labels must be layer indices, and one sender cannot hold more than its series limit', { timeout: 30_000 }, async () => {
+test('layer labels must be layer indices, and one sender cannot hold more than its series limit', {
+  timeout: 30_000,
+}, async () => {
   const exporter = await startTestExporter({ maxSeriesPerSender: 8 });
   const push = await rawPusher(exporter.snapshotEndpoint);
   try {
     const layers = (n: number, from = 0): MetricSample[] =>
-      Array.from({ length: n }, (_, i) => ({ name: 'awn_width_changes_total', labels: { layer: String(from + i) }, value: 1 }));
+      Array.from({ length: n }, (_, i) => ({
+        name: 'awn_width_changes_total',
+        labels: { layer: String(from + i) },
+        value: 1,
+      }));
     for (const layer of ['-1', '01', 'x', '1024', '1e3']) {
       await push.send(pack(message({ samples: [{ name: 'awn_layer_width', labels: { layer }, value: 4 }] })));
     }
     await deliver(exporter, push, message({ rank: 0, step: 1, samples: layers(6) }));
     // Counters accumulate over the sender's life: 6 kept + 3 new > 8, refused whole.
     await push.send(pack(message({ rank: 0, step: 2, samples: layers(3, 6) })));
-    await waitFor('drops counted', async () => exporter.dropped('bad_sample') === 5 && exporter.dropped('too_many_series') === 1);
+    await waitFor(
+      'drops counted',
+      async () => exporter.dropped('bad_sample') === 5 && exporter.dropped('too_many_series') === 1,
+    );
     const s = await scrape(exporter);
     const kept = s.filter((x) => x.name === 'awn_width_changes_total' && x.labels['rank'] === '0');
     assert.equal(kept.length, 6, 'the refused snapshot added no series');
     assert.equal(seriesValue(s, 'awn_dropped_messages_total', { role: 'exporter', reason: 'too_many_series' }), 1);
     // A second sender has a limit of its own.
     await deliver(exporter, push, message({ rank: 1, step: 1, samples: layers(8) }));
-    assert.equal((await scrape(exporter)).filter((x) => x.name === 'awn_width_changes_total' && x.labels['rank'] === '1').length, 8);
+    assert.equal(
+      (await scrape(exporter)).filter((x) => x.name === 'awn_width_changes_total' && x.labels['rank'] === '1').length,
+      8,
+    );
   } finally {
     push.close();
     await exporter.close();
   }
 });
 
-test('startup fails with a clear message when the HTTP port is taken, releasing the socket', { timeout: 20_000 }, async () => {
+test('startup fails with a clear message when the HTTP port is taken, releasing the socket', {
+  timeout: 20_000,
+}, async () => {
   const first = await startTestExporter();
   try {
     await assert.rejects(

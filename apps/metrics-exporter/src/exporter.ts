@@ -208,7 +208,10 @@ export async function startMetricsExporter(options: MetricsExporterOptions = {})
     throw new Error(`metrics exporter cannot listen on http://${host}:${port}: ${(error as Error).message}`);
   }
   const httpPort = (server.address() as AddressInfo).port;
-  log.info({ http: `http://${host}:${httpPort}/metrics`, snapshots: snapshotEndpoint, staleAfterMs }, 'metrics exporter listening');
+  log.info(
+    { http: `http://${host}:${httpPort}/metrics`, snapshots: snapshotEndpoint, staleAfterMs },
+    'metrics exporter listening',
+  );
 
   let closing: Promise<void> | undefined;
   return {

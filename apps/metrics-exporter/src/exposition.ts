@@ -82,7 +82,13 @@ class SnapshotHistogram extends Histogram<string> {
       values.push({ metricName: `${name}_sum`, labels: h.labels, value: h.sum });
       values.push({ metricName: `${name}_count`, labels: h.labels, value: h.count });
     }
-    return { name, help: this.#def?.help ?? '', type: 'histogram', aggregator: 'sum', values } as unknown as HistogramObject;
+    return {
+      name,
+      help: this.#def?.help ?? '',
+      type: 'histogram',
+      aggregator: 'sum',
+      values,
+    } as unknown as HistogramObject;
   }
 
   // The registry prefers this method when present; prom-client's own version reads the
@@ -106,7 +112,9 @@ export function createExposition(store: SenderStore, drops: DropCounts): Registr
       new SnapshotHistogram({ ...config, buckets: [...(def.buckets ?? [])] }).bind(store, name, def);
     } else if (def.type === 'counter') {
       const source: Source =
-        name === 'awn_dropped_messages_total' ? () => [...store.scalars(name), ...drops.series()] : () => store.scalars(name);
+        name === 'awn_dropped_messages_total'
+          ? () => [...store.scalars(name), ...drops.series()]
+          : () => store.scalars(name);
       new SnapshotCounter(config).bind(source);
     } else {
       new SnapshotGauge(config).bind(() => store.scalars(name));

@@ -26,7 +26,15 @@ test('promtool accepts the /metrics exposition', { timeout: 30_000 }, async (t) 
     r.gauge('awn_workers', 1, { state: 'alive' });
     r.observe('awn_checkpoint_seconds', 0.2);
     r.buildInfo({ version: '0.1.0', backend: 'wasm' });
-    const snapshot = { v: SNAPSHOT_WIRE_VERSION, runId: 'p', rank: 0, role: 'worker', generation: 1, step: 3, samples: r.snapshot() } as const;
+    const snapshot = {
+      v: SNAPSHOT_WIRE_VERSION,
+      runId: 'p',
+      rank: 0,
+      role: 'worker',
+      generation: 1,
+      step: 3,
+      samples: r.snapshot(),
+    } as const;
     await push.send(encodeSnapshot(snapshot));
     await waitFor('the snapshot', async () => seriesValue(await scrape(exporter), 'awn_step', { rank: '0' }) === 3);
     const text = await scrapeText(exporter);

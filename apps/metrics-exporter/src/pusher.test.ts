@@ -31,7 +31,9 @@ test('MetricsPusher delivers snapshots to the exporter', { timeout: 20_000 }, as
   assert.equal(pusher.push(body(1)), false, 'a closed pusher refuses snapshots');
 });
 
-test('without an exporter push never throws, drops are counted and reported once it is back', { timeout: 30_000 }, async () => {
+test('without an exporter push never throws, drops are counted and reported once it is back', {
+  timeout: 30_000,
+}, async () => {
   const probe = await startTestExporter();
   const endpoint = probe.snapshotEndpoint;
   await probe.close();
@@ -48,12 +50,20 @@ test('without an exporter push never throws, drops are counted and reported once
     exporter = await startTestExporter({ bind: endpoint });
     const live = exporter;
     let step = 200;
-    const s = await waitFor('rank 3 to reach the new exporter', async () => {
-      pusher.push(body(++step));
-      const series = await scrape(live);
-      return seriesValue(series, 'awn_up', { rank: '3' }) === 1 && series;
-    }, 15_000);
-    const unavailable = seriesValue(s, 'awn_dropped_messages_total', { role: 'worker', rank: '3', reason: 'telemetry_unavailable' });
+    const s = await waitFor(
+      'rank 3 to reach the new exporter',
+      async () => {
+        pusher.push(body(++step));
+        const series = await scrape(live);
+        return seriesValue(series, 'awn_up', { rank: '3' }) === 1 && series;
+      },
+      15_000,
+    );
+    const unavailable = seriesValue(s, 'awn_dropped_messages_total', {
+      role: 'worker',
+      rank: '3',
+      reason: 'telemetry_unavailable',
+    });
     assert.ok(unavailable !== undefined && unavailable >= drained.unavailable);
     assert.equal(
       seriesValue(s, 'awn_dropped_messages_total', { role: 'worker', rank: '3', reason: 'telemetry_queue_full' }),
@@ -117,5 +127,8 @@ test('with CURVE, only senders that know the server key get through', { timeout:
 });
 
 test('rank must be a non-negative integer', () => {
-  assert.throws(() => new MetricsPusher({ endpoint: 'tcp://127.0.0.1:1', runId: 'r', rank: -1, role: 'worker' }), /rank must be/);
+  assert.throws(
+    () => new MetricsPusher({ endpoint: 'tcp://127.0.0.1:1', runId: 'r', rank: -1, role: 'worker' }),
+    /rank must be/,
+  );
 });

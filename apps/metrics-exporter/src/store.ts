@@ -168,7 +168,8 @@ export class SenderStore {
       if (!s.up) continue;
       if (name === 'awn_generation') out.push({ labels: who, value: s.generation });
       else if (name === 'awn_step') out.push({ labels: who, value: s.step });
-      for (const g of s.gauges.values()) if (g.name === name) out.push({ labels: { ...g.labels, ...who }, value: g.value });
+      for (const g of s.gauges.values())
+        if (g.name === name) out.push({ labels: { ...g.labels, ...who }, value: g.value });
       for (const c of s.counters.values()) {
         if (c.name === name) out.push({ labels: { ...c.labels, ...who }, value: c.offset + c.raw });
       }
@@ -203,7 +204,13 @@ function ownLabels(name: string, labels: Labels): Labels {
   return out;
 }
 
-function updateHistogram(map: Map<string, Histo>, key: string, name: string, labels: Labels, sample: HistogramSample): void {
+function updateHistogram(
+  map: Map<string, Histo>,
+  key: string,
+  name: string,
+  labels: Labels,
+  sample: HistogramSample,
+): void {
   const raw = { buckets: [...sample.buckets], count: sample.count, sum: sample.sum };
   const h = map.get(key);
   if (!h) {

@@ -34,7 +34,14 @@ export function parseExposition(text: string): Series[] {
     const labels: Record<string, string> = {};
     for (const [, k, v] of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[k!] = v!;
     const raw = m[3]!;
-    const value = raw === 'Nan' || raw === 'NaN' ? Number.NaN : raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw);
+    const value =
+      raw === 'Nan' || raw === 'NaN'
+        ? Number.NaN
+        : raw === '+Inf'
+          ? Infinity
+          : raw === '-Inf'
+            ? -Infinity
+            : Number(raw);
     out.push({ name: m[1]!, labels, value });
   }
   return out;
@@ -46,15 +53,17 @@ export async function scrape(exporter: MetricsExporter): Promise<Series[]> {
 
 /** Value of the one series with this name whose labels include `labels`; undefined when absent. */
 export function seriesValue(series: Series[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const hits = series.filter(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
+  const hits = series.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
   if (hits.length > 1) throw new Error(`${name} ${JSON.stringify(labels)} matches ${hits.length} series`);
   return hits[0]?.value;
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const result = await check();

@@ -32,7 +32,12 @@ export function ringReducer(args: {
     bucket.set(gradient);
     bucket.set([loss.total, loss.nll, loss.weightPrior, loss.ratePrior, args.wantsStop() ? 1 : 0], gradient.length);
     const widths = args.model.adaptiveLayers.map((l) => l.width);
-    await args.comm.allReduceMean(bucket, localBatch, { step, bucketId: 0, widthHash: widthHash(widths), deadlineMs: deadline() });
+    await args.comm.allReduceMean(bucket, localBatch, {
+      step,
+      bucketId: 0,
+      widthHash: widthHash(widths),
+      deadlineMs: deadline(),
+    });
     const n = gradient.length;
     if (bucket[n + 4] > 0) args.onAgreedStop(step);
     // The caller's optimizer reads the mean gradient before the next step overwrites the bucket.

@@ -22,8 +22,20 @@ function step(atMaxWidth: number[]): StepMetrics {
 test('awn_layer_at_max_width is 1 for a layer at model.maxWidth and 0 once it leaves', async () => {
   // recordStep also reports the engine's memory, which needs a backend.
   await selectBackend('cpu');
-  const t = new WorkerTelemetry({ endpoint: undefined, runId: 'r', rank: 0, generation: 0, backend: 'cpu', version: '0' });
-  const value = (layer: string) => (t.recorder.snapshot().find((s) => s.name === 'awn_layer_at_max_width' && s.labels.layer === layer) as { value: number } | undefined)?.value;
+  const t = new WorkerTelemetry({
+    endpoint: undefined,
+    runId: 'r',
+    rank: 0,
+    generation: 0,
+    backend: 'cpu',
+    version: '0',
+  });
+  const value = (layer: string) =>
+    (
+      t.recorder.snapshot().find((s) => s.name === 'awn_layer_at_max_width' && s.labels.layer === layer) as
+        | { value: number }
+        | undefined
+    )?.value;
   t.recordStep(step([1]), 32, 0);
   assert.deepEqual([value('0'), value('1')], [0, 1]);
   t.recordStep(step([]), 32, 0);

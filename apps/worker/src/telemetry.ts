@@ -16,12 +16,28 @@ export class WorkerTelemetry {
   private step = 0;
   private readonly generation: number;
 
-  constructor(options: { endpoint: string | undefined; runId: string; rank: number; generation: number; backend: string; version: string }) {
+  constructor(options: {
+    endpoint: string | undefined;
+    runId: string;
+    rank: number;
+    generation: number;
+    backend: string;
+    version: string;
+  }) {
     this.generation = options.generation;
     this.recorder.buildInfo({ version: options.version, backend: options.backend });
     if (!options.endpoint) return;
-    this.pusher = new MetricsPusher({ endpoint: options.endpoint, runId: options.runId, rank: options.rank, role: 'worker' });
-    this.stopPushing = this.pusher.pushEvery(PUSH_INTERVAL_MS, () => ({ generation: options.generation, step: this.step, samples: this.recorder.snapshot() }));
+    this.pusher = new MetricsPusher({
+      endpoint: options.endpoint,
+      runId: options.runId,
+      rank: options.rank,
+      role: 'worker',
+    });
+    this.stopPushing = this.pusher.pushEvery(PUSH_INTERVAL_MS, () => ({
+      generation: options.generation,
+      step: this.step,
+      samples: this.recorder.snapshot(),
+    }));
   }
 
   /** Records one completed step: phase timings, samples, bytes all-reduced, widths, rates, loss. */
@@ -36,9 +52,14 @@ export class WorkerTelemetry {
     r.inc('awn_allreduce_bytes_total', allreduceBytes);
     m.widths.forEach((w, i) => r.gauge('awn_layer_width', w, { layer: String(i) }));
     m.rates.forEach((rate, i) => r.gauge('awn_layer_rate', rate, { layer: String(i) }));
-    m.widths.forEach((_, i) => r.gauge('awn_layer_at_max_width', m.atMaxWidth.includes(i) ? 1 : 0, { layer: String(i) }));
+    m.widths.forEach((_, i) =>
+      r.gauge('awn_layer_at_max_width', m.atMaxWidth.includes(i) ? 1 : 0, { layer: String(i) }),
+    );
     for (const c of m.widthChanges) r.inc('awn_width_changes_total', 1, { layer: String(c.layer) });
-    r.gauge('awn_total_width', m.widths.reduce((a, b) => a + b, 0));
+    r.gauge(
+      'awn_total_width',
+      m.widths.reduce((a, b) => a + b, 0),
+    );
     r.gauge('awn_loss', m.loss.total, { term: 'total' });
     r.gauge('awn_loss', m.loss.nll, { term: 'nll' });
     r.gauge('awn_loss', m.loss.weightPrior, { term: 'weight_prior' });

@@ -1,6 +1,18 @@
 import type { Communicator } from '@awn/collective';
 import { configHash as hashConfig, widthHash, type StepClock } from '@awn/protocol';
-import { decodeCheckpoint, decodeTrainingState, encodeCheckpoint, encodeTrainingState, fit, type Experiment, type RunConfig, type StepMetrics, type TrainingState, WidthCapWatch, widthCapWarning } from '@awn/core';
+import {
+  decodeCheckpoint,
+  decodeTrainingState,
+  encodeCheckpoint,
+  encodeTrainingState,
+  fit,
+  type Experiment,
+  type RunConfig,
+  type StepMetrics,
+  type TrainingState,
+  WidthCapWatch,
+  widthCapWarning,
+} from '@awn/core';
 import type { ControlSession, Ring } from './control/control-session.js';
 import { CoordinatorGone } from './control/control-session.js';
 import { ringReducer } from './reducer.js';
@@ -44,7 +56,15 @@ export async function trainGeneration(g: GenerationContext): Promise<'completed'
     steps: total,
     startStep: state.step,
     compression: config.compression,
-    reduceGradient: ringReducer({ comm, model: state.model, globalBatch: g.batchSize, deadlineMs: () => clock.deadlineMs, wantsStop, onAgreedStop: (step) => (agreedStop = step), computeDelayMs: g.stepDelayMs }),
+    reduceGradient: ringReducer({
+      comm,
+      model: state.model,
+      globalBatch: g.batchSize,
+      deadlineMs: () => clock.deadlineMs,
+      wantsStop,
+      onAgreedStop: (step) => (agreedStop = step),
+      computeDelayMs: g.stepDelayMs,
+    }),
     shouldStop: () => agreedStop !== undefined,
     onStep: async (m: StepMetrics) => {
       const step = m.step + 1;
@@ -57,17 +77,26 @@ export async function trainGeneration(g: GenerationContext): Promise<'completed'
       const sent = comm.counters.bytesSent;
       telemetry.recordStep(m, m.localBatch, sent - bytesSent);
       const cap = capWatch.update(m.atMaxWidth);
-      if (cap.reached.length) g.log.warn({ step, layers: cap.reached }, widthCapWarning(cap.reached, m.widths, m.rates));
+      if (cap.reached.length)
+        g.log.warn({ step, layers: cap.reached }, widthCapWarning(cap.reached, m.widths, m.rates));
       bytesSent = sent;
       if (step % config.training.logEvery === 0 || step === total) {
         const mem = WorkerTelemetry.memory();
-        g.log.info({ step, rssBytes: mem.rss, engineBytes: mem.engine }, `step ${step}: memory ${(mem.rss / 2 ** 20).toFixed(0)} MiB resident, ${(mem.engine / 2 ** 20).toFixed(1)} MiB in tensors`);
+        g.log.info(
+          { step, rssBytes: mem.rss, engineBytes: mem.engine },
+          `step ${step}: memory ${(mem.rss / 2 ** 20).toFixed(0)} MiB resident, ${(mem.engine / 2 ** 20).toFixed(1)} MiB in tensors`,
+        );
       }
       session.send('step-done', {
         widthHash: widthHash(m.widths),
         samples: m.localBatch,
         loss: m.loss.total,
-        timings: { computeMs: (m.seconds.data + m.seconds.compute) * 1e3, allreduceMs: m.seconds.allreduce * 1e3, updateMs: m.seconds.update * 1e3, totalMs: 1e3 * (m.seconds.data + m.seconds.compute + m.seconds.allreduce + m.seconds.update) },
+        timings: {
+          computeMs: (m.seconds.data + m.seconds.compute) * 1e3,
+          allreduceMs: m.seconds.allreduce * 1e3,
+          updateMs: m.seconds.update * 1e3,
+          totalMs: 1e3 * (m.seconds.data + m.seconds.compute + m.seconds.allreduce + m.seconds.update),
+        },
         epoch: m.epoch,
         widths: m.widths,
         rates: m.rates,
@@ -99,19 +128,44 @@ export function stateIntakeMs(state: TrainingState): number {
 }
 
 export function sendState(session: ControlSession, state: TrainingState, config: RunConfig, final: boolean): void {
-  const bytes = encodeCheckpoint(encodeTrainingState({ model: state.model, optimizer: state.optimizer, step: state.step, cursor: state.cursor, extra: { runConfig: config } }));
-  session.send('state', { widths: state.model.adaptiveLayers.map((l) => l.width), configHash: hashConfig(config), final }, [{ name: 'checkpoint', data: bytes }]);
+  const bytes = encodeCheckpoint(
+    encodeTrainingState({
+      model: state.model,
+      optimizer: state.optimizer,
+      step: state.step,
+      cursor: state.cursor,
+      extra: { runConfig: config },
+    }),
+  );
+  session.send(
+    'state',
+    { widths: state.model.adaptiveLayers.map((l) => l.width), configHash: hashConfig(config), final },
+    [{ name: 'checkpoint', data: bytes }],
+  );
 }
 
 /**
  * The root broadcasts its encoded training state; every rank continues from the decoded copy.
  * Before the first generation the root's state is its freshly built (seeded) model.
  */
-export async function synchronizeState(comm: Communicator, exp: Experiment, current: TrainingState | undefined, root: number, deadlineMs: number): Promise<TrainingState> {
+export async function synchronizeState(
+  comm: Communicator,
+  exp: Experiment,
+  current: TrainingState | undefined,
+  root: number,
+  deadlineMs: number,
+): Promise<TrainingState> {
   const mine =
     comm.rank === root
-      ? encodeCheckpoint(encodeTrainingState(current ?? { model: exp.model, optimizer: exp.optimizer, step: 0, cursor: exp.train.cursor() }))
+      ? encodeCheckpoint(
+          encodeTrainingState(
+            current ?? { model: exp.model, optimizer: exp.optimizer, step: 0, cursor: exp.train.cursor() },
+          ),
+        )
       : null;
   const [bytes] = await comm.broadcast(mine, { root, deadlineMs });
-  return decodeTrainingState(decodeCheckpoint(bytes, `state broadcast by rank ${root}`), `state broadcast by rank ${root}`);
+  return decodeTrainingState(
+    decodeCheckpoint(bytes, `state broadcast by rank ${root}`),
+    `state broadcast by rank ${root}`,
+  );
 }

@@ -58,7 +58,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
   const port = options.dataPort ?? (await freePort(bindHost));
   const dataAddress = `tcp://${options.advertiseHost ?? bindHost}:${port}`;
   const stepDelayMs = options.stepDelayMs ?? Number(process.env.AWN_TEST_STEP_DELAY_MS ?? 0);
-  if (!(stepDelayMs >= 0)) throw new RangeError(`AWN_TEST_STEP_DELAY_MS must be a number of milliseconds >= 0, got '${process.env.AWN_TEST_STEP_DELAY_MS}'`);
+  if (!(stepDelayMs >= 0))
+    throw new RangeError(
+      `AWN_TEST_STEP_DELAY_MS must be a number of milliseconds >= 0, got '${process.env.AWN_TEST_STEP_DELAY_MS}'`,
+    );
   const log = options.logger;
   let session: ControlSession | undefined;
   const link = new ControlLink(

@@ -35,11 +35,21 @@ export interface RingAllReduceArgs {
  * Returns all ranks' weights (by rank) when `weight` is set: they ride in the reduce-scatter
  * headers, each rank appending its own, so after N-1 steps every rank knows all N.
  */
-export async function ringAllReduce(ring: RingContext, buffer: Float32Array, args: RingAllReduceArgs): Promise<number[] | null> {
+export async function ringAllReduce(
+  ring: RingContext,
+  buffer: Float32Array,
+  args: RingAllReduceArgs,
+): Promise<number[] | null> {
   const { rank, worldSize: n } = ring;
   const segments = ringSegments(buffer.length, n);
   const chunksOf = (segment: number) => spanChunks(segments[segment]!, args.chunkElements);
-  const common = { step: ring.step, opSeq: ring.opSeq, bucketId: args.bucketId, widthHash: args.widthHash, total: buffer.length };
+  const common = {
+    step: ring.step,
+    opSeq: ring.opSeq,
+    bucketId: args.bucketId,
+    widthHash: args.widthHash,
+    total: buffer.length,
+  };
   const expected = { total: buffer.length, bucketId: args.bucketId, widthHash: args.widthHash };
   // weightsSeen[j] is the weight of rank (rank - j) mod n.
   let weightsSeen: number[] | null = args.weight === null ? null : [args.weight];
@@ -47,7 +57,13 @@ export async function ringAllReduce(ring: RingContext, buffer: Float32Array, arg
   // A small bucket's sends are copies, so nothing references the caller's buffer once it returns
   // and the closing token round (one more hop of pure latency) can be skipped.
   const copySends = buffer.byteLength <= COPY_BELOW_BYTES;
-  const sendChunk = (phase: 'reduce-scatter' | 'all-gather', ringStep: number, segment: number, offset: number, length: number): void => {
+  const sendChunk = (
+    phase: 'reduce-scatter' | 'all-gather',
+    ringStep: number,
+    segment: number,
+    offset: number,
+    length: number,
+  ): void => {
     const weights = phase === 'reduce-scatter' ? weightsSeen : null;
     ring.send('allreduce-chunk', { ...common, phase, ringStep, segment, offset, length, weights }, [
       { data: copySends ? buffer.slice(offset, offset + length) : buffer.subarray(offset, offset + length) },
@@ -61,15 +77,34 @@ export async function ringAllReduce(ring: RingContext, buffer: Float32Array, arg
     const last = s === n - 2;
     let stepWeights: number[] | null = null;
     for (const [c, chunk] of chunksOf(segment).entries()) {
-      const { message, tensors } = await ring.expect('allreduce-chunk', { ...expected, phase: 'reduce-scatter', ringStep: s, segment, offset: chunk.offset, length: chunk.length });
+      const { message, tensors } = await ring.expect('allreduce-chunk', {
+        ...expected,
+        phase: 'reduce-scatter',
+        ringStep: s,
+        segment,
+        offset: chunk.offset,
+        length: chunk.length,
+      });
       if (weightsSeen !== null) {
         const received = message.weights;
-        if (received === null || received.length !== s + 1 || (stepWeights !== null && !sameNumbers(stepWeights, received))) {
-          throw new CollectiveError('mismatch', `allreduce #${ring.opSeq}: rank ${ring.predecessor} sent weights ${JSON.stringify(received)} to rank ${rank} at reduce-scatter step ${s}`, [ring.predecessor, rank]);
+        if (
+          received === null ||
+          received.length !== s + 1 ||
+          (stepWeights !== null && !sameNumbers(stepWeights, received))
+        ) {
+          throw new CollectiveError(
+            'mismatch',
+            `allreduce #${ring.opSeq}: rank ${ring.predecessor} sent weights ${JSON.stringify(received)} to rank ${rank} at reduce-scatter step ${s}`,
+            [ring.predecessor, rank],
+          );
         }
         stepWeights ??= [...received];
       } else if (message.weights !== null) {
-        throw new CollectiveError('mismatch', `allreduce #${ring.opSeq}: rank ${ring.predecessor} computes a weighted mean, rank ${rank} a sum`, [ring.predecessor, rank]);
+        throw new CollectiveError(
+          'mismatch',
+          `allreduce #${ring.opSeq}: rank ${ring.predecessor} computes a weighted mean, rank ${rank} a sum`,
+          [ring.predecessor, rank],
+        );
       }
       const incoming = tensorToArray(tensors[0]!) as Float32Array;
       const target = buffer.subarray(chunk.offset, chunk.offset + chunk.length);
@@ -89,7 +124,14 @@ export async function ringAllReduce(ring: RingContext, buffer: Float32Array, arg
   for (let t = 0; t < n - 1; t++) {
     const segment = mod(rank - t, n);
     for (const chunk of chunksOf(segment)) {
-      const { tensors } = await ring.expect('allreduce-chunk', { ...expected, phase: 'all-gather', ringStep: t, segment, offset: chunk.offset, length: chunk.length });
+      const { tensors } = await ring.expect('allreduce-chunk', {
+        ...expected,
+        phase: 'all-gather',
+        ringStep: t,
+        segment,
+        offset: chunk.offset,
+        length: chunk.length,
+      });
       buffer.set(tensorToArray(tensors[0]!) as Float32Array, chunk.offset);
       if (t < n - 2) sendChunk('all-gather', t + 1, segment, chunk.offset, chunk.length);
     }

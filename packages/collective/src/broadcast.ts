@@ -15,7 +15,8 @@ function planChunks(layout: readonly number[], chunkBytes: number): ChunkPlan[] 
   const plan: ChunkPlan[] = [];
   for (const [buffer, size] of layout.entries()) {
     if (size === 0) plan.push({ buffer, offset: 0, length: 0 });
-    for (let offset = 0; offset < size; offset += chunkBytes) plan.push({ buffer, offset, length: Math.min(chunkBytes, size - offset) });
+    for (let offset = 0; offset < size; offset += chunkBytes)
+      plan.push({ buffer, offset, length: Math.min(chunkBytes, size - offset) });
   }
   return plan;
 }
@@ -37,12 +38,27 @@ export async function ringBroadcast(
 ): Promise<Uint8Array[]> {
   const views = buffers?.map(asBytesView) ?? null;
   if (ring.rank === root) {
-    if (views === null) throw new CollectiveError('invalid', `broadcast: root rank ${root} must pass the buffers to send`, [root]);
+    if (views === null)
+      throw new CollectiveError('invalid', `broadcast: root rank ${root} must pass the buffers to send`, [root]);
     const layout = views.map((v) => v.byteLength);
     const plan = planChunks(layout, chunkBytes);
     for (const [index, chunk] of plan.entries()) {
-      const bytes = chunk.buffer < 0 ? new Uint8Array(0) : views[chunk.buffer]!.subarray(chunk.offset, chunk.offset + chunk.length);
-      ring.send('broadcast-chunk', { step: ring.step, opSeq: ring.opSeq, root, index, chunks: plan.length, layout, buffer: chunk.buffer, offset: chunk.offset }, [{ data: bytes }]);
+      const bytes =
+        chunk.buffer < 0 ? new Uint8Array(0) : views[chunk.buffer]!.subarray(chunk.offset, chunk.offset + chunk.length);
+      ring.send(
+        'broadcast-chunk',
+        {
+          step: ring.step,
+          opSeq: ring.opSeq,
+          root,
+          index,
+          chunks: plan.length,
+          layout,
+          buffer: chunk.buffer,
+          offset: chunk.offset,
+        },
+        [{ data: bytes }],
+      );
     }
     await tokenRound(ring, 'broadcast-fin');
     return views;
@@ -56,21 +72,50 @@ export async function ringBroadcast(
       const layout = message.layout;
       plan = planChunks(layout, chunkBytes);
       if (plan.length !== message.chunks) {
-        throw new CollectiveError('mismatch', `broadcast #${ring.opSeq}: rank ${root} splits ${layout.length} buffers into ${message.chunks} chunks, rank ${ring.rank} into ${plan.length} (different chunk sizes?)`, [root, ring.rank]);
+        throw new CollectiveError(
+          'mismatch',
+          `broadcast #${ring.opSeq}: rank ${root} splits ${layout.length} buffers into ${message.chunks} chunks, rank ${ring.rank} into ${plan.length} (different chunk sizes?)`,
+          [root, ring.rank],
+        );
       }
       outputs = allocateOutputs(ring, root, layout, views);
     }
     const expected = plan[index]!;
     const tensor = tensors[0]!;
-    if (message.buffer !== expected.buffer || message.offset !== expected.offset || tensor.byteLength !== expected.length || message.chunks !== plan.length) {
-      throw new CollectiveError('mismatch', `broadcast #${ring.opSeq}: chunk ${index} from rank ${ring.predecessor} does not follow root ${root}'s layout`, [ring.predecessor, ring.rank]);
+    if (
+      message.buffer !== expected.buffer ||
+      message.offset !== expected.offset ||
+      tensor.byteLength !== expected.length ||
+      message.chunks !== plan.length
+    ) {
+      throw new CollectiveError(
+        'mismatch',
+        `broadcast #${ring.opSeq}: chunk ${index} from rank ${ring.predecessor} does not follow root ${root}'s layout`,
+        [ring.predecessor, ring.rank],
+      );
     }
-    const region = expected.buffer >= 0 ? outputs[expected.buffer]!.subarray(expected.offset, expected.offset + expected.length) : new Uint8Array(0);
+    const region =
+      expected.buffer >= 0
+        ? outputs[expected.buffer]!.subarray(expected.offset, expected.offset + expected.length)
+        : new Uint8Array(0);
     copyInto(region, 0, tensor.frames);
     if (ring.successor !== root) {
       // Forward this rank's copy, not the received frames: those are released right away, so a
       // slow successor costs no memory here (the copy is written once and never again).
-      ring.send('broadcast-chunk', { step: ring.step, opSeq: ring.opSeq, root, index, chunks: plan.length, layout: message.layout, buffer: expected.buffer, offset: expected.offset }, [{ data: region }]);
+      ring.send(
+        'broadcast-chunk',
+        {
+          step: ring.step,
+          opSeq: ring.opSeq,
+          root,
+          index,
+          chunks: plan.length,
+          layout: message.layout,
+          buffer: expected.buffer,
+          offset: expected.offset,
+        },
+        [{ data: region }],
+      );
     }
   }
   // Every rank learns that every other one has everything before its zero-copy sends' memory
@@ -79,11 +124,20 @@ export async function ringBroadcast(
   return outputs;
 }
 
-function allocateOutputs(ring: RingContext, root: number, layout: readonly number[], views: Uint8Array[] | null): Uint8Array[] {
+function allocateOutputs(
+  ring: RingContext,
+  root: number,
+  layout: readonly number[],
+  views: Uint8Array[] | null,
+): Uint8Array[] {
   if (views === null) return layout.map((size) => new Uint8Array(size));
   const same = views.length === layout.length && views.every((v, i) => v.byteLength === layout[i]);
   if (!same) {
-    throw new CollectiveError('mismatch', `broadcast #${ring.opSeq}: rank ${ring.rank} passed buffers of [${views.map((v) => v.byteLength).join(', ')}] bytes, root ${root} sends [${layout.join(', ')}]`, [root, ring.rank]);
+    throw new CollectiveError(
+      'mismatch',
+      `broadcast #${ring.opSeq}: rank ${ring.rank} passed buffers of [${views.map((v) => v.byteLength).join(', ')}] bytes, root ${root} sends [${layout.join(', ')}]`,
+      [root, ring.rank],
+    );
   }
   return views;
 }

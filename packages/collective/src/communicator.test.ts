@@ -26,12 +26,24 @@ describe('world size 1', () => {
   });
 
   it('refuses bad arguments', async () => {
-    await assert.rejects(Communicator.create({ rank: 2, worldSize: 2, generation: 0, runId: 'r', peers: ['a', 'b'] }), RangeError);
-    await assert.rejects(Communicator.create({ rank: 0, worldSize: 2, generation: 0, runId: 'r', peers: ['a'] }), RangeError);
-    await assert.rejects(Communicator.create({ rank: 0, worldSize: 1, generation: 0, runId: 'r', peers: [], chunkBytes: 6 }), RangeError);
+    await assert.rejects(
+      Communicator.create({ rank: 2, worldSize: 2, generation: 0, runId: 'r', peers: ['a', 'b'] }),
+      RangeError,
+    );
+    await assert.rejects(
+      Communicator.create({ rank: 0, worldSize: 2, generation: 0, runId: 'r', peers: ['a'] }),
+      RangeError,
+    );
+    await assert.rejects(
+      Communicator.create({ rank: 0, worldSize: 1, generation: 0, runId: 'r', peers: [], chunkBytes: 6 }),
+      RangeError,
+    );
     const comm = await Communicator.create({ rank: 0, worldSize: 1, generation: 0, runId: 'r', peers: [] });
     await assert.rejects(comm.allReduce(new Float32Array(1), { step: 0, bucketId: -1, widthHash: 0 }), CollectiveError);
-    await assert.rejects(comm.allReduce(new Float32Array(1), { step: 0, bucketId: 0, widthHash: 2 ** 32 }), CollectiveError);
+    await assert.rejects(
+      comm.allReduce(new Float32Array(1), { step: 0, bucketId: 0, widthHash: 2 ** 32 }),
+      CollectiveError,
+    );
     await assert.rejects(comm.broadcast(null, { root: 1 }), { code: 'invalid' });
     await comm.close();
   });
@@ -46,7 +58,11 @@ describe('two ranks in one process', { timeout: 20_000 }, () => {
   async function pair(secret?: string): Promise<[Communicator, Communicator]> {
     const ports = [await freePort(), await freePort()];
     const peers = ports.map((p) => `tcp://127.0.0.1:${p}`);
-    const comms = await Promise.all([0, 1].map((rank) => Communicator.create({ rank, worldSize: 2, generation: 1, runId: 'pair', peers, secret, deadlineMs: 5000 })));
+    const comms = await Promise.all(
+      [0, 1].map((rank) =>
+        Communicator.create({ rank, worldSize: 2, generation: 1, runId: 'pair', peers, secret, deadlineMs: 5000 }),
+      ),
+    );
     closers.push(...comms.map((c) => () => c.close()));
     return comms as [Communicator, Communicator];
   }
@@ -60,7 +76,17 @@ describe('two ranks in one process', { timeout: 20_000 }, () => {
 
   it('drops and counts malformed, foreign and unauthenticated frames, then still works', async () => {
     const [a, b] = await pair('pair secret');
-    const header = { version: PROTOCOL_VERSION, runId: 'pair', generation: 1, step: 0, sender: 1, type: 'ring-token' as const, opSeq: 0, purpose: 'barrier' as const, origin: 1 };
+    const header = {
+      version: PROTOCOL_VERSION,
+      runId: 'pair',
+      generation: 1,
+      step: 0,
+      sender: 1,
+      type: 'ring-token' as const,
+      opSeq: 0,
+      purpose: 'barrier' as const,
+      origin: 1,
+    };
     await inject(a.address!, [
       [Buffer.from('garbage')],
       new MessageCodec().encode(header),
@@ -70,7 +96,10 @@ describe('two ranks in one process', { timeout: 20_000 }, () => {
     ]);
     const x = Float32Array.from([1, 2, 3]);
     const y = Float32Array.from([10, 20, 30]);
-    await Promise.all([a.allReduce(x, { step: 0, bucketId: 0, widthHash: 9 }), b.allReduce(y, { step: 0, bucketId: 0, widthHash: 9 })]);
+    await Promise.all([
+      a.allReduce(x, { step: 0, bucketId: 0, widthHash: 9 }),
+      b.allReduce(y, { step: 0, bucketId: 0, widthHash: 9 }),
+    ]);
     assert.deepEqual(Array.from(x), [11, 22, 33]);
     assert.deepEqual(Array.from(y), [11, 22, 33]);
     const dropped = a.counters.dropped;
@@ -107,10 +136,16 @@ describe('two ranks in one process', { timeout: 20_000 }, () => {
   it('a rank closing right after a collective still delivers what its successor waits for', async () => {
     const ports = await Promise.all([0, 1, 2].map(() => freePort()));
     const peers = ports.map((p) => `tcp://127.0.0.1:${p}`);
-    const comms = await Promise.all([0, 1, 2].map((rank) => Communicator.create({ rank, worldSize: 3, generation: 0, runId: 'drain', peers, deadlineMs: 3000 })));
+    const comms = await Promise.all(
+      [0, 1, 2].map((rank) =>
+        Communicator.create({ rank, worldSize: 3, generation: 0, runId: 'drain', peers, deadlineMs: 3000 }),
+      ),
+    );
     closers.push(...comms.map((c) => () => c.close()));
     const data = comms.map(() => new Float32Array(300_000).fill(1));
-    await Promise.all(comms.map((c, r) => c.allReduce(data[r]!, { step: 0, bucketId: 0, widthHash: 0 }).then(() => c.close())));
+    await Promise.all(
+      comms.map((c, r) => c.allReduce(data[r]!, { step: 0, bucketId: 0, widthHash: 0 }).then(() => c.close())),
+    );
     for (const d of data) assert.equal(d[299_999], 3);
   });
 
@@ -120,10 +155,17 @@ describe('two ranks in one process', { timeout: 20_000 }, () => {
     const peers = endpoints.map((e) => e.address);
     assert.ok(peers.every((p) => /^tcp:\/\/127\.0\.0\.1:\d+$/.test(p) && !p.endsWith(':0')));
     for (const generation of [3, 4]) {
-      const comms = await Promise.all(endpoints.map((endpoint, rank) => Communicator.create({ rank, worldSize: 2, generation, runId: 'gen', peers, endpoint })));
+      const comms = await Promise.all(
+        endpoints.map((endpoint, rank) =>
+          Communicator.create({ rank, worldSize: 2, generation, runId: 'gen', peers, endpoint }),
+        ),
+      );
       const data = comms.map((_, r) => Float32Array.from([r + generation]));
       await Promise.all(comms.map((c, r) => c.allReduce(data[r]!, { step: generation, bucketId: 0, widthHash: 0 })));
-      assert.deepEqual(data.map((d) => d[0]), [2 * generation + 1, 2 * generation + 1]);
+      assert.deepEqual(
+        data.map((d) => d[0]),
+        [2 * generation + 1, 2 * generation + 1],
+      );
       await Promise.all(comms.map((c) => c.close()));
     }
   });

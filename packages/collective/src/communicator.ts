@@ -1,4 +1,12 @@
-import { type DecodedMessage, type ErrorMessage, type Limits, MAX_FRAME_BYTES, MessageCodec, PROTOCOL_VERSION, type Secret } from '@awn/protocol';
+import {
+  type DecodedMessage,
+  type ErrorMessage,
+  type Limits,
+  MAX_FRAME_BYTES,
+  MessageCodec,
+  PROTOCOL_VERSION,
+  type Secret,
+} from '@awn/protocol';
 import { performance } from 'node:perf_hooks';
 import { rankOrderSum, ringAllReduce } from './allreduce.js';
 import { ringBroadcast } from './broadcast.js';
@@ -102,7 +110,11 @@ export class Communicator {
     this.ownsEndpoint = ownsEndpoint;
     this.sink = (decoded) => this.receive(decoded);
     if (endpoint !== undefined) {
-      this.sender = new RingSender(dialAddress(options.peers[(this.rank + 1) % this.worldSize]!, options.preferIpc ?? true), this.lingerMs, options.curve);
+      this.sender = new RingSender(
+        dialAddress(options.peers[(this.rank + 1) % this.worldSize]!, options.preferIpc ?? true),
+        this.lingerMs,
+        options.curve,
+      );
       endpoint.attach(this.generation, this.sink);
     }
   }
@@ -110,10 +122,14 @@ export class Communicator {
   /** Validates the options, binds (unless given an endpoint) and connects to the successor. */
   static async create(options: CommunicatorOptions): Promise<Communicator> {
     const { rank, worldSize, generation, peers } = options;
-    if (!Number.isSafeInteger(worldSize) || worldSize < 1) throw new RangeError(`worldSize must be a positive integer, got ${worldSize}`);
-    if (!Number.isSafeInteger(rank) || rank < 0 || rank >= worldSize) throw new RangeError(`rank ${rank} is outside [0, ${worldSize})`);
-    if (!Number.isSafeInteger(generation) || generation < 0) throw new RangeError(`generation must be a non-negative integer, got ${generation}`);
-    if (worldSize > 1 && peers.length !== worldSize) throw new RangeError(`peers lists ${peers.length} addresses for worldSize ${worldSize}`);
+    if (!Number.isSafeInteger(worldSize) || worldSize < 1)
+      throw new RangeError(`worldSize must be a positive integer, got ${worldSize}`);
+    if (!Number.isSafeInteger(rank) || rank < 0 || rank >= worldSize)
+      throw new RangeError(`rank ${rank} is outside [0, ${worldSize})`);
+    if (!Number.isSafeInteger(generation) || generation < 0)
+      throw new RangeError(`generation must be a non-negative integer, got ${generation}`);
+    if (worldSize > 1 && peers.length !== worldSize)
+      throw new RangeError(`peers lists ${peers.length} addresses for worldSize ${worldSize}`);
     const chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
     if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 4 || chunkBytes % 4 !== 0 || chunkBytes > MAX_FRAME_BYTES) {
       throw new RangeError(`chunkBytes must be a multiple of 4 in [4, ${MAX_FRAME_BYTES}], got ${chunkBytes}`);
@@ -125,7 +141,13 @@ export class Communicator {
     if (worldSize === 1) return new Communicator(options, undefined, false);
     if (options.endpoint !== undefined) return new Communicator(options, options.endpoint, false);
     const address = options.bindAddress ?? peers[rank]!;
-    const endpoint = await RingEndpoint.bind(address, { runId: options.runId, secret: options.secret, curve: options.curve, limits: options.limits, ipcTwin: options.preferIpc });
+    const endpoint = await RingEndpoint.bind(address, {
+      runId: options.runId,
+      secret: options.secret,
+      curve: options.curve,
+      limits: options.limits,
+      ipcTwin: options.preferIpc,
+    });
     return new Communicator(options, endpoint, true);
   }
 
@@ -143,8 +165,15 @@ export class Communicator {
       bytesReceived: received?.bytesReceived ?? 0,
       inboxPeakBytes: this.inbox.peakBytes,
       dropped: received?.dropped ?? {
-        'version-mismatch': 0, 'run-id-mismatch': 0, malformed: 0, oversize: 0, 'unknown-type': 0,
-        'bad-signature': 0, 'stale-generation': 0, 'unexpected-sender': 0, 'unexpected-type': 0,
+        'version-mismatch': 0,
+        'run-id-mismatch': 0,
+        malformed: 0,
+        oversize: 0,
+        'unknown-type': 0,
+        'bad-signature': 0,
+        'stale-generation': 0,
+        'unexpected-sender': 0,
+        'unexpected-type': 0,
       },
     };
   }
@@ -161,7 +190,12 @@ export class Communicator {
   async allReduce(buffer: Float32Array, options: AllReduceOptions): Promise<Float32Array> {
     checkAllReduceArgs(buffer, options);
     await this.run('allreduce', options, (ring) =>
-      ringAllReduce(ring, buffer, { bucketId: options.bucketId, widthHash: options.widthHash, chunkElements: this.chunkBytes / 4, weight: null }),
+      ringAllReduce(ring, buffer, {
+        bucketId: options.bucketId,
+        widthHash: options.widthHash,
+        chunkElements: this.chunkBytes / 4,
+        weight: null,
+      }),
     );
     return buffer;
   }
@@ -172,13 +206,22 @@ export class Communicator {
    */
   async allReduceMean(buffer: Float32Array, weight: number, options: AllReduceOptions): Promise<Float32Array> {
     checkAllReduceArgs(buffer, options);
-    if (!Number.isFinite(weight) || weight < 0) throw new CollectiveError('invalid', `allReduceMean: weight must be finite and >= 0, got ${weight}`, [this.rank]);
+    if (!Number.isFinite(weight) || weight < 0)
+      throw new CollectiveError('invalid', `allReduceMean: weight must be finite and >= 0, got ${weight}`, [this.rank]);
     // The weighting and the division happen inside the ring's single pass over each chunk.
     const weights = await this.run('allreduce', options, (ring) =>
-      ringAllReduce(ring, buffer, { bucketId: options.bucketId, widthHash: options.widthHash, chunkElements: this.chunkBytes / 4, weight }),
+      ringAllReduce(ring, buffer, {
+        bucketId: options.bucketId,
+        widthHash: options.widthHash,
+        chunkElements: this.chunkBytes / 4,
+        weight,
+      }),
     );
     const total = rankOrderSum(weights ?? [weight]);
-    if (!(total > 0)) throw new CollectiveError('invalid', `allReduceMean: the weights sum to ${total}`, [...Array(this.worldSize).keys()]);
+    if (!(total > 0))
+      throw new CollectiveError('invalid', `allReduceMean: the weights sum to ${total}`, [
+        ...Array(this.worldSize).keys(),
+      ]);
     return buffer;
   }
 
@@ -187,13 +230,18 @@ export class Communicator {
    * the root and with received copies elsewhere (written into `buffers` when a non-root passes
    * them, which must then match the root's sizes).
    */
-  async broadcast(buffers: readonly ArrayBufferView[] | ArrayBufferView | null, options: BroadcastOptions): Promise<Uint8Array[]> {
+  async broadcast(
+    buffers: readonly ArrayBufferView[] | ArrayBufferView | null,
+    options: BroadcastOptions,
+  ): Promise<Uint8Array[]> {
     const { root } = options;
-    if (!Number.isSafeInteger(root) || root < 0 || root >= this.worldSize) throw new CollectiveError('invalid', `broadcast root ${root} is outside [0, ${this.worldSize})`, [this.rank]);
+    if (!Number.isSafeInteger(root) || root < 0 || root >= this.worldSize)
+      throw new CollectiveError('invalid', `broadcast root ${root} is outside [0, ${this.worldSize})`, [this.rank]);
     const list = buffers === null ? null : ArrayBuffer.isView(buffers) ? [buffers] : buffers;
     const received = await this.run('broadcast', options, (ring) => ringBroadcast(ring, root, list, this.chunkBytes));
     if (received !== null) return received;
-    if (list === null) throw new CollectiveError('invalid', 'broadcast: the root must pass the buffers to send', [root]);
+    if (list === null)
+      throw new CollectiveError('invalid', 'broadcast: the root must pass the buffers to send', [root]);
     return list.map((v) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   }
 
@@ -230,13 +278,22 @@ export class Communicator {
   }
 
   /** Runs one collective; null in a world of one, where there is nothing to exchange. */
-  private async run<T>(opName: string, options: CollectiveCallOptions, body: (ring: RingContext) => Promise<T>): Promise<T | null> {
-    if (this.closed) throw new CollectiveError('closed', `${opName}: communicator of rank ${this.rank} is closed`, [this.rank]);
+  private async run<T>(
+    opName: string,
+    options: CollectiveCallOptions,
+    body: (ring: RingContext) => Promise<T>,
+  ): Promise<T | null> {
+    if (this.closed)
+      throw new CollectiveError('closed', `${opName}: communicator of rank ${this.rank} is closed`, [this.rank]);
     if (this.broken !== undefined) throw this.broken;
-    if (this.busy) throw new CollectiveError('busy', `${opName}: another collective is still running on rank ${this.rank}`, [this.rank]);
+    if (this.busy)
+      throw new CollectiveError('busy', `${opName}: another collective is still running on rank ${this.rank}`, [
+        this.rank,
+      ]);
     const step = options.step ?? 0;
     const deadlineMs = options.deadlineMs ?? this.deadlineMs;
-    if (!Number.isSafeInteger(step) || step < 0) throw new CollectiveError('invalid', `${opName}: step must be a non-negative integer`, [this.rank]);
+    if (!Number.isSafeInteger(step) || step < 0)
+      throw new CollectiveError('invalid', `${opName}: step must be a non-negative integer`, [this.rank]);
     if (!(deadlineMs > 0)) throw new CollectiveError('invalid', `${opName}: deadlineMs must be positive`, [this.rank]);
     const opSeq = this.opSeq++;
     if (this.sender === undefined) return null;
@@ -252,7 +309,19 @@ export class Communicator {
       graceMs: Math.max(6 * keepaliveMs, deadlineMs / 2),
       predecessor: (this.rank - 1 + this.worldSize) % this.worldSize,
     };
-    const ring = new RingContext(this.rank, this.worldSize, this.generation, this.runId, opName, opSeq, step, clock, this.codec, this.sender, this.inbox);
+    const ring = new RingContext(
+      this.rank,
+      this.worldSize,
+      this.generation,
+      this.runId,
+      opName,
+      opSeq,
+      step,
+      clock,
+      this.codec,
+      this.sender,
+      this.inbox,
+    );
     // Keepalives tell the successor this rank is inside the collective, so a timeout further
     // down the ring is blamed on whoever is really missing.
     const keepalive = setInterval(() => {
@@ -265,7 +334,10 @@ export class Communicator {
       await this.drainSender(clock.deadlineAt + clock.graceMs - performance.now());
       return result;
     } catch (error) {
-      const failure = error instanceof CollectiveError ? error : new CollectiveError('aborted', `${opName} #${opSeq} on rank ${this.rank}: ${String(error)}`, [this.rank]);
+      const failure =
+        error instanceof CollectiveError
+          ? error
+          : new CollectiveError('aborted', `${opName} #${opSeq} on rank ${this.rank}: ${String(error)}`, [this.rank]);
       this.breakWith(failure, step);
       throw failure;
     } finally {
@@ -362,7 +434,9 @@ function remoteFailure(message: ErrorMessage, rank: number): CollectiveError {
   if (message.code === 'collective-timeout' && culprit !== undefined) {
     return new RemoteTimeout(culprit, message.message, message.reporter);
   }
-  const code = message.code.startsWith('collective-') ? (message.code.slice('collective-'.length) as CollectiveError['code']) : 'aborted';
+  const code = message.code.startsWith('collective-')
+    ? (message.code.slice('collective-'.length) as CollectiveError['code'])
+    : 'aborted';
   const known: readonly string[] = ['mismatch', 'timeout', 'aborted', 'closed', 'busy', 'invalid'];
   const ranks = message.ranks.length > 0 ? message.ranks : [message.reporter, rank];
   return new RemoteFailure(known.includes(code) ? code : 'aborted', message.message, ranks, message.reporter);
@@ -370,7 +444,8 @@ function remoteFailure(message: ErrorMessage, rank: number): CollectiveError {
 
 function checkAllReduceArgs(buffer: Float32Array, options: AllReduceOptions): void {
   if (!(buffer instanceof Float32Array)) throw new CollectiveError('invalid', 'allReduce takes a Float32Array');
-  if (!Number.isSafeInteger(options.bucketId) || options.bucketId < 0) throw new CollectiveError('invalid', `bucketId must be a non-negative integer, got ${options.bucketId}`);
+  if (!Number.isSafeInteger(options.bucketId) || options.bucketId < 0)
+    throw new CollectiveError('invalid', `bucketId must be a non-negative integer, got ${options.bucketId}`);
   if (!Number.isInteger(options.widthHash) || options.widthHash < 0 || options.widthHash > 0xffffffff) {
     throw new CollectiveError('invalid', `widthHash must be a 32-bit unsigned integer, got ${options.widthHash}`);
   }

@@ -75,13 +75,20 @@ export class RingEndpoint {
     // A bounded receive queue: while the reader pauses (a collective's inbox is full), ZeroMQ stops
     // reading the connection and TCP/the Unix socket pushes back on the sender, instead of
     // buffering an unbounded stream in this process.
-    const socket = new Pull({ linger: 0, receiveHighWaterMark: RECEIVE_QUEUE_MESSAGES, receiveTimeout: POLL_MS, ...curveServerOptions(options.curve) });
+    const socket = new Pull({
+      linger: 0,
+      receiveHighWaterMark: RECEIVE_QUEUE_MESSAGES,
+      receiveTimeout: POLL_MS,
+      ...curveServerOptions(options.curve),
+    });
     try {
       await socket.bind(address.replace(/:0$/, ':*'));
     } catch (error) {
       socket.close();
       releaseZap?.();
-      throw new Error(`cannot bind collective endpoint ${address}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(
+        `cannot bind collective endpoint ${address}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     const bound = socket.lastEndpoint ?? address;
     const twin = options.ipcTwin === false ? undefined : localTwin(bound);

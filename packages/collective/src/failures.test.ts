@@ -61,7 +61,12 @@ describe('collective failures across processes', { timeout: 90_000 }, () => {
       },
     ];
     for (const { ops, pattern } of cases) {
-      const cluster = await ProcessCluster.start(2, { runId: 'mismatch-binary', generation: 1, deadlineMs: 20_000, chunkBytes: 4 * 4096 });
+      const cluster = await ProcessCluster.start(2, {
+        runId: 'mismatch-binary',
+        generation: 1,
+        deadlineMs: 20_000,
+        chunkBytes: 4 * 4096,
+      });
       clusters.push(cluster);
       const reports = await cluster.run([[ops[0]], [ops[1]]]);
       for (const report of reports) {
@@ -70,14 +75,19 @@ describe('collective failures across processes', { timeout: 90_000 }, () => {
         assert.equal(failure.code, 'mismatch', failure.message);
         assert.deepEqual([...failure.ranks].sort(), [0, 1], failure.message);
       }
-      assert.ok(reports.some((r) => pattern.test(r.outcomes[0]!.error!.message)), `${pattern}: ${reports.map((r) => r.outcomes[0]!.error!.message).join(' | ')}`);
+      assert.ok(
+        reports.some((r) => pattern.test(r.outcomes[0]!.error!.message)),
+        `${pattern}: ${reports.map((r) => r.outcomes[0]!.error!.message).join(' | ')}`,
+      );
     }
   });
 
   it('a SIGKILLed rank makes the others fail with a timeout naming it', async () => {
     const cluster = await ProcessCluster.start(3, { runId: 'kill-test', generation: 0 });
     clusters.push(cluster);
-    const work: RankOp[] = [{ op: 'allreduce', length: 100_000, seed: 2, bucketId: 0, widthHash: 1, step: 1, deadlineMs: 1500 }];
+    const work: RankOp[] = [
+      { op: 'allreduce', length: 100_000, seed: 2, bucketId: 0, widthHash: 1, step: 1, deadlineMs: 1500 },
+    ];
     const reports = await cluster.run([work, work, [{ op: 'hang' }]], () => cluster.kill(2));
     for (const report of reports.slice(0, 2)) {
       const failure = report.outcomes[0]?.error;
@@ -93,7 +103,9 @@ describe('collective failures across processes', { timeout: 90_000 }, () => {
     clusters.push(cluster);
     const work: RankOp[] = [{ op: 'barrier', step: 0, deadlineMs: 1200 }];
     // Rank 1 stays alive but never calls barrier: ranks 3 and 0 wait on live neighbours.
-    const reports = await cluster.run([work, [{ op: 'hang' }], work, work], () => setTimeout(() => cluster.kill(1), 4000));
+    const reports = await cluster.run([work, [{ op: 'hang' }], work, work], () =>
+      setTimeout(() => cluster.kill(1), 4000),
+    );
     for (const report of [reports[0]!, reports[2]!, reports[3]!]) {
       const failure = report.outcomes[0]?.error;
       assert.ok(failure, `rank ${report.rank} should have failed`);

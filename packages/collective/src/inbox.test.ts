@@ -6,10 +6,22 @@ import { Inbox, type OpClock } from './inbox.js';
 
 function chunk(bytes: number): DecodedMessage {
   const frame = new Uint8Array(bytes);
-  return { message: { type: 'allreduce-chunk' } as DecodedMessage['message'], tensors: [{ descriptor: { name: '', dtype: 'uint8', shape: [bytes], frames: 1 }, byteLength: bytes, frames: [frame] }] };
+  return {
+    message: { type: 'allreduce-chunk' } as DecodedMessage['message'],
+    tensors: [
+      { descriptor: { name: '', dtype: 'uint8', shape: [bytes], frames: 1 }, byteLength: bytes, frames: [frame] },
+    ],
+  };
 }
 
-const clock: OpClock = { startedAt: 0, deadlineAt: Number.MAX_SAFE_INTEGER, deadlineMs: 1e9, silenceMs: 1e9, graceMs: 0, predecessor: 0 };
+const clock: OpClock = {
+  startedAt: 0,
+  deadlineAt: Number.MAX_SAFE_INTEGER,
+  deadlineMs: 1e9,
+  silenceMs: 1e9,
+  graceMs: 0,
+  predecessor: 0,
+};
 
 async function settled(promise: Promise<void> | undefined): Promise<boolean> {
   if (promise === undefined) return true;

@@ -100,10 +100,18 @@ export class Inbox {
         const silent = now - quietSince;
         const peer = clock.predecessor;
         if (silent >= clock.silenceMs) {
-          throw new CollectiveTimeoutError(peer, clock.deadlineMs, `rank ${peer} missed the ${clock.deadlineMs} ms deadline: nothing received from it for ${Math.round(silent)} ms`);
+          throw new CollectiveTimeoutError(
+            peer,
+            clock.deadlineMs,
+            `rank ${peer} missed the ${clock.deadlineMs} ms deadline: nothing received from it for ${Math.round(silent)} ms`,
+          );
         }
         if (now >= clock.deadlineAt + clock.graceMs) {
-          throw new CollectiveTimeoutError(peer, clock.deadlineMs, `rank ${peer} missed the ${clock.deadlineMs} ms deadline: alive but delivered no data`);
+          throw new CollectiveTimeoutError(
+            peer,
+            clock.deadlineMs,
+            `rank ${peer} missed the ${clock.deadlineMs} ms deadline: alive but delivered no data`,
+          );
         }
         until = Math.min(clock.deadlineAt + clock.graceMs, quietSince + clock.silenceMs);
       }

@@ -26,7 +26,10 @@ describe('tens of megabytes through the ring at a bounded memory cost', { timeou
     const broadcastBytes = sizes.reduce((a, b) => a + b, 0);
     for (const report of reports) {
       const [broadcast, allreduce] = report.outcomes;
-      assert.ok(broadcast?.ok && allreduce?.ok, `rank ${report.rank}: ${broadcast?.error?.message ?? allreduce?.error?.message}`);
+      assert.ok(
+        broadcast?.ok && allreduce?.ok,
+        `rank ${report.rank}: ${broadcast?.error?.message ?? allreduce?.error?.message}`,
+      );
       assert.equal(broadcast.digest, broadcastDigest, `rank ${report.rank} broadcast`);
       assert.equal(allreduce.digest, sumDigest, `rank ${report.rank} all-reduce`);
       // Deterministic bound: the inbox never holds more than its 8-chunk limit plus the message
@@ -38,8 +41,15 @@ describe('tens of megabytes through the ring at a bounded memory cost', { timeou
       // waiting for V8 to collect them (it does every 64 MiB of external memory), the inbox and
       // ZeroMQ's queue (8 messages each), and slack.
       const fixed = (64 + 8 + 8 + 32) * MiB;
-      if (report.rank !== 1) assert.ok(broadcast.rssGrowth! < broadcastBytes + fixed, `rank ${report.rank}: resident set grew by ${broadcast.rssGrowth} bytes for a ${broadcastBytes}-byte broadcast`);
-      assert.ok(allreduce.rssGrowth! < 4 * floats + fixed, `rank ${report.rank}: resident set grew by ${allreduce.rssGrowth} bytes in a ${4 * floats}-byte all-reduce`);
+      if (report.rank !== 1)
+        assert.ok(
+          broadcast.rssGrowth! < broadcastBytes + fixed,
+          `rank ${report.rank}: resident set grew by ${broadcast.rssGrowth} bytes for a ${broadcastBytes}-byte broadcast`,
+        );
+      assert.ok(
+        allreduce.rssGrowth! < 4 * floats + fixed,
+        `rank ${report.rank}: resident set grew by ${allreduce.rssGrowth} bytes in a ${4 * floats}-byte all-reduce`,
+      );
     }
   });
 });

@@ -14,7 +14,13 @@ describe('ipc:// twins of loopback endpoints', () => {
     assert.equal(localTwin('tcp://127.0.0.1:7001'), `ipc://${tmpdir()}/awn-ring-127.0.0.1-7001.sock`);
     assert.equal(localTwin('tcp://localhost:80'), `ipc://${tmpdir()}/awn-ring-localhost-80.sock`);
     assert.equal(localTwin('tcp://[::1]:9'), `ipc://${tmpdir()}/awn-ring-___1_-9.sock`);
-    for (const remote of ['tcp://10.0.0.5:7001', 'tcp://node-b:7001', 'tcp://0.0.0.0:7001', 'ipc:///tmp/x', 'tcp://127.0.0.1:*']) {
+    for (const remote of [
+      'tcp://10.0.0.5:7001',
+      'tcp://node-b:7001',
+      'tcp://0.0.0.0:7001',
+      'ipc:///tmp/x',
+      'tcp://127.0.0.1:*',
+    ]) {
       assert.equal(localTwin(remote), undefined, remote);
       assert.equal(dialAddress(remote, true), remote);
     }
@@ -30,7 +36,18 @@ describe('ipc:// twins of loopback endpoints', () => {
       const push = new Push({ linger: 1000 });
       push.connect(twin);
       const codec = new MessageCodec({ runId: 'twin' });
-      await push.send(codec.encode({ version: PROTOCOL_VERSION, runId: 'twin', generation: 0, step: 0, sender: 0, type: 'heartbeat', sentAt: 1, workerId: '' }));
+      await push.send(
+        codec.encode({
+          version: PROTOCOL_VERSION,
+          runId: 'twin',
+          generation: 0,
+          step: 0,
+          sender: 0,
+          type: 'heartbeat',
+          sentAt: 1,
+          workerId: '',
+        }),
+      );
       for (let i = 0; i < 200 && endpoint.counters.messagesReceived === 0; i++) await sleep(20);
       push.close();
       assert.equal(endpoint.counters.messagesReceived, 1, 'a message sent to the twin reaches the endpoint');

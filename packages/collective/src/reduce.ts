@@ -26,7 +26,13 @@ export function addInto(target: Float32Array, incoming: Float32Array): void {
  * partial sum) and, on the rank that completes a segment, the division by the total weight
  * (scale = 1 / Σw) folded into the same pass.
  */
-export function weightedInto(target: Float32Array, own: number, incoming: Float32Array, other: number, scale: number): void {
+export function weightedInto(
+  target: Float32Array,
+  own: number,
+  incoming: Float32Array,
+  other: number,
+  scale: number,
+): void {
   const n = target.length;
   let i = 0;
   for (; i + 4 <= n; i += 4) {

@@ -46,19 +46,30 @@ export class RingContext {
    * The next message from the predecessor, which must be of `type` and agree on every field of
    * `expected`; the first disagreement is a mismatch naming both ranks.
    */
-  async expect<T extends MessageType>(type: T, expected: Partial<MessageOf<T>>): Promise<DecodedMessage & { message: MessageOf<T> }> {
+  async expect<T extends MessageType>(
+    type: T,
+    expected: Partial<MessageOf<T>>,
+  ): Promise<DecodedMessage & { message: MessageOf<T> }> {
     const decoded = await this.inbox.take(this.clock);
     const got = decoded.message;
     const pred = this.predecessor;
     const context = `${this.opName} #${this.opSeq}`;
     if (got.type !== type) {
-      throw new CollectiveError('mismatch', `${context}: rank ${this.rank} expected ${type} from rank ${pred}, which sent ${got.type}${describeOp(got)}`, [pred, this.rank]);
+      throw new CollectiveError(
+        'mismatch',
+        `${context}: rank ${this.rank} expected ${type} from rank ${pred}, which sent ${got.type}${describeOp(got)}`,
+        [pred, this.rank],
+      );
     }
     const fields: [string, unknown][] = [['step', this.step], ['opSeq', this.opSeq], ...Object.entries(expected)];
     for (const [field, want] of fields) {
       const have = (got as unknown as Record<string, unknown>)[field];
       if (have !== want) {
-        throw new CollectiveError('mismatch', `${context}: ranks ${pred} and ${this.rank} disagree on ${field}: rank ${this.rank} has ${String(want)}, rank ${pred} sent ${String(have)}`, [pred, this.rank]);
+        throw new CollectiveError(
+          'mismatch',
+          `${context}: ranks ${pred} and ${this.rank} disagree on ${field}: rank ${this.rank} has ${String(want)}, rank ${pred} sent ${String(have)}`,
+          [pred, this.rank],
+        );
       }
     }
     return decoded as DecodedMessage & { message: MessageOf<T> };

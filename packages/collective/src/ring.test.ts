@@ -10,10 +10,20 @@ describe('ring layout', () => {
       { offset: 6, length: 2 },
       { offset: 8, length: 2 },
     ]);
-    assert.deepEqual(ringSegments(1, 3).map((s) => s.length), [1, 0, 0]);
-    for (const [length, n] of [[0, 2], [5_000_000, 3], [7, 7]] as const) {
+    assert.deepEqual(
+      ringSegments(1, 3).map((s) => s.length),
+      [1, 0, 0],
+    );
+    for (const [length, n] of [
+      [0, 2],
+      [5_000_000, 3],
+      [7, 7],
+    ] as const) {
       const spans = ringSegments(length, n);
-      assert.equal(spans.reduce((sum, s) => sum + s.length, 0), length);
+      assert.equal(
+        spans.reduce((sum, s) => sum + s.length, 0),
+        length,
+      );
       spans.forEach((s, k) => assert.equal(s.offset, k === 0 ? 0 : spans[k - 1]!.offset + spans[k - 1]!.length));
     }
   });

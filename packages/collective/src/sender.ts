@@ -21,7 +21,10 @@ export class RingSender {
   constructor(address: string, lingerMs: number, curve?: { readonly publicKey: string; readonly secretKey: string }) {
     // Sends time out and are retried, so a readiness notification lost by the binding delays a
     // message instead of stranding it (and everything queued behind it).
-    const keys = curve === undefined ? {} : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey };
+    const keys =
+      curve === undefined
+        ? {}
+        : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey };
     this.socket = new Push({ linger: lingerMs, sendHighWaterMark: 0, sendTimeout: POLL_MS, ...keys });
     this.socket.connect(address);
   }

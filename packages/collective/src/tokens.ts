@@ -16,7 +16,11 @@ export async function tokenRound(ring: RingContext, purpose: TokenPurpose): Prom
     const { message } = await ring.expect('ring-token', { purpose });
     const origin = message.origin;
     if (origin === rank || origin >= worldSize || seen.has(origin)) {
-      throw new CollectiveError('mismatch', `${purpose} #${ring.opSeq}: rank ${rank} received an impossible token from rank ${origin} via rank ${ring.predecessor}`, [ring.predecessor, rank]);
+      throw new CollectiveError(
+        'mismatch',
+        `${purpose} #${ring.opSeq}: rank ${rank} received an impossible token from rank ${origin} via rank ${ring.predecessor}`,
+        [ring.predecessor, rank],
+      );
     }
     seen.add(origin);
     if (origin !== ring.successor) ring.send('ring-token', { step: ring.step, opSeq: ring.opSeq, purpose, origin });

@@ -50,9 +50,21 @@ async function serveZap(socket: Reply): Promise<void> {
     }
     const [version, requestId, domain, , , mechanism, clientKey] = frames;
     const admitted =
-      version?.toString() === '1.0' && mechanism?.toString() === 'CURVE' && clientKey?.length === 32 && domain !== undefined && domain.length > 0 && z85(clientKey) === domain.toString();
+      version?.toString() === '1.0' &&
+      mechanism?.toString() === 'CURVE' &&
+      clientKey?.length === 32 &&
+      domain !== undefined &&
+      domain.length > 0 &&
+      z85(clientKey) === domain.toString();
     try {
-      await socket.send(['1.0', requestId ?? '', admitted ? '200' : '400', admitted ? 'OK' : 'not a cluster key', '', '']);
+      await socket.send([
+        '1.0',
+        requestId ?? '',
+        admitted ? '200' : '400',
+        admitted ? 'OK' : 'not a cluster key',
+        '',
+        '',
+      ]);
     } catch {
       return;
     }
@@ -74,7 +86,11 @@ async function bindZap(socket: Reply): Promise<void> {
 
 /** Starts (or shares) this process's ZAP handler; call the returned function to release it. */
 export async function acquireZapHandler(): Promise<() => void> {
-  const registry = ((globalThis as Record<symbol, unknown>)[ZAP_REGISTRY] ??= { users: 0, socket: undefined, ready: undefined }) as ZapRegistry;
+  const registry = ((globalThis as Record<symbol, unknown>)[ZAP_REGISTRY] ??= {
+    users: 0,
+    socket: undefined,
+    ready: undefined,
+  }) as ZapRegistry;
   registry.users++;
   let released = false;
   const release = () => {
@@ -100,6 +116,10 @@ export async function acquireZapHandler(): Promise<() => void> {
   return release;
 }
 
-export function curveServerOptions(curve: CurveKeys | undefined): { curveServer?: boolean; curveSecretKey?: string; zapDomain?: string } {
+export function curveServerOptions(curve: CurveKeys | undefined): {
+  curveServer?: boolean;
+  curveSecretKey?: string;
+  zapDomain?: string;
+} {
   return curve === undefined ? {} : { curveServer: true, curveSecretKey: curve.secretKey, zapDomain: curve.publicKey };
 }

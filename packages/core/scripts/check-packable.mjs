@@ -9,6 +9,8 @@ const root = new URL('..', import.meta.url);
 const required = ['dist/index.js', 'dist/index.d.ts', 'dist/ops/register-gradients.js', 'vendor/tfjs-gradients.mjs'];
 const missing = required.filter((f) => !existsSync(fileURLToPath(new URL(f, root))));
 if (missing.length > 0) {
-  console.error(`@awn/core is not built: ${missing.join(', ')} missing. Run \`npm run build\` at the repository root (prepack runs tsc -b).`);
+  console.error(
+    `@awn/core is not built: ${missing.join(', ')} missing. Run \`npm run build\` at the repository root (prepack runs tsc -b).`,
+  );
   process.exit(1);
 }

@@ -7,8 +7,21 @@
  */
 
 // Tensor backend
-export { selectBackend, BACKEND_NAMES, type BackendName, type BackendInfo, type BackendLogger, type BackendOptions } from './backend/select-backend.js';
-export { estimateTrainingMemory, formatBytes, parseMemorySize, WASM_HEAP_BYTES, type MemoryEstimate } from './backend/memory-estimate.js';
+export {
+  selectBackend,
+  BACKEND_NAMES,
+  type BackendName,
+  type BackendInfo,
+  type BackendLogger,
+  type BackendOptions,
+} from './backend/select-backend.js';
+export {
+  estimateTrainingMemory,
+  formatBytes,
+  parseMemorySize,
+  WASM_HEAP_BYTES,
+  type MemoryEstimate,
+} from './backend/memory-estimate.js';
 
 // Importance distributions
 export {
@@ -36,19 +49,48 @@ export { widthsOf, ratesOf, parameterCount, updateLayerWidths, type AdaptiveMode
 export { createModel, registerModelKind, type ModelFactory } from './models/registry.js';
 
 // Loss and optimizers
-export { elbo, negativeLogLikelihood, weightPrior, ratePrior, checkLossConfig, type LossConfig, type LossTerms, type LossValues } from './loss/elbo.js';
+export {
+  elbo,
+  negativeLogLikelihood,
+  weightPrior,
+  ratePrior,
+  checkLossConfig,
+  type LossConfig,
+  type LossTerms,
+  type LossValues,
+} from './loss/elbo.js';
 export { Adam, Sgd, createOptimizer, flatLayout, type Optimizer, type OptimizerConfig } from './optim/index.js';
 
 // Training
-export { fit, trainStep, type FitOptions, type FitResult, type StepMetrics, type StepTimings, type GradientReducer } from './train/fit.js';
+export {
+  fit,
+  trainStep,
+  type FitOptions,
+  type FitResult,
+  type StepMetrics,
+  type StepTimings,
+  type GradientReducer,
+} from './train/fit.js';
 export { WidthCapWatch, widthCapWarning } from './train/width-cap.js';
 export { computeGradients, type GradientResult } from './train/gradients.js';
 export { evaluate, type Scores } from './train/evaluate.js';
 export { disposeBatch, type TensorBatch, type BatchSource, type DataCursor } from './train/batch.js';
 export { DatasetBatchSource, datasetChunks } from './train/dataset-batches.js';
 export { lossConfigAt, checkCompressionSchedule, type CompressionSchedule } from './train/compression.js';
-export { truncate, truncationCurve, truncationWidths, type TruncationTarget, type TruncationPoint } from './train/truncate.js';
-export { encodeTrainingState, decodeTrainingState, saveTrainingState, loadTrainingState, type TrainingState } from './train/training-state.js';
+export {
+  truncate,
+  truncationCurve,
+  truncationWidths,
+  type TruncationTarget,
+  type TruncationPoint,
+} from './train/truncate.js';
+export {
+  encodeTrainingState,
+  decodeTrainingState,
+  saveTrainingState,
+  loadTrainingState,
+  type TrainingState,
+} from './train/training-state.js';
 
 // Checkpoints, data, randomness
 export * from './checkpoint/index.js';

@@ -3,195 +3,196 @@
 // Copyright 2018-2023 Google LLC. Licensed under the Apache License, Version 2.0.
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
-  for (var name in all)
-    __defProp(target, name, { get: all[name], enumerable: true });
+  for (var name in all) __defProp(target, name, { get: all[name], enumerable: true });
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/kernel_names.js
-var Abs = "Abs";
-var Acos = "Acos";
-var Acosh = "Acosh";
-var Add = "Add";
-var AddN = "AddN";
-var ArgMax = "ArgMax";
-var ArgMin = "ArgMin";
-var Asin = "Asin";
-var Asinh = "Asinh";
-var Atan = "Atan";
-var Atanh = "Atanh";
-var Atan2 = "Atan2";
-var AvgPool = "AvgPool";
-var AvgPoolGrad = "AvgPoolGrad";
-var AvgPool3D = "AvgPool3D";
-var AvgPool3DGrad = "AvgPool3DGrad";
-var BatchMatMul = "BatchMatMul";
-var BatchToSpaceND = "BatchToSpaceND";
-var BroadcastTo = "BroadcastTo";
-var Cast = "Cast";
-var Ceil = "Ceil";
-var ClipByValue = "ClipByValue";
-var Complex = "Complex";
-var ComplexAbs = "ComplexAbs";
-var Concat = "Concat";
-var Conv2D = "Conv2D";
-var Conv2DBackpropFilter = "Conv2DBackpropFilter";
-var Conv2DBackpropInput = "Conv2DBackpropInput";
-var Conv3D = "Conv3D";
-var Conv3DBackpropFilterV2 = "Conv3DBackpropFilterV2";
-var Conv3DBackpropInputV2 = "Conv3DBackpropInputV2";
-var Cos = "Cos";
-var Cosh = "Cosh";
-var Cumprod = "Cumprod";
-var Cumsum = "Cumsum";
-var DepthwiseConv2dNative = "DepthwiseConv2dNative";
-var DepthwiseConv2dNativeBackpropFilter = "DepthwiseConv2dNativeBackpropFilter";
-var DepthwiseConv2dNativeBackpropInput = "DepthwiseConv2dNativeBackpropInput";
-var Dilation2D = "Dilation2D";
-var Dilation2DBackpropInput = "Dilation2DBackpropInput";
-var Dilation2DBackpropFilter = "Dilation2DBackpropFilter";
-var RealDiv = "RealDiv";
-var Elu = "Elu";
-var EluGrad = "EluGrad";
-var Erf = "Erf";
-var Equal = "Equal";
-var Exp = "Exp";
-var ExpandDims = "ExpandDims";
-var Expm1 = "Expm1";
-var Floor = "Floor";
-var FloorDiv = "FloorDiv";
-var FusedBatchNorm = "FusedBatchNorm";
-var GatherV2 = "GatherV2";
-var Greater = "Greater";
-var GreaterEqual = "GreaterEqual";
-var Identity = "Identity";
-var Imag = "Imag";
-var IsFinite = "IsFinite";
-var IsInf = "IsInf";
-var IsNan = "IsNan";
-var LeakyRelu = "LeakyRelu";
-var Less = "Less";
-var LessEqual = "LessEqual";
-var Log = "Log";
-var Log1p = "Log1p";
-var LogicalAnd = "LogicalAnd";
-var LogicalNot = "LogicalNot";
-var LogSoftmax = "LogSoftmax";
-var LRN = "LRN";
-var LRNGrad = "LRNGrad";
-var Max = "Max";
-var Maximum = "Maximum";
-var MaxPool = "MaxPool";
-var MaxPoolGrad = "MaxPoolGrad";
-var MaxPool3D = "MaxPool3D";
-var MaxPool3DGrad = "MaxPool3DGrad";
-var Mean = "Mean";
-var Min = "Min";
-var Minimum = "Minimum";
-var MirrorPad = "MirrorPad";
-var Mod = "Mod";
-var Multiply = "Multiply";
-var Neg = "Neg";
-var OnesLike = "OnesLike";
-var OneHot = "OneHot";
-var Pack = "Pack";
-var PadV2 = "PadV2";
-var Pow = "Pow";
-var Prelu = "Prelu";
-var Prod = "Prod";
-var Real = "Real";
-var Reciprocal = "Reciprocal";
-var Relu = "Relu";
-var Reshape = "Reshape";
-var ResizeNearestNeighbor = "ResizeNearestNeighbor";
-var ResizeNearestNeighborGrad = "ResizeNearestNeighborGrad";
-var ResizeBilinear = "ResizeBilinear";
-var ResizeBilinearGrad = "ResizeBilinearGrad";
-var Relu6 = "Relu6";
-var Reverse = "Reverse";
-var Round = "Round";
-var Rsqrt = "Rsqrt";
-var Select = "Select";
-var Selu = "Selu";
-var Slice = "Slice";
-var Sin = "Sin";
-var Sinh = "Sinh";
-var Sign = "Sign";
-var Sigmoid = "Sigmoid";
-var Softplus = "Softplus";
-var Sqrt = "Sqrt";
-var Sum = "Sum";
-var SpaceToBatchND = "SpaceToBatchND";
-var SplitV = "SplitV";
-var Softmax = "Softmax";
-var SquaredDifference = "SquaredDifference";
-var Square = "Square";
-var Sub = "Sub";
-var Tan = "Tan";
-var Tanh = "Tanh";
-var Tile = "Tile";
-var Transpose = "Transpose";
-var Unpack = "Unpack";
-var UnsortedSegmentSum = "UnsortedSegmentSum";
-var ZerosLike = "ZerosLike";
-var Step = "Step";
+var Abs = 'Abs';
+var Acos = 'Acos';
+var Acosh = 'Acosh';
+var Add = 'Add';
+var AddN = 'AddN';
+var ArgMax = 'ArgMax';
+var ArgMin = 'ArgMin';
+var Asin = 'Asin';
+var Asinh = 'Asinh';
+var Atan = 'Atan';
+var Atanh = 'Atanh';
+var Atan2 = 'Atan2';
+var AvgPool = 'AvgPool';
+var AvgPoolGrad = 'AvgPoolGrad';
+var AvgPool3D = 'AvgPool3D';
+var AvgPool3DGrad = 'AvgPool3DGrad';
+var BatchMatMul = 'BatchMatMul';
+var BatchToSpaceND = 'BatchToSpaceND';
+var BroadcastTo = 'BroadcastTo';
+var Cast = 'Cast';
+var Ceil = 'Ceil';
+var ClipByValue = 'ClipByValue';
+var Complex = 'Complex';
+var ComplexAbs = 'ComplexAbs';
+var Concat = 'Concat';
+var Conv2D = 'Conv2D';
+var Conv2DBackpropFilter = 'Conv2DBackpropFilter';
+var Conv2DBackpropInput = 'Conv2DBackpropInput';
+var Conv3D = 'Conv3D';
+var Conv3DBackpropFilterV2 = 'Conv3DBackpropFilterV2';
+var Conv3DBackpropInputV2 = 'Conv3DBackpropInputV2';
+var Cos = 'Cos';
+var Cosh = 'Cosh';
+var Cumprod = 'Cumprod';
+var Cumsum = 'Cumsum';
+var DepthwiseConv2dNative = 'DepthwiseConv2dNative';
+var DepthwiseConv2dNativeBackpropFilter = 'DepthwiseConv2dNativeBackpropFilter';
+var DepthwiseConv2dNativeBackpropInput = 'DepthwiseConv2dNativeBackpropInput';
+var Dilation2D = 'Dilation2D';
+var Dilation2DBackpropInput = 'Dilation2DBackpropInput';
+var Dilation2DBackpropFilter = 'Dilation2DBackpropFilter';
+var RealDiv = 'RealDiv';
+var Elu = 'Elu';
+var EluGrad = 'EluGrad';
+var Erf = 'Erf';
+var Equal = 'Equal';
+var Exp = 'Exp';
+var ExpandDims = 'ExpandDims';
+var Expm1 = 'Expm1';
+var Floor = 'Floor';
+var FloorDiv = 'FloorDiv';
+var FusedBatchNorm = 'FusedBatchNorm';
+var GatherV2 = 'GatherV2';
+var Greater = 'Greater';
+var GreaterEqual = 'GreaterEqual';
+var Identity = 'Identity';
+var Imag = 'Imag';
+var IsFinite = 'IsFinite';
+var IsInf = 'IsInf';
+var IsNan = 'IsNan';
+var LeakyRelu = 'LeakyRelu';
+var Less = 'Less';
+var LessEqual = 'LessEqual';
+var Log = 'Log';
+var Log1p = 'Log1p';
+var LogicalAnd = 'LogicalAnd';
+var LogicalNot = 'LogicalNot';
+var LogSoftmax = 'LogSoftmax';
+var LRN = 'LRN';
+var LRNGrad = 'LRNGrad';
+var Max = 'Max';
+var Maximum = 'Maximum';
+var MaxPool = 'MaxPool';
+var MaxPoolGrad = 'MaxPoolGrad';
+var MaxPool3D = 'MaxPool3D';
+var MaxPool3DGrad = 'MaxPool3DGrad';
+var Mean = 'Mean';
+var Min = 'Min';
+var Minimum = 'Minimum';
+var MirrorPad = 'MirrorPad';
+var Mod = 'Mod';
+var Multiply = 'Multiply';
+var Neg = 'Neg';
+var OnesLike = 'OnesLike';
+var OneHot = 'OneHot';
+var Pack = 'Pack';
+var PadV2 = 'PadV2';
+var Pow = 'Pow';
+var Prelu = 'Prelu';
+var Prod = 'Prod';
+var Real = 'Real';
+var Reciprocal = 'Reciprocal';
+var Relu = 'Relu';
+var Reshape = 'Reshape';
+var ResizeNearestNeighbor = 'ResizeNearestNeighbor';
+var ResizeNearestNeighborGrad = 'ResizeNearestNeighborGrad';
+var ResizeBilinear = 'ResizeBilinear';
+var ResizeBilinearGrad = 'ResizeBilinearGrad';
+var Relu6 = 'Relu6';
+var Reverse = 'Reverse';
+var Round = 'Round';
+var Rsqrt = 'Rsqrt';
+var Select = 'Select';
+var Selu = 'Selu';
+var Slice = 'Slice';
+var Sin = 'Sin';
+var Sinh = 'Sinh';
+var Sign = 'Sign';
+var Sigmoid = 'Sigmoid';
+var Softplus = 'Softplus';
+var Sqrt = 'Sqrt';
+var Sum = 'Sum';
+var SpaceToBatchND = 'SpaceToBatchND';
+var SplitV = 'SplitV';
+var Softmax = 'Softmax';
+var SquaredDifference = 'SquaredDifference';
+var Square = 'Square';
+var Sub = 'Sub';
+var Tan = 'Tan';
+var Tanh = 'Tanh';
+var Tile = 'Tile';
+var Transpose = 'Transpose';
+var Unpack = 'Unpack';
+var UnsortedSegmentSum = 'UnsortedSegmentSum';
+var ZerosLike = 'ZerosLike';
+var Step = 'Step';
 
 // node_modules/@tensorflow/tfjs-core/dist/backends/backend.js
 var EPSILON_FLOAT32 = 1e-7;
 var EPSILON_FLOAT16 = 1e-4;
 var KernelBackend = class {
   refCount(dataId) {
-    return notYetImplemented("refCount");
+    return notYetImplemented('refCount');
   }
   incRef(dataId) {
-    return notYetImplemented("incRef");
+    return notYetImplemented('incRef');
   }
   timerAvailable() {
     return true;
   }
   time(f) {
-    return notYetImplemented("time");
+    return notYetImplemented('time');
   }
   read(dataId) {
-    return notYetImplemented("read");
+    return notYetImplemented('read');
   }
   readSync(dataId) {
-    return notYetImplemented("readSync");
+    return notYetImplemented('readSync');
   }
   readToGPU(dataId, options) {
-    return notYetImplemented("readToGPU");
+    return notYetImplemented('readToGPU');
   }
   numDataIds() {
-    return notYetImplemented("numDataIds");
+    return notYetImplemented('numDataIds');
   }
   disposeData(dataId, force) {
-    return notYetImplemented("disposeData");
+    return notYetImplemented('disposeData');
   }
   write(values, shape, dtype) {
-    return notYetImplemented("write");
+    return notYetImplemented('write');
   }
   move(dataId, values, shape, dtype, refCount) {
-    return notYetImplemented("move");
+    return notYetImplemented('move');
   }
   createTensorFromGPUData(values, shape, dtype) {
-    return notYetImplemented("createTensorFromGPUData");
+    return notYetImplemented('createTensorFromGPUData');
   }
   memory() {
-    return notYetImplemented("memory");
+    return notYetImplemented('memory');
   }
   /** Returns the highest precision for floats in bits (e.g. 16 or 32) */
   floatPrecision() {
-    return notYetImplemented("floatPrecision");
+    return notYetImplemented('floatPrecision');
   }
   /** Returns the smallest representable number.  */
   epsilon() {
     return this.floatPrecision() === 32 ? EPSILON_FLOAT32 : EPSILON_FLOAT16;
   }
   dispose() {
-    return notYetImplemented("dispose");
+    return notYetImplemented('dispose');
   }
 };
 function notYetImplemented(kernelName) {
-  throw new Error(`'${kernelName}' not yet implemented or not found in the registry. This kernel may not be supported by the tfjs backend you have chosen`);
+  throw new Error(
+    `'${kernelName}' not yet implemented or not found in the registry. This kernel may not be supported by the tfjs backend you have chosen`,
+  );
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/util_base.js
@@ -200,10 +201,10 @@ function clamp(min, x, max) {
 }
 function assert(expr, msg) {
   if (!expr) {
-    throw new Error(typeof msg === "string" ? msg : msg());
+    throw new Error(typeof msg === 'string' ? msg : msg());
   }
 }
-function assertShapesMatch(shapeA, shapeB, errorMessagePrefix = "") {
+function assertShapesMatch(shapeA, shapeB, errorMessagePrefix = '') {
   assert(arraysEqual(shapeA, shapeB), () => errorMessagePrefix + ` Shapes ${shapeA} and ${shapeB} must match`);
 }
 function sizeFromShape(shape) {
@@ -240,14 +241,20 @@ function rightPad(a, size) {
   if (size <= a.length) {
     return a;
   }
-  return a + " ".repeat(size - a.length);
+  return a + ' '.repeat(size - a.length);
 }
 function parseAxisParam(axis, shape) {
   const rank = shape.length;
   axis = axis == null ? shape.map((s, i) => i) : [].concat(axis);
-  assert(axis.every((ax) => ax >= -rank && ax < rank), () => `All values in axis param must be in range [-${rank}, ${rank}) but got axis ${axis}`);
-  assert(axis.every((ax) => isInt(ax)), () => `All values in axis param must be integers but got axis ${axis}`);
-  return axis.map((a) => a < 0 ? rank + a : a);
+  assert(
+    axis.every((ax) => ax >= -rank && ax < rank),
+    () => `All values in axis param must be in range [-${rank}, ${rank}) but got axis ${axis}`,
+  );
+  assert(
+    axis.every((ax) => isInt(ax)),
+    () => `All values in axis param must be integers but got axis ${axis}`,
+  );
+  return axis.map((a) => (a < 0 ? rank + a : a));
 }
 function checkConversionForErrors(vals, dtype) {
   for (let i = 0; i < vals.length; i++) {
@@ -258,14 +265,14 @@ function checkConversionForErrors(vals, dtype) {
   }
 }
 function isValidDtype(dtype) {
-  return dtype === "bool" || dtype === "complex64" || dtype === "float32" || dtype === "int32" || dtype === "string";
+  return dtype === 'bool' || dtype === 'complex64' || dtype === 'float32' || dtype === 'int32' || dtype === 'string';
 }
 function bytesPerElement(dtype) {
-  if (dtype === "float32" || dtype === "int32") {
+  if (dtype === 'float32' || dtype === 'int32') {
     return 4;
-  } else if (dtype === "complex64") {
+  } else if (dtype === 'complex64') {
     return 8;
-  } else if (dtype === "bool") {
+  } else if (dtype === 'bool') {
     return 1;
   } else {
     throw new Error(`Unknown dtype ${dtype}`);
@@ -276,34 +283,34 @@ function bytesFromStringArray(arr) {
     return 0;
   }
   let bytes = 0;
-  arr.forEach((x) => bytes += x.length);
+  arr.forEach((x) => (bytes += x.length));
   return bytes;
 }
 function isString(value) {
-  return typeof value === "string" || value instanceof String;
+  return typeof value === 'string' || value instanceof String;
 }
 function isBoolean(value) {
-  return typeof value === "boolean";
+  return typeof value === 'boolean';
 }
 function isNumber(value) {
-  return typeof value === "number";
+  return typeof value === 'number';
 }
 function inferDtype(values) {
   if (Array.isArray(values)) {
     return inferDtype(values[0]);
   }
   if (values instanceof Float32Array) {
-    return "float32";
+    return 'float32';
   } else if (values instanceof Int32Array || values instanceof Uint8Array || values instanceof Uint8ClampedArray) {
-    return "int32";
+    return 'int32';
   } else if (isNumber(values)) {
-    return "float32";
+    return 'float32';
   } else if (isString(values)) {
-    return "string";
+    return 'string';
   } else if (isBoolean(values)) {
-    return "bool";
+    return 'bool';
   }
-  return "float32";
+  return 'float32';
 }
 function isFunction(f) {
   return !!(f && f.constructor && f.call && f.apply);
@@ -354,7 +361,7 @@ function toNestedArray(shape, a, isComplex = false) {
     return [];
   }
   if (size !== a.length) {
-    throw new Error(`[${shape}] does not match the input size ${a.length}${isComplex ? " for a complex tensor" : ""}.`);
+    throw new Error(`[${shape}] does not match the input size ${a.length}${isComplex ? ' for a complex tensor' : ''}.`);
   }
   return createNestedArray(0, shape, a, isComplex);
 }
@@ -366,11 +373,11 @@ function makeOnesTypedArray(size, dtype) {
   return array;
 }
 function makeZerosTypedArray(size, dtype) {
-  if (dtype == null || dtype === "float32" || dtype === "complex64") {
+  if (dtype == null || dtype === 'float32' || dtype === 'complex64') {
     return new Float32Array(size);
-  } else if (dtype === "int32") {
+  } else if (dtype === 'int32') {
     return new Int32Array(size);
-  } else if (dtype === "bool") {
+  } else if (dtype === 'bool') {
     return new Uint8Array(size);
   } else {
     throw new Error(`Unknown data type ${dtype}`);
@@ -378,15 +385,18 @@ function makeZerosTypedArray(size, dtype) {
 }
 function assertNonNegativeIntegerDimensions(shape) {
   shape.forEach((dimSize) => {
-    assert(Number.isInteger(dimSize) && dimSize >= 0, () => `Tensor must have a shape comprised of positive integers but got shape [${shape}].`);
+    assert(
+      Number.isInteger(dimSize) && dimSize >= 0,
+      () => `Tensor must have a shape comprised of positive integers but got shape [${shape}].`,
+    );
   });
 }
 function isPromise(object) {
-  return object && object.then && typeof object.then === "function";
+  return object && object.then && typeof object.then === 'function';
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/environment.js
-var TENSORFLOWJS_FLAGS_PREFIX = "tfjsflags";
+var TENSORFLOWJS_FLAGS_PREFIX = 'tfjsflags';
 var Environment = class {
   // tslint:disable-next-line: no-any
   constructor(global2) {
@@ -399,8 +409,10 @@ var Environment = class {
   }
   setPlatform(platformName, platform) {
     if (this.platform != null) {
-      if (!(env().getBool("IS_TEST") || env().getBool("PROD"))) {
-        console.warn(`Platform ${this.platformName} has already been set. Overwriting the platform with ${platformName}.`);
+      if (!(env().getBool('IS_TEST') || env().getBool('PROD'))) {
+        console.warn(
+          `Platform ${this.platformName} has already been set. Overwriting the platform with ${platformName}.`,
+        );
       }
     }
     this.platformName = platformName;
@@ -410,7 +422,7 @@ var Environment = class {
     this.flagRegistry[flagName] = { evaluationFn, setHook };
     if (this.urlFlags[flagName] != null) {
       const flagValue = this.urlFlags[flagName];
-      if (!(env().getBool("IS_TEST") || env().getBool("PROD"))) {
+      if (!(env().getBool('IS_TEST') || env().getBool('PROD'))) {
         console.warn(`Setting feature override from URL ${flagName}: ${flagValue}.`);
       }
       this.set(flagName, flagValue);
@@ -474,14 +486,18 @@ var Environment = class {
     this.populateURLFlags();
   }
   populateURLFlags() {
-    if (typeof this.global === "undefined" || typeof this.global.location === "undefined" || typeof this.global.location.search === "undefined") {
+    if (
+      typeof this.global === 'undefined' ||
+      typeof this.global.location === 'undefined' ||
+      typeof this.global.location.search === 'undefined'
+    ) {
       return;
     }
     const urlParams = this.getQueryParams(this.global.location.search);
     if (TENSORFLOWJS_FLAGS_PREFIX in urlParams) {
-      const keyValues = urlParams[TENSORFLOWJS_FLAGS_PREFIX].split(",");
+      const keyValues = urlParams[TENSORFLOWJS_FLAGS_PREFIX].split(',');
       keyValues.forEach((keyValue) => {
-        const [key, value] = keyValue.split(":");
+        const [key, value] = keyValue.split(':');
         this.urlFlags[key] = parseValue(key, value);
       });
     }
@@ -491,17 +507,17 @@ function getQueryParams(queryString) {
   const params = {};
   queryString.replace(/[?&]([^=?&]+)(?:=([^&]*))?/g, (s, ...t) => {
     decodeParam(params, t[0], t[1]);
-    return t.join("=");
+    return t.join('=');
   });
   return params;
 }
 function decodeParam(params, name, value) {
-  params[decodeURIComponent(name)] = decodeURIComponent(value || "");
+  params[decodeURIComponent(name)] = decodeURIComponent(value || '');
 }
 function parseValue(flagName, value) {
   const lowerCaseValue = value.toLowerCase();
-  if (lowerCaseValue === "true" || lowerCaseValue === "false") {
-    return lowerCaseValue === "true";
+  if (lowerCaseValue === 'true' || lowerCaseValue === 'false') {
+    return lowerCaseValue === 'true';
   } else if (`${+lowerCaseValue}` === lowerCaseValue) {
     return +lowerCaseValue;
   } else {
@@ -521,16 +537,16 @@ var globalNameSpace;
 function getGlobalNamespace() {
   if (globalNameSpace == null) {
     let ns;
-    if (typeof window !== "undefined") {
+    if (typeof window !== 'undefined') {
       ns = window;
-    } else if (typeof global !== "undefined") {
+    } else if (typeof global !== 'undefined') {
       ns = global;
-    } else if (typeof process !== "undefined") {
+    } else if (typeof process !== 'undefined') {
       ns = process;
-    } else if (typeof self !== "undefined") {
+    } else if (typeof self !== 'undefined') {
       ns = self;
     } else {
-      throw new Error("Could not find a global object");
+      throw new Error('Could not find a global object');
     }
     globalNameSpace = ns;
   }
@@ -556,19 +572,19 @@ function getGlobal(key, init) {
 
 // node_modules/@tensorflow/tfjs-core/dist/log.js
 function warn(...msg) {
-  if (!(env().getBool("IS_TEST") || env().getBool("PROD"))) {
+  if (!(env().getBool('IS_TEST') || env().getBool('PROD'))) {
     console.warn(...msg);
   }
 }
 function log(...msg) {
-  if (!(env().getBool("IS_TEST") || env().getBool("PROD"))) {
+  if (!(env().getBool('IS_TEST') || env().getBool('PROD'))) {
     console.log(...msg);
   }
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/kernel_registry.js
-var kernelRegistry = getGlobal("kernelRegistry", () => /* @__PURE__ */ new Map());
-var gradRegistry = getGlobal("gradRegistry", () => /* @__PURE__ */ new Map());
+var kernelRegistry = getGlobal('kernelRegistry', () => /* @__PURE__ */ new Map());
+var gradRegistry = getGlobal('gradRegistry', () => /* @__PURE__ */ new Map());
 function getKernel(kernelName, backendName) {
   const key = makeKey(kernelName, backendName);
   return kernelRegistry.get(key);
@@ -585,7 +601,7 @@ function getKernelsForBackend(backendName) {
       break;
     }
     const [key, config] = value;
-    const [backend] = key.split("_");
+    const [backend] = key.split('_');
     if (backend === backendName) {
       result.push(config);
     }
@@ -595,7 +611,7 @@ function getKernelsForBackend(backendName) {
 function registerGradient(config) {
   const { kernelName } = config;
   if (gradRegistry.has(kernelName)) {
-    if (env().getBool("DEBUG")) {
+    if (env().getBool('DEBUG')) {
       warn(`Overriding the gradient for '${kernelName}'`);
     }
   }
@@ -607,31 +623,37 @@ function makeKey(kernelName, backendName) {
 
 // node_modules/@tensorflow/tfjs-core/dist/platforms/is_typed_array_browser.js
 function isTypedArrayBrowser(a) {
-  return a instanceof Float32Array || a instanceof Int32Array || a instanceof Uint8Array || a instanceof Uint8ClampedArray;
+  return (
+    a instanceof Float32Array || a instanceof Int32Array || a instanceof Uint8Array || a instanceof Uint8ClampedArray
+  );
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/util.js
 function noConversionNeeded(a, dtype) {
-  return a instanceof Float32Array && dtype === "float32" || a instanceof Int32Array && dtype === "int32" || a instanceof Uint8Array && dtype === "bool";
+  return (
+    (a instanceof Float32Array && dtype === 'float32') ||
+    (a instanceof Int32Array && dtype === 'int32') ||
+    (a instanceof Uint8Array && dtype === 'bool')
+  );
 }
 function toTypedArray(a, dtype) {
-  if (dtype === "string") {
-    throw new Error("Cannot convert a string[] to a TypedArray");
+  if (dtype === 'string') {
+    throw new Error('Cannot convert a string[] to a TypedArray');
   }
   if (Array.isArray(a)) {
     a = flatten(a);
   }
-  if (env().getBool("DEBUG")) {
+  if (env().getBool('DEBUG')) {
     checkConversionForErrors(a, dtype);
   }
   if (noConversionNeeded(a, dtype)) {
     return a;
   }
-  if (dtype == null || dtype === "float32" || dtype === "complex64") {
+  if (dtype == null || dtype === 'float32' || dtype === 'complex64') {
     return new Float32Array(a);
-  } else if (dtype === "int32") {
+  } else if (dtype === 'int32') {
     return new Int32Array(a);
-  } else if (dtype === "bool") {
+  } else if (dtype === 'bool') {
     const bool = new Uint8Array(a.length);
     for (let i = 0; i < bool.length; ++i) {
       if (Math.round(a[i]) !== 0) {
@@ -646,12 +668,12 @@ function toTypedArray(a, dtype) {
 function now() {
   return env().platform.now();
 }
-function encodeString(s, encoding = "utf-8") {
-  encoding = encoding || "utf-8";
+function encodeString(s, encoding = 'utf-8') {
+  encoding = encoding || 'utf-8';
   return env().platform.encode(s, encoding);
 }
-function decodeString(bytes, encoding = "utf-8") {
-  encoding = encoding || "utf-8";
+function decodeString(bytes, encoding = 'utf-8') {
+  encoding = encoding || 'utf-8';
   return env().platform.decode(bytes, encoding);
 }
 function isTypedArray(a) {
@@ -665,7 +687,14 @@ function flatten(arr, result = [], skipTypedArray = false) {
   if (result == null) {
     result = [];
   }
-  if (typeof arr === "boolean" || typeof arr === "number" || typeof arr === "string" || isPromise(arr) || arr == null || isTypedArray(arr) && skipTypedArray) {
+  if (
+    typeof arr === 'boolean' ||
+    typeof arr === 'number' ||
+    typeof arr === 'string' ||
+    isPromise(arr) ||
+    arr == null ||
+    (isTypedArray(arr) && skipTypedArray)
+  ) {
     result.push(arr);
   } else if (Array.isArray(arr) || isTypedArray(arr)) {
     for (let i = 0; i < arr.length; ++i) {
@@ -710,7 +739,7 @@ var Profiler = class {
       }
       timer = Promise.resolve({ kernelMs: now() - start });
     }
-    if (env().getBool("CHECK_COMPUTATION_FOR_ERRORS")) {
+    if (env().getBool('CHECK_COMPUTATION_FOR_ERRORS')) {
       for (let i = 0; i < outputs.length; i++) {
         const output = outputs[i];
         output.data().then((tensorVals) => {
@@ -723,7 +752,7 @@ var Profiler = class {
       outputs,
       inputs,
       timeMs: timer.then((timing) => timing.kernelMs),
-      extraInfo: timer.then((timing) => timing.getExtraProfileInfo != null ? timing.getExtraProfileInfo() : "")
+      extraInfo: timer.then((timing) => (timing.getExtraProfileInfo != null ? timing.getExtraProfileInfo() : '')),
     };
     return kernelProfile;
   }
@@ -731,13 +760,20 @@ var Profiler = class {
     const { kernelName, outputs, timeMs, inputs, extraInfo } = kernelProfile;
     outputs.forEach((result) => {
       Promise.all([result.data(), timeMs, extraInfo]).then((valueContainer) => {
-        this.logger.logKernelProfile(kernelName, result, valueContainer[0], valueContainer[1], inputs, valueContainer[2]);
+        this.logger.logKernelProfile(
+          kernelName,
+          result,
+          valueContainer[0],
+          valueContainer[1],
+          inputs,
+          valueContainer[2],
+        );
       });
     });
   }
 };
 function checkComputationForErrors(vals, dtype, kernelName) {
-  if (dtype !== "float32") {
+  if (dtype !== 'float32') {
     return false;
   }
   for (let i = 0; i < vals.length; i++) {
@@ -751,21 +787,29 @@ function checkComputationForErrors(vals, dtype, kernelName) {
 }
 var Logger = class {
   logKernelProfile(name, result, vals, timeMs, inputs, extraInfo) {
-    const time = typeof timeMs === "number" ? rightPad(`${timeMs}ms`, 9) : timeMs["error"];
+    const time = typeof timeMs === 'number' ? rightPad(`${timeMs}ms`, 9) : timeMs['error'];
     const paddedName = rightPad(name, 25);
     const rank = result.rank;
     const size = result.size;
     const shape = rightPad(result.shape.toString(), 14);
-    let inputShapesDescription = "";
+    let inputShapesDescription = '';
     for (const name2 in inputs) {
       const input = inputs[name2];
       if (input != null) {
         const inputShape = input.shape || result.shape;
         const inputRank = inputShape.length;
-        inputShapesDescription += `${name2}: ${inputRank}D ${inputRank > 0 ? inputShape : ""} `;
+        inputShapesDescription += `${name2}: ${inputRank}D ${inputRank > 0 ? inputShape : ''} `;
       }
     }
-    console.log(`%c${paddedName}	%c${time}	%c${rank}D ${shape}	%c${size}	%c${inputShapesDescription}	%c${extraInfo}`, "font-weight:bold", "color:red", "color:blue", "color: orange", "color: green", "color: steelblue");
+    console.log(
+      `%c${paddedName}	%c${time}	%c${rank}D ${shape}	%c${size}	%c${inputShapesDescription}	%c${extraInfo}`,
+      'font-weight:bold',
+      'color:red',
+      'color:blue',
+      'color: orange',
+      'color: green',
+      'color: steelblue',
+    );
   }
 };
 
@@ -784,7 +828,7 @@ function getFilteredNodesXToY(tape, xs, y) {
       let anyInputFromX = false;
       for (let j = 0; j < xs.length; j++) {
         if (tensorsFromX[input.id]) {
-          node.outputs.forEach((output) => tensorsFromX[output.id] = true);
+          node.outputs.forEach((output) => (tensorsFromX[output.id] = true));
           anyInputFromX = true;
           nodesFromX[node.id] = true;
           break;
@@ -848,15 +892,21 @@ function backpropagateGradients(tensorAccumulatedGradientMap, filteredTape, tidy
     const inputGradients = node.gradient(dys);
     for (const inputName in node.inputs) {
       if (!(inputName in inputGradients)) {
-        throw new Error(`Cannot backprop through input ${inputName}. Available gradients found: ${Object.keys(inputGradients)}.`);
+        throw new Error(
+          `Cannot backprop through input ${inputName}. Available gradients found: ${Object.keys(inputGradients)}.`,
+        );
       }
       const dx = tidy2(() => inputGradients[inputName]());
-      if (dx.dtype !== "float32") {
-        throw new Error(`Error in gradient for op ${node.kernelName}. The gradient of input ${inputName} must have 'float32' dtype, but has '${dx.dtype}'`);
+      if (dx.dtype !== 'float32') {
+        throw new Error(
+          `Error in gradient for op ${node.kernelName}. The gradient of input ${inputName} must have 'float32' dtype, but has '${dx.dtype}'`,
+        );
       }
       const x = node.inputs[inputName];
       if (!arraysEqual(dx.shape, x.shape)) {
-        throw new Error(`Error in gradient for op ${node.kernelName}. The gradient of input '${inputName}' has shape '${dx.shape}', which does not match the shape of the input '${x.shape}'`);
+        throw new Error(
+          `Error in gradient for op ${node.kernelName}. The gradient of input '${inputName}' has shape '${dx.shape}', which does not match the shape of the input '${x.shape}'`,
+        );
       }
       if (tensorAccumulatedGradientMap[x.id] == null) {
         tensorAccumulatedGradientMap[x.id] = dx;
@@ -878,22 +928,22 @@ function tensorToString(vals, shape, dtype, verbose) {
   const padPerCol = computeMaxSizePerColumn(vals, shape, dtype, strides);
   const rank = shape.length;
   const valsLines = subTensorToString(vals, shape, dtype, strides, padPerCol);
-  const lines = ["Tensor"];
+  const lines = ['Tensor'];
   if (verbose) {
     lines.push(`  dtype: ${dtype}`);
     lines.push(`  rank: ${rank}`);
     lines.push(`  shape: [${shape}]`);
     lines.push(`  values:`);
   }
-  lines.push(valsLines.map((l) => "    " + l).join("\n"));
-  return lines.join("\n");
+  lines.push(valsLines.map((l) => '    ' + l).join('\n'));
+  return lines.join('\n');
 }
 function computeMaxSizePerColumn(vals, shape, dtype, strides) {
   const n = sizeFromShape(shape);
   const numCols = strides[strides.length - 1];
   const padPerCol = new Array(numCols).fill(0);
   const rank = shape.length;
-  const valuesOrTuples = dtype === "complex64" ? createComplexTuples(vals) : vals;
+  const valuesOrTuples = dtype === 'complex64' ? createComplexTuples(vals) : vals;
   if (rank > 1) {
     for (let row = 0; row < n / numCols; row++) {
       const offset = row * numCols;
@@ -910,7 +960,7 @@ function valToString(val, pad2, dtype) {
     valStr = `${parseFloat(val[0].toFixed(FORMAT_NUM_SIG_DIGITS))} + ${parseFloat(val[1].toFixed(FORMAT_NUM_SIG_DIGITS))}j`;
   } else if (isString(val)) {
     valStr = `'${val}'`;
-  } else if (dtype === "bool") {
+  } else if (dtype === 'bool') {
     valStr = boolNumToString(val);
   } else {
     valStr = parseFloat(val.toFixed(FORMAT_NUM_SIG_DIGITS)).toString();
@@ -918,18 +968,18 @@ function valToString(val, pad2, dtype) {
   return rightPad(valStr, pad2);
 }
 function boolNumToString(v) {
-  return v === 0 ? "false" : "true";
+  return v === 0 ? 'false' : 'true';
 }
 function subTensorToString(vals, shape, dtype, strides, padPerCol, isLast = true) {
-  const storagePerElement = dtype === "complex64" ? 2 : 1;
+  const storagePerElement = dtype === 'complex64' ? 2 : 1;
   const size = shape[0];
   const rank = shape.length;
   if (rank === 0) {
-    if (dtype === "complex64") {
+    if (dtype === 'complex64') {
       const complexTuple = createComplexTuples(vals);
       return [valToString(complexTuple[0], 0, dtype)];
     }
-    if (dtype === "bool") {
+    if (dtype === 'bool') {
       return [boolNumToString(vals[0])];
     }
     return [vals[0].toString()];
@@ -938,19 +988,23 @@ function subTensorToString(vals, shape, dtype, strides, padPerCol, isLast = true
     if (size > FORMAT_LIMIT_NUM_VALS) {
       const firstValsSize = FORMAT_NUM_FIRST_LAST_VALS * storagePerElement;
       let firstVals = Array.from(vals.slice(0, firstValsSize));
-      let lastVals = Array.from(vals.slice((size - FORMAT_NUM_FIRST_LAST_VALS) * storagePerElement, size * storagePerElement));
-      if (dtype === "complex64") {
+      let lastVals = Array.from(
+        vals.slice((size - FORMAT_NUM_FIRST_LAST_VALS) * storagePerElement, size * storagePerElement),
+      );
+      if (dtype === 'complex64') {
         firstVals = createComplexTuples(firstVals);
         lastVals = createComplexTuples(lastVals);
       }
       return [
-        "[" + firstVals.map((x, i) => valToString(x, padPerCol[i], dtype)).join(", ") + ", ..., " + lastVals.map((x, i) => valToString(x, padPerCol[size - FORMAT_NUM_FIRST_LAST_VALS + i], dtype)).join(", ") + "]"
+        '[' +
+          firstVals.map((x, i) => valToString(x, padPerCol[i], dtype)).join(', ') +
+          ', ..., ' +
+          lastVals.map((x, i) => valToString(x, padPerCol[size - FORMAT_NUM_FIRST_LAST_VALS + i], dtype)).join(', ') +
+          ']',
       ];
     }
-    const displayVals = dtype === "complex64" ? createComplexTuples(vals) : Array.from(vals);
-    return [
-      "[" + displayVals.map((x, i) => valToString(x, padPerCol[i], dtype)).join(", ") + "]"
-    ];
+    const displayVals = dtype === 'complex64' ? createComplexTuples(vals) : Array.from(vals);
+    return ['[' + displayVals.map((x, i) => valToString(x, padPerCol[i], dtype)).join(', ') + ']'];
   }
   const subshape = shape.slice(1);
   const substrides = strides.slice(1);
@@ -960,55 +1014,61 @@ function subTensorToString(vals, shape, dtype, strides, padPerCol, isLast = true
     for (let i = 0; i < FORMAT_NUM_FIRST_LAST_VALS; i++) {
       const start = i * stride;
       const end = start + stride;
-      lines.push(...subTensorToString(
-        vals.slice(start, end),
-        subshape,
-        dtype,
-        substrides,
-        padPerCol,
-        false
-        /* isLast */
-      ));
+      lines.push(
+        ...subTensorToString(
+          vals.slice(start, end),
+          subshape,
+          dtype,
+          substrides,
+          padPerCol,
+          false,
+          /* isLast */
+        ),
+      );
     }
-    lines.push("...");
+    lines.push('...');
     for (let i = size - FORMAT_NUM_FIRST_LAST_VALS; i < size; i++) {
       const start = i * stride;
       const end = start + stride;
-      lines.push(...subTensorToString(
-        vals.slice(start, end),
-        subshape,
-        dtype,
-        substrides,
-        padPerCol,
-        i === size - 1
-        /* isLast */
-      ));
+      lines.push(
+        ...subTensorToString(
+          vals.slice(start, end),
+          subshape,
+          dtype,
+          substrides,
+          padPerCol,
+          i === size - 1,
+          /* isLast */
+        ),
+      );
     }
   } else {
     for (let i = 0; i < size; i++) {
       const start = i * stride;
       const end = start + stride;
-      lines.push(...subTensorToString(
-        vals.slice(start, end),
-        subshape,
-        dtype,
-        substrides,
-        padPerCol,
-        i === size - 1
-        /* isLast */
-      ));
+      lines.push(
+        ...subTensorToString(
+          vals.slice(start, end),
+          subshape,
+          dtype,
+          substrides,
+          padPerCol,
+          i === size - 1,
+          /* isLast */
+        ),
+      );
     }
   }
-  const sep = rank === 2 ? "," : "";
-  lines[0] = "[" + (size > 0 ? lines[0] + sep : "");
+  const sep = rank === 2 ? ',' : '';
+  lines[0] = '[' + (size > 0 ? lines[0] + sep : '');
   for (let i = 1; i < lines.length - 1; i++) {
-    lines[i] = " " + lines[i] + sep;
+    lines[i] = ' ' + lines[i] + sep;
   }
-  let newLineSep = ",\n";
+  let newLineSep = ',\n';
   for (let i = 2; i < rank; i++) {
-    newLineSep += "\n";
+    newLineSep += '\n';
   }
-  lines[lines.length - 1] = " " + lines[lines.length - 1] + "]" + (isLast ? "" : newLineSep);
+  lines[lines.length - 1] = ' ' + lines[lines.length - 1] + ']' + (isLast ? '' : newLineSep);
   return lines;
 }
 function createComplexTuples(vals) {
@@ -1034,12 +1094,12 @@ var Tensor = class {
     this.kept = false;
     this.isDisposedInternal = false;
     this.shape = shape.slice();
-    this.dtype = dtype || "float32";
+    this.dtype = dtype || 'float32';
     this.size = sizeFromShape(shape);
     this.strides = computeStrides(shape);
     this.dataId = dataId;
     this.id = id;
-    this.rankType = this.rank < 5 ? this.rank.toString() : "higher";
+    this.rankType = this.rank < 5 ? this.rank.toString() : 'higher';
   }
   get rank() {
     return this.shape.length;
@@ -1068,7 +1128,7 @@ var Tensor = class {
    */
   async array() {
     const vals = await this.data();
-    return toNestedArray(this.shape, vals, this.dtype === "complex64");
+    return toNestedArray(this.shape, vals, this.dtype === 'complex64');
   }
   /**
    * Returns the tensor data as a nested array. The transfer of data is done
@@ -1077,7 +1137,7 @@ var Tensor = class {
    * @doc {heading: 'Tensors', subheading: 'Classes'}
    */
   arraySync() {
-    return toNestedArray(this.shape, this.dataSync(), this.dtype === "complex64");
+    return toNestedArray(this.shape, this.dataSync(), this.dtype === 'complex64');
   }
   /**
    * Asynchronously downloads the values from the `tf.Tensor`. Returns a
@@ -1088,12 +1148,14 @@ var Tensor = class {
   async data() {
     this.throwIfDisposed();
     const data = trackerFn().read(this.dataId);
-    if (this.dtype === "string") {
+    if (this.dtype === 'string') {
       const bytes = await data;
       try {
         return bytes.map((b) => decodeString(b));
       } catch (_a) {
-        throw new Error("Failed to decode the string bytes into utf-8. To get the original bytes, call tensor.bytes().");
+        throw new Error(
+          'Failed to decode the string bytes into utf-8. To get the original bytes, call tensor.bytes().',
+        );
       }
     }
     return data;
@@ -1145,11 +1207,13 @@ var Tensor = class {
   dataSync() {
     this.throwIfDisposed();
     const data = trackerFn().readSync(this.dataId);
-    if (this.dtype === "string") {
+    if (this.dtype === 'string') {
       try {
         return data.map((b) => decodeString(b));
       } catch (_a) {
-        throw new Error("Failed to decode the string bytes into utf-8. To get the original bytes, call tensor.bytes().");
+        throw new Error(
+          'Failed to decode the string bytes into utf-8. To get the original bytes, call tensor.bytes().',
+        );
       }
     }
     return data;
@@ -1158,7 +1222,7 @@ var Tensor = class {
   async bytes() {
     this.throwIfDisposed();
     const data = await trackerFn().read(this.dataId);
-    if (this.dtype === "string") {
+    if (this.dtype === 'string') {
       return data;
     } else {
       return new Uint8Array(data.buffer);
@@ -1227,10 +1291,10 @@ var Tensor = class {
 Object.defineProperty(Tensor, Symbol.hasInstance, {
   value: (instance) => {
     return !!instance && instance.data != null && instance.dataSync != null && instance.throwIfDisposed != null;
-  }
+  },
 });
 function getGlobalTensorClass() {
-  return getGlobal("Tensor", () => {
+  return getGlobal('Tensor', () => {
     return Tensor;
   });
 }
@@ -1260,7 +1324,7 @@ var Variable = class extends Tensor {
     this.dataId = newValue.dataId;
     trackerFn().incRef(
       this,
-      null
+      null,
       /* backend */
     );
   }
@@ -1272,68 +1336,74 @@ var Variable = class extends Tensor {
 Object.defineProperty(Variable, Symbol.hasInstance, {
   value: (instance) => {
     return instance instanceof Tensor && instance.assign != null && instance.assign instanceof Function;
-  }
+  },
 });
 
 // node_modules/@tensorflow/tfjs-core/dist/types.js
 var Rank;
-(function(Rank2) {
-  Rank2["R0"] = "R0";
-  Rank2["R1"] = "R1";
-  Rank2["R2"] = "R2";
-  Rank2["R3"] = "R3";
-  Rank2["R4"] = "R4";
-  Rank2["R5"] = "R5";
-  Rank2["R6"] = "R6";
+(function (Rank2) {
+  Rank2['R0'] = 'R0';
+  Rank2['R1'] = 'R1';
+  Rank2['R2'] = 'R2';
+  Rank2['R3'] = 'R3';
+  Rank2['R4'] = 'R4';
+  Rank2['R5'] = 'R5';
+  Rank2['R6'] = 'R6';
 })(Rank || (Rank = {}));
 var UpcastInt32AndMap;
-(function(UpcastInt32AndMap2) {
-  UpcastInt32AndMap2["float32"] = "float32";
-  UpcastInt32AndMap2["int32"] = "int32";
-  UpcastInt32AndMap2["bool"] = "int32";
-  UpcastInt32AndMap2["complex64"] = "complex64";
+(function (UpcastInt32AndMap2) {
+  UpcastInt32AndMap2['float32'] = 'float32';
+  UpcastInt32AndMap2['int32'] = 'int32';
+  UpcastInt32AndMap2['bool'] = 'int32';
+  UpcastInt32AndMap2['complex64'] = 'complex64';
 })(UpcastInt32AndMap || (UpcastInt32AndMap = {}));
 var UpcastBoolAndMap;
-(function(UpcastBoolAndMap2) {
-  UpcastBoolAndMap2["float32"] = "float32";
-  UpcastBoolAndMap2["int32"] = "int32";
-  UpcastBoolAndMap2["bool"] = "bool";
-  UpcastBoolAndMap2["complex64"] = "complex64";
+(function (UpcastBoolAndMap2) {
+  UpcastBoolAndMap2['float32'] = 'float32';
+  UpcastBoolAndMap2['int32'] = 'int32';
+  UpcastBoolAndMap2['bool'] = 'bool';
+  UpcastBoolAndMap2['complex64'] = 'complex64';
 })(UpcastBoolAndMap || (UpcastBoolAndMap = {}));
 var UpcastFloat32AndMap;
-(function(UpcastFloat32AndMap2) {
-  UpcastFloat32AndMap2["float32"] = "float32";
-  UpcastFloat32AndMap2["int32"] = "float32";
-  UpcastFloat32AndMap2["bool"] = "float32";
-  UpcastFloat32AndMap2["complex64"] = "complex64";
+(function (UpcastFloat32AndMap2) {
+  UpcastFloat32AndMap2['float32'] = 'float32';
+  UpcastFloat32AndMap2['int32'] = 'float32';
+  UpcastFloat32AndMap2['bool'] = 'float32';
+  UpcastFloat32AndMap2['complex64'] = 'complex64';
 })(UpcastFloat32AndMap || (UpcastFloat32AndMap = {}));
 var UpcastComplex64AndMap;
-(function(UpcastComplex64AndMap2) {
-  UpcastComplex64AndMap2["float32"] = "complex64";
-  UpcastComplex64AndMap2["int32"] = "complex64";
-  UpcastComplex64AndMap2["bool"] = "complex64";
-  UpcastComplex64AndMap2["complex64"] = "complex64";
+(function (UpcastComplex64AndMap2) {
+  UpcastComplex64AndMap2['float32'] = 'complex64';
+  UpcastComplex64AndMap2['int32'] = 'complex64';
+  UpcastComplex64AndMap2['bool'] = 'complex64';
+  UpcastComplex64AndMap2['complex64'] = 'complex64';
 })(UpcastComplex64AndMap || (UpcastComplex64AndMap = {}));
 var upcastTypeMap = {
-  "float32": UpcastFloat32AndMap,
-  "int32": UpcastInt32AndMap,
-  "bool": UpcastBoolAndMap,
-  "complex64": UpcastComplex64AndMap
+  float32: UpcastFloat32AndMap,
+  int32: UpcastInt32AndMap,
+  bool: UpcastBoolAndMap,
+  complex64: UpcastComplex64AndMap,
 };
 function upcastType(typeA, typeB) {
-  if (typeA === "string" || typeB === "string") {
-    if (typeA === "string" && typeB === "string") {
-      return "string";
+  if (typeA === 'string' || typeB === 'string') {
+    if (typeA === 'string' && typeB === 'string') {
+      return 'string';
     }
     throw new Error(`Can not upcast ${typeA} with ${typeB}`);
   }
   return upcastTypeMap[typeA][typeB];
 }
 function isWebGLData(values) {
-  return values != null && typeof values === "object" && "texture" in values && values.texture instanceof WebGLTexture;
+  return values != null && typeof values === 'object' && 'texture' in values && values.texture instanceof WebGLTexture;
 }
 function isWebGPUData(values) {
-  return typeof GPUBuffer !== "undefined" && values != null && typeof values === "object" && "buffer" in values && values.buffer instanceof GPUBuffer;
+  return (
+    typeof GPUBuffer !== 'undefined' &&
+    values != null &&
+    typeof values === 'object' &&
+    'buffer' in values &&
+    values.buffer instanceof GPUBuffer
+  );
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/tensor_util.js
@@ -1371,7 +1441,7 @@ function walkTensorContainer(container, list, seen) {
   }
 }
 function isIterable(obj) {
-  return Array.isArray(obj) || typeof obj === "object";
+  return Array.isArray(obj) || typeof obj === 'object';
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/engine.js
@@ -1401,7 +1471,7 @@ var EngineState = class {
       result: null,
       get kernelNames() {
         return Array.from(new Set(this.kernels.map((k) => k.name)));
-      }
+      },
     };
   }
   dispose() {
@@ -1420,8 +1490,7 @@ var Engine = class _Engine {
   }
   async ready() {
     if (this.pendingBackendInit != null) {
-      return this.pendingBackendInit.then(() => {
-      });
+      return this.pendingBackendInit.then(() => {});
     }
     if (this.backendInstance != null) {
       return;
@@ -1439,12 +1508,16 @@ var Engine = class _Engine {
   }
   get backend() {
     if (this.pendingBackendInit != null) {
-      throw new Error(`Backend '${this.backendName}' has not yet been initialized. Make sure to await tf.ready() or await tf.setBackend() before calling other methods`);
+      throw new Error(
+        `Backend '${this.backendName}' has not yet been initialized. Make sure to await tf.ready() or await tf.setBackend() before calling other methods`,
+      );
     }
     if (this.backendInstance == null) {
       const { name, asyncInit } = this.initializeBackendsAndReturnBest();
       if (asyncInit) {
-        throw new Error(`The highest priority backend '${name}' has not yet been initialized. Make sure to await tf.ready() or await tf.setBackend() before calling other methods`);
+        throw new Error(
+          `The highest priority backend '${name}' has not yet been initialized. Make sure to await tf.ready() or await tf.setBackend() before calling other methods`,
+        );
       }
       this.setBackend(name);
     }
@@ -1527,24 +1600,26 @@ var Engine = class _Engine {
     }
     try {
       const backend = registryFactoryEntry.factory();
-      if (backend && !(backend instanceof KernelBackend) && typeof backend.then === "function") {
+      if (backend && !(backend instanceof KernelBackend) && typeof backend.then === 'function') {
         const promiseId = ++this.pendingBackendInitId;
-        const success = backend.then((backendInstance) => {
-          if (promiseId < this.pendingBackendInitId) {
+        const success = backend
+          .then((backendInstance) => {
+            if (promiseId < this.pendingBackendInitId) {
+              return false;
+            }
+            this.registry[backendName] = backendInstance;
+            this.pendingBackendInit = null;
+            return true;
+          })
+          .catch((err) => {
+            if (promiseId < this.pendingBackendInitId) {
+              return false;
+            }
+            this.pendingBackendInit = null;
+            warn(`Initialization of backend ${backendName} failed`);
+            warn(err.stack || err.message);
             return false;
-          }
-          this.registry[backendName] = backendInstance;
-          this.pendingBackendInit = null;
-          return true;
-        }).catch((err) => {
-          if (promiseId < this.pendingBackendInitId) {
-            return false;
-          }
-          this.pendingBackendInit = null;
-          warn(`Initialization of backend ${backendName} failed`);
-          warn(err.stack || err.message);
-          return false;
-        });
+          });
         this.pendingBackendInit = success;
         return { success, asyncInit: true };
       } else {
@@ -1578,7 +1653,7 @@ var Engine = class _Engine {
   }
   getSortedBackends() {
     if (Object.keys(this.registryFactory).length === 0) {
-      throw new Error("No backend found in registry.");
+      throw new Error('No backend found in registry.');
     }
     return Object.keys(this.registryFactory).sort((a, b) => {
       return this.registryFactory[b].priority - this.registryFactory[a].priority;
@@ -1610,27 +1685,31 @@ var Engine = class _Engine {
   tidy(nameOrFn, fn) {
     let name = null;
     if (fn == null) {
-      if (typeof nameOrFn !== "function") {
-        throw new Error("Please provide a function to tidy()");
+      if (typeof nameOrFn !== 'function') {
+        throw new Error('Please provide a function to tidy()');
       }
       fn = nameOrFn;
     } else {
-      if (typeof nameOrFn !== "string" && !(nameOrFn instanceof String)) {
-        throw new Error("When calling with two arguments, the first argument to tidy() must be a string");
+      if (typeof nameOrFn !== 'string' && !(nameOrFn instanceof String)) {
+        throw new Error('When calling with two arguments, the first argument to tidy() must be a string');
       }
-      if (typeof fn !== "function") {
-        throw new Error("When calling with two arguments, the 2nd argument to tidy() must be a function");
+      if (typeof fn !== 'function') {
+        throw new Error('When calling with two arguments, the 2nd argument to tidy() must be a function');
       }
       name = nameOrFn;
     }
     let result;
-    return this.scopedRun(() => this.startScope(name), () => this.endScope(result), () => {
-      result = fn();
-      if (result instanceof Promise) {
-        console.error("Cannot return a Promise inside of tidy.");
-      }
-      return result;
-    });
+    return this.scopedRun(
+      () => this.startScope(name),
+      () => this.endScope(result),
+      () => {
+        result = fn();
+        if (result instanceof Promise) {
+          console.error('Cannot return a Promise inside of tidy.');
+        }
+        return result;
+      },
+    );
   }
   scopedRun(start, end, f) {
     start();
@@ -1660,16 +1739,16 @@ var Engine = class _Engine {
     const inputs = { x };
     const grad = (dy) => ({
       x: () => {
-        const dtype = "float32";
+        const dtype = 'float32';
         const gradInputs = { x: dy };
         const attrs = { dtype };
         return ENGINE.runKernel(
           Cast,
           gradInputs,
           // tslint:disable-next-line: no-unnecessary-type-assertion
-          attrs
+          attrs,
         );
-      }
+      },
     });
     const saved = [];
     this.addTapeNode(this.state.activeScope.name, inputs, [y], grad, saved, {});
@@ -1699,18 +1778,20 @@ var Engine = class _Engine {
     return this.runKernelFunc({ kernelName, inputs, attrs });
   }
   shouldCheckForMemLeaks() {
-    return this.ENV.getBool("IS_TEST");
+    return this.ENV.getBool('IS_TEST');
   }
   checkKernelForMemLeak(kernelName, numDataIdsBefore, outInfos) {
     const numDataIdsAfter = this.backend.numDataIds();
     let numOutputDataIds = 0;
     outInfos.forEach((info) => {
-      numOutputDataIds += info.dtype === "complex64" ? 3 : 1;
+      numOutputDataIds += info.dtype === 'complex64' ? 3 : 1;
     });
     const numMoves = this.state.numDataMovesStack[this.state.numDataMovesStack.length - 1];
     const dataIdsLeaked = numDataIdsAfter - numDataIdsBefore - numOutputDataIds - numMoves;
     if (dataIdsLeaked > 0) {
-      throw new Error(`Backend '${this.backendName}' has an internal memory leak (${dataIdsLeaked} data ids) after running '${kernelName}'`);
+      throw new Error(
+        `Backend '${this.backendName}' has an internal memory leak (${dataIdsLeaked} data ids) after running '${kernelName}'`,
+      );
     }
   }
   /**
@@ -1732,7 +1813,11 @@ var Engine = class _Engine {
       this.backend;
     }
     let out;
-    const kernelOrScopeName = isRegisteredKernelInvocation(kernelParams) ? kernelParams.kernelName : this.state.activeScope != null ? this.state.activeScope.name : "";
+    const kernelOrScopeName = isRegisteredKernelInvocation(kernelParams)
+      ? kernelParams.kernelName
+      : this.state.activeScope != null
+        ? this.state.activeScope.name
+        : '';
     if (isRegisteredKernelInvocation(kernelParams)) {
       const { kernelName, inputs: inputs2, attrs: attrs2 } = kernelParams;
       if (this.backendName == null) {
@@ -1785,16 +1870,16 @@ var Engine = class _Engine {
       () => this.state.kernelDepth++,
       () => this.state.kernelDepth--,
       () => {
-        if (!this.ENV.getBool("DEBUG") && !this.state.profiling) {
+        if (!this.ENV.getBool('DEBUG') && !this.state.profiling) {
           outputs = kernelFunc();
         } else {
           kernelProfile = this.profiler.profileKernel(kernelOrScopeName, inputs, () => kernelFunc());
-          if (this.ENV.getBool("DEBUG")) {
+          if (this.ENV.getBool('DEBUG')) {
             this.profiler.logKernelProfile(kernelProfile);
           }
           outputs = kernelProfile.outputs;
         }
-      }
+      },
     );
     if (isTapeOn) {
       this.addTapeNode(kernelOrScopeName, inputs, outputs, backwardsFunc, saved, attrs);
@@ -1806,10 +1891,10 @@ var Engine = class _Engine {
         totalBytesSnapshot: this.state.numBytes,
         tensorsAdded: this.state.numTensors - startingNumTensors,
         totalTensorsSnapshot: this.state.numTensors,
-        inputShapes: Object.keys(inputs).map((key) => inputs[key] != null ? inputs[key].shape : null),
+        inputShapes: Object.keys(inputs).map((key) => (inputs[key] != null ? inputs[key].shape : null)),
         outputShapes: outputs.map((item) => item.shape),
         kernelTimeMs: kernelProfile.timeMs,
-        extraInfo: kernelProfile.extraInfo
+        extraInfo: kernelProfile.extraInfo,
       });
     }
     return Array.isArray(out) ? outputs : outputs[0];
@@ -1837,7 +1922,7 @@ var Engine = class _Engine {
       const outputsToSave = gradConfig.outputsToSave || [];
       let inputTensorsToSave;
       if (gradConfig.saveAllInputs) {
-        assert(Array.isArray(inputs), () => "saveAllInputs is true, expected inputs to be an array.");
+        assert(Array.isArray(inputs), () => 'saveAllInputs is true, expected inputs to be an array.');
         inputTensorsToSave = Object.keys(inputs).map((key) => inputs[key]);
       } else {
         inputTensorsToSave = inputsToSave.map((inputName) => inputs[inputName]);
@@ -1854,18 +1939,18 @@ var Engine = class _Engine {
    */
   makeTensor(values, shape, dtype, backend) {
     if (values == null) {
-      throw new Error("Values passed to engine.makeTensor() are null");
+      throw new Error('Values passed to engine.makeTensor() are null');
     }
-    dtype = dtype || "float32";
+    dtype = dtype || 'float32';
     backend = backend || this.backend;
     let backendVals = values;
-    if (dtype === "string" && isString(values[0])) {
+    if (dtype === 'string' && isString(values[0])) {
       backendVals = values.map((d) => encodeString(d));
     }
     const dataId = backend.write(backendVals, shape, dtype);
     const t = new Tensor(shape, dtype, dataId, this.nextTensorId());
     this.trackTensor(t, backend);
-    if (dtype === "string") {
+    if (dtype === 'string') {
       const info = this.state.tensorInfo.get(dataId);
       const newBytes = bytesFromStringArray(backendVals);
       this.state.numBytes += newBytes - info.bytes;
@@ -1880,7 +1965,7 @@ var Engine = class _Engine {
    * @deprecated
    */
   makeTensorFromDataId(dataId, shape, dtype, backend) {
-    dtype = dtype || "float32";
+    dtype = dtype || 'float32';
     const tensorInfo = { dataId, shape, dtype };
     return this.makeTensorFromTensorInfo(tensorInfo, backend);
   }
@@ -1910,11 +1995,11 @@ var Engine = class _Engine {
   }
   trackTensor(a, backend) {
     this.state.numTensors++;
-    if (a.dtype === "string") {
+    if (a.dtype === 'string') {
       this.state.numStringTensors++;
     }
     let bytes = 0;
-    if (a.dtype !== "complex64" && a.dtype !== "string") {
+    if (a.dtype !== 'complex64' && a.dtype !== 'string') {
       bytes = a.size * bytesPerElement(a.dtype);
     }
     this.state.numBytes += bytes;
@@ -1924,7 +2009,7 @@ var Engine = class _Engine {
         backend: backend || this.backend,
         dtype: a.dtype,
         shape: a.shape,
-        bytes
+        bytes,
       });
     }
     if (!(a instanceof Variable)) {
@@ -1952,11 +2037,11 @@ var Engine = class _Engine {
     }
     const info = this.state.tensorInfo.get(a.dataId);
     this.state.numTensors--;
-    if (a.dtype === "string") {
+    if (a.dtype === 'string') {
       this.state.numStringTensors--;
       this.state.numBytes -= info.bytes;
     }
-    if (a.dtype !== "complex64" && a.dtype !== "string") {
+    if (a.dtype !== 'complex64' && a.dtype !== 'string') {
       const bytes = a.size * bytesPerElement(a.dtype);
       this.state.numBytes -= bytes;
     }
@@ -1986,7 +2071,7 @@ var Engine = class _Engine {
       if (info.reasons == null) {
         info.reasons = [];
       }
-      info.reasons.push("Memory usage by string tensors is approximate (2 bytes per character)");
+      info.reasons.push('Memory usage by string tensors is approximate (2 bytes per character)');
     }
     return info;
   }
@@ -2050,8 +2135,8 @@ var Engine = class _Engine {
   startScope(name) {
     const scopeInfo = {
       track: [],
-      name: "unnamed scope",
-      id: this.state.nextScopeId++
+      name: 'unnamed scope',
+      id: this.state.nextScopeId++,
     };
     if (name) {
       scopeInfo.name = name;
@@ -2073,7 +2158,8 @@ var Engine = class _Engine {
       }
     }
     const oldScope = this.state.scopeStack.pop();
-    this.state.activeScope = this.state.scopeStack.length === 0 ? null : this.state.scopeStack[this.state.scopeStack.length - 1];
+    this.state.activeScope =
+      this.state.scopeStack.length === 0 ? null : this.state.scopeStack[this.state.scopeStack.length - 1];
     tensorsToTrackInParent.forEach((tensor) => {
       if (!tensor.kept && tensor.scopeId === oldScope.id) {
         this.track(tensor);
@@ -2087,17 +2173,23 @@ var Engine = class _Engine {
    * gradient, which defaults to `1`.
    */
   gradients(f, xs, dy, allowNoGradients = false) {
-    assert(xs.length > 0, () => "gradients() received an empty list of xs.");
-    if (dy != null && dy.dtype !== "float32") {
+    assert(xs.length > 0, () => 'gradients() received an empty list of xs.');
+    if (dy != null && dy.dtype !== 'float32') {
       throw new Error(`dy must have 'float32' dtype, but has '${dy.dtype}'`);
     }
-    const y = this.scopedRun(() => this.startTape(), () => this.endTape(), () => this.tidy("forward", f));
-    assert(y instanceof Tensor, () => "The result y returned by f() must be a tensor.");
+    const y = this.scopedRun(
+      () => this.startTape(),
+      () => this.endTape(),
+      () => this.tidy('forward', f),
+    );
+    assert(y instanceof Tensor, () => 'The result y returned by f() must be a tensor.');
     const filteredTape = getFilteredNodesXToY(this.state.activeTape, xs, y);
     if (!allowNoGradients && filteredTape.length === 0 && xs.length > 0) {
-      throw new Error("Cannot compute gradient of y=f(x) with respect to x. Make sure that the f you passed encloses all operations that lead from x to y.");
+      throw new Error(
+        'Cannot compute gradient of y=f(x) with respect to x. Make sure that the f you passed encloses all operations that lead from x to y.',
+      );
     }
-    return this.tidy("backward", () => {
+    return this.tidy('backward', () => {
       const accumulatedGradientMap = {};
       accumulatedGradientMap[y.id] = dy == null ? ones(y.shape) : dy;
       backpropagateGradients(
@@ -2106,7 +2198,7 @@ var Engine = class _Engine {
         // Pass the tidy function to avoid circular dep with `tape.ts`.
         (f2) => this.tidy(f2),
         // Pass an add function to avoide a circular dep with `tape.ts`.
-        add
+        add,
       );
       const grads = xs.map((x) => accumulatedGradientMap[x.id]);
       if (this.state.gradientDepth === 0) {
@@ -2121,9 +2213,12 @@ var Engine = class _Engine {
     });
   }
   customGrad(f) {
-    assert(isFunction(f), () => "The f passed in customGrad(f) must be a function.");
+    assert(isFunction(f), () => 'The f passed in customGrad(f) must be a function.');
     return (...inputs) => {
-      assert(inputs.every((t) => t instanceof Tensor), () => "The args passed in customGrad(f)(x1, x2,...) must all be tensors");
+      assert(
+        inputs.every((t) => t instanceof Tensor),
+        () => 'The args passed in customGrad(f)(x1, x2,...) must all be tensors',
+      );
       let res;
       const inputMap = {};
       inputs.forEach((input, i) => {
@@ -2131,15 +2226,29 @@ var Engine = class _Engine {
       });
       const forwardFunc = (_, save) => {
         res = f(...[...inputs, save]);
-        assert(res.value instanceof Tensor, () => "The function f passed in customGrad(f) must return an object where `obj.value` is a tensor");
-        assert(isFunction(res.gradFunc), () => "The function f passed in customGrad(f) must return an object where `obj.gradFunc` is a function.");
+        assert(
+          res.value instanceof Tensor,
+          () => 'The function f passed in customGrad(f) must return an object where `obj.value` is a tensor',
+        );
+        assert(
+          isFunction(res.gradFunc),
+          () => 'The function f passed in customGrad(f) must return an object where `obj.gradFunc` is a function.',
+        );
         return res.value;
       };
       const backwardsFunc = (dy, saved) => {
         const gradRes = res.gradFunc(dy, saved);
         const grads = Array.isArray(gradRes) ? gradRes : [gradRes];
-        assert(grads.length === inputs.length, () => "The function f passed in customGrad(f) must return an object where `obj.gradFunc` is a function that returns the same number of tensors as inputs passed to f(...).");
-        assert(grads.every((t) => t instanceof Tensor), () => "The function f passed in customGrad(f) must return an object where `obj.gradFunc` is a function that returns a list of only tensors.");
+        assert(
+          grads.length === inputs.length,
+          () =>
+            'The function f passed in customGrad(f) must return an object where `obj.gradFunc` is a function that returns the same number of tensors as inputs passed to f(...).',
+        );
+        assert(
+          grads.every((t) => t instanceof Tensor),
+          () =>
+            'The function f passed in customGrad(f) must return an object where `obj.gradFunc` is a function that returns a list of only tensors.',
+        );
         const gradMap = {};
         grads.forEach((grad, i) => {
           gradMap[i] = () => grad;
@@ -2149,7 +2258,7 @@ var Engine = class _Engine {
       return this.runKernelFunc({
         forwardFunc,
         backwardsFunc,
-        inputs: inputMap
+        inputs: inputMap,
       });
     };
   }
@@ -2209,8 +2318,8 @@ var Engine = class _Engine {
 Engine.nextTensorId = 0;
 Engine.nextVariableId = 0;
 function ones(shape) {
-  const values = makeOnesTypedArray(sizeFromShape(shape), "float32");
-  return ENGINE.makeTensor(values, shape, "float32");
+  const values = makeOnesTypedArray(sizeFromShape(shape), 'float32');
+  return ENGINE.makeTensor(values, shape, 'float32');
 }
 function getOrMakeEngine() {
   const ns = getGlobalNamespace();
@@ -2232,10 +2341,10 @@ function add(a, b) {
 function inferShape(val, dtype) {
   let firstElem = val;
   if (isTypedArray(val)) {
-    return dtype === "string" ? [] : [val.length];
+    return dtype === 'string' ? [] : [val.length];
   }
   if (isWebGLData(val)) {
-    const usedChannels = val.channels || "RGBA";
+    const usedChannels = val.channels || 'RGBA';
     return [val.height, val.width * usedChannels.length];
   } else if (isWebGPUData(val)) {
     return [val.buffer.size / (dtype == null ? 4 : bytesPerElement(dtype))];
@@ -2244,11 +2353,11 @@ function inferShape(val, dtype) {
     return [];
   }
   const shape = [];
-  while (Array.isArray(firstElem) || isTypedArray(firstElem) && dtype !== "string") {
+  while (Array.isArray(firstElem) || (isTypedArray(firstElem) && dtype !== 'string')) {
     shape.push(firstElem.length);
     firstElem = firstElem[0];
   }
-  if (Array.isArray(val) && env().getBool("TENSORLIKE_CHECK_SHAPE_CONSISTENCY")) {
+  if (Array.isArray(val) && env().getBool('TENSORLIKE_CHECK_SHAPE_CONSISTENCY')) {
     deepAssertShapeConsistency(val, shape, []);
   }
   return shape;
@@ -2256,50 +2365,70 @@ function inferShape(val, dtype) {
 function deepAssertShapeConsistency(val, shape, indices) {
   indices = indices || [];
   if (!Array.isArray(val) && !isTypedArray(val)) {
-    assert(shape.length === 0, () => `Element arr[${indices.join("][")}] is a primitive, but should be an array/TypedArray of ${shape[0]} elements`);
+    assert(
+      shape.length === 0,
+      () =>
+        `Element arr[${indices.join('][')}] is a primitive, but should be an array/TypedArray of ${shape[0]} elements`,
+    );
     return;
   }
-  assert(shape.length > 0, () => `Element arr[${indices.join("][")}] should be a primitive, but is an array of ${val.length} elements`);
-  assert(val.length === shape[0], () => `Element arr[${indices.join("][")}] should have ${shape[0]} elements, but has ${val.length} elements`);
+  assert(
+    shape.length > 0,
+    () => `Element arr[${indices.join('][')}] should be a primitive, but is an array of ${val.length} elements`,
+  );
+  assert(
+    val.length === shape[0],
+    () => `Element arr[${indices.join('][')}] should have ${shape[0]} elements, but has ${val.length} elements`,
+  );
   const subShape = shape.slice(1);
   for (let i = 0; i < val.length; ++i) {
     deepAssertShapeConsistency(val[i], subShape, indices.concat(i));
   }
 }
 function assertDtype(expectedDtype, actualDType, argName, functionName) {
-  if (expectedDtype === "string_or_numeric") {
+  if (expectedDtype === 'string_or_numeric') {
     return;
   }
   if (expectedDtype == null) {
     throw new Error(`Expected dtype cannot be null.`);
   }
-  if (expectedDtype !== "numeric" && expectedDtype !== actualDType || expectedDtype === "numeric" && actualDType === "string") {
-    throw new Error(`Argument '${argName}' passed to '${functionName}' must be ${expectedDtype} tensor, but got ${actualDType} tensor`);
+  if (
+    (expectedDtype !== 'numeric' && expectedDtype !== actualDType) ||
+    (expectedDtype === 'numeric' && actualDType === 'string')
+  ) {
+    throw new Error(
+      `Argument '${argName}' passed to '${functionName}' must be ${expectedDtype} tensor, but got ${actualDType} tensor`,
+    );
   }
 }
-function convertToTensor(x, argName, functionName, parseAsDtype = "numeric") {
+function convertToTensor(x, argName, functionName, parseAsDtype = 'numeric') {
   if (x instanceof getGlobalTensorClass()) {
     assertDtype(parseAsDtype, x.dtype, argName, functionName);
     return x;
   }
   let inferredDtype = inferDtype(x);
-  if (inferredDtype !== "string" && ["bool", "int32", "float32"].indexOf(parseAsDtype) >= 0) {
+  if (inferredDtype !== 'string' && ['bool', 'int32', 'float32'].indexOf(parseAsDtype) >= 0) {
     inferredDtype = parseAsDtype;
   }
   assertDtype(parseAsDtype, inferredDtype, argName, functionName);
-  if (x == null || !isTypedArray(x) && !Array.isArray(x) && typeof x !== "number" && typeof x !== "boolean" && typeof x !== "string") {
-    const type = x == null ? "null" : x.constructor.name;
-    throw new Error(`Argument '${argName}' passed to '${functionName}' must be a Tensor or TensorLike, but got '${type}'`);
+  if (
+    x == null ||
+    (!isTypedArray(x) && !Array.isArray(x) && typeof x !== 'number' && typeof x !== 'boolean' && typeof x !== 'string')
+  ) {
+    const type = x == null ? 'null' : x.constructor.name;
+    throw new Error(
+      `Argument '${argName}' passed to '${functionName}' must be a Tensor or TensorLike, but got '${type}'`,
+    );
   }
   const inferredShape = inferShape(x, inferredDtype);
   if (!isTypedArray(x) && !Array.isArray(x)) {
     x = [x];
   }
   const skipTypedArray = true;
-  const values = inferredDtype !== "string" ? toTypedArray(x, inferredDtype) : flatten(x, [], skipTypedArray);
+  const values = inferredDtype !== 'string' ? toTypedArray(x, inferredDtype) : flatten(x, [], skipTypedArray);
   return ENGINE.makeTensor(values, inferredShape, inferredDtype);
 }
-function convertToTensorArray(arg, argName, functionName, parseAsDtype = "numeric") {
+function convertToTensorArray(arg, argName, functionName, parseAsDtype = 'numeric') {
   if (!Array.isArray(arg)) {
     throw new Error(`Argument ${argName} passed to ${functionName} must be a \`Tensor[]\` or \`TensorLike[]\``);
   }
@@ -2308,15 +2437,17 @@ function convertToTensorArray(arg, argName, functionName, parseAsDtype = "numeri
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/operation.js
-var OP_SCOPE_SUFFIX = "__op";
+var OP_SCOPE_SUFFIX = '__op';
 function op(f) {
   const keys = Object.keys(f);
   if (keys.length !== 1) {
-    throw new Error(`Please provide an object with a single key (operation name) mapping to a function. Got an object with ${keys.length} keys.`);
+    throw new Error(
+      `Please provide an object with a single key (operation name) mapping to a function. Got an object with ${keys.length} keys.`,
+    );
   }
   let opName = keys[0];
   const fn = f[opName];
-  if (opName.endsWith("_")) {
+  if (opName.endsWith('_')) {
     opName = opName.substring(0, opName.length - 1);
   }
   opName = opName + OP_SCOPE_SUFFIX;
@@ -2325,7 +2456,7 @@ function op(f) {
     try {
       const result = fn(...args);
       if (isPromise(result)) {
-        console.error("Cannot return a Promise inside of tidy.");
+        console.error('Cannot return a Promise inside of tidy.');
       }
       ENGINE.endScope(result);
       return result;
@@ -2334,18 +2465,18 @@ function op(f) {
       throw ex;
     }
   };
-  Object.defineProperty(f2, "name", { value: opName, configurable: true });
+  Object.defineProperty(f2, 'name', { value: opName, configurable: true });
   return f2;
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/cast.js
 function cast_(x, dtype) {
-  const $x = convertToTensor(x, "x", "cast");
+  const $x = convertToTensor(x, 'x', 'cast');
   if (!isValidDtype(dtype)) {
     throw new Error(`Failed to cast to unknown dtype ${dtype}`);
   }
-  if (dtype === "string" && $x.dtype !== "string" || dtype !== "string" && $x.dtype === "string") {
-    throw new Error("Only strings can be casted to strings");
+  if ((dtype === 'string' && $x.dtype !== 'string') || (dtype !== 'string' && $x.dtype === 'string')) {
+    throw new Error('Only strings can be casted to strings');
   }
   const inputs = { x: $x };
   const attrs = { dtype };
@@ -2355,8 +2486,8 @@ var cast = /* @__PURE__ */ op({ cast_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/mul.js
 function mul_(a, b) {
-  let $a = convertToTensor(a, "a", "mul");
-  let $b = convertToTensor(b, "b", "mul");
+  let $a = convertToTensor(a, 'a', 'mul');
+  let $b = convertToTensor(b, 'b', 'mul');
   [$a, $b] = makeTypesMatch($a, $b);
   const inputs = { a: $a, b: $b };
   return ENGINE.runKernel(Multiply, inputs);
@@ -2365,7 +2496,7 @@ var mul = /* @__PURE__ */ op({ mul_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/step.js
 function step_(x, alpha = 0) {
-  const $x = convertToTensor(x, "x", "step");
+  const $x = convertToTensor(x, 'x', 'step');
   const inputs = { x: $x };
   const attrs = { alpha };
   return ENGINE.runKernel(Step, inputs, attrs);
@@ -2375,17 +2506,17 @@ var step = /* @__PURE__ */ op({ step_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Abs_grad.js
 var absGradConfig = {
   kernelName: Abs,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
-    return { x: () => mul(dy, step(cast(x, "float32"), -1)) };
-  }
+    return { x: () => mul(dy, step(cast(x, 'float32'), -1)) };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/floorDiv.js
 function floorDiv_(a, b) {
-  let $a = convertToTensor(a, "a", "floorDiv");
-  let $b = convertToTensor(b, "b", "floorDiv");
+  let $a = convertToTensor(a, 'a', 'floorDiv');
+  let $b = convertToTensor(b, 'b', 'floorDiv');
   [$a, $b] = makeTypesMatch($a, $b);
   const inputs = { a: $a, b: $b };
   return ENGINE.runKernel(FloorDiv, inputs);
@@ -2394,10 +2525,10 @@ var floorDiv = /* @__PURE__ */ op({ floorDiv_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/div.js
 function div_(a, b) {
-  let $a = convertToTensor(a, "a", "div");
-  let $b = convertToTensor(b, "b", "div");
+  let $a = convertToTensor(a, 'a', 'div');
+  let $b = convertToTensor(b, 'b', 'div');
   [$a, $b] = makeTypesMatch($a, $b);
-  if ($a.dtype === "int32" && $b.dtype === "int32") {
+  if ($a.dtype === 'int32' && $b.dtype === 'int32') {
     return floorDiv($a, $b);
   }
   const inputs = { a: $a, b: $b };
@@ -2408,7 +2539,7 @@ var div = /* @__PURE__ */ op({ div_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/neg.js
 function neg_(x) {
-  const $x = convertToTensor(x, "x", "neg");
+  const $x = convertToTensor(x, 'x', 'neg');
   const inputs = { x: $x };
   return ENGINE.runKernel(Neg, inputs);
 }
@@ -2418,44 +2549,62 @@ var neg = /* @__PURE__ */ op({ neg_ });
 function makeTensor(values, shape, inferredShape, dtype) {
   if (dtype == null) {
     dtype = inferDtype(values);
-  } else if (dtype === "complex64") {
+  } else if (dtype === 'complex64') {
     throw new Error(`Cannot construct a complex64 tensor directly. Please use tf.complex(real, imag).`);
   }
   if (isWebGPUData(values) || isWebGLData(values)) {
-    if (dtype !== "float32" && dtype !== "int32") {
-      throw new Error(`Creating tensor from GPU data only supports 'float32'|'int32' dtype, while the dtype is ${dtype}.`);
+    if (dtype !== 'float32' && dtype !== 'int32') {
+      throw new Error(
+        `Creating tensor from GPU data only supports 'float32'|'int32' dtype, while the dtype is ${dtype}.`,
+      );
     }
     return ENGINE.backend.createTensorFromGPUData(values, shape || inferredShape, dtype);
   }
-  if (!isTypedArray(values) && !Array.isArray(values) && typeof values !== "number" && typeof values !== "boolean" && typeof values !== "string") {
-    throw new Error("values passed to tensor(values) must be a number/boolean/string or an array of numbers/booleans/strings, or a TypedArray");
+  if (
+    !isTypedArray(values) &&
+    !Array.isArray(values) &&
+    typeof values !== 'number' &&
+    typeof values !== 'boolean' &&
+    typeof values !== 'string'
+  ) {
+    throw new Error(
+      'values passed to tensor(values) must be a number/boolean/string or an array of numbers/booleans/strings, or a TypedArray',
+    );
   }
   if (shape != null) {
     assertNonNegativeIntegerDimensions(shape);
     const providedSize = sizeFromShape(shape);
     const inferredSize = sizeFromShape(inferredShape);
-    assert(providedSize === inferredSize, () => `Based on the provided shape, [${shape}], the tensor should have ${providedSize} values but has ${inferredSize}`);
+    assert(
+      providedSize === inferredSize,
+      () =>
+        `Based on the provided shape, [${shape}], the tensor should have ${providedSize} values but has ${inferredSize}`,
+    );
     for (let i = 0; i < inferredShape.length; ++i) {
       const inferred = inferredShape[i];
       const flatDimsDontMatch = i === inferredShape.length - 1 ? inferred !== sizeFromShape(shape.slice(i)) : true;
-      assert(inferredShape[i] === shape[i] || !flatDimsDontMatch, () => `Error creating a new Tensor. Inferred shape (${inferredShape}) does not match the provided shape (${shape}). `);
+      assert(
+        inferredShape[i] === shape[i] || !flatDimsDontMatch,
+        () =>
+          `Error creating a new Tensor. Inferred shape (${inferredShape}) does not match the provided shape (${shape}). `,
+      );
     }
   }
   if (!isTypedArray(values) && !Array.isArray(values)) {
     values = [values];
   }
   shape = shape || inferredShape;
-  values = dtype !== "string" ? toTypedArray(values, dtype) : flatten(values, [], true);
+  values = dtype !== 'string' ? toTypedArray(values, dtype) : flatten(values, [], true);
   return ENGINE.makeTensor(values, shape, dtype);
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/scalar.js
 function scalar(value, dtype) {
-  if ((isTypedArray(value) && dtype !== "string" || Array.isArray(value)) && dtype !== "complex64") {
-    throw new Error("Error creating a new Scalar: value must be a primitive (number|boolean|string)");
+  if (((isTypedArray(value) && dtype !== 'string') || Array.isArray(value)) && dtype !== 'complex64') {
+    throw new Error('Error creating a new Scalar: value must be a primitive (number|boolean|string)');
   }
-  if (dtype === "string" && isTypedArray(value) && !(value instanceof Uint8Array)) {
-    throw new Error("When making a scalar from encoded string, the value must be `Uint8Array`.");
+  if (dtype === 'string' && isTypedArray(value) && !(value instanceof Uint8Array)) {
+    throw new Error('When making a scalar from encoded string, the value must be `Uint8Array`.');
   }
   const shape = [];
   const inferredShape = [];
@@ -2464,7 +2613,7 @@ function scalar(value, dtype) {
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/sqrt.js
 function sqrt_(x) {
-  const $x = convertToTensor(x, "x", "sqrt", "float32");
+  const $x = convertToTensor(x, 'x', 'sqrt', 'float32');
   const inputs = { x: $x };
   return ENGINE.runKernel(Sqrt, inputs);
 }
@@ -2472,16 +2621,16 @@ var sqrt = /* @__PURE__ */ op({ sqrt_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/square.js
 function square_(x) {
-  const $x = convertToTensor(x, "x", "square");
+  const $x = convertToTensor(x, 'x', 'square');
   const attrs = {};
-  return ENGINE.runKernel("Square", { x: $x }, attrs);
+  return ENGINE.runKernel('Square', { x: $x }, attrs);
 }
 var square = /* @__PURE__ */ op({ square_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/sub.js
 function sub_(a, b) {
-  let $a = convertToTensor(a, "a", "sub");
-  let $b = convertToTensor(b, "b", "sub");
+  let $a = convertToTensor(a, 'a', 'sub');
+  let $b = convertToTensor(b, 'b', 'sub');
   [$a, $b] = makeTypesMatch($a, $b);
   const inputs = { a: $a, b: $b };
   return ENGINE.runKernel(Sub, inputs);
@@ -2491,32 +2640,32 @@ var sub = /* @__PURE__ */ op({ sub_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Acos_grad.js
 var acosGradConfig = {
   kernelName: Acos,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
     return {
       x: () => {
-        const a = square(cast(x, "float32"));
+        const a = square(cast(x, 'float32'));
         const b = sqrt(sub(scalar(1), a));
         return neg(div(dy, b));
-      }
+      },
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Acosh_grad.js
 var acoshGradConfig = {
   kernelName: Acosh,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
     return {
       x: () => {
-        const a = sqrt(sub(square(cast(x, "float32")), 1));
+        const a = sqrt(sub(square(cast(x, 'float32')), 1));
         return div(dy, a);
-      }
+      },
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/broadcast_util.js
@@ -2539,7 +2688,7 @@ function getReductionAxes(inShape, outShape) {
     const inDim = inShape[inShape.length - i - 1];
     const outAxis = outShape.length - i - 1;
     const outDim = outShape[outAxis];
-    if (inDim == null || inDim === 1 && outDim > 1) {
+    if (inDim == null || (inDim === 1 && outDim > 1)) {
       result.unshift(outAxis);
     }
   }
@@ -2573,7 +2722,7 @@ function assertAndGetBroadcastShape(shapeA, shapeB) {
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/reshape.js
 function reshape_(x, shape) {
-  const $x = convertToTensor(x, "x", "reshape", "string_or_numeric");
+  const $x = convertToTensor(x, 'x', 'reshape', 'string_or_numeric');
   const inputs = { x: $x };
   const attrs = { shape };
   return ENGINE.runKernel(Reshape, inputs, attrs);
@@ -2582,9 +2731,9 @@ var reshape = /* @__PURE__ */ op({ reshape_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/sum.js
 function sum_(x, axis = null, keepDims = false) {
-  let $x = convertToTensor(x, "x", "sum");
-  if ($x.dtype === "bool") {
-    $x = cast($x, "int32");
+  let $x = convertToTensor(x, 'x', 'sum');
+  if ($x.dtype === 'bool') {
+    $x = cast($x, 'int32');
   }
   const inputs = { x: $x };
   const attrs = { axis, keepDims };
@@ -2595,7 +2744,7 @@ var sum = /* @__PURE__ */ op({ sum_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Add_grad.js
 var addGradConfig = {
   kernelName: Add,
-  inputsToSave: ["a", "b"],
+  inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved) => {
     const [a, b] = saved;
     const outShape = assertAndGetBroadcastShape(a.shape, b.shape);
@@ -2616,7 +2765,7 @@ var addGradConfig = {
       return reshape(res, b.shape);
     };
     return { a: derA, b: derB };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/AddN_grad.js
@@ -2629,12 +2778,12 @@ var addNGradConfig = {
       ders[i] = () => dy.clone();
     });
     return ders;
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/zeros_like.js
 function zerosLike_(x) {
-  const $x = convertToTensor(x, "x", "zerosLike");
+  const $x = convertToTensor(x, 'x', 'zerosLike');
   const inputs = { x: $x };
   return ENGINE.runKernel(ZerosLike, inputs);
 }
@@ -2643,37 +2792,37 @@ var zerosLike = /* @__PURE__ */ op({ zerosLike_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/ArgMax_grad.js
 var argMaxGradConfig = {
   kernelName: ArgMax,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
     return { x: () => zerosLike(x) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/ArgMin_grad.js
 var argMinGradConfig = {
   kernelName: ArgMin,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
     return { x: () => zerosLike(x) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Asin_grad.js
 var asinGradConfig = {
   kernelName: Asin,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
-    return { x: () => div(dy, sqrt(sub(scalar(1), square(cast(x, "float32"))))) };
-  }
+    return { x: () => div(dy, sqrt(sub(scalar(1), square(cast(x, 'float32'))))) };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/add.js
 function add_(a, b) {
-  let $a = convertToTensor(a, "a", "add");
-  let $b = convertToTensor(b, "b", "add");
+  let $a = convertToTensor(a, 'a', 'add');
+  let $b = convertToTensor(b, 'b', 'add');
   [$a, $b] = makeTypesMatch($a, $b);
   const inputs = { a: $a, b: $b };
   return ENGINE.runKernel(Add, inputs);
@@ -2683,22 +2832,22 @@ var add2 = /* @__PURE__ */ op({ add_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Asinh_grad.js
 var asinhGradConfig = {
   kernelName: Asinh,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
     return {
       x: () => {
-        const a = sqrt(add2(scalar(1), square(cast(x, "float32"))));
+        const a = sqrt(add2(scalar(1), square(cast(x, 'float32'))));
         return div(dy, a);
-      }
+      },
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Atan2_grad.js
 var atan2GradConfig = {
   kernelName: Atan2,
-  inputsToSave: ["a", "b"],
+  inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved) => {
     const [a, b] = saved;
     const outShape = assertAndGetBroadcastShape(a.shape, b.shape);
@@ -2721,68 +2870,77 @@ var atan2GradConfig = {
       return reshape(res, b.shape);
     };
     return { a: derA, b: derB };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Atan_grad.js
 var atanGradConfig = {
   kernelName: Atan,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
-    return { x: () => div(dy, add2(square(cast(x, "float32")), 1)) };
-  }
+    return { x: () => div(dy, add2(square(cast(x, 'float32')), 1)) };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Atanh_grad.js
 var atanhGradConfig = {
   kernelName: Atanh,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
-    return { x: () => div(dy, sub(scalar(1), square(cast(x, "float32")))) };
-  }
+    return { x: () => div(dy, sub(scalar(1), square(cast(x, 'float32')))) };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/conv_util.js
-function computeDilation2DInfo(inputShape, filterShape, strides, pad2, dataFormat = "NHWC", dilations) {
+function computeDilation2DInfo(inputShape, filterShape, strides, pad2, dataFormat = 'NHWC', dilations) {
   const inputChannels = inputShape[3];
   const $filterShape = [...filterShape, inputChannels];
   const $dataFormat = convertConv2DDataFormat(dataFormat);
   return computeConv2DInfo(inputShape, $filterShape, strides, dilations, pad2, null, null, $dataFormat);
 }
-function computePool2DInfo(inShape, filterSize, strides, dilations, pad2, roundingMode, dataFormat = "channelsLast") {
+function computePool2DInfo(inShape, filterSize, strides, dilations, pad2, roundingMode, dataFormat = 'channelsLast') {
   const [filterHeight, filterWidth] = parseTupleParam(filterSize);
   let filterShape;
-  if (dataFormat === "channelsLast") {
+  if (dataFormat === 'channelsLast') {
     filterShape = [filterHeight, filterWidth, inShape[3], inShape[3]];
-  } else if (dataFormat === "channelsFirst") {
+  } else if (dataFormat === 'channelsFirst') {
     filterShape = [filterHeight, filterWidth, inShape[1], inShape[1]];
   } else {
     throw new Error(`Unknown dataFormat ${dataFormat}`);
   }
   return computeConv2DInfo(inShape, filterShape, strides, dilations, pad2, roundingMode, false, dataFormat);
 }
-function computePool3DInfo(inShape, filterSize, strides, dilations, pad2, roundingMode, dataFormat = "NDHWC") {
+function computePool3DInfo(inShape, filterSize, strides, dilations, pad2, roundingMode, dataFormat = 'NDHWC') {
   const [filterDepth, filterHeight, filterWidth] = parse3TupleParam(filterSize);
   let filterShape;
   let $dataFormat;
-  if (dataFormat === "NDHWC") {
-    $dataFormat = "channelsLast";
+  if (dataFormat === 'NDHWC') {
+    $dataFormat = 'channelsLast';
     filterShape = [filterDepth, filterHeight, filterWidth, inShape[4], inShape[4]];
-  } else if (dataFormat === "NCDHW") {
-    $dataFormat = "channelsFirst";
+  } else if (dataFormat === 'NCDHW') {
+    $dataFormat = 'channelsFirst';
     filterShape = [filterDepth, filterHeight, filterWidth, inShape[1], inShape[1]];
   } else {
     throw new Error(`Unknown dataFormat ${dataFormat}`);
   }
   return computeConv3DInfo(inShape, filterShape, strides, dilations, pad2, false, $dataFormat, roundingMode);
 }
-function computeConv2DInfo(inShape, filterShape, strides, dilations, pad2, roundingMode, depthwise = false, dataFormat = "channelsLast") {
+function computeConv2DInfo(
+  inShape,
+  filterShape,
+  strides,
+  dilations,
+  pad2,
+  roundingMode,
+  depthwise = false,
+  dataFormat = 'channelsLast',
+) {
   let [batchSize, inHeight, inWidth, inChannels] = [-1, -1, -1, -1];
-  if (dataFormat === "channelsLast") {
+  if (dataFormat === 'channelsLast') {
     [batchSize, inHeight, inWidth, inChannels] = inShape;
-  } else if (dataFormat === "channelsFirst") {
+  } else if (dataFormat === 'channelsFirst') {
     [batchSize, inChannels, inHeight, inWidth] = inShape;
   } else {
     throw new Error(`Unknown dataFormat ${dataFormat}`);
@@ -2792,12 +2950,22 @@ function computeConv2DInfo(inShape, filterShape, strides, dilations, pad2, round
   const [dilationHeight, dilationWidth] = parseTupleParam(dilations);
   const effectiveFilterHeight = getEffectiveFilterSize(filterHeight, dilationHeight);
   const effectiveFilterWidth = getEffectiveFilterSize(filterWidth, dilationWidth);
-  const { padInfo, outHeight, outWidth } = getPadAndOutInfo(pad2, inHeight, inWidth, strideHeight, strideWidth, effectiveFilterHeight, effectiveFilterWidth, roundingMode, dataFormat);
+  const { padInfo, outHeight, outWidth } = getPadAndOutInfo(
+    pad2,
+    inHeight,
+    inWidth,
+    strideHeight,
+    strideWidth,
+    effectiveFilterHeight,
+    effectiveFilterWidth,
+    roundingMode,
+    dataFormat,
+  );
   const outChannels = depthwise ? filterChannels * inChannels : filterChannels;
   let outShape;
-  if (dataFormat === "channelsFirst") {
+  if (dataFormat === 'channelsFirst') {
     outShape = [batchSize, outChannels, outHeight, outWidth];
-  } else if (dataFormat === "channelsLast") {
+  } else if (dataFormat === 'channelsLast') {
     outShape = [batchSize, outHeight, outWidth, outChannels];
   }
   return {
@@ -2820,14 +2988,23 @@ function computeConv2DInfo(inShape, filterShape, strides, dilations, pad2, round
     dilationWidth,
     inShape,
     outShape,
-    filterShape
+    filterShape,
   };
 }
-function computeConv3DInfo(inShape, filterShape, strides, dilations, pad2, depthwise = false, dataFormat = "channelsLast", roundingMode) {
+function computeConv3DInfo(
+  inShape,
+  filterShape,
+  strides,
+  dilations,
+  pad2,
+  depthwise = false,
+  dataFormat = 'channelsLast',
+  roundingMode,
+) {
   let [batchSize, inDepth, inHeight, inWidth, inChannels] = [-1, -1, -1, -1, -1];
-  if (dataFormat === "channelsLast") {
+  if (dataFormat === 'channelsLast') {
     [batchSize, inDepth, inHeight, inWidth, inChannels] = inShape;
-  } else if (dataFormat === "channelsFirst") {
+  } else if (dataFormat === 'channelsFirst') {
     [batchSize, inChannels, inDepth, inHeight, inWidth] = inShape;
   } else {
     throw new Error(`Unknown dataFormat ${dataFormat}`);
@@ -2838,12 +3015,24 @@ function computeConv3DInfo(inShape, filterShape, strides, dilations, pad2, depth
   const effectiveFilterDepth = getEffectiveFilterSize(filterDepth, dilationDepth);
   const effectiveFilterHeight = getEffectiveFilterSize(filterHeight, dilationHeight);
   const effectiveFilterWidth = getEffectiveFilterSize(filterWidth, dilationWidth);
-  const { padInfo, outDepth, outHeight, outWidth } = get3DPadAndOutInfo(pad2, inDepth, inHeight, inWidth, strideDepth, strideHeight, strideWidth, effectiveFilterDepth, effectiveFilterHeight, effectiveFilterWidth, roundingMode);
+  const { padInfo, outDepth, outHeight, outWidth } = get3DPadAndOutInfo(
+    pad2,
+    inDepth,
+    inHeight,
+    inWidth,
+    strideDepth,
+    strideHeight,
+    strideWidth,
+    effectiveFilterDepth,
+    effectiveFilterHeight,
+    effectiveFilterWidth,
+    roundingMode,
+  );
   const outChannels = depthwise ? filterChannels * inChannels : filterChannels;
   let outShape;
-  if (dataFormat === "channelsFirst") {
+  if (dataFormat === 'channelsFirst') {
     outShape = [batchSize, outChannels, outDepth, outHeight, outWidth];
-  } else if (dataFormat === "channelsLast") {
+  } else if (dataFormat === 'channelsLast') {
     outShape = [batchSize, outDepth, outHeight, outWidth, outChannels];
   }
   return {
@@ -2872,7 +3061,7 @@ function computeConv3DInfo(inShape, filterShape, strides, dilations, pad2, depth
     dilationWidth,
     inShape,
     outShape,
-    filterShape
+    filterShape,
   };
 }
 function computeOutputShape2D(inShape, fieldSize, stride, zeroPad, roundingMode) {
@@ -2902,7 +3091,7 @@ function computeDefaultPad(inputShape, fieldSize, stride, dilation = 1) {
   return Math.floor((inputShape[0] * (stride - 1) - stride + effectiveFieldSize) / 2);
 }
 function parseTupleParam(param) {
-  if (typeof param === "number") {
+  if (typeof param === 'number') {
     return [param, param, param];
   }
   if (param.length === 2) {
@@ -2911,7 +3100,7 @@ function parseTupleParam(param) {
   return param;
 }
 function parse3TupleParam(param) {
-  return typeof param === "number" ? [param, param, param] : param;
+  return typeof param === 'number' ? [param, param, param] : param;
 }
 function getEffectiveFilterSize(filterSize, dilation) {
   if (dilation <= 1) {
@@ -2919,17 +3108,27 @@ function getEffectiveFilterSize(filterSize, dilation) {
   }
   return filterSize + (filterSize - 1) * (dilation - 1);
 }
-function getPadAndOutInfo(pad2, inHeight, inWidth, strideHeight, strideWidth, filterHeight, filterWidth, roundingMode, dataFormat) {
+function getPadAndOutInfo(
+  pad2,
+  inHeight,
+  inWidth,
+  strideHeight,
+  strideWidth,
+  filterHeight,
+  filterWidth,
+  roundingMode,
+  dataFormat,
+) {
   let padInfo;
   let outHeight;
   let outWidth;
-  if (typeof pad2 === "number") {
-    const padType = pad2 === 0 ? "VALID" : "NUMBER";
+  if (typeof pad2 === 'number') {
+    const padType = pad2 === 0 ? 'VALID' : 'NUMBER';
     padInfo = { top: pad2, bottom: pad2, left: pad2, right: pad2, type: padType };
     const outShape = computeOutputShape2D([inHeight, inWidth], filterHeight, strideHeight, pad2, roundingMode);
     outHeight = outShape[0];
     outWidth = outShape[1];
-  } else if (pad2 === "same") {
+  } else if (pad2 === 'same') {
     outHeight = Math.ceil(inHeight / strideHeight);
     outWidth = Math.ceil(inWidth / strideWidth);
     const padAlongHeight = Math.max(0, (outHeight - 1) * strideHeight + filterHeight - inHeight);
@@ -2938,17 +3137,17 @@ function getPadAndOutInfo(pad2, inHeight, inWidth, strideHeight, strideWidth, fi
     const bottom = padAlongHeight - top;
     const left = Math.floor(padAlongWidth / 2);
     const right = padAlongWidth - left;
-    padInfo = { top, bottom, left, right, type: "SAME" };
-  } else if (pad2 === "valid") {
-    padInfo = { top: 0, bottom: 0, left: 0, right: 0, type: "VALID" };
+    padInfo = { top, bottom, left, right, type: 'SAME' };
+  } else if (pad2 === 'valid') {
+    padInfo = { top: 0, bottom: 0, left: 0, right: 0, type: 'VALID' };
     outHeight = Math.ceil((inHeight - filterHeight + 1) / strideHeight);
     outWidth = Math.ceil((inWidth - filterWidth + 1) / strideWidth);
-  } else if (typeof pad2 === "object") {
-    const top = dataFormat === "channelsLast" ? pad2[1][0] : pad2[2][0];
-    const bottom = dataFormat === "channelsLast" ? pad2[1][1] : pad2[2][1];
-    const left = dataFormat === "channelsLast" ? pad2[2][0] : pad2[3][0];
-    const right = dataFormat === "channelsLast" ? pad2[2][1] : pad2[3][1];
-    const padType = top === 0 && bottom === 0 && left === 0 && right === 0 ? "VALID" : "EXPLICIT";
+  } else if (typeof pad2 === 'object') {
+    const top = dataFormat === 'channelsLast' ? pad2[1][0] : pad2[2][0];
+    const bottom = dataFormat === 'channelsLast' ? pad2[1][1] : pad2[2][1];
+    const left = dataFormat === 'channelsLast' ? pad2[2][0] : pad2[3][0];
+    const right = dataFormat === 'channelsLast' ? pad2[2][1] : pad2[3][1];
+    const padType = top === 0 && bottom === 0 && left === 0 && right === 0 ? 'VALID' : 'EXPLICIT';
     padInfo = { top, bottom, left, right, type: padType };
     outHeight = round((inHeight - filterHeight + top + bottom) / strideHeight + 1, roundingMode);
     outWidth = round((inWidth - filterWidth + left + right) / strideWidth + 1, roundingMode);
@@ -2957,16 +3156,28 @@ function getPadAndOutInfo(pad2, inHeight, inWidth, strideHeight, strideWidth, fi
   }
   return { padInfo, outHeight, outWidth };
 }
-function get3DPadAndOutInfo(pad2, inDepth, inHeight, inWidth, strideDepth, strideHeight, strideWidth, filterDepth, filterHeight, filterWidth, roundingMode) {
+function get3DPadAndOutInfo(
+  pad2,
+  inDepth,
+  inHeight,
+  inWidth,
+  strideDepth,
+  strideHeight,
+  strideWidth,
+  filterDepth,
+  filterHeight,
+  filterWidth,
+  roundingMode,
+) {
   let padInfo;
   let outDepth;
   let outHeight;
   let outWidth;
-  if (pad2 === "valid") {
+  if (pad2 === 'valid') {
     pad2 = 0;
   }
-  if (typeof pad2 === "number") {
-    const padType = pad2 === 0 ? "VALID" : "NUMBER";
+  if (typeof pad2 === 'number') {
+    const padType = pad2 === 0 ? 'VALID' : 'NUMBER';
     padInfo = {
       top: pad2,
       bottom: pad2,
@@ -2974,13 +3185,20 @@ function get3DPadAndOutInfo(pad2, inDepth, inHeight, inWidth, strideDepth, strid
       right: pad2,
       front: pad2,
       back: pad2,
-      type: padType
+      type: padType,
     };
-    const outShape = computeOutputShape4D([inDepth, inHeight, inWidth, 1], [filterDepth, filterHeight, filterWidth], 1, [strideDepth, strideHeight, strideWidth], pad2, roundingMode);
+    const outShape = computeOutputShape4D(
+      [inDepth, inHeight, inWidth, 1],
+      [filterDepth, filterHeight, filterWidth],
+      1,
+      [strideDepth, strideHeight, strideWidth],
+      pad2,
+      roundingMode,
+    );
     outDepth = outShape[0];
     outHeight = outShape[1];
     outWidth = outShape[2];
-  } else if (pad2 === "same") {
+  } else if (pad2 === 'same') {
     outDepth = Math.ceil(inDepth / strideDepth);
     outHeight = Math.ceil(inHeight / strideHeight);
     outWidth = Math.ceil(inWidth / strideWidth);
@@ -2993,7 +3211,7 @@ function get3DPadAndOutInfo(pad2, inDepth, inHeight, inWidth, strideDepth, strid
     const bottom = padAlongHeight - top;
     const left = Math.floor(padAlongWidth / 2);
     const right = padAlongWidth - left;
-    padInfo = { top, bottom, left, right, front, back, type: "SAME" };
+    padInfo = { top, bottom, left, right, front, back, type: 'SAME' };
   } else {
     throw Error(`Unknown padding parameter: ${pad2}`);
   }
@@ -3004,11 +3222,11 @@ function round(value, roundingMode) {
     return Math.trunc(value);
   }
   switch (roundingMode) {
-    case "round":
+    case 'round':
       return Math.round(value);
-    case "ceil":
+    case 'ceil':
       return Math.ceil(value);
-    case "floor":
+    case 'floor':
       return Math.floor(value);
     default:
       throw new Error(`Unknown roundingMode ${roundingMode}`);
@@ -3025,24 +3243,34 @@ function stridesOrDilationsArePositive(values) {
   return parseTupleParam(values).every((value) => value > 0);
 }
 function convertConv2DDataFormat(dataFormat) {
-  if (dataFormat === "NHWC") {
-    return "channelsLast";
-  } else if (dataFormat === "NCHW") {
-    return "channelsFirst";
+  if (dataFormat === 'NHWC') {
+    return 'channelsLast';
+  } else if (dataFormat === 'NCHW') {
+    return 'channelsFirst';
   } else {
     throw new Error(`Unknown dataFormat ${dataFormat}`);
   }
 }
 function checkPadOnDimRoundingMode(opDesc, pad2, dimRoundingMode) {
   if (dimRoundingMode != null) {
-    if (typeof pad2 === "string") {
-      throw Error(`Error in ${opDesc}: pad must be an integer when using dimRoundingMode ${dimRoundingMode} but got pad ${pad2}.`);
-    } else if (typeof pad2 === "number") {
-      assert(isInt(pad2), () => `Error in ${opDesc}: pad must be an integer when using dimRoundingMode ${dimRoundingMode} but got pad ${pad2}.`);
-    } else if (typeof pad2 === "object") {
+    if (typeof pad2 === 'string') {
+      throw Error(
+        `Error in ${opDesc}: pad must be an integer when using dimRoundingMode ${dimRoundingMode} but got pad ${pad2}.`,
+      );
+    } else if (typeof pad2 === 'number') {
+      assert(
+        isInt(pad2),
+        () =>
+          `Error in ${opDesc}: pad must be an integer when using dimRoundingMode ${dimRoundingMode} but got pad ${pad2}.`,
+      );
+    } else if (typeof pad2 === 'object') {
       pad2.forEach((p) => {
         p.forEach((v) => {
-          assert(isInt(v), () => `Error in ${opDesc}: pad must be an integer when using dimRoundingMode ${dimRoundingMode} but got pad ${v}.`);
+          assert(
+            isInt(v),
+            () =>
+              `Error in ${opDesc}: pad must be an integer when using dimRoundingMode ${dimRoundingMode} but got pad ${v}.`,
+          );
         });
       });
     } else {
@@ -3053,25 +3281,19 @@ function checkPadOnDimRoundingMode(opDesc, pad2, dimRoundingMode) {
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/avg_pool_3d_grad.js
 function avgPool3dGrad_(dy, input, filterSize, strides, pad2, dimRoundingMode) {
-  const $dy = convertToTensor(dy, "dy", "avgPool3dGrad");
-  const $input = convertToTensor(input, "input", "avgPool3dGrad");
+  const $dy = convertToTensor(dy, 'dy', 'avgPool3dGrad');
+  const $input = convertToTensor(input, 'input', 'avgPool3dGrad');
   let dy5D = $dy;
   let input5D = $input;
   let reshapedTo5D = false;
   if ($input.rank === 4) {
     reshapedTo5D = true;
     dy5D = reshape($dy, [1, $dy.shape[0], $dy.shape[1], $dy.shape[2], $dy.shape[3]]);
-    input5D = reshape($input, [
-      1,
-      $input.shape[0],
-      $input.shape[1],
-      $input.shape[2],
-      $input.shape[3]
-    ]);
+    input5D = reshape($input, [1, $input.shape[0], $input.shape[1], $input.shape[2], $input.shape[3]]);
   }
   assert(dy5D.rank === 5, () => `Error in avgPool3dGrad: dy must be rank 5 but got rank ${dy5D.rank}.`);
   assert(input5D.rank === 5, () => `Error in avgPool3dGrad: input must be rank 5 but got rank ${input5D.rank}.`);
-  checkPadOnDimRoundingMode("avgPool3dGrad", pad2, dimRoundingMode);
+  checkPadOnDimRoundingMode('avgPool3dGrad', pad2, dimRoundingMode);
   const inputs = { dy: dy5D, input: input5D };
   const attrs = { filterSize, strides, pad: pad2, dimRoundingMode };
   const res = ENGINE.runKernel(AvgPool3DGrad, inputs, attrs);
@@ -3085,20 +3307,20 @@ var avgPool3dGrad = /* @__PURE__ */ op({ avgPool3dGrad_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/AvgPool3D_grad.js
 var avgPool3DGradConfig = {
   kernelName: AvgPool3D,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
     const [x] = saved;
     const { filterSize, strides, pad: pad2, dimRoundingMode } = attrs;
     return {
-      x: () => avgPool3dGrad(dy, x, filterSize, strides, pad2, dimRoundingMode)
+      x: () => avgPool3dGrad(dy, x, filterSize, strides, pad2, dimRoundingMode),
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/avg_pool_grad.js
 function avgPoolGrad_(dy, input, filterSize, strides, pad2) {
-  const $dy = convertToTensor(dy, "dy", "avgPoolGrad");
-  const $input = convertToTensor(input, "input", "avgPoolGrad");
+  const $dy = convertToTensor(dy, 'dy', 'avgPoolGrad');
+  const $input = convertToTensor(input, 'input', 'avgPoolGrad');
   assert($input.rank === $dy.rank, () => `Rank of input (${$input.rank}) does not match rank of dy (${$dy.rank})`);
   let input4D = $input;
   let dy4D = $dy;
@@ -3123,18 +3345,18 @@ var avgPoolGrad = /* @__PURE__ */ op({ avgPoolGrad_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/AvgPool_grad.js
 var avgPoolGradConfig = {
   kernelName: AvgPool,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
     const [x] = saved;
     const { filterSize, strides, pad: pad2 } = attrs;
     return { x: () => avgPoolGrad(dy, x, filterSize, strides, pad2) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/mat_mul.js
 function matMul_(a, b, transposeA = false, transposeB = false) {
-  let $a = convertToTensor(a, "a", "matMul");
-  let $b = convertToTensor(b, "b", "matMul");
+  let $a = convertToTensor(a, 'a', 'matMul');
+  let $b = convertToTensor(b, 'b', 'matMul');
   [$a, $b] = makeTypesMatch($a, $b);
   const inputs = { a: $a, b: $b };
   const attrs = { transposeA, transposeB };
@@ -3145,45 +3367,55 @@ var matMul = /* @__PURE__ */ op({ matMul_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/BatchMatMul_grad.js
 var batchMatMulGradConfig = {
   kernelName: BatchMatMul,
-  inputsToSave: ["a", "b"],
+  inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved, attrs) => {
     const [a, b] = saved;
     const { transposeA, transposeB } = attrs;
     if (!transposeA && !transposeB) {
       return {
         a: () => matMul(dy, b, false, true),
-        b: () => matMul(a, dy, true, false)
+        b: () => matMul(a, dy, true, false),
       };
     } else if (!transposeA && transposeB) {
       return {
         a: () => matMul(dy, b, false, false),
-        b: () => matMul(dy, a, true, false)
+        b: () => matMul(dy, a, true, false),
       };
     } else if (transposeA && !transposeB) {
       return {
         a: () => matMul(b, dy, false, true),
-        b: () => matMul(a, dy, false, false)
+        b: () => matMul(a, dy, false, false),
       };
     } else {
       return {
         a: () => matMul(b, dy, true, true),
-        b: () => matMul(dy, a, true, true)
+        b: () => matMul(dy, a, true, true),
       };
     }
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/space_to_batch_nd.js
 function spaceToBatchND_(x, blockShape, paddings) {
-  const $x = convertToTensor(x, "x", "spaceToBatchND");
-  assert($x.rank >= 1 + blockShape.length, () => `input rank ${$x.rank} should be > than [blockShape] ${blockShape.length}`);
-  assert(paddings.length === blockShape.length, () => `paddings.shape[0] ${paddings.length} must be equal to [blockShape] ${blockShape.length}`);
-  assert($x.shape.reduce((a, b, i) => {
-    if (i > 0 && i <= blockShape.length) {
-      return a && (b + paddings[i - 1][0] + paddings[i - 1][1]) % blockShape[i - 1] === 0;
-    }
-    return a;
-  }, true), () => `input spatial dimensions ${$x.shape.slice(1)} with paddings ${paddings.toString()} must be divisible by blockShapes ${blockShape.toString()}`);
+  const $x = convertToTensor(x, 'x', 'spaceToBatchND');
+  assert(
+    $x.rank >= 1 + blockShape.length,
+    () => `input rank ${$x.rank} should be > than [blockShape] ${blockShape.length}`,
+  );
+  assert(
+    paddings.length === blockShape.length,
+    () => `paddings.shape[0] ${paddings.length} must be equal to [blockShape] ${blockShape.length}`,
+  );
+  assert(
+    $x.shape.reduce((a, b, i) => {
+      if (i > 0 && i <= blockShape.length) {
+        return a && (b + paddings[i - 1][0] + paddings[i - 1][1]) % blockShape[i - 1] === 0;
+      }
+      return a;
+    }, true),
+    () =>
+      `input spatial dimensions ${$x.shape.slice(1)} with paddings ${paddings.toString()} must be divisible by blockShapes ${blockShape.toString()}`,
+  );
   const inputs = { x: $x };
   const attrs = { blockShape, paddings };
   return ENGINE.runKernel(SpaceToBatchND, inputs, attrs);
@@ -3196,7 +3428,7 @@ var batchToSpaceNDGradConfig = {
   gradFunc: (dy, saved, attrs) => {
     const { blockShape, crops } = attrs;
     return { x: () => spaceToBatchND(dy, blockShape, crops) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/BroadcastTo_grad.js
@@ -3220,13 +3452,16 @@ var broadcastToGradConfig = {
         axes.push(i);
       }
     }
-    return { x: () => sum(
-      dy,
-      axes,
-      true
-      /* keepDims */
-    ) };
-  }
+    return {
+      x: () =>
+        sum(
+          dy,
+          axes,
+          true,
+          /* keepDims */
+        ),
+    };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Cast_grad.js
@@ -3234,7 +3469,7 @@ var castGradConfig = {
   kernelName: Cast,
   gradFunc: (dy) => {
     return { x: () => dy.clone() };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Ceil_grad.js
@@ -3242,13 +3477,13 @@ var ceilGradConfig = {
   kernelName: Ceil,
   gradFunc: (dy) => {
     return { x: () => zerosLike(dy) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/greater_equal.js
 function greaterEqual_(a, b) {
-  let $a = convertToTensor(a, "a", "greaterEqual", "string_or_numeric");
-  let $b = convertToTensor(b, "b", "greaterEqual", "string_or_numeric");
+  let $a = convertToTensor(a, 'a', 'greaterEqual', 'string_or_numeric');
+  let $b = convertToTensor(b, 'b', 'greaterEqual', 'string_or_numeric');
   [$a, $b] = makeTypesMatch($a, $b);
   assertAndGetBroadcastShape($a.shape, $b.shape);
   const inputs = { a: $a, b: $b };
@@ -3258,8 +3493,8 @@ var greaterEqual = /* @__PURE__ */ op({ greaterEqual_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/less_equal.js
 function lessEqual_(a, b) {
-  let $a = convertToTensor(a, "a", "lessEqual", "string_or_numeric");
-  let $b = convertToTensor(b, "b", "lessEqual", "string_or_numeric");
+  let $a = convertToTensor(a, 'a', 'lessEqual', 'string_or_numeric');
+  let $b = convertToTensor(b, 'b', 'lessEqual', 'string_or_numeric');
   [$a, $b] = makeTypesMatch($a, $b);
   assertAndGetBroadcastShape($a.shape, $b.shape);
   const inputs = { a: $a, b: $b };
@@ -3269,8 +3504,8 @@ var lessEqual = /* @__PURE__ */ op({ lessEqual_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/logical_and.js
 function logicalAnd_(a, b) {
-  const $a = convertToTensor(a, "a", "logicalAnd", "bool");
-  const $b = convertToTensor(b, "b", "logicalAnd", "bool");
+  const $a = convertToTensor(a, 'a', 'logicalAnd', 'bool');
+  const $b = convertToTensor(b, 'b', 'logicalAnd', 'bool');
   assertAndGetBroadcastShape($a.shape, $b.shape);
   const inputs = { a: $a, b: $b };
   return ENGINE.runKernel(LogicalAnd, inputs);
@@ -3279,7 +3514,7 @@ var logicalAnd = /* @__PURE__ */ op({ logicalAnd_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/clone.js
 function clone_(x) {
-  const $x = convertToTensor(x, "x", "clone", "string_or_numeric");
+  const $x = convertToTensor(x, 'x', 'clone', 'string_or_numeric');
   const inputs = { x: $x };
   return ENGINE.runKernel(Identity, inputs);
 }
@@ -3287,7 +3522,7 @@ var clone = /* @__PURE__ */ op({ clone_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/broadcast_to.js
 function broadcastTo_(x, shape) {
-  let input = convertToTensor(x, "broadcastTo", "x");
+  let input = convertToTensor(x, 'broadcastTo', 'x');
   const xShape = input.shape;
   assertNonNegativeIntegerDimensions(shape);
   if (shape.length < input.rank) {
@@ -3309,7 +3544,7 @@ function broadcastTo_(x, shape) {
       throw new Error(`broadcastTo(): [${xShape}] cannot be broadcast to [${shape}].`);
     }
   }
-  const axes = reps.map((n, i) => n > 1 ? i : -1).filter((i) => i >= 0);
+  const axes = reps.map((n, i) => (n > 1 ? i : -1)).filter((i) => i >= 0);
   if (axes.length === 0) {
     return clone(input);
   }
@@ -3321,9 +3556,9 @@ var broadcastTo = /* @__PURE__ */ op({ broadcastTo_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/where.js
 function where_(condition, a, b) {
-  const $a = convertToTensor(a, "a", "where");
-  const $b = convertToTensor(b, "b", "where");
-  const $condition = convertToTensor(condition, "condition", "where", "bool");
+  const $a = convertToTensor(a, 'a', 'where');
+  const $b = convertToTensor(b, 'b', 'where');
+  const $condition = convertToTensor(condition, 'condition', 'where', 'bool');
   const broadcastShape = assertAndGetBroadcastShape(assertAndGetBroadcastShape($condition.shape, $a.shape), $b.shape);
   const $broadcastedCondition = broadcastTo($condition, broadcastShape);
   const $broadcastedA = broadcastTo($a, broadcastShape);
@@ -3331,7 +3566,7 @@ function where_(condition, a, b) {
   const inputs = {
     condition: $broadcastedCondition,
     t: $broadcastedA,
-    e: $broadcastedB
+    e: $broadcastedB,
   };
   return ENGINE.runKernel(Select, inputs);
 }
@@ -3340,26 +3575,26 @@ var where = /* @__PURE__ */ op({ where_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/ClipByValue_grad.js
 var clipByValueGradConfig = {
   kernelName: ClipByValue,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
     const [x] = saved;
     const { clipValueMin, clipValueMax } = attrs;
     return {
-      x: () => where(logicalAnd(greaterEqual(x, clipValueMin), lessEqual(x, clipValueMax)), dy, zerosLike(dy))
+      x: () => where(logicalAnd(greaterEqual(x, clipValueMin), lessEqual(x, clipValueMax)), dy, zerosLike(dy)),
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/ComplexAbs_grad.js
 var complexAbsGradConfig = {
   kernelName: ComplexAbs,
-  inputsToSave: ["x"],
-  gradFunc: absGradConfig.gradFunc
+  inputsToSave: ['x'],
+  gradFunc: absGradConfig.gradFunc,
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/split.js
 function split_(x, numOrSizeSplits, axis = 0) {
-  const $x = convertToTensor(x, "x", "split");
+  const $x = convertToTensor(x, 'x', 'split');
   const inputs = { x: $x };
   const attr = { numOrSizeSplits, axis };
   return ENGINE.runKernel(SplitV, inputs, attr);
@@ -3377,11 +3612,11 @@ var concatGradConfig = {
     const sizeSplits = shapes.map((s) => s[$axis]);
     const derTensors = split(dy, sizeSplits, $axis);
     return derTensors.map((t) => () => t);
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/conv2d_backprop_filter.js
-function conv2DBackpropFilter_(x, dy, filterShape, strides, pad2, dataFormat = "NHWC", dimRoundingMode) {
+function conv2DBackpropFilter_(x, dy, filterShape, strides, pad2, dataFormat = 'NHWC', dimRoundingMode) {
   let x4D = x;
   if (x.rank === 3) {
     x4D = reshape(x, [1, x.shape[0], x.shape[1], x.shape[2]]);
@@ -3392,12 +3627,21 @@ function conv2DBackpropFilter_(x, dy, filterShape, strides, pad2, dataFormat = "
   }
   assert(x4D.rank === 4, () => `Error in conv2dDerFilter: input must be rank 4, but got shape ${x4D.shape}.`);
   assert(dy4D.rank === 4, () => `Error in conv2dDerFilter: dy must be rank 4, but got shape ${dy4D.shape}.`);
-  assert(filterShape.length === 4, () => `Error in conv2dDerFilter: filterShape must be length 4, but got ${filterShape}.`);
-  const inDepth = dataFormat === "NHWC" ? x4D.shape[3] : x4D.shape[1];
-  const outDepth = dataFormat === "NHWC" ? dy4D.shape[3] : dy4D.shape[1];
-  assert(inDepth === filterShape[2], () => `Error in conv2dDerFilter: depth of input ${inDepth}) must match input depth in filter (${filterShape[2]}.`);
-  assert(outDepth === filterShape[3], () => `Error in conv2dDerFilter: depth of dy (${outDepth}) must match output depth for filter (${filterShape[3]}).`);
-  checkPadOnDimRoundingMode("conv2dDerFilter", pad2, dimRoundingMode);
+  assert(
+    filterShape.length === 4,
+    () => `Error in conv2dDerFilter: filterShape must be length 4, but got ${filterShape}.`,
+  );
+  const inDepth = dataFormat === 'NHWC' ? x4D.shape[3] : x4D.shape[1];
+  const outDepth = dataFormat === 'NHWC' ? dy4D.shape[3] : dy4D.shape[1];
+  assert(
+    inDepth === filterShape[2],
+    () => `Error in conv2dDerFilter: depth of input ${inDepth}) must match input depth in filter (${filterShape[2]}.`,
+  );
+  assert(
+    outDepth === filterShape[3],
+    () => `Error in conv2dDerFilter: depth of dy (${outDepth}) must match output depth for filter (${filterShape[3]}).`,
+  );
+  checkPadOnDimRoundingMode('conv2dDerFilter', pad2, dimRoundingMode);
   const inputs = { x: x4D, dy: dy4D };
   const attrs = { strides, pad: pad2, dataFormat, dimRoundingMode, filterShape };
   return ENGINE.runKernel(Conv2DBackpropFilter, inputs, attrs);
@@ -3405,8 +3649,11 @@ function conv2DBackpropFilter_(x, dy, filterShape, strides, pad2, dataFormat = "
 var conv2DBackpropFilter = /* @__PURE__ */ op({ conv2DBackpropFilter_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/conv2d_backprop_input.js
-function conv2DBackpropInput_(xShape, dy, filter, strides, pad2, dataFormat = "NHWC", dimRoundingMode) {
-  assert(xShape.length === dy.rank, () => `Length of inShape (${xShape.length}) and rank of dy (${dy.rank}) must match`);
+function conv2DBackpropInput_(xShape, dy, filter, strides, pad2, dataFormat = 'NHWC', dimRoundingMode) {
+  assert(
+    xShape.length === dy.rank,
+    () => `Length of inShape (${xShape.length}) and rank of dy (${dy.rank}) must match`,
+  );
   let xShape4D = xShape;
   let dy4D = dy;
   let reshapedTo4D = false;
@@ -3415,14 +3662,24 @@ function conv2DBackpropInput_(xShape, dy, filter, strides, pad2, dataFormat = "N
     dy4D = reshape(dy, [1, dy.shape[0], dy.shape[1], dy.shape[2]]);
     xShape4D = [1, xShape[0], xShape[1], xShape[2]];
   }
-  assert(xShape4D.length === 4, () => `Error in conv2dDerInput: inShape must be length 4, but got length ${xShape4D.length}.`);
+  assert(
+    xShape4D.length === 4,
+    () => `Error in conv2dDerInput: inShape must be length 4, but got length ${xShape4D.length}.`,
+  );
   assert(dy4D.rank === 4, () => `Error in conv2dDerInput: dy must be rank 4, but got rank ${dy4D.rank}`);
   assert(filter.rank === 4, () => `Error in conv2dDerInput: filter must be rank 4, but got rank ${filter.rank}`);
-  const inDepth = dataFormat === "NHWC" ? xShape4D[3] : xShape4D[1];
-  const outDepth = dataFormat === "NHWC" ? dy4D.shape[3] : dy4D.shape[1];
-  assert(inDepth === filter.shape[2], () => `Error in conv2dDerInput: depth of input (${inDepth}) must match input depth for filter ${filter.shape[2]}.`);
-  assert(outDepth === filter.shape[3], () => `Error in conv2dDerInput: depth of output (${outDepth}) must match output depth for filter ${filter.shape[3]}.`);
-  checkPadOnDimRoundingMode("conv2dDerInput", pad2, dimRoundingMode);
+  const inDepth = dataFormat === 'NHWC' ? xShape4D[3] : xShape4D[1];
+  const outDepth = dataFormat === 'NHWC' ? dy4D.shape[3] : dy4D.shape[1];
+  assert(
+    inDepth === filter.shape[2],
+    () => `Error in conv2dDerInput: depth of input (${inDepth}) must match input depth for filter ${filter.shape[2]}.`,
+  );
+  assert(
+    outDepth === filter.shape[3],
+    () =>
+      `Error in conv2dDerInput: depth of output (${outDepth}) must match output depth for filter ${filter.shape[3]}.`,
+  );
+  checkPadOnDimRoundingMode('conv2dDerInput', pad2, dimRoundingMode);
   const inputs = { dy: dy4D, filter };
   const attrs = { strides, pad: pad2, dataFormat, dimRoundingMode, inputShape: xShape4D };
   const res = ENGINE.runKernel(Conv2DBackpropInput, inputs, attrs);
@@ -3436,22 +3693,26 @@ var conv2DBackpropInput = /* @__PURE__ */ op({ conv2DBackpropInput_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Conv2D_grad.js
 var conv2DGradConfig = {
   kernelName: Conv2D,
-  inputsToSave: ["x", "filter"],
+  inputsToSave: ['x', 'filter'],
   gradFunc: (dy, saved, attrs) => {
     const [x4D, $filter] = saved;
     const { dilations, strides, pad: pad2, dataFormat } = attrs;
-    assert(tupleValuesAreOne(dilations), () => `Error in gradient of conv2D: dilation rates greater than 1 are not yet supported in gradients. Got dilations '${dilations}'`);
+    assert(
+      tupleValuesAreOne(dilations),
+      () =>
+        `Error in gradient of conv2D: dilation rates greater than 1 are not yet supported in gradients. Got dilations '${dilations}'`,
+    );
     return {
       x: () => conv2DBackpropInput(x4D.shape, dy, $filter, strides, pad2, dataFormat),
-      filter: () => conv2DBackpropFilter(x4D, dy, $filter.shape, strides, pad2, dataFormat)
+      filter: () => conv2DBackpropFilter(x4D, dy, $filter.shape, strides, pad2, dataFormat),
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/conv2d.js
-function conv2d_(x, filter, strides, pad2, dataFormat = "NHWC", dilations = [1, 1], dimRoundingMode) {
-  const $x = convertToTensor(x, "x", "conv2d", "float32");
-  const $filter = convertToTensor(filter, "filter", "conv2d", "float32");
+function conv2d_(x, filter, strides, pad2, dataFormat = 'NHWC', dilations = [1, 1], dimRoundingMode) {
+  const $x = convertToTensor(x, 'x', 'conv2d', 'float32');
+  const $filter = convertToTensor(filter, 'filter', 'conv2d', 'float32');
   let x4D = $x;
   let reshapedTo4D = false;
   if ($x.rank === 3) {
@@ -3460,12 +3721,18 @@ function conv2d_(x, filter, strides, pad2, dataFormat = "NHWC", dilations = [1, 
   }
   assert(x4D.rank === 4, () => `Error in conv2d: input must be rank 4, but got rank ${x4D.rank}.`);
   assert($filter.rank === 4, () => `Error in conv2d: filter must be rank 4, but got rank ${$filter.rank}.`);
-  checkPadOnDimRoundingMode("conv2d", pad2, dimRoundingMode);
-  const inDepth = dataFormat === "NHWC" ? x4D.shape[3] : x4D.shape[1];
-  assert(inDepth === $filter.shape[2], () => `Error in conv2d: depth of input (${inDepth}) must match input depth for filter ${$filter.shape[2]}.`);
-  assert(eitherStridesOrDilationsAreOne(strides, dilations), () => `Error in conv2D: Either strides or dilations must be 1. Got strides ${strides} and dilations '${dilations}'`);
-  assert(stridesOrDilationsArePositive(dilations), () => "Error in conv2D: Dilated rates should be larger than 0.");
-  assert(stridesOrDilationsArePositive(strides), () => "Error in conv2D: Strides should be larger than 0.");
+  checkPadOnDimRoundingMode('conv2d', pad2, dimRoundingMode);
+  const inDepth = dataFormat === 'NHWC' ? x4D.shape[3] : x4D.shape[1];
+  assert(
+    inDepth === $filter.shape[2],
+    () => `Error in conv2d: depth of input (${inDepth}) must match input depth for filter ${$filter.shape[2]}.`,
+  );
+  assert(
+    eitherStridesOrDilationsAreOne(strides, dilations),
+    () => `Error in conv2D: Either strides or dilations must be 1. Got strides ${strides} and dilations '${dilations}'`,
+  );
+  assert(stridesOrDilationsArePositive(dilations), () => 'Error in conv2D: Dilated rates should be larger than 0.');
+  assert(stridesOrDilationsArePositive(strides), () => 'Error in conv2D: Strides should be larger than 0.');
   const inputs = { x: x4D, filter: $filter };
   const attrs = { strides, pad: pad2, dataFormat, dilations, dimRoundingMode };
   const res = ENGINE.runKernel(Conv2D, inputs, attrs);
@@ -3479,15 +3746,15 @@ var conv2d = /* @__PURE__ */ op({ conv2d_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Conv2DBackpropInput_grad.js
 var conv2DBackpropInputGradConfig = {
   kernelName: Conv2DBackpropInput,
-  inputsToSave: ["dy", "filter"],
+  inputsToSave: ['dy', 'filter'],
   gradFunc: (ddx, saved, attrs) => {
     const [dy, filter] = saved;
     const { strides, pad: pad2, dataFormat, dimRoundingMode } = attrs;
     return {
       dy: () => conv2d(ddx, filter, strides, pad2, dataFormat, 1, dimRoundingMode),
-      filter: () => conv2DBackpropFilter(ddx, dy, filter.shape, strides, pad2, dataFormat, dimRoundingMode)
+      filter: () => conv2DBackpropFilter(ddx, dy, filter.shape, strides, pad2, dataFormat, dimRoundingMode),
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/conv3d_backprop_filter.js
@@ -3502,9 +3769,20 @@ function conv3DBackpropFilter_(x, dy, filterShape, strides, pad2) {
   }
   assert(x5D.rank === 5, () => `Error in conv3dDerFilter: input must be rank 5, but got shape ${x5D.shape}.`);
   assert(dy5D.rank === 5, () => `Error in conv3dDerFilter: dy must be rank 5, but got shape ${dy5D.shape}.`);
-  assert(filterShape.length === 5, () => `Error in conv3dDerFilter: filterShape must be length 5, but got ${filterShape}.`);
-  assert(x5D.shape[4] === filterShape[3], () => `Error in conv3dDerFilter: depth of input ${x5D.shape[4]}) must match input depth in filter (${filterShape[3]}.`);
-  assert(dy5D.shape[4] === filterShape[4], () => `Error in conv3dDerFilter: depth of dy (${dy5D.shape[4]}) must match output depth for filter (${filterShape[4]}).`);
+  assert(
+    filterShape.length === 5,
+    () => `Error in conv3dDerFilter: filterShape must be length 5, but got ${filterShape}.`,
+  );
+  assert(
+    x5D.shape[4] === filterShape[3],
+    () =>
+      `Error in conv3dDerFilter: depth of input ${x5D.shape[4]}) must match input depth in filter (${filterShape[3]}.`,
+  );
+  assert(
+    dy5D.shape[4] === filterShape[4],
+    () =>
+      `Error in conv3dDerFilter: depth of dy (${dy5D.shape[4]}) must match output depth for filter (${filterShape[4]}).`,
+  );
   const inputs = { x: x5D, dy: dy5D };
   const attrs = { strides, pad: pad2, filterShape };
   return ENGINE.runKernel(Conv3DBackpropFilterV2, inputs, attrs);
@@ -3513,7 +3791,10 @@ var conv3DBackpropFilter = /* @__PURE__ */ op({ conv3DBackpropFilter_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/conv3d_backprop_input.js
 function conv3DBackpropInput_(xShape, dy, filter, strides, pad2) {
-  assert(xShape.length === dy.rank, () => `Length of inShape (${xShape.length}) and rank of dy (${dy.rank}) must match`);
+  assert(
+    xShape.length === dy.rank,
+    () => `Length of inShape (${xShape.length}) and rank of dy (${dy.rank}) must match`,
+  );
   let xShape5D = xShape;
   let dy5D = dy;
   let reshapedTo5D = false;
@@ -3524,11 +3805,21 @@ function conv3DBackpropInput_(xShape, dy, filter, strides, pad2) {
   }
   const inDepth = xShape5D[4];
   const outDepth = dy5D.shape[4];
-  assert(xShape5D.length === 5, () => `Error in conv3dDerInput: inShape must be length 5, but got length ${xShape5D.length}.`);
+  assert(
+    xShape5D.length === 5,
+    () => `Error in conv3dDerInput: inShape must be length 5, but got length ${xShape5D.length}.`,
+  );
   assert(dy5D.rank === 5, () => `Error in conv3dDerInput: dy must be rank 5, but got rank ${dy5D.rank}`);
   assert(filter.rank === 5, () => `Error in conv3dDerInput: filter must be rank 5, but got rank ${filter.rank}`);
-  assert(inDepth === filter.shape[3], () => `Error in conv3dDerInput: depth of input (${inDepth}) must match input depth for filter ${filter.shape[3]}.`);
-  assert(outDepth === filter.shape[4], () => `Error in conv3dDerInput: depth of output (${outDepth}) must match output depth for filter ${filter.shape[4]}.`);
+  assert(
+    inDepth === filter.shape[3],
+    () => `Error in conv3dDerInput: depth of input (${inDepth}) must match input depth for filter ${filter.shape[3]}.`,
+  );
+  assert(
+    outDepth === filter.shape[4],
+    () =>
+      `Error in conv3dDerInput: depth of output (${outDepth}) must match output depth for filter ${filter.shape[4]}.`,
+  );
   const inputs = { dy: dy5D, filter };
   const attrs = { pad: pad2, strides, inputShape: xShape5D };
   const res = ENGINE.runKernel(Conv3DBackpropInputV2, inputs, attrs);
@@ -3542,21 +3833,25 @@ var conv3DBackpropInput = /* @__PURE__ */ op({ conv3DBackpropInput_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Conv3D_grad.js
 var conv3DGradConfig = {
   kernelName: Conv3D,
-  inputsToSave: ["x", "filter"],
+  inputsToSave: ['x', 'filter'],
   gradFunc: (dy, saved, attrs) => {
     const { dilations, strides, pad: pad2 } = attrs;
-    assert(tupleValuesAreOne(dilations), () => `Error in gradient of conv3D: dilation rates greater than 1 are not yet supported in gradients. Got dilations '${dilations}'`);
+    assert(
+      tupleValuesAreOne(dilations),
+      () =>
+        `Error in gradient of conv3D: dilation rates greater than 1 are not yet supported in gradients. Got dilations '${dilations}'`,
+    );
     const [x5D, $filter] = saved;
     return {
       x: () => conv3DBackpropInput(x5D.shape, dy, $filter, strides, pad2),
-      filter: () => conv3DBackpropFilter(x5D, dy, $filter.shape, strides, pad2)
+      filter: () => conv3DBackpropFilter(x5D, dy, $filter.shape, strides, pad2),
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/sin.js
 function sin_(x) {
-  const $x = convertToTensor(x, "x", "sin", "float32");
+  const $x = convertToTensor(x, 'x', 'sin', 'float32');
   const inputs = { x: $x };
   return ENGINE.runKernel(Sin, inputs);
 }
@@ -3565,16 +3860,16 @@ var sin = /* @__PURE__ */ op({ sin_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Cos_grad.js
 var cosGradConfig = {
   kernelName: Cos,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
-    return { x: () => mul(neg(sin(cast(x, "float32"))), dy) };
-  }
+    return { x: () => mul(neg(sin(cast(x, 'float32'))), dy) };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/sinh.js
 function sinh_(x) {
-  const $x = convertToTensor(x, "x", "sinh");
+  const $x = convertToTensor(x, 'x', 'sinh');
   const inputs = { x: $x };
   return ENGINE.runKernel(Sinh, inputs);
 }
@@ -3583,11 +3878,11 @@ var sinh = /* @__PURE__ */ op({ sinh_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Cosh_grad.js
 var coshGradConfig = {
   kernelName: Cosh,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
-    return { x: () => mul(sinh(cast(x, "float32")), dy) };
-  }
+    return { x: () => mul(sinh(cast(x, 'float32')), dy) };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/axis_util.js
@@ -3629,7 +3924,10 @@ function expandShapeToKeepDim(shape, axes) {
   return combineLocations(shape, reduceSubShape, axes);
 }
 function assertAxesAreInnerMostDims(msg, axes, rank) {
-  assert(axesAreInnerMostDims(axes, rank), () => `${msg} supports only inner-most axes for now. Got axes ${axes} and rank-${rank} input.`);
+  assert(
+    axesAreInnerMostDims(axes, rank),
+    () => `${msg} supports only inner-most axes for now. Got axes ${axes} and rank-${rank} input.`,
+  );
 }
 function getAxesPermutation(axes, rank) {
   if (axesAreInnerMostDims(axes, rank)) {
@@ -3645,7 +3943,10 @@ function getAxesPermutation(axes, rank) {
   return result;
 }
 function getUndoAxesPermutation(axes) {
-  return axes.map((axis, i) => [i, axis]).sort((a, b) => a[1] - b[1]).map((x) => x[0]);
+  return axes
+    .map((axis, i) => [i, axis])
+    .sort((a, b) => a[1] - b[1])
+    .map((x) => x[0]);
 }
 function getInnerMostAxes(numAxes, rank) {
   const res = [];
@@ -3657,7 +3958,7 @@ function getInnerMostAxes(numAxes, rank) {
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/cumsum.js
 function cumsum_(x, axis = 0, exclusive = false, reverse2 = false) {
-  const $x = convertToTensor(x, "x", "cumsum");
+  const $x = convertToTensor(x, 'x', 'cumsum');
   const inputs = { x: $x };
   const attrs = { axis, exclusive, reverse: reverse2 };
   return ENGINE.runKernel(Cumsum, inputs, attrs);
@@ -3666,8 +3967,8 @@ var cumsum = /* @__PURE__ */ op({ cumsum_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/globals.js
 function deprecationWarn(msg) {
-  if (env().getBool("DEPRECATION_WARNINGS_ENABLED")) {
-    console.warn(msg + " You can disable deprecation warnings with tf.disableDeprecationWarnings().");
+  if (env().getBool('DEPRECATION_WARNINGS_ENABLED')) {
+    console.warn(msg + ' You can disable deprecation warnings with tf.disableDeprecationWarnings().');
   }
 }
 setDeprecationWarningFn(deprecationWarn);
@@ -3677,9 +3978,13 @@ function tidy(nameOrFn, fn) {
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/complex.js
 function complex_(real2, imag2) {
-  const $real = convertToTensor(real2, "real", "complex");
-  const $imag = convertToTensor(imag2, "imag", "complex");
-  assertShapesMatch($real.shape, $imag.shape, `real and imag shapes, ${$real.shape} and ${$imag.shape}, must match in call to tf.complex().`);
+  const $real = convertToTensor(real2, 'real', 'complex');
+  const $imag = convertToTensor(imag2, 'imag', 'complex');
+  assertShapesMatch(
+    $real.shape,
+    $imag.shape,
+    `real and imag shapes, ${$real.shape} and ${$imag.shape}, must match in call to tf.complex().`,
+  );
   const inputs = { real: $real, imag: $imag };
   return ENGINE.runKernel(Complex, inputs);
 }
@@ -3687,7 +3992,7 @@ var complex = /* @__PURE__ */ op({ complex_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/imag.js
 function imag_(input) {
-  const $input = convertToTensor(input, "input", "imag");
+  const $input = convertToTensor(input, 'input', 'imag');
   const inputs = { input: $input };
   return ENGINE.runKernel(Imag, inputs);
 }
@@ -3695,7 +4000,7 @@ var imag = /* @__PURE__ */ op({ imag_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/real.js
 function real_(input) {
-  const $input = convertToTensor(input, "input", "real");
+  const $input = convertToTensor(input, 'input', 'real');
   const inputs = { input: $input };
   return ENGINE.runKernel(Real, inputs);
 }
@@ -3703,20 +4008,26 @@ var real = /* @__PURE__ */ op({ real_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/transpose.js
 function transpose_(x, perm, conjugate) {
-  const $x = convertToTensor(x, "x", "transpose");
+  const $x = convertToTensor(x, 'x', 'transpose');
   if (perm == null) {
     perm = $x.shape.map((s, i) => i).reverse();
   }
-  assert($x.rank === perm.length, () => `Error in transpose: rank of input ${$x.rank} must match length of perm ${perm}.`);
+  assert(
+    $x.rank === perm.length,
+    () => `Error in transpose: rank of input ${$x.rank} must match length of perm ${perm}.`,
+  );
   perm.forEach((axis) => {
-    assert(axis >= 0 && axis < $x.rank, () => `All entries in 'perm' must be between 0 and ${$x.rank - 1} but got ${perm}`);
+    assert(
+      axis >= 0 && axis < $x.rank,
+      () => `All entries in 'perm' must be between 0 and ${$x.rank - 1} but got ${perm}`,
+    );
   });
   if ($x.rank <= 1) {
     return $x.clone();
   }
   const inputs = { x: $x };
   const attrs = { perm };
-  if ($x.dtype === "complex64") {
+  if ($x.dtype === 'complex64') {
     return tidy(() => {
       let $real = real($x);
       let $imag = imag($x);
@@ -3735,7 +4046,7 @@ var transpose = /* @__PURE__ */ op({ transpose_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Cumsum_grad.js
 var cumsumGradConfig = {
   kernelName: Cumsum,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
     const [x] = saved;
     const { axis, exclusive, reverse: reverse2 } = attrs;
@@ -3747,9 +4058,9 @@ var cumsumGradConfig = {
           out = transpose(out, permutation);
         }
         return out;
-      }
+      },
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/depthwise_conv2d_native_backprop_filter.js
@@ -3778,10 +4089,9 @@ function depthwiseConv2dNativeBackpropInput_(xShape, dy, filter, strides, pad2, 
   }
   const inputs = { dy: dy4D, filter };
   const attrs = { strides, pad: pad2, dimRoundingMode, dilations, inputShape: xShape };
-  const res = (
+  const res =
     // tslint:disable-next-line: no-unnecessary-type-assertion
-    ENGINE.runKernel(DepthwiseConv2dNativeBackpropInput, inputs, attrs)
-  );
+    ENGINE.runKernel(DepthwiseConv2dNativeBackpropInput, inputs, attrs);
   if (reshapedTo4D) {
     return reshape(res, [res.shape[1], res.shape[2], res.shape[3]]);
   }
@@ -3792,37 +4102,56 @@ var depthwiseConv2dNativeBackpropInput = op({ depthwiseConv2dNativeBackpropInput
 // node_modules/@tensorflow/tfjs-core/dist/gradients/DepthwiseConv2dNative_grad.js
 var depthwiseConv2dNativeGradConfig = {
   kernelName: DepthwiseConv2dNative,
-  inputsToSave: ["x", "filter"],
+  inputsToSave: ['x', 'filter'],
   gradFunc: (dy, saved, attrs) => {
     const { dilations, strides, pad: pad2, dimRoundingMode } = attrs;
     const $dilations = dilations == null ? [1, 1] : dilations;
-    assert(tupleValuesAreOne($dilations), () => `Error in gradient of depthwiseConv2dNative: dilation rates greater than 1 are not yet supported. Got dilations '${$dilations}'`);
+    assert(
+      tupleValuesAreOne($dilations),
+      () =>
+        `Error in gradient of depthwiseConv2dNative: dilation rates greater than 1 are not yet supported. Got dilations '${$dilations}'`,
+    );
     const [x, filter] = saved;
-    assert(x.rank === 4, () => `Error in gradient of depthwiseConv2dNative: input must be rank 4, but got rank ${x.rank}.`);
-    assert(filter.rank === 4, () => `Error in gradient of depthwiseConv2dNative: filter must be rank 4, but got rank ${filter.rank}.`);
-    assert(x.shape[3] === filter.shape[2], () => `Error in gradient of depthwiseConv2d: number of input channels (${x.shape[3]}) must match the inChannels dimension in filter ${filter.shape[2]}.`);
-    assert(eitherStridesOrDilationsAreOne(strides, $dilations), () => `Error in gradient of depthwiseConv2d: Either strides or dilations must be  1. Got strides ${strides} and dilations '${$dilations}'.`);
-    checkPadOnDimRoundingMode("depthwiseConv2d", pad2, dimRoundingMode);
+    assert(
+      x.rank === 4,
+      () => `Error in gradient of depthwiseConv2dNative: input must be rank 4, but got rank ${x.rank}.`,
+    );
+    assert(
+      filter.rank === 4,
+      () => `Error in gradient of depthwiseConv2dNative: filter must be rank 4, but got rank ${filter.rank}.`,
+    );
+    assert(
+      x.shape[3] === filter.shape[2],
+      () =>
+        `Error in gradient of depthwiseConv2d: number of input channels (${x.shape[3]}) must match the inChannels dimension in filter ${filter.shape[2]}.`,
+    );
+    assert(
+      eitherStridesOrDilationsAreOne(strides, $dilations),
+      () =>
+        `Error in gradient of depthwiseConv2d: Either strides or dilations must be  1. Got strides ${strides} and dilations '${$dilations}'.`,
+    );
+    checkPadOnDimRoundingMode('depthwiseConv2d', pad2, dimRoundingMode);
     return {
       x: () => depthwiseConv2dNativeBackpropInput(x.shape, dy, filter, strides, pad2, $dilations, dimRoundingMode),
-      filter: () => depthwiseConv2dNativeBackpropFilter(x, dy, filter.shape, strides, pad2, $dilations, dimRoundingMode)
+      filter: () =>
+        depthwiseConv2dNativeBackpropFilter(x, dy, filter.shape, strides, pad2, $dilations, dimRoundingMode),
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Dilation2D_grad.js
 var dilation2dGradConfig = {
   kernelName: Dilation2D,
-  inputsToSave: ["x", "filter"],
+  inputsToSave: ['x', 'filter'],
   gradFunc: (dy, saved, attrs) => {
     const [x, filter] = saved;
     const inputInputs = { x, filter, dy };
     const filterInputs = { x, filter, dy };
     return {
       x: () => ENGINE.runKernel(Dilation2DBackpropInput, inputInputs, attrs),
-      filter: () => ENGINE.runKernel(Dilation2DBackpropFilter, filterInputs, attrs)
+      filter: () => ENGINE.runKernel(Dilation2DBackpropFilter, filterInputs, attrs),
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Elu_grad.js
@@ -3833,12 +4162,12 @@ var eluGradConfig = {
     const [y] = saved;
     const inputs = { dy, y };
     return { x: () => ENGINE.runKernel(EluGrad, inputs) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/exp.js
 function exp_(x) {
-  const $x = convertToTensor(x, "x", "exp");
+  const $x = convertToTensor(x, 'x', 'exp');
   const inputs = { x: $x };
   return ENGINE.runKernel(Exp, inputs);
 }
@@ -3847,12 +4176,12 @@ var exp = /* @__PURE__ */ op({ exp_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Erf_grad.js
 var erfGradConfig = {
   kernelName: Erf,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
     const a = mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI));
     return { x: () => mul(dy, a) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Exp_grad.js
@@ -3862,27 +4191,27 @@ var expGradConfig = {
   gradFunc: (dy, saved) => {
     const [y] = saved;
     return { x: () => mul(dy, y) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/ExpandDims_grad.js
 var expandDimsGradConfig = {
   kernelName: ExpandDims,
-  inputsToSave: ["input"],
+  inputsToSave: ['input'],
   gradFunc: (dy, saved) => {
     const [input] = saved;
     return { input: () => reshape(dy, input.shape) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Expm1_grad.js
 var expm1GradConfig = {
   kernelName: Expm1,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
     return { x: () => mul(dy, exp(x)) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Floor_grad.js
@@ -3890,18 +4219,18 @@ var floorGradConfig = {
   kernelName: Floor,
   gradFunc: (dy) => {
     return { x: () => zerosLike(dy) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/FloorDiv_grad.js
 var floorDivGradConfig = {
   kernelName: FloorDiv,
-  inputsToSave: ["a", "b"],
+  inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved) => {
     const [a, b] = saved;
     const outShape = assertAndGetBroadcastShape(a.shape, b.shape);
     const derA = () => {
-      const res = div(dy, cast(b, "float32"));
+      const res = div(dy, cast(b, 'float32'));
       const reduceAxes = getReductionAxes(a.shape, outShape);
       if (reduceAxes.length > 0) {
         return reshape(sum(res, reduceAxes), a.shape);
@@ -3909,21 +4238,21 @@ var floorDivGradConfig = {
       return res;
     };
     const derB = () => {
-      let res = mul(dy, cast(a, "float32"));
+      let res = mul(dy, cast(a, 'float32'));
       const reduceAxes = getReductionAxes(b.shape, outShape);
       if (reduceAxes.length > 0) {
         res = reshape(sum(res, reduceAxes), b.shape);
       }
       const tmp = square(b);
-      return neg(div(res, cast(tmp, "float32")));
+      return neg(div(res, cast(tmp, 'float32')));
     };
     return { a: derA, b: derB };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/rsqrt.js
 function rsqrt_(x) {
-  const $x = convertToTensor(x, "x", "rsqrt", "float32");
+  const $x = convertToTensor(x, 'x', 'rsqrt', 'float32');
   const inputs = { x: $x };
   return ENGINE.runKernel(Rsqrt, inputs);
 }
@@ -3931,8 +4260,11 @@ var rsqrt = /* @__PURE__ */ op({ rsqrt_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/tile.js
 function tile_(x, reps) {
-  const $x = convertToTensor(x, "x", "tile", "string_or_numeric");
-  assert($x.rank === reps.length, () => `Error in transpose: rank of input ${$x.rank} must match length of reps ${reps}.`);
+  const $x = convertToTensor(x, 'x', 'tile', 'string_or_numeric');
+  assert(
+    $x.rank === reps.length,
+    () => `Error in transpose: rank of input ${$x.rank} must match length of reps ${reps}.`,
+  );
   const inputs = { x: $x };
   const attrs = { reps };
   return ENGINE.runKernel(Tile, inputs, attrs);
@@ -3942,7 +4274,7 @@ var tile = /* @__PURE__ */ op({ tile_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/FusedBatchNorm_grad.js
 var fusedBatchNormGradConfig = {
   kernelName: FusedBatchNorm,
-  inputsToSave: ["x", "mean", "variance", "scale"],
+  inputsToSave: ['x', 'mean', 'variance', 'scale'],
   gradFunc: (dy, saved, attrs) => {
     const { varianceEpsilon } = attrs;
     const [x, mean, variance, scale] = saved;
@@ -3961,7 +4293,10 @@ var fusedBatchNormGradConfig = {
     const minusHalfRCube = mul(mul(mul(oneOverSqrtVariance, oneOverSqrtVariance), oneOverSqrtVariance), scalar(-0.5));
     const derX = () => {
       if (mean.rank === 1) {
-        return reshape(mul(mul(dy, tile(reshape(oneOverSqrtVariance, [1, 1, 1, mean.shape[0]]), tileShape)), scaleValue), x.shape);
+        return reshape(
+          mul(mul(dy, tile(reshape(oneOverSqrtVariance, [1, 1, 1, mean.shape[0]]), tileShape)), scaleValue),
+          x.shape,
+        );
       } else {
         return reshape(mul(mul(dy, oneOverSqrtVariance), scaleValue), x.shape);
       }
@@ -4000,17 +4335,17 @@ var fusedBatchNormGradConfig = {
       mean: derMean,
       variance: derVariance,
       scale: derScale,
-      offset: derOffset
+      offset: derOffset,
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/stack.js
 function stack_(tensors, axis = 0) {
-  const $tensors = convertToTensorArray(tensors, "tensors", "stack", "string_or_numeric");
-  assert($tensors.length >= 1, () => "Pass at least one tensor to tf.stack");
+  const $tensors = convertToTensorArray(tensors, 'tensors', 'stack', 'string_or_numeric');
+  assert($tensors.length >= 1, () => 'Pass at least one tensor to tf.stack');
   if ($tensors.length > 0) {
-    assert(axis <= $tensors[0].rank, () => "Axis must be <= rank of the tensor");
+    assert(axis <= $tensors[0].rank, () => 'Axis must be <= rank of the tensor');
   }
   const inputs = $tensors;
   const attrs = { axis };
@@ -4020,9 +4355,9 @@ var stack = /* @__PURE__ */ op({ stack_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/unsorted_segment_sum.js
 function unsortedSegmentSum_(x, segmentIds, numSegments) {
-  const $x = convertToTensor(x, "x", "unsortedSegmentSum");
-  const $segmentIds = convertToTensor(segmentIds, "segmentIds", "unsortedSegmentSum", "int32");
-  assert(isInt(numSegments), () => "numSegments must be of dtype int");
+  const $x = convertToTensor(x, 'x', 'unsortedSegmentSum');
+  const $segmentIds = convertToTensor(segmentIds, 'segmentIds', 'unsortedSegmentSum', 'int32');
+  assert(isInt(numSegments), () => 'numSegments must be of dtype int');
   const inputs = { x: $x, segmentIds: $segmentIds };
   const attrs = { numSegments };
   return ENGINE.runKernel(UnsortedSegmentSum, inputs, attrs);
@@ -4032,7 +4367,7 @@ var unsortedSegmentSum = /* @__PURE__ */ op({ unsortedSegmentSum_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/GatherV2_grad.js
 var gatherGradConfig = {
   kernelName: GatherV2,
-  inputsToSave: ["x", "indices"],
+  inputsToSave: ['x', 'indices'],
   gradFunc: (dy, saved, attrs) => {
     const [x, indices] = saved;
     const { axis, batchDims } = attrs;
@@ -4047,11 +4382,7 @@ var gatherGradConfig = {
         const innerDims = innerShape.length;
         const outerAxesIndices = arrayRange(0, outerDims);
         const innerAxesIndices = arrayRange(outerDims + 1, outerDims + 1 + innerDims);
-        const valuesShape = arrayConcat([
-          outerShape,
-          [indicesSize],
-          innerShape
-        ]);
+        const valuesShape = arrayConcat([outerShape, [indicesSize], innerShape]);
         const values = reshape(dy2, valuesShape);
         const reshapedIndices = reshape(indices2, [indicesSize]);
         const transposeDims = arrayConcat([[outerDims], outerAxesIndices, innerAxesIndices]);
@@ -4066,16 +4397,18 @@ var gatherGradConfig = {
       const batchSize = x.shape[0];
       const xBatch = x.split(batchSize, 0);
       const derXBatched = () => {
-        const stacked = stack(xBatch.map((x2, i) => {
-          return derXBatch(x2, indices.slice(i, 1), dy.slice(i, 1))();
-        }));
+        const stacked = stack(
+          xBatch.map((x2, i) => {
+            return derXBatch(x2, indices.slice(i, 1), dy.slice(i, 1))();
+          }),
+        );
         return stacked.reshape(x.shape);
       };
       return { x: derXBatched, indices: () => indices };
     } else {
       return { x: derXBatch(x, indices, dy), indices: () => indices };
     }
-  }
+  },
 };
 function arrayRange(start, stop) {
   const result = [];
@@ -4097,19 +4430,19 @@ function arrayConcat(arrays) {
 // node_modules/@tensorflow/tfjs-core/dist/gradients/GreaterEqual_grad.js
 var greaterEqualGradConfig = {
   kernelName: GreaterEqual,
-  inputsToSave: ["a", "b"],
+  inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved) => {
     const [a, b] = saved;
     return { a: () => zerosLike(a), b: () => zerosLike(b) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Identity_grad.js
 var identityGradConfig = {
   kernelName: Identity,
   gradFunc: (dy) => {
-    return { x: () => cast(dy, "float32") };
-  }
+    return { x: () => cast(dy, 'float32') };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/IsFinite_grad.js
@@ -4117,7 +4450,7 @@ var isFiniteGradConfig = {
   kernelName: IsFinite,
   gradFunc: (dy) => {
     return { x: () => zerosLike(dy) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/IsInf_grad.js
@@ -4125,7 +4458,7 @@ var isInfGradConfig = {
   kernelName: IsInf,
   gradFunc: (dy) => {
     return { x: () => zerosLike(dy) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/IsNan_grad.js
@@ -4133,13 +4466,13 @@ var isNanGradConfig = {
   kernelName: IsNan,
   gradFunc: (dy) => {
     return { x: () => zerosLike(dy) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/greater.js
 function greater_(a, b) {
-  let $a = convertToTensor(a, "a", "greater", "string_or_numeric");
-  let $b = convertToTensor(b, "b", "greater", "string_or_numeric");
+  let $a = convertToTensor(a, 'a', 'greater', 'string_or_numeric');
+  let $b = convertToTensor(b, 'b', 'greater', 'string_or_numeric');
   [$a, $b] = makeTypesMatch($a, $b);
   assertAndGetBroadcastShape($a.shape, $b.shape);
   const inputs = { a: $a, b: $b };
@@ -4150,33 +4483,33 @@ var greater = /* @__PURE__ */ op({ greater_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/LeakyRelu_grad.js
 var leakyReluGradConfig = {
   kernelName: LeakyRelu,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
     const [x] = saved;
     const { alpha } = attrs;
     const mask = greater(x, 0);
     return { x: () => where(mask, dy, mul(dy, alpha)) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Log1p_grad.js
 var log1pGradConfig = {
   kernelName: Log1p,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
     return { x: () => div(dy, add2(x, 1)) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Log_grad.js
 var logGradConfig = {
   kernelName: Log,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
-    return { x: () => div(dy, cast(x, "float32")) };
-  }
+    return { x: () => div(dy, cast(x, 'float32')) };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/LogSoftmax_grad.js
@@ -4192,9 +4525,9 @@ var logSoftmaxGradConfig = {
         const keepDims = true;
         const softmax = exp(value);
         return sub(dy, mul(sum(dy, axis, keepDims), softmax));
-      }
+      },
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/local_response_normalization_backprop.js
@@ -4208,21 +4541,21 @@ var localResponseNormalizationBackprop = op({ localResponseNormalizationBackprop
 // node_modules/@tensorflow/tfjs-core/dist/gradients/LRN_grad.js
 var lrnGradConfig = {
   kernelName: LRN,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   outputsToSave: [true],
   gradFunc: (dy, saved, attrs) => {
     const [x, y] = saved;
     const { depthRadius, bias, alpha, beta } = attrs;
     return {
-      x: () => localResponseNormalizationBackprop(x, y, dy, depthRadius, bias, alpha, beta)
+      x: () => localResponseNormalizationBackprop(x, y, dy, depthRadius, bias, alpha, beta),
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/equal.js
 function equal_(a, b) {
-  let $a = convertToTensor(a, "a", "equal", "string_or_numeric");
-  let $b = convertToTensor(b, "b", "equal", "string_or_numeric");
+  let $a = convertToTensor(a, 'a', 'equal', 'string_or_numeric');
+  let $b = convertToTensor(b, 'b', 'equal', 'string_or_numeric');
   [$a, $b] = makeTypesMatch($a, $b);
   assertAndGetBroadcastShape($a.shape, $b.shape);
   const inputs = { a: $a, b: $b };
@@ -4242,14 +4575,14 @@ function gradForMinAndMax(dy, y, xOrig, origAxes) {
     x: () => {
       const dx = mul(dy, cast(equal(xOrig, y), dy.dtype));
       return dx;
-    }
+    },
   };
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Max_grad.js
 var maxGradConfig = {
   kernelName: Max,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   outputsToSave: [true],
   gradFunc: (dy, saved, attrs) => {
     const maxAttrs = attrs;
@@ -4260,16 +4593,16 @@ var maxGradConfig = {
     const maxGrad = gradForMinAndMax(dy, y, x, origAxes);
     return {
       x: () => {
-        return maxGrad["x"]();
-      }
+        return maxGrad['x']();
+      },
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/less.js
 function less_(a, b) {
-  let $a = convertToTensor(a, "a", "less", "string_or_numeric");
-  let $b = convertToTensor(b, "b", "less", "string_or_numeric");
+  let $a = convertToTensor(a, 'a', 'less', 'string_or_numeric');
+  let $b = convertToTensor(b, 'b', 'less', 'string_or_numeric');
   [$a, $b] = makeTypesMatch($a, $b);
   assertAndGetBroadcastShape($a.shape, $b.shape);
   const inputs = { a: $a, b: $b };
@@ -4280,20 +4613,20 @@ var less = /* @__PURE__ */ op({ less_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Maximum_grad.js
 var maximumGradConfig = {
   kernelName: Maximum,
-  inputsToSave: ["a", "b"],
+  inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved) => {
     const [a, b] = saved;
-    const derA = () => mul(dy, cast(greaterEqual(a, b), "float32"));
-    const derB = () => mul(dy, cast(less(a, b), "float32"));
+    const derA = () => mul(dy, cast(greaterEqual(a, b), 'float32'));
+    const derB = () => mul(dy, cast(less(a, b), 'float32'));
     return { a: derA, b: derB };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/max_pool_3d_grad.js
 function maxPool3dGrad_(dy, input, output, filterSize, strides, pad2, dimRoundingMode) {
-  const $dy = convertToTensor(dy, "dy", "maxPool3dGrad");
-  const $input = convertToTensor(input, "input", "maxPool3dGrad");
-  const $output = convertToTensor(output, "output", "maxPool3dGrad");
+  const $dy = convertToTensor(dy, 'dy', 'maxPool3dGrad');
+  const $input = convertToTensor(input, 'input', 'maxPool3dGrad');
+  const $output = convertToTensor(output, 'output', 'maxPool3dGrad');
   let dy5D = $dy;
   let input5D = $input;
   let output5D = $output;
@@ -4301,25 +4634,13 @@ function maxPool3dGrad_(dy, input, output, filterSize, strides, pad2, dimRoundin
   if ($input.rank === 4) {
     reshapedTo5D = true;
     dy5D = reshape($dy, [1, $dy.shape[0], $dy.shape[1], $dy.shape[2], $dy.shape[3]]);
-    input5D = reshape($input, [
-      1,
-      $input.shape[0],
-      $input.shape[1],
-      $input.shape[2],
-      $input.shape[3]
-    ]);
-    output5D = reshape($output, [
-      1,
-      $output.shape[0],
-      $output.shape[1],
-      $output.shape[2],
-      $output.shape[3]
-    ]);
+    input5D = reshape($input, [1, $input.shape[0], $input.shape[1], $input.shape[2], $input.shape[3]]);
+    output5D = reshape($output, [1, $output.shape[0], $output.shape[1], $output.shape[2], $output.shape[3]]);
   }
   assert(dy5D.rank === 5, () => `Error in maxPool3dGrad: dy must be rank 5 but got rank ${dy5D.rank}.`);
   assert(input5D.rank === 5, () => `Error in maxPool3dGrad: input must be rank 5 but got rank ${input5D.rank}.`);
   assert(output5D.rank === 5, () => `Error in maxPool3dGrad: output must be rank 5 but got rank ${output5D.rank}.`);
-  checkPadOnDimRoundingMode("maxPool3dGrad", pad2, dimRoundingMode);
+  checkPadOnDimRoundingMode('maxPool3dGrad', pad2, dimRoundingMode);
   const inputs = { dy: dy5D, input: input5D, output: output5D };
   const attrs = { filterSize, strides, pad: pad2, dimRoundingMode };
   const res = ENGINE.runKernel(MaxPool3DGrad, inputs, attrs);
@@ -4333,26 +4654,26 @@ var maxPool3dGrad = /* @__PURE__ */ op({ maxPool3dGrad_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/MaxPool3D_grad.js
 var maxPool3DGradConfig = {
   kernelName: MaxPool3D,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   outputsToSave: [true],
   gradFunc: (dy, saved, attrs) => {
     const [x, y] = saved;
     const { filterSize, strides, pad: pad2, dimRoundingMode } = attrs;
     return {
-      x: () => maxPool3dGrad(dy, x, y, filterSize, strides, pad2, dimRoundingMode)
+      x: () => maxPool3dGrad(dy, x, y, filterSize, strides, pad2, dimRoundingMode),
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/max_pool_grad.js
 function maxPoolGrad_(dy, input, output, filterSize, strides, pad2, dimRoundingMode) {
-  const $dy = convertToTensor(dy, "dy", "maxPoolGrad");
-  const $input = convertToTensor(input, "input", "maxPoolGrad");
-  const $output = convertToTensor(output, "output", "maxPoolGrad");
+  const $dy = convertToTensor(dy, 'dy', 'maxPoolGrad');
+  const $input = convertToTensor(input, 'input', 'maxPoolGrad');
+  const $output = convertToTensor(output, 'output', 'maxPoolGrad');
   assert($input.rank === $dy.rank, () => `Rank of input (${$input.rank}) does not match rank of dy (${$dy.rank})`);
   assert($dy.rank === 4, () => `Error in maxPoolGrad: dy must be rank 4 but got rank ${$dy.rank}.`);
   assert($input.rank === 4, () => `Error in maxPoolGrad: input must be rank 4 but got rank ${$input.rank}.`);
-  checkPadOnDimRoundingMode("maxPoolGrad", pad2, dimRoundingMode);
+  checkPadOnDimRoundingMode('maxPoolGrad', pad2, dimRoundingMode);
   const inputs = { dy: $dy, input: $input, output: $output };
   const attrs = { filterSize, strides, pad: pad2, dimRoundingMode };
   return ENGINE.runKernel(MaxPoolGrad, inputs, attrs);
@@ -4362,23 +4683,23 @@ var maxPoolGrad = /* @__PURE__ */ op({ maxPoolGrad_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/MaxPool_grad.js
 var maxPoolGradConfig = {
   kernelName: MaxPool,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   outputsToSave: [true],
   gradFunc: (dy, saved, attrs) => {
     const [x, y] = saved;
     const { filterSize, strides, pad: pad2 } = attrs;
     return {
-      x: () => maxPoolGrad(dy, x, y, filterSize, strides, pad2)
+      x: () => maxPoolGrad(dy, x, y, filterSize, strides, pad2),
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/zeros.js
-function zeros(shape, dtype = "float32") {
+function zeros(shape, dtype = 'float32') {
   assertNonNegativeIntegerDimensions(shape);
-  if (dtype === "complex64") {
-    const real2 = zeros(shape, "float32");
-    const imag2 = zeros(shape, "float32");
+  if (dtype === 'complex64') {
+    const real2 = zeros(shape, 'float32');
+    const imag2 = zeros(shape, 'float32');
     return complex(real2, imag2);
   }
   const values = makeZerosTypedArray(sizeFromShape(shape), dtype);
@@ -4386,11 +4707,11 @@ function zeros(shape, dtype = "float32") {
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/ones.js
-function ones2(shape, dtype = "float32") {
+function ones2(shape, dtype = 'float32') {
   assertNonNegativeIntegerDimensions(shape);
-  if (dtype === "complex64") {
-    const real2 = ones2(shape, "float32");
-    const imag2 = zeros(shape, "float32");
+  if (dtype === 'complex64') {
+    const real2 = ones2(shape, 'float32');
+    const imag2 = zeros(shape, 'float32');
     return complex(real2, imag2);
   }
   const values = makeOnesTypedArray(sizeFromShape(shape), dtype);
@@ -4400,7 +4721,7 @@ function ones2(shape, dtype = "float32") {
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Mean_grad.js
 var meanGradConfig = {
   kernelName: Mean,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
     const [x] = saved;
     const { axis } = attrs;
@@ -4414,17 +4735,17 @@ var meanGradConfig = {
         expandedDyShape[axis2] = 1;
       });
       const expandedDy = reshape(dy, expandedDyShape);
-      const res = div(mul(expandedDy, ones2(x.shape, "float32")), reduceSize);
+      const res = div(mul(expandedDy, ones2(x.shape, 'float32')), reduceSize);
       return res;
     };
     return { x: derX };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Min_grad.js
 var minGradConfig = {
   kernelName: Min,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   outputsToSave: [true],
   gradFunc: (dy, saved, attrs) => {
     const minAttrs = attrs;
@@ -4434,29 +4755,29 @@ var minGradConfig = {
     const minGrad = gradForMinAndMax(dy, y, x, origAxes);
     return {
       x: () => {
-        return minGrad["x"]();
-      }
+        return minGrad['x']();
+      },
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Minimum_grad.js
 var minimumGradConfig = {
   kernelName: Minimum,
-  inputsToSave: ["a", "b"],
+  inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved) => {
     const [a, b] = saved;
-    const derA = () => mul(dy, cast(lessEqual(a, b), "float32"));
-    const derB = () => mul(dy, cast(greater(a, b), "float32"));
+    const derA = () => mul(dy, cast(lessEqual(a, b), 'float32'));
+    const derB = () => mul(dy, cast(greater(a, b), 'float32'));
     return { a: derA, b: derB };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/slice.js
 function slice_(x, begin, size) {
-  const $x = convertToTensor(x, "x", "slice", "string_or_numeric");
+  const $x = convertToTensor(x, 'x', 'slice', 'string_or_numeric');
   if ($x.rank === 0) {
-    throw new Error("Slicing scalar is not possible");
+    throw new Error('Slicing scalar is not possible');
   }
   const inputs = { x: $x };
   const attrs = { begin, size };
@@ -4467,18 +4788,18 @@ var slice = /* @__PURE__ */ op({ slice_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/MirrorPad_grad.js
 var mirrorPadGradConfig = {
   kernelName: MirrorPad,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
     const x = saved[0];
     const { paddings } = attrs;
     const begin = paddings.map((p) => p[0]);
     return { x: () => slice(dy, begin, x.shape) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/floor.js
 function floor_(x) {
-  const $x = convertToTensor(x, "x", "floor", "float32");
+  const $x = convertToTensor(x, 'x', 'floor', 'float32');
   const inputs = { x: $x };
   return ENGINE.runKernel(Floor, inputs);
 }
@@ -4487,7 +4808,7 @@ var floor = /* @__PURE__ */ op({ floor_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Mod_grad.js
 var modGradConfig = {
   kernelName: Mod,
-  inputsToSave: ["a", "b"],
+  inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved) => {
     const [a, b] = saved;
     const outShape = assertAndGetBroadcastShape(a.shape, b.shape);
@@ -4507,18 +4828,18 @@ var modGradConfig = {
       return res;
     };
     return { a: derA, b: derB };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Multiply_grad.js
 var multiplyGradConfig = {
   kernelName: Multiply,
-  inputsToSave: ["a", "b"],
+  inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved) => {
     const [a, b] = saved;
     const outShape = assertAndGetBroadcastShape(a.shape, b.shape);
     const derA = () => {
-      const res = mul(dy, cast(b, "float32"));
+      const res = mul(dy, cast(b, 'float32'));
       const reduceAxes = getReductionAxes(a.shape, outShape);
       if (reduceAxes.length > 0) {
         return reshape(sum(res, reduceAxes), a.shape);
@@ -4526,7 +4847,7 @@ var multiplyGradConfig = {
       return res;
     };
     const derB = () => {
-      const res = mul(dy, cast(a, "float32"));
+      const res = mul(dy, cast(a, 'float32'));
       const reduceAxes = getReductionAxes(b.shape, outShape);
       if (reduceAxes.length > 0) {
         return reshape(sum(res, reduceAxes), b.shape);
@@ -4534,7 +4855,7 @@ var multiplyGradConfig = {
       return res;
     };
     return { a: derA, b: derB };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Neg_grad.js
@@ -4542,17 +4863,17 @@ var negGradConfig = {
   kernelName: Neg,
   gradFunc: (dy) => {
     return { x: () => neg(dy) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/OneHot_grad.js
 var oneHotGradConfig = {
   kernelName: OneHot,
-  inputsToSave: ["indices"],
+  inputsToSave: ['indices'],
   gradFunc: (dy, saved) => {
     const indices = saved[0];
-    return { indices: () => zeros(indices.shape, "float32") };
-  }
+    return { indices: () => zeros(indices.shape, 'float32') };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/OnesLike_grad.js
@@ -4560,13 +4881,16 @@ var onesLikeGradConfig = {
   kernelName: OnesLike,
   gradFunc: (dy) => {
     return { x: () => zerosLike(dy) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/unstack.js
 function unstack_(x, axis = 0) {
-  const $x = convertToTensor(x, "x", "unstack", "string_or_numeric");
-  assert(axis >= -$x.shape.length && axis < $x.shape.length, () => `Axis = ${axis} is not in [-${$x.shape.length}, ${$x.shape.length})`);
+  const $x = convertToTensor(x, 'x', 'unstack', 'string_or_numeric');
+  assert(
+    axis >= -$x.shape.length && axis < $x.shape.length,
+    () => `Axis = ${axis} is not in [-${$x.shape.length}, ${$x.shape.length})`,
+  );
   const inputs = { value: $x };
   const attrs = { axis };
   return ENGINE.runKernel(Unpack, inputs, attrs);
@@ -4581,24 +4905,24 @@ var packGradConfig = {
     const { axis } = attrs;
     const derTensors = unstack(dy, axis);
     return derTensors.map((t) => () => t);
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/PadV2_grad.js
 var padV2GradConfig = {
   kernelName: PadV2,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
     const x = saved[0];
     const { paddings } = attrs;
     const begin = paddings.map((p) => p[0]);
     return { x: () => slice(dy, begin, x.shape) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/log.js
 function log_(x) {
-  const $x = convertToTensor(x, "x", "log", "float32");
+  const $x = convertToTensor(x, 'x', 'log', 'float32');
   const inputs = { x: $x };
   return ENGINE.runKernel(Log, inputs);
 }
@@ -4606,8 +4930,8 @@ var log2 = /* @__PURE__ */ op({ log_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/pow.js
 function pow_(base, exp2) {
-  let $base = convertToTensor(base, "base", "pow");
-  let $exp = convertToTensor(exp2, "exp", "pow");
+  let $base = convertToTensor(base, 'base', 'pow');
+  let $exp = convertToTensor(exp2, 'exp', 'pow');
   [$base, $exp] = makeTypesMatch($base, $exp);
   const inputs = { a: $base, b: $exp };
   return ENGINE.runKernel(Pow, inputs);
@@ -4617,7 +4941,7 @@ var pow = /* @__PURE__ */ op({ pow_ });
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Pow_grad.js
 var powGradConfig = {
   kernelName: Pow,
-  inputsToSave: ["a", "b"],
+  inputsToSave: ['a', 'b'],
   outputsToSave: [true],
   gradFunc: (dy, saved) => {
     const [a, b, y] = saved;
@@ -4625,7 +4949,7 @@ var powGradConfig = {
     const exp2 = b;
     const outShape = assertAndGetBroadcastShape(base.shape, exp2.shape);
     const derBase = () => {
-      const expFloat = cast(exp2, "float32");
+      const expFloat = cast(exp2, 'float32');
       let res = mul(dy, mul(expFloat, pow(base, sub(expFloat, scalar(1)))));
       const reduceAxes = getReductionAxes(base.shape, outShape);
       if (reduceAxes.length > 0) {
@@ -4644,13 +4968,13 @@ var powGradConfig = {
       return reshape(res, exp2.shape);
     };
     return { a: derBase, b: derExp };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Prelu_grad.js
 var preluGradConfig = {
   kernelName: Prelu,
-  inputsToSave: ["x", "alpha"],
+  inputsToSave: ['x', 'alpha'],
   gradFunc: (dy, saved) => {
     const [x, alpha] = saved;
     const mask = greater(x, 0);
@@ -4663,36 +4987,66 @@ var preluGradConfig = {
           res = sum(res, reduceAxes);
         }
         return reshape(res, alpha.shape);
-      }
+      },
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/device_util.js
 function isBrowser() {
-  return typeof window !== "undefined" && window.document != null || //@ts-ignore
-  typeof WorkerGlobalScope !== "undefined";
+  return (
+    (typeof window !== 'undefined' && window.document != null) || //@ts-ignore
+    typeof WorkerGlobalScope !== 'undefined'
+  );
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/flags.js
 var ENV2 = env();
-ENV2.registerFlag("DEBUG", () => false, (debugValue) => {
-  if (debugValue) {
-    console.warn("Debugging mode is ON. The output of every math call will be downloaded to CPU and checked for NaNs. This significantly impacts performance.");
-  }
-});
-ENV2.registerFlag("IS_BROWSER", () => isBrowser());
-ENV2.registerFlag("IS_NODE", () => typeof process !== "undefined" && typeof process.versions !== "undefined" && typeof process.versions.node !== "undefined");
-ENV2.registerFlag("IS_CHROME", () => typeof navigator !== "undefined" && navigator != null && navigator.userAgent != null && /Chrome/.test(navigator.userAgent) && /Google Inc/.test(navigator.vendor));
-ENV2.registerFlag("IS_SAFARI", () => typeof navigator !== "undefined" && navigator != null && navigator.userAgent != null && /Safari/.test(navigator.userAgent) && /Apple/.test(navigator.vendor));
-ENV2.registerFlag("PROD", () => false);
-ENV2.registerFlag("TENSORLIKE_CHECK_SHAPE_CONSISTENCY", () => ENV2.getBool("DEBUG"));
-ENV2.registerFlag("DEPRECATION_WARNINGS_ENABLED", () => true);
-ENV2.registerFlag("IS_TEST", () => false);
-ENV2.registerFlag("CHECK_COMPUTATION_FOR_ERRORS", () => ENV2.getBool("DEBUG"));
-ENV2.registerFlag("WRAP_TO_IMAGEBITMAP", () => false);
-ENV2.registerFlag("CANVAS2D_WILL_READ_FREQUENTLY_FOR_GPU", () => false);
-ENV2.registerFlag("USE_SETTIMEOUTCUSTOM", () => false);
+ENV2.registerFlag(
+  'DEBUG',
+  () => false,
+  (debugValue) => {
+    if (debugValue) {
+      console.warn(
+        'Debugging mode is ON. The output of every math call will be downloaded to CPU and checked for NaNs. This significantly impacts performance.',
+      );
+    }
+  },
+);
+ENV2.registerFlag('IS_BROWSER', () => isBrowser());
+ENV2.registerFlag(
+  'IS_NODE',
+  () =>
+    typeof process !== 'undefined' &&
+    typeof process.versions !== 'undefined' &&
+    typeof process.versions.node !== 'undefined',
+);
+ENV2.registerFlag(
+  'IS_CHROME',
+  () =>
+    typeof navigator !== 'undefined' &&
+    navigator != null &&
+    navigator.userAgent != null &&
+    /Chrome/.test(navigator.userAgent) &&
+    /Google Inc/.test(navigator.vendor),
+);
+ENV2.registerFlag(
+  'IS_SAFARI',
+  () =>
+    typeof navigator !== 'undefined' &&
+    navigator != null &&
+    navigator.userAgent != null &&
+    /Safari/.test(navigator.userAgent) &&
+    /Apple/.test(navigator.vendor),
+);
+ENV2.registerFlag('PROD', () => false);
+ENV2.registerFlag('TENSORLIKE_CHECK_SHAPE_CONSISTENCY', () => ENV2.getBool('DEBUG'));
+ENV2.registerFlag('DEPRECATION_WARNINGS_ENABLED', () => true);
+ENV2.registerFlag('IS_TEST', () => false);
+ENV2.registerFlag('CHECK_COMPUTATION_FOR_ERRORS', () => ENV2.getBool('DEBUG'));
+ENV2.registerFlag('WRAP_TO_IMAGEBITMAP', () => false);
+ENV2.registerFlag('CANVAS2D_WILL_READ_FREQUENTLY_FOR_GPU', () => false);
+ENV2.registerFlag('USE_SETTIMEOUTCUSTOM', () => false);
 
 // node_modules/@tensorflow/tfjs-core/dist/io/composite_array_buffer.js
 var CompositeArrayBuffer = class _CompositeArrayBuffer {
@@ -4824,19 +5178,21 @@ function search(sortedArray, compare) {
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/io/io_utils.js
-var useNodeBuffer = typeof Buffer !== "undefined" && (typeof Blob === "undefined" || typeof atob === "undefined" || typeof btoa === "undefined");
+var useNodeBuffer =
+  typeof Buffer !== 'undefined' &&
+  (typeof Blob === 'undefined' || typeof atob === 'undefined' || typeof btoa === 'undefined');
 function stringByteLength(str) {
   if (useNodeBuffer) {
-    return Buffer.byteLength(str, "utf8");
+    return Buffer.byteLength(str, 'utf8');
   }
   return new Blob([str]).size;
 }
 function arrayBufferToBase64String(buffer) {
   if (useNodeBuffer) {
-    return Buffer.from(buffer).toString("base64");
+    return Buffer.from(buffer).toString('base64');
   }
   const buf = new Uint8Array(buffer);
-  let s = "";
+  let s = '';
   for (let i = 0, l = buf.length; i < l; i++) {
     s += String.fromCharCode(buf[i]);
   }
@@ -4844,7 +5200,7 @@ function arrayBufferToBase64String(buffer) {
 }
 function base64StringToArrayBuffer(str) {
   if (useNodeBuffer) {
-    const buf = Buffer.from(str, "base64");
+    const buf = Buffer.from(str, 'base64');
     return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
   }
   const s = atob(str);
@@ -4860,7 +5216,7 @@ function getModelJSONForModelArtifacts(artifacts, manifest) {
     format: artifacts.format,
     generatedBy: artifacts.generatedBy,
     convertedBy: artifacts.convertedBy,
-    weightsManifest: manifest
+    weightsManifest: manifest,
   };
   if (artifacts.signature != null) {
     result.signature = artifacts.signature;
@@ -4884,17 +5240,17 @@ function getModelArtifactsForJSONSync(modelJSON, weightSpecs, weightData) {
     modelTopology: modelJSON.modelTopology,
     format: modelJSON.format,
     generatedBy: modelJSON.generatedBy,
-    convertedBy: modelJSON.convertedBy
+    convertedBy: modelJSON.convertedBy,
   };
   if (modelJSON.trainingConfig != null) {
     modelArtifacts.trainingConfig = modelJSON.trainingConfig;
   }
   if (modelJSON.weightsManifest != null) {
     if (!weightSpecs) {
-      throw new Error("modelJSON has weightsManifest but weightSpecs is null");
+      throw new Error('modelJSON has weightsManifest but weightSpecs is null');
     }
     if (!weightData) {
-      throw new Error("modelJSON has weightsManifest but weightData is null");
+      throw new Error('modelJSON has weightsManifest but weightData is null');
     }
     modelArtifacts.weightSpecs = weightSpecs;
     modelArtifacts.weightData = weightData;
@@ -4923,14 +5279,17 @@ async function getModelArtifactsForJSON(modelJSON, loadWeights2) {
 }
 function getModelArtifactsInfoForJSON(modelArtifacts) {
   if (modelArtifacts.modelTopology instanceof ArrayBuffer) {
-    throw new Error("Expected JSON model topology, received ArrayBuffer.");
+    throw new Error('Expected JSON model topology, received ArrayBuffer.');
   }
   return {
     dateSaved: /* @__PURE__ */ new Date(),
-    modelTopologyType: "JSON",
-    modelTopologyBytes: modelArtifacts.modelTopology == null ? 0 : stringByteLength(JSON.stringify(modelArtifacts.modelTopology)),
-    weightSpecsBytes: modelArtifacts.weightSpecs == null ? 0 : stringByteLength(JSON.stringify(modelArtifacts.weightSpecs)),
-    weightDataBytes: modelArtifacts.weightData == null ? 0 : new CompositeArrayBuffer(modelArtifacts.weightData).byteLength
+    modelTopologyType: 'JSON',
+    modelTopologyBytes:
+      modelArtifacts.modelTopology == null ? 0 : stringByteLength(JSON.stringify(modelArtifacts.modelTopology)),
+    weightSpecsBytes:
+      modelArtifacts.weightSpecs == null ? 0 : stringByteLength(JSON.stringify(modelArtifacts.weightSpecs)),
+    weightDataBytes:
+      modelArtifacts.weightData == null ? 0 : new CompositeArrayBuffer(modelArtifacts.weightData).byteLength,
   };
 }
 function getWeightSpecs(weightsManifest) {
@@ -4980,7 +5339,7 @@ var IORouterRegistry = class _IORouterRegistry {
    * @throws Error, if more than one match is found.
    */
   static getSaveHandlers(url) {
-    return _IORouterRegistry.getHandlers(url, "save");
+    return _IORouterRegistry.getHandlers(url, 'save');
   }
   /**
    * Look up IOHandler for loading, given a URL-like string.
@@ -4991,11 +5350,14 @@ var IORouterRegistry = class _IORouterRegistry {
    *   handler routers.
    */
   static getLoadHandlers(url, loadOptions) {
-    return _IORouterRegistry.getHandlers(url, "load", loadOptions);
+    return _IORouterRegistry.getHandlers(url, 'load', loadOptions);
   }
   static getHandlers(url, handlerType, loadOptions) {
     const validHandlers = [];
-    const routers = handlerType === "load" ? _IORouterRegistry.getInstance().loadRouters : _IORouterRegistry.getInstance().saveRouters;
+    const routers =
+      handlerType === 'load'
+        ? _IORouterRegistry.getInstance().loadRouters
+        : _IORouterRegistry.getInstance().saveRouters;
     routers.forEach((router) => {
       const handler = router(url, loadOptions);
       if (handler !== null) {
@@ -5007,37 +5369,42 @@ var IORouterRegistry = class _IORouterRegistry {
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/io/indexed_db.js
-var DATABASE_NAME = "tensorflowjs";
+var DATABASE_NAME = 'tensorflowjs';
 var DATABASE_VERSION = 1;
-var MODEL_STORE_NAME = "models_store";
-var INFO_STORE_NAME = "model_info_store";
+var MODEL_STORE_NAME = 'models_store';
+var INFO_STORE_NAME = 'model_info_store';
 function getIndexedDBFactory() {
-  if (!env().getBool("IS_BROWSER")) {
-    throw new Error("Failed to obtain IndexedDB factory because the current environmentis not a web browser.");
+  if (!env().getBool('IS_BROWSER')) {
+    throw new Error('Failed to obtain IndexedDB factory because the current environmentis not a web browser.');
   }
-  const theWindow = typeof window === "undefined" ? self : window;
-  const factory = theWindow.indexedDB || theWindow.mozIndexedDB || theWindow.webkitIndexedDB || theWindow.msIndexedDB || theWindow.shimIndexedDB;
+  const theWindow = typeof window === 'undefined' ? self : window;
+  const factory =
+    theWindow.indexedDB ||
+    theWindow.mozIndexedDB ||
+    theWindow.webkitIndexedDB ||
+    theWindow.msIndexedDB ||
+    theWindow.shimIndexedDB;
   if (factory == null) {
-    throw new Error("The current browser does not appear to support IndexedDB.");
+    throw new Error('The current browser does not appear to support IndexedDB.');
   }
   return factory;
 }
 function setUpDatabase(openRequest) {
   const db = openRequest.result;
-  db.createObjectStore(MODEL_STORE_NAME, { keyPath: "modelPath" });
-  db.createObjectStore(INFO_STORE_NAME, { keyPath: "modelPath" });
+  db.createObjectStore(MODEL_STORE_NAME, { keyPath: 'modelPath' });
+  db.createObjectStore(INFO_STORE_NAME, { keyPath: 'modelPath' });
 }
 var BrowserIndexedDB = class {
   constructor(modelPath) {
     this.indexedDB = getIndexedDBFactory();
     if (modelPath == null || !modelPath) {
-      throw new Error("For IndexedDB, modelPath must not be null, undefined or empty.");
+      throw new Error('For IndexedDB, modelPath must not be null, undefined or empty.');
     }
     this.modelPath = modelPath;
   }
   async save(modelArtifacts) {
     if (modelArtifacts.modelTopology instanceof ArrayBuffer) {
-      throw new Error("BrowserLocalStorage.save() does not support saving model topology in binary formats yet.");
+      throw new Error('BrowserLocalStorage.save() does not support saving model topology in binary formats yet.');
     }
     return this.databaseAction(this.modelPath, modelArtifacts);
   }
@@ -5065,7 +5432,7 @@ var BrowserIndexedDB = class {
       openRequest.onsuccess = () => {
         const db = openRequest.result;
         if (modelArtifacts == null) {
-          const modelTx = db.transaction(MODEL_STORE_NAME, "readonly");
+          const modelTx = db.transaction(MODEL_STORE_NAME, 'readonly');
           const modelStore = modelTx.objectStore(MODEL_STORE_NAME);
           const getRequest = modelStore.get(this.modelPath);
           getRequest.onsuccess = () => {
@@ -5084,7 +5451,7 @@ var BrowserIndexedDB = class {
         } else {
           modelArtifacts.weightData = CompositeArrayBuffer.join(modelArtifacts.weightData);
           const modelArtifactsInfo = getModelArtifactsInfoForJSON(modelArtifacts);
-          const infoTx = db.transaction(INFO_STORE_NAME, "readwrite");
+          const infoTx = db.transaction(INFO_STORE_NAME, 'readwrite');
           let infoStore = infoTx.objectStore(INFO_STORE_NAME);
           let putInfoRequest;
           try {
@@ -5094,14 +5461,14 @@ var BrowserIndexedDB = class {
           }
           let modelTx;
           putInfoRequest.onsuccess = () => {
-            modelTx = db.transaction(MODEL_STORE_NAME, "readwrite");
+            modelTx = db.transaction(MODEL_STORE_NAME, 'readwrite');
             const modelStore = modelTx.objectStore(MODEL_STORE_NAME);
             let putModelRequest;
             try {
               putModelRequest = modelStore.put({
                 modelPath: this.modelPath,
                 modelArtifacts,
-                modelArtifactsInfo
+                modelArtifactsInfo,
               });
             } catch (error) {
               return reject(error);
@@ -5137,9 +5504,9 @@ var BrowserIndexedDB = class {
     });
   }
 };
-BrowserIndexedDB.URL_SCHEME = "indexeddb://";
+BrowserIndexedDB.URL_SCHEME = 'indexeddb://';
 var indexedDBRouter = (url) => {
-  if (!env().getBool("IS_BROWSER")) {
+  if (!env().getBool('IS_BROWSER')) {
     return null;
   } else {
     if (!Array.isArray(url) && url.startsWith(BrowserIndexedDB.URL_SCHEME)) {
@@ -5156,20 +5523,20 @@ function browserIndexedDB(modelPath) {
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/io/local_storage.js
-var PATH_SEPARATOR = "/";
-var PATH_PREFIX = "tensorflowjs_models";
-var INFO_SUFFIX = "info";
-var MODEL_TOPOLOGY_SUFFIX = "model_topology";
-var WEIGHT_SPECS_SUFFIX = "weight_specs";
-var WEIGHT_DATA_SUFFIX = "weight_data";
-var MODEL_METADATA_SUFFIX = "model_metadata";
+var PATH_SEPARATOR = '/';
+var PATH_PREFIX = 'tensorflowjs_models';
+var INFO_SUFFIX = 'info';
+var MODEL_TOPOLOGY_SUFFIX = 'model_topology';
+var WEIGHT_SPECS_SUFFIX = 'weight_specs';
+var WEIGHT_DATA_SUFFIX = 'weight_data';
+var MODEL_METADATA_SUFFIX = 'model_metadata';
 function getModelKeys(path) {
   return {
     info: [PATH_PREFIX, path, INFO_SUFFIX].join(PATH_SEPARATOR),
     topology: [PATH_PREFIX, path, MODEL_TOPOLOGY_SUFFIX].join(PATH_SEPARATOR),
     weightSpecs: [PATH_PREFIX, path, WEIGHT_SPECS_SUFFIX].join(PATH_SEPARATOR),
     weightData: [PATH_PREFIX, path, WEIGHT_DATA_SUFFIX].join(PATH_SEPARATOR),
-    modelMetadata: [PATH_PREFIX, path, MODEL_METADATA_SUFFIX].join(PATH_SEPARATOR)
+    modelMetadata: [PATH_PREFIX, path, MODEL_METADATA_SUFFIX].join(PATH_SEPARATOR),
   };
 }
 function removeItems(keys) {
@@ -5179,12 +5546,12 @@ function removeItems(keys) {
 }
 var BrowserLocalStorage = class {
   constructor(modelPath) {
-    if (!env().getBool("IS_BROWSER") || typeof window === "undefined" || typeof window.localStorage === "undefined") {
-      throw new Error("The current environment does not support local storage.");
+    if (!env().getBool('IS_BROWSER') || typeof window === 'undefined' || typeof window.localStorage === 'undefined') {
+      throw new Error('The current environment does not support local storage.');
     }
     this.LS = window.localStorage;
     if (modelPath == null || !modelPath) {
-      throw new Error("For local storage, modelPath must not be null, undefined or empty.");
+      throw new Error('For local storage, modelPath must not be null, undefined or empty.');
     }
     this.modelPath = modelPath;
     this.keys = getModelKeys(this.modelPath);
@@ -5200,7 +5567,7 @@ var BrowserLocalStorage = class {
    */
   async save(modelArtifacts) {
     if (modelArtifacts.modelTopology instanceof ArrayBuffer) {
-      throw new Error("BrowserLocalStorage.save() does not support saving model topology in binary formats yet.");
+      throw new Error('BrowserLocalStorage.save() does not support saving model topology in binary formats yet.');
     } else {
       const topology = JSON.stringify(modelArtifacts.modelTopology);
       const weightSpecs = JSON.stringify(modelArtifacts.weightSpecs);
@@ -5218,14 +5585,17 @@ var BrowserLocalStorage = class {
           signature: modelArtifacts.signature != null ? modelArtifacts.signature : void 0,
           userDefinedMetadata: modelArtifacts.userDefinedMetadata != null ? modelArtifacts.userDefinedMetadata : void 0,
           modelInitializer: modelArtifacts.modelInitializer != null ? modelArtifacts.modelInitializer : void 0,
-          initializerSignature: modelArtifacts.initializerSignature != null ? modelArtifacts.initializerSignature : void 0,
-          trainingConfig: modelArtifacts.trainingConfig != null ? modelArtifacts.trainingConfig : void 0
+          initializerSignature:
+            modelArtifacts.initializerSignature != null ? modelArtifacts.initializerSignature : void 0,
+          trainingConfig: modelArtifacts.trainingConfig != null ? modelArtifacts.trainingConfig : void 0,
         };
         this.LS.setItem(this.keys.modelMetadata, JSON.stringify(metadata));
         return { modelArtifactsInfo };
       } catch (err) {
         removeItems(this.keys);
-        throw new Error(`Failed to save model '${this.modelPath}' to local storage: size quota being exceeded is a possible cause of this failure: modelTopologyBytes=${modelArtifactsInfo.modelTopologyBytes}, weightSpecsBytes=${modelArtifactsInfo.weightSpecsBytes}, weightDataBytes=${modelArtifactsInfo.weightDataBytes}.`);
+        throw new Error(
+          `Failed to save model '${this.modelPath}' to local storage: size quota being exceeded is a possible cause of this failure: modelTopologyBytes=${modelArtifactsInfo.modelTopologyBytes}, weightSpecsBytes=${modelArtifactsInfo.weightSpecsBytes}, weightDataBytes=${modelArtifactsInfo.weightDataBytes}.`,
+        );
       }
     }
   }
@@ -5242,8 +5612,8 @@ var BrowserLocalStorage = class {
     if (info == null) {
       throw new Error(`In local storage, there is no model with name '${this.modelPath}'`);
     }
-    if (info.modelTopologyType !== "JSON") {
-      throw new Error("BrowserLocalStorage does not support loading non-JSON model topology yet.");
+    if (info.modelTopologyType !== 'JSON') {
+      throw new Error('BrowserLocalStorage does not support loading non-JSON model topology yet.');
     }
     const out = {};
     const topology = JSON.parse(this.LS.getItem(this.keys.topology));
@@ -5286,9 +5656,9 @@ var BrowserLocalStorage = class {
     return out;
   }
 };
-BrowserLocalStorage.URL_SCHEME = "localstorage://";
+BrowserLocalStorage.URL_SCHEME = 'localstorage://';
 var localStorageRouter = (url) => {
-  if (!env().getBool("IS_BROWSER")) {
+  if (!env().getBool('IS_BROWSER')) {
     return null;
   } else {
     if (!Array.isArray(url) && url.startsWith(BrowserLocalStorage.URL_SCHEME)) {
@@ -5305,16 +5675,16 @@ function browserLocalStorage(modelPath) {
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/io/browser_files.js
-var DEFAULT_FILE_NAME_PREFIX = "model";
-var DEFAULT_JSON_EXTENSION_NAME = ".json";
-var DEFAULT_WEIGHT_DATA_EXTENSION_NAME = ".weights.bin";
+var DEFAULT_FILE_NAME_PREFIX = 'model';
+var DEFAULT_JSON_EXTENSION_NAME = '.json';
+var DEFAULT_WEIGHT_DATA_EXTENSION_NAME = '.weights.bin';
 function defer(f) {
   return new Promise((resolve) => setTimeout(resolve)).then(f);
 }
 var BrowserDownloads = class _BrowserDownloads {
   constructor(fileNamePrefix) {
-    if (!env().getBool("IS_BROWSER")) {
-      throw new Error("browserDownloads() cannot proceed because the current environment is not a browser.");
+    if (!env().getBool('IS_BROWSER')) {
+      throw new Error('browserDownloads() cannot proceed because the current environment is not a browser.');
     }
     if (fileNamePrefix.startsWith(_BrowserDownloads.URL_SCHEME)) {
       fileNamePrefix = fileNamePrefix.slice(_BrowserDownloads.URL_SCHEME.length);
@@ -5326,37 +5696,41 @@ var BrowserDownloads = class _BrowserDownloads {
     this.weightDataFileName = fileNamePrefix + DEFAULT_WEIGHT_DATA_EXTENSION_NAME;
   }
   async save(modelArtifacts) {
-    if (typeof document === "undefined") {
-      throw new Error("Browser downloads are not supported in this environment since `document` is not present");
+    if (typeof document === 'undefined') {
+      throw new Error('Browser downloads are not supported in this environment since `document` is not present');
     }
     const weightBuffer = CompositeArrayBuffer.join(modelArtifacts.weightData);
-    const weightsURL = window.URL.createObjectURL(new Blob([weightBuffer], { type: "application/octet-stream" }));
+    const weightsURL = window.URL.createObjectURL(new Blob([weightBuffer], { type: 'application/octet-stream' }));
     if (modelArtifacts.modelTopology instanceof ArrayBuffer) {
-      throw new Error("BrowserDownloads.save() does not support saving model topology in binary formats yet.");
+      throw new Error('BrowserDownloads.save() does not support saving model topology in binary formats yet.');
     } else {
-      const weightsManifest = [{
-        paths: ["./" + this.weightDataFileName],
-        weights: modelArtifacts.weightSpecs
-      }];
+      const weightsManifest = [
+        {
+          paths: ['./' + this.weightDataFileName],
+          weights: modelArtifacts.weightSpecs,
+        },
+      ];
       const modelJSON = getModelJSONForModelArtifacts(modelArtifacts, weightsManifest);
-      const modelJsonURL = window.URL.createObjectURL(new Blob([JSON.stringify(modelJSON)], { type: "application/json" }));
-      const jsonAnchor = this.modelJsonAnchor == null ? document.createElement("a") : this.modelJsonAnchor;
+      const modelJsonURL = window.URL.createObjectURL(
+        new Blob([JSON.stringify(modelJSON)], { type: 'application/json' }),
+      );
+      const jsonAnchor = this.modelJsonAnchor == null ? document.createElement('a') : this.modelJsonAnchor;
       jsonAnchor.download = this.modelJsonFileName;
       jsonAnchor.href = modelJsonURL;
-      await defer(() => jsonAnchor.dispatchEvent(new MouseEvent("click")));
+      await defer(() => jsonAnchor.dispatchEvent(new MouseEvent('click')));
       if (modelArtifacts.weightData != null) {
-        const weightDataAnchor = this.weightDataAnchor == null ? document.createElement("a") : this.weightDataAnchor;
+        const weightDataAnchor = this.weightDataAnchor == null ? document.createElement('a') : this.weightDataAnchor;
         weightDataAnchor.download = this.weightDataFileName;
         weightDataAnchor.href = weightsURL;
-        await defer(() => weightDataAnchor.dispatchEvent(new MouseEvent("click")));
+        await defer(() => weightDataAnchor.dispatchEvent(new MouseEvent('click')));
       }
       return { modelArtifactsInfo: getModelArtifactsInfoForJSON(modelArtifacts) };
     }
   }
 };
-BrowserDownloads.URL_SCHEME = "downloads://";
+BrowserDownloads.URL_SCHEME = 'downloads://';
 var browserDownloadsRouter = (url) => {
-  if (!env().getBool("IS_BROWSER")) {
+  if (!env().getBool('IS_BROWSER')) {
     return null;
   } else {
     if (!Array.isArray(url) && url.startsWith(BrowserDownloads.URL_SCHEME)) {
@@ -5367,7 +5741,7 @@ var browserDownloadsRouter = (url) => {
   }
 };
 IORouterRegistry.registerSaveRouter(browserDownloadsRouter);
-function browserDownloads(fileNamePrefix = "model") {
+function browserDownloads(fileNamePrefix = 'model') {
   return new BrowserDownloads(fileNamePrefix);
 }
 
@@ -5380,19 +5754,32 @@ function monitorPromisesProgress(promises, onProgress, startFraction, endFractio
   let resolvedPromise = 0;
   const registerMonitor = (promise) => {
     promise.then((value) => {
-      const fraction = startFraction + ++resolvedPromise / promises.length * (endFraction - startFraction);
+      const fraction = startFraction + (++resolvedPromise / promises.length) * (endFraction - startFraction);
       onProgress(fraction);
       return value;
     });
     return promise;
   };
   function checkPromises(promises2) {
-    assert(promises2 != null && Array.isArray(promises2) && promises2.length > 0, () => "promises must be a none empty array");
+    assert(
+      promises2 != null && Array.isArray(promises2) && promises2.length > 0,
+      () => 'promises must be a none empty array',
+    );
   }
   function checkFraction(startFraction2, endFraction2) {
-    assert(startFraction2 >= 0 && startFraction2 <= 1, () => `Progress fraction must be in range [0, 1], but got startFraction ${startFraction2}`);
-    assert(endFraction2 >= 0 && endFraction2 <= 1, () => `Progress fraction must be in range [0, 1], but got endFraction ${endFraction2}`);
-    assert(endFraction2 >= startFraction2, () => `startFraction must be no more than endFraction, but got startFraction ${startFraction2} and endFraction ${endFraction2}`);
+    assert(
+      startFraction2 >= 0 && startFraction2 <= 1,
+      () => `Progress fraction must be in range [0, 1], but got startFraction ${startFraction2}`,
+    );
+    assert(
+      endFraction2 >= 0 && endFraction2 <= 1,
+      () => `Progress fraction must be in range [0, 1], but got endFraction ${endFraction2}`,
+    );
+    assert(
+      endFraction2 >= startFraction2,
+      () =>
+        `startFraction must be no more than endFraction, but got startFraction ${startFraction2} and endFraction ${endFraction2}`,
+    );
   }
   return Promise.all(promises.map(registerMonitor));
 }
@@ -5406,11 +5793,17 @@ async function loadWeightsAsArrayBuffer(fetchURLs, loadOptions) {
   const requests = fetchURLs.map((fetchURL) => fetchFunc(fetchURL, loadOptions.requestInit, { isBinary: true }));
   const fetchStartFraction = 0;
   const fetchEndFraction = 0.5;
-  const responses = loadOptions.onProgress == null ? await Promise.all(requests) : await monitorPromisesProgress(requests, loadOptions.onProgress, fetchStartFraction, fetchEndFraction);
+  const responses =
+    loadOptions.onProgress == null
+      ? await Promise.all(requests)
+      : await monitorPromisesProgress(requests, loadOptions.onProgress, fetchStartFraction, fetchEndFraction);
   const bufferPromises = responses.map((response) => response.arrayBuffer());
   const bufferStartFraction = 0.5;
   const bufferEndFraction = 1;
-  const buffers = loadOptions.onProgress == null ? await Promise.all(bufferPromises) : await monitorPromisesProgress(bufferPromises, loadOptions.onProgress, bufferStartFraction, bufferEndFraction);
+  const buffers =
+    loadOptions.onProgress == null
+      ? await Promise.all(bufferPromises)
+      : await monitorPromisesProgress(bufferPromises, loadOptions.onProgress, bufferStartFraction, bufferEndFraction);
   return buffers;
 }
 function streamWeights(fetchURLs, loadOptions) {
@@ -5431,66 +5824,82 @@ function streamWeights(fetchURLs, loadOptions) {
         if (done) {
           fetchIndex++;
           chunkReader = void 0;
-          (_a2 = loadOptions.onProgress) === null || _a2 === void 0 ? void 0 : _a2.call(loadOptions, fetchIndex / fetchURLs.length);
+          (_a2 = loadOptions.onProgress) === null || _a2 === void 0
+            ? void 0
+            : _a2.call(loadOptions, fetchIndex / fetchURLs.length);
           continue;
         }
         controller.enqueue(value);
         return;
       }
       controller.close();
-    }
+    },
   });
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/io/http.js
-var OCTET_STREAM_MIME_TYPE = "application/octet-stream";
-var JSON_TYPE = "application/json";
+var OCTET_STREAM_MIME_TYPE = 'application/octet-stream';
+var JSON_TYPE = 'application/json';
 var HTTPRequest = class {
   constructor(path, loadOptions) {
-    this.DEFAULT_METHOD = "POST";
+    this.DEFAULT_METHOD = 'POST';
     if (loadOptions == null) {
       loadOptions = {};
     }
     this.weightPathPrefix = loadOptions.weightPathPrefix;
     this.weightUrlConverter = loadOptions.weightUrlConverter;
     if (loadOptions.fetchFunc != null) {
-      assert(typeof loadOptions.fetchFunc === "function", () => "Must pass a function that matches the signature of `fetch` (see https://developer.mozilla.org/en-US/docs/Web/API/Fetch_API)");
+      assert(
+        typeof loadOptions.fetchFunc === 'function',
+        () =>
+          'Must pass a function that matches the signature of `fetch` (see https://developer.mozilla.org/en-US/docs/Web/API/Fetch_API)',
+      );
       this.fetch = loadOptions.fetchFunc;
     } else {
       this.fetch = env().platform.fetch;
     }
-    assert(path != null && path.length > 0, () => "URL path for http must not be null, undefined or empty.");
+    assert(path != null && path.length > 0, () => 'URL path for http must not be null, undefined or empty.');
     if (Array.isArray(path)) {
       assert(path.length === 2, () => `URL paths for http must have a length of 2, (actual length is ${path.length}).`);
     }
     this.path = path;
     if (loadOptions.requestInit != null && loadOptions.requestInit.body != null) {
-      throw new Error("requestInit is expected to have no pre-existing body, but has one.");
+      throw new Error('requestInit is expected to have no pre-existing body, but has one.');
     }
     this.requestInit = loadOptions.requestInit || {};
     this.loadOptions = loadOptions;
   }
   async save(modelArtifacts) {
     if (modelArtifacts.modelTopology instanceof ArrayBuffer) {
-      throw new Error("BrowserHTTPRequest.save() does not support saving model topology in binary formats yet.");
+      throw new Error('BrowserHTTPRequest.save() does not support saving model topology in binary formats yet.');
     }
     const init = Object.assign({ method: this.DEFAULT_METHOD }, this.requestInit);
     init.body = new FormData();
-    const weightsManifest = [{
-      paths: ["./model.weights.bin"],
-      weights: modelArtifacts.weightSpecs
-    }];
+    const weightsManifest = [
+      {
+        paths: ['./model.weights.bin'],
+        weights: modelArtifacts.weightSpecs,
+      },
+    ];
     const modelTopologyAndWeightManifest = getModelJSONForModelArtifacts(modelArtifacts, weightsManifest);
-    init.body.append("model.json", new Blob([JSON.stringify(modelTopologyAndWeightManifest)], { type: JSON_TYPE }), "model.json");
+    init.body.append(
+      'model.json',
+      new Blob([JSON.stringify(modelTopologyAndWeightManifest)], { type: JSON_TYPE }),
+      'model.json',
+    );
     if (modelArtifacts.weightData != null) {
       const weightBuffer = CompositeArrayBuffer.join(modelArtifacts.weightData);
-      init.body.append("model.weights.bin", new Blob([weightBuffer], { type: OCTET_STREAM_MIME_TYPE }), "model.weights.bin");
+      init.body.append(
+        'model.weights.bin',
+        new Blob([weightBuffer], { type: OCTET_STREAM_MIME_TYPE }),
+        'model.weights.bin',
+      );
     }
     const response = await this.fetch(this.path, init);
     if (response.ok) {
       return {
         modelArtifactsInfo: getModelArtifactsInfoForJSON(modelArtifacts),
-        responses: [response]
+        responses: [response],
       };
     } else {
       throw new Error(`BrowserHTTPRequest.save() failed due to HTTP response status ${response.status}.`);
@@ -5499,17 +5908,20 @@ var HTTPRequest = class {
   async loadModelJSON() {
     const modelConfigRequest = await this.fetch(this.path, this.requestInit);
     if (!modelConfigRequest.ok) {
-      throw new Error(`Request to ${this.path} failed with status code ${modelConfigRequest.status}. Please verify this URL points to the model JSON of the model to load.`);
+      throw new Error(
+        `Request to ${this.path} failed with status code ${modelConfigRequest.status}. Please verify this URL points to the model JSON of the model to load.`,
+      );
     }
     let modelJSON;
     try {
       modelJSON = await modelConfigRequest.json();
     } catch (e) {
       let message = `Failed to parse model JSON of response from ${this.path}.`;
-      if (this.path.endsWith(".pb")) {
-        message += " Your path contains a .pb file extension. Support for .pb models have been removed in TensorFlow.js 1.0 in favor of .json models. You can re-convert your Python TensorFlow model using the TensorFlow.js 1.0 conversion scripts or you can convert your.pb models with the 'pb2json'NPM script in the tensorflow/tfjs-converter repository.";
+      if (this.path.endsWith('.pb')) {
+        message +=
+          " Your path contains a .pb file extension. Support for .pb models have been removed in TensorFlow.js 1.0 in favor of .json models. You can re-convert your Python TensorFlow model using the TensorFlow.js 1.0 conversion scripts or you can convert your.pb models with the 'pb2json'NPM script in the tensorflow/tfjs-converter repository.";
       } else {
-        message += " Please make sure the server is serving valid JSON for this request.";
+        message += ' Please make sure the server is serving valid JSON for this request.';
       }
       throw new Error(message);
     }
@@ -5558,7 +5970,7 @@ var HTTPRequest = class {
       }
     }
     if (this.weightUrlConverter) {
-      fetchURLs.push(...await Promise.all(urlPromises));
+      fetchURLs.push(...(await Promise.all(urlPromises)));
     }
     return fetchURLs;
   }
@@ -5571,17 +5983,17 @@ var HTTPRequest = class {
 };
 HTTPRequest.URL_SCHEME_REGEX = /^https?:\/\//;
 function parseUrl(url) {
-  const lastSlash = url.lastIndexOf("/");
-  const lastSearchParam = url.lastIndexOf("?");
+  const lastSlash = url.lastIndexOf('/');
+  const lastSearchParam = url.lastIndexOf('?');
   const prefix = url.substring(0, lastSlash);
-  const suffix = lastSearchParam > lastSlash ? url.substring(lastSearchParam) : "";
-  return [prefix + "/", suffix];
+  const suffix = lastSearchParam > lastSlash ? url.substring(lastSearchParam) : '';
+  return [prefix + '/', suffix];
 }
 function isHTTPScheme(url) {
   return url.match(HTTPRequest.URL_SCHEME_REGEX) != null;
 }
 var httpRouter = (url, loadOptions) => {
-  if (typeof fetch === "undefined" && (loadOptions == null || loadOptions.fetchFunc == null)) {
+  if (typeof fetch === 'undefined' && (loadOptions == null || loadOptions.fetchFunc == null)) {
     return null;
   } else {
     let isHTTP = true;
@@ -5612,11 +6024,13 @@ function prepareAndValidate(tensor, indices) {
   if (indicesRank < 1) {
     throw new Error(`tf.gatherND() expects the indices to be rank 1 or higher, but the rank was ${indicesRank}.`);
   }
-  if (indices.dtype !== "int32") {
+  if (indices.dtype !== 'int32') {
     throw new Error(`tf.gatherND() expects the indices to be int32 type, but the dtype was ${indices.dtype}.`);
   }
   if (indices.shape[indicesRank - 1] > tensorRank) {
-    throw new Error(`index innermost dimension length must be <= tensor rank; saw: ${indices.shape[indicesRank - 1]} vs. ${tensorRank}`);
+    throw new Error(
+      `index innermost dimension length must be <= tensor rank; saw: ${indices.shape[indicesRank - 1]} vs. ${tensorRank}`,
+    );
   }
   if (sizeFromShape(tensor.shape) === 0) {
     throw new Error(`Requested more than 0 entries, but input is empty. Input shape: ${tensor.shape}.`);
@@ -5635,10 +6049,7 @@ function prepareAndValidate(tensor, indices) {
     sliceSize *= inputShape[i];
     resultShape.push(inputShape[i]);
   }
-  const strides = [
-    ...computeStrides(tensor.shape).map((stride) => stride / sliceSize),
-    1
-  ].slice(0, sliceRank);
+  const strides = [...computeStrides(tensor.shape).map((stride) => stride / sliceSize), 1].slice(0, sliceRank);
   return [resultShape, nResult, sliceSize, strides];
 }
 
@@ -5658,12 +6069,17 @@ function validateUpdateShape(shape, indices, updates) {
   }
   for (let d = 0; d < batchDim; ++d) {
     if (updates.shape[d] !== indices.shape[d]) {
-      throw new Error(shapeError + ` updates.shape[${d}] (${updates.shape[d]}) != indices.shape[${d}] (${indices.shape[d]}).`);
+      throw new Error(
+        shapeError + ` updates.shape[${d}] (${updates.shape[d]}) != indices.shape[${d}] (${indices.shape[d]}).`,
+      );
     }
   }
   for (let d = 0; d < updates.rank - batchDim; ++d) {
     if (updates.shape[d + batchDim] !== shape[d + sliceDim]) {
-      throw new Error(shapeError + ` updates.shape[${d + batchDim}] (${updates.shape[d + batchDim]}) != shape[${d + batchDim}] (${shape[d + batchDim]})`);
+      throw new Error(
+        shapeError +
+          ` updates.shape[${d + batchDim}] (${updates.shape[d + batchDim]}) != shape[${d + batchDim}] (${shape[d + batchDim]})`,
+      );
     }
   }
 }
@@ -5674,7 +6090,7 @@ function validateInput(updates, indices, shape) {
   if (updates.rank < 1) {
     throw new Error(`tf.scatterND() expects the updates to be rank 1 or higher, but the rank was ${updates.rank}.`);
   }
-  if (indices.dtype !== "int32") {
+  if (indices.dtype !== 'int32') {
     throw new Error(`The dtype of 'indices' should be int32, but got dtype: ${indices.dtype}`);
   }
   if (shape.length < 1) {
@@ -5721,16 +6137,26 @@ __export(slice_util_exports, {
   stopForAxis: () => stopForAxis,
   stopIndicesWithElidedDims: () => stopIndicesWithElidedDims,
   stridesForAxis: () => stridesForAxis,
-  stridesWithElidedDims: () => stridesWithElidedDims
+  stridesWithElidedDims: () => stridesWithElidedDims,
 });
 var NEW_AXIS = -2;
 var SHRINK_AXIS = -1;
 function assertParamsValid(input, begin, size) {
   const inputRank = input.shape.length;
-  assert(inputRank === begin.length, () => `Error in slice${inputRank}D: Length of begin ${begin} must match the rank of the array (${inputRank}).`);
-  assert(inputRank === size.length, () => `Error in slice${inputRank}D: Length of size ${size} must match the rank of the array (${inputRank}).`);
+  assert(
+    inputRank === begin.length,
+    () => `Error in slice${inputRank}D: Length of begin ${begin} must match the rank of the array (${inputRank}).`,
+  );
+  assert(
+    inputRank === size.length,
+    () => `Error in slice${inputRank}D: Length of size ${size} must match the rank of the array (${inputRank}).`,
+  );
   for (let i = 0; i < inputRank; ++i) {
-    assert(begin[i] + size[i] <= input.shape[i], () => `Error in slice${inputRank}D: begin[${i}] + size[${i}] (${begin[i] + size[i]}) would overflow input.shape[${i}] (${input.shape[i]})`);
+    assert(
+      begin[i] + size[i] <= input.shape[i],
+      () =>
+        `Error in slice${inputRank}D: begin[${i}] + size[${i}] (${begin[i] + size[i]}) would overflow input.shape[${i}] (${input.shape[i]})`,
+    );
   }
 }
 function maskToAxes(mask) {
@@ -5764,7 +6190,7 @@ function stridesWithElidedDims(strides, ellipsisInsertionIndex, numElidedAxes, i
       newStrides.splice(
         ellipsisInsertionIndex,
         0,
-        1
+        1,
         /* element to add */
       );
       newStrides.pop();
@@ -5785,9 +6211,21 @@ function getElidedAxes(numElidedAxes, ellipsisInsertionIndex) {
   }
   return elidedAxes;
 }
-function getNormalizedAxes(inputShape, ellipsisAxes, numInterpolatedAxes, begin, end, strides, beginMask, endMask, ellipsisMask) {
+function getNormalizedAxes(
+  inputShape,
+  ellipsisAxes,
+  numInterpolatedAxes,
+  begin,
+  end,
+  strides,
+  beginMask,
+  endMask,
+  ellipsisMask,
+) {
   const inputRank = inputShape.length;
-  let normalizedBegin = new Array(inputRank), normalizedEnd = new Array(inputRank), normalizedStrides = new Array(inputRank);
+  let normalizedBegin = new Array(inputRank),
+    normalizedEnd = new Array(inputRank),
+    normalizedStrides = new Array(inputRank);
   if (ellipsisAxes.length && numInterpolatedAxes > 0) {
     const fullIndex = ellipsisAxes[0];
     const numElidedAxes = numInterpolatedAxes + 1;
@@ -5804,7 +6242,7 @@ function getNormalizedAxes(inputShape, ellipsisAxes, numInterpolatedAxes, begin,
   return {
     begin: normalizedBegin,
     end: normalizedEnd,
-    strides: normalizedStrides
+    strides: normalizedStrides,
   };
 }
 function startIndicesWithElidedDims(beginMask, ellipsisInsertionIndex, numElidedAxes, originalBegin, inputShape) {
@@ -5816,7 +6254,7 @@ function startIndicesWithElidedDims(beginMask, ellipsisInsertionIndex, numElided
     } else {
       const originalAxis = unnormalizeAxis(ellipsisInsertionIndex, numElidedAxes, axis);
       let originalValue = originalBegin[originalAxis];
-      if (beginMask & 1 << originalAxis) {
+      if (beginMask & (1 << originalAxis)) {
         originalValue = 0;
       }
       newIndices[axis] = originalValue;
@@ -5833,7 +6271,7 @@ function stopIndicesWithElidedDims(endMask, ellipsisInsertionIndex, numElidedAxe
     } else {
       const originalAxis = unnormalizeAxis(ellipsisInsertionIndex, numElidedAxes, axis);
       let originalValue = originalEnd[originalAxis];
-      if (endMask & 1 << originalAxis) {
+      if (endMask & (1 << originalAxis)) {
         originalValue = Number.MAX_SAFE_INTEGER;
       }
       newIndices[axis] = originalValue;
@@ -5850,7 +6288,7 @@ function stopIndicesWithElidedDims(endMask, ellipsisInsertionIndex, numElidedAxe
 }
 function stridesForAxis(strides, axis, ellipsisMask) {
   let stride = strides[axis];
-  if (ellipsisMask & 1 << axis || stride == null) {
+  if (ellipsisMask & (1 << axis) || stride == null) {
     stride = 1;
   }
   return stride;
@@ -5858,7 +6296,7 @@ function stridesForAxis(strides, axis, ellipsisMask) {
 function startForAxis(beginMask, startIndices, strides, inputShape, axis, ellipsisMask) {
   let start = startIndices[axis];
   const stride = strides[axis] || 1;
-  if (beginMask & 1 << axis || ellipsisMask & 1 << axis || start == null) {
+  if (beginMask & (1 << axis) || ellipsisMask & (1 << axis) || start == null) {
     if (stride > 0) {
       start = Number.MIN_SAFE_INTEGER;
     } else {
@@ -5875,7 +6313,7 @@ function startForAxis(beginMask, startIndices, strides, inputShape, axis, ellips
 function stopForAxis(endMask, stopIndices, strides, inputShape, axis, ellipsisMask) {
   let stop = stopIndices[axis];
   const stride = strides[axis] || 1;
-  if (endMask & 1 << axis || ellipsisMask & 1 << axis || stop == null) {
+  if (endMask & (1 << axis) || ellipsisMask & (1 << axis) || stop == null) {
     if (stride > 0) {
       stop = Number.MAX_SAFE_INTEGER;
     } else {
@@ -5918,7 +6356,7 @@ function computeFlatOffset(begin, strides) {
 function parseSliceParams(x, begin, size) {
   let begin_;
   const xRank = x.shape.length;
-  if (typeof begin === "number") {
+  if (typeof begin === 'number') {
     begin_ = [begin, ...new Array(xRank - 1).fill(0)];
   } else if (begin.length < xRank) {
     begin_ = begin.concat(new Array(xRank - begin.length).fill(0));
@@ -5926,12 +6364,12 @@ function parseSliceParams(x, begin, size) {
     begin_ = begin.slice();
   }
   begin_.forEach((d) => {
-    assert(d !== -1, () => "slice() does not support negative begin indexing.");
+    assert(d !== -1, () => 'slice() does not support negative begin indexing.');
   });
   let size_;
   if (size == null) {
     size_ = new Array(xRank).fill(-1);
-  } else if (typeof size === "number") {
+  } else if (typeof size === 'number') {
     size_ = [size, ...new Array(xRank - 1).fill(-1)];
   } else if (size.length < xRank) {
     size_ = size.concat(new Array(xRank - size.length).fill(-1));
@@ -5942,7 +6380,10 @@ function parseSliceParams(x, begin, size) {
     if (d >= 0) {
       return d;
     } else {
-      assert(d === -1, () => `Negative size values should be exactly -1 but got ${d} for the slice() size at index ${i}.`);
+      assert(
+        d === -1,
+        () => `Negative size values should be exactly -1 but got ${d} for the slice() size at index ${i}.`,
+      );
       return x.shape[i] - begin_[i];
     }
   });
@@ -5956,8 +6397,8 @@ function sliceInfo(xShape, begin, end, strides, beginMask, endMask, ellipsisMask
   } else {
     stridesNonNull = strides;
   }
-  if (ellipsisMask != null && (ellipsisMask & ellipsisMask - 1) !== 0) {
-    throw new Error("Multiple ellipses in slice is not allowed.");
+  if (ellipsisMask != null && (ellipsisMask & (ellipsisMask - 1)) !== 0) {
+    throw new Error('Multiple ellipses in slice is not allowed.');
   }
   let ellipsisSeen = false;
   const sparseSpec = {
@@ -5970,13 +6411,13 @@ function sliceInfo(xShape, begin, end, strides, beginMask, endMask, ellipsisMask
     endMask,
     ellipsisMask,
     newAxisMask,
-    shrinkAxisMask
+    shrinkAxisMask,
   };
   for (let i = 0; i < sparseSpec.dims; i++) {
-    if (ellipsisSeen && (1 << i & newAxisMask) !== 0) {
+    if (ellipsisSeen && ((1 << i) & newAxisMask) !== 0) {
       sparseSpec.numAddAxisAfterEllipsis++;
     }
-    if (1 << i & ellipsisMask) {
+    if ((1 << i) & ellipsisMask) {
       ellipsisSeen = true;
     }
   }
@@ -5989,7 +6430,7 @@ function sliceInfo(xShape, begin, end, strides, beginMask, endMask, ellipsisMask
     beginMask: 0,
     endMask: 0,
     beginValid: false,
-    endValid: false
+    endValid: false,
   };
   buildDenseSpec(sparseSpec, denseSpec);
   let isIdentity = true;
@@ -6001,22 +6442,19 @@ function sliceInfo(xShape, begin, end, strides, beginMask, endMask, ellipsisMask
     if (denseSpec.strides[i] === 0) {
       throw Error(`strides[${i}] must be non-zero`);
     }
-    const shrinkI = !!(denseSpec.shrinkAxisMask & 1 << i);
+    const shrinkI = !!(denseSpec.shrinkAxisMask & (1 << i));
     const dimI = xShape[i];
     if (dimI === -1) {
       processingShape.push(shrinkI ? 1 : -1);
       continue;
     }
-    const masks = [denseSpec.beginMask & 1 << i, denseSpec.endMask & 1 << i];
-    const validRange = [
-      denseSpec.strides[i] > 0 ? 0 : -1,
-      denseSpec.strides[i] > 0 ? dimI : dimI - 1
-    ];
+    const masks = [denseSpec.beginMask & (1 << i), denseSpec.endMask & (1 << i)];
+    const validRange = [denseSpec.strides[i] > 0 ? 0 : -1, denseSpec.strides[i] > 0 ? dimI : dimI - 1];
     if (shrinkI && denseSpec.strides[i] <= 0) {
-      throw Error("only stride 1 allowed on non-range indexing.");
+      throw Error('only stride 1 allowed on non-range indexing.');
     }
     isSimpleSlice = isSimpleSlice && denseSpec.strides[i] === 1;
-    const beginAndEndMasked = !!(denseSpec.beginMask & 1 << i && denseSpec.endMask & 1 << i);
+    const beginAndEndMasked = !!(denseSpec.beginMask & (1 << i) && denseSpec.endMask & (1 << i));
     if (denseSpec.beginValid && denseSpec.endValid) {
       if (shrinkI) {
         const xFwd = denseSpec.begin[i] < 0 ? dimI + denseSpec.begin[i] : denseSpec.begin[i];
@@ -6031,10 +6469,10 @@ function sliceInfo(xShape, begin, end, strides, beginMask, endMask, ellipsisMask
       }
       const takeAllInDimension = denseSpec.strides[i] === 1 && denseSpec.begin[i] === 0 && denseSpec.end[i] === dimI;
       isIdentity = isIdentity && takeAllInDimension;
-      sliceDim0 = sliceDim0 && (i === 0 && denseSpec.strides[i] === 1 || takeAllInDimension);
+      sliceDim0 = sliceDim0 && ((i === 0 && denseSpec.strides[i] === 1) || takeAllInDimension);
     } else {
-      isIdentity = isIdentity && (denseSpec.strides[i] === 1 && beginAndEndMasked);
-      sliceDim0 = sliceDim0 && (i === 0 && denseSpec.strides[i] === 1 || beginAndEndMasked);
+      isIdentity = isIdentity && denseSpec.strides[i] === 1 && beginAndEndMasked;
+      sliceDim0 = sliceDim0 && ((i === 0 && denseSpec.strides[i] === 1) || beginAndEndMasked);
     }
     let intervalLength;
     let knownInterval = false;
@@ -6059,7 +6497,8 @@ function sliceInfo(xShape, begin, end, strides, beginMask, endMask, ellipsisMask
       if (intervalLength === 0 || intervalLength < 0 !== denseSpec.strides[i] < 0) {
         sizeI = 0;
       } else {
-        sizeI = Math.trunc(intervalLength / denseSpec.strides[i]) + (intervalLength % denseSpec.strides[i] !== 0 ? 1 : 0);
+        sizeI =
+          Math.trunc(intervalLength / denseSpec.strides[i]) + (intervalLength % denseSpec.strides[i] !== 0 ? 1 : 0);
       }
       processingShape.push(sizeI);
     } else {
@@ -6083,7 +6522,7 @@ function sliceInfo(xShape, begin, end, strides, beginMask, endMask, ellipsisMask
     isSimpleSlice,
     begin: denseSpec.begin,
     end: denseSpec.end,
-    strides: denseSpec.strides
+    strides: denseSpec.strides,
   };
 }
 function buildDenseSpec(sparse, dense) {
@@ -6100,7 +6539,7 @@ function buildDenseSpec(sparse, dense) {
   dense.finalShapeGatherIndicesSparse = [];
   dense.inputShapeGatherIndicesSparse = new Array(dense.dims);
   for (let i = 0; i < sparse.dims; i++) {
-    if (1 << i & sparse.ellipsisMask) {
+    if ((1 << i) & sparse.ellipsisMask) {
       const nextIndex = Math.min(dense.dims - (sparse.dims - i) + 1 + sparse.numAddAxisAfterEllipsis, dense.dims);
       for (; fullIndex < nextIndex; fullIndex++) {
         dense.begin[fullIndex] = 0;
@@ -6112,12 +6551,14 @@ function buildDenseSpec(sparse, dense) {
         dense.finalShapeGatherIndicesSparse.push(-1);
         dense.inputShapeGatherIndicesSparse[fullIndex] = i;
       }
-    } else if (1 << i & sparse.newAxisMask) {
+    } else if ((1 << i) & sparse.newAxisMask) {
       dense.finalShapeGatherIndices.push(NEW_AXIS);
       dense.finalShapeGatherIndicesSparse.push(-1);
     } else {
       if (fullIndex === dense.begin.length) {
-        throw Error(`Index out of range using input dim ${fullIndex}; input has only ${dense.dims} dims, ${dense.begin.length}.`);
+        throw Error(
+          `Index out of range using input dim ${fullIndex}; input has only ${dense.dims} dims, ${dense.begin.length}.`,
+        );
       }
       if (sparse.begin != null) {
         dense.begin[fullIndex] = sparse.begin[i];
@@ -6126,13 +6567,13 @@ function buildDenseSpec(sparse, dense) {
         dense.end[fullIndex] = sparse.end[i];
       }
       dense.strides[fullIndex] = sparse.strides[i];
-      if (sparse.beginMask & 1 << i) {
+      if (sparse.beginMask & (1 << i)) {
         dense.beginMask |= 1 << fullIndex;
       }
-      if (sparse.endMask & 1 << i) {
+      if (sparse.endMask & (1 << i)) {
         dense.endMask |= 1 << fullIndex;
       }
-      if (sparse.shrinkAxisMask & 1 << i) {
+      if (sparse.shrinkAxisMask & (1 << i)) {
         dense.finalShapeGatherIndices.push(SHRINK_AXIS);
         dense.finalShapeGatherIndicesSparse.push(-1);
         dense.shrinkAxisMask |= 1 << fullIndex;
@@ -6147,7 +6588,7 @@ function buildDenseSpec(sparse, dense) {
 }
 function canonical(x, c, strideI, dimI, masks, validRange) {
   if (masks[c]) {
-    return strideI > 0 ? validRange[c] : validRange[c + 1 & 1];
+    return strideI > 0 ? validRange[c] : validRange[(c + 1) & 1];
   } else {
     const xFwd = x < 0 ? dimI + x : x;
     return xFwd < validRange[0] ? validRange[0] : xFwd > validRange[1] ? validRange[1] : xFwd;
@@ -6156,11 +6597,11 @@ function canonical(x, c, strideI, dimI, masks, validRange) {
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/concat.js
 function concat_(tensors, axis = 0) {
-  assert(tensors.length >= 1, () => "Pass at least one tensor to concat");
-  const $tensors = convertToTensorArray(tensors, "tensors", "concat", "string_or_numeric");
-  if ($tensors[0].dtype === "complex64") {
+  assert(tensors.length >= 1, () => 'Pass at least one tensor to concat');
+  const $tensors = convertToTensorArray(tensors, 'tensors', 'concat', 'string_or_numeric');
+  if ($tensors[0].dtype === 'complex64') {
     $tensors.forEach((tensor) => {
-      if (tensor.dtype !== "complex64") {
+      if (tensor.dtype !== 'complex64') {
         throw new Error(`Cannot concatenate complex64 tensors with a tensor
           with dtype ${tensor.dtype}. `);
       }
@@ -6177,7 +6618,7 @@ var concat = /* @__PURE__ */ op({ concat_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/sigmoid.js
 function sigmoid_(x) {
-  const $x = convertToTensor(x, "x", "sigmoid", "float32");
+  const $x = convertToTensor(x, 'x', 'sigmoid', 'float32');
   const inputs = { x: $x };
   return ENGINE.runKernel(Sigmoid, inputs);
 }
@@ -6185,11 +6626,21 @@ var sigmoid = /* @__PURE__ */ op({ sigmoid_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/batch_to_space_nd.js
 function batchToSpaceND_(x, blockShape, crops) {
-  const $x = convertToTensor(x, "x", "batchToSpaceND");
+  const $x = convertToTensor(x, 'x', 'batchToSpaceND');
   const prod = blockShape.reduce((a, b) => a * b);
-  assert($x.rank >= 1 + blockShape.length, () => `input rank is ${$x.rank} but should be > than blockShape.length ${blockShape.length}`);
-  assert(crops.length === blockShape.length, () => `crops.length is ${crops.length} but should be equal to blockShape.length  ${blockShape.length}`);
-  assert($x.shape[0] % prod === 0, () => `input tensor batch is ${$x.shape[0]} but is not divisible by the product of the elements of blockShape ${blockShape.join(" * ")} === ${prod}`);
+  assert(
+    $x.rank >= 1 + blockShape.length,
+    () => `input rank is ${$x.rank} but should be > than blockShape.length ${blockShape.length}`,
+  );
+  assert(
+    crops.length === blockShape.length,
+    () => `crops.length is ${crops.length} but should be equal to blockShape.length  ${blockShape.length}`,
+  );
+  assert(
+    $x.shape[0] % prod === 0,
+    () =>
+      `input tensor batch is ${$x.shape[0]} but is not divisible by the product of the elements of blockShape ${blockShape.join(' * ')} === ${prod}`,
+  );
   const inputs = { x: $x };
   const attrs = { blockShape, crops };
   return ENGINE.runKernel(BatchToSpaceND, inputs, attrs);
@@ -6198,7 +6649,7 @@ var batchToSpaceND = /* @__PURE__ */ op({ batchToSpaceND_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/cos.js
 function cos_(x) {
-  const $x = convertToTensor(x, "x", "cos", "float32");
+  const $x = convertToTensor(x, 'x', 'cos', 'float32');
   const inputs = { x: $x };
   return ENGINE.runKernel(Cos, inputs);
 }
@@ -6206,7 +6657,7 @@ var cos = /* @__PURE__ */ op({ cos_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/cosh.js
 function cosh_(x) {
-  const $x = convertToTensor(x, "x", "cosh", "float32");
+  const $x = convertToTensor(x, 'x', 'cosh', 'float32');
   const inputs = { x: $x };
   return ENGINE.runKernel(Cosh, inputs);
 }
@@ -6214,7 +6665,7 @@ var cosh = /* @__PURE__ */ op({ cosh_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/cumprod.js
 function cumprod_(x, axis = 0, exclusive = false, reverse2 = false) {
-  const $x = convertToTensor(x, "x", "cumprod");
+  const $x = convertToTensor(x, 'x', 'cumprod');
   const inputs = { x: $x };
   const attrs = { axis, exclusive, reverse: reverse2 };
   return ENGINE.runKernel(Cumprod, inputs, attrs);
@@ -6223,7 +6674,7 @@ var cumprod = /* @__PURE__ */ op({ cumprod_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/elu.js
 function elu_(x) {
-  const $x = convertToTensor(x, "x", "elu", "float32");
+  const $x = convertToTensor(x, 'x', 'elu', 'float32');
   const inputs = { x: $x };
   return ENGINE.runKernel(Elu, inputs);
 }
@@ -6231,8 +6682,8 @@ var elu = /* @__PURE__ */ op({ elu_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/expand_dims.js
 function expandDims_(x, axis = 0) {
-  const $x = convertToTensor(x, "x", "expandDims", "string_or_numeric");
-  assert(axis <= $x.rank, () => "Axis must be <= rank of the tensor");
+  const $x = convertToTensor(x, 'x', 'expandDims', 'string_or_numeric');
+  assert(axis <= $x.rank, () => 'Axis must be <= rank of the tensor');
   const inputs = { input: $x };
   const attrs = { dim: axis };
   return ENGINE.runKernel(ExpandDims, inputs, attrs);
@@ -6241,8 +6692,8 @@ var expandDims = /* @__PURE__ */ op({ expandDims_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/gather.js
 function gather_(x, indices, axis = 0, batchDims = 0) {
-  const $x = convertToTensor(x, "x", "gather");
-  const $indices = convertToTensor(indices, "indices", "gather", "int32");
+  const $x = convertToTensor(x, 'x', 'gather');
+  const $indices = convertToTensor(indices, 'indices', 'gather', 'int32');
   const inputs = { x: $x, indices: $indices };
   const attrs = { axis, batchDims };
   return ENGINE.runKernel(GatherV2, inputs, attrs);
@@ -6251,7 +6702,7 @@ var gather = /* @__PURE__ */ op({ gather_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/leaky_relu.js
 function leakyRelu_(x, alpha = 0.2) {
-  const $x = convertToTensor(x, "x", "leakyRelu");
+  const $x = convertToTensor(x, 'x', 'leakyRelu');
   const inputs = { x: $x };
   const attrs = { alpha };
   return ENGINE.runKernel(LeakyRelu, inputs, attrs);
@@ -6260,7 +6711,7 @@ var leakyRelu = /* @__PURE__ */ op({ leakyRelu_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/logical_not.js
 function logicalNot_(x) {
-  const $x = convertToTensor(x, "x", "logicalNot", "bool");
+  const $x = convertToTensor(x, 'x', 'logicalNot', 'bool');
   const inputs = { x: $x };
   return ENGINE.runKernel(LogicalNot, inputs);
 }
@@ -6268,12 +6719,12 @@ var logicalNot = /* @__PURE__ */ op({ logicalNot_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/maximum.js
 function maximum_(a, b) {
-  let $a = convertToTensor(a, "a", "maximum");
-  let $b = convertToTensor(b, "b", "maximum");
+  let $a = convertToTensor(a, 'a', 'maximum');
+  let $b = convertToTensor(b, 'b', 'maximum');
   [$a, $b] = makeTypesMatch($a, $b);
-  if ($a.dtype === "bool") {
-    $a = cast($a, "int32");
-    $b = cast($b, "int32");
+  if ($a.dtype === 'bool') {
+    $a = cast($a, 'int32');
+    $b = cast($b, 'int32');
   }
   assertAndGetBroadcastShape($a.shape, $b.shape);
   const inputs = { a: $a, b: $b };
@@ -6283,9 +6734,9 @@ var maximum = /* @__PURE__ */ op({ maximum_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/pad.js
 function pad_(x, paddings, constantValue = 0) {
-  const $x = convertToTensor(x, "x", "pad");
+  const $x = convertToTensor(x, 'x', 'pad');
   if ($x.rank === 0) {
-    throw new Error("pad(scalar) is not defined. Pass non-scalar to pad");
+    throw new Error('pad(scalar) is not defined. Pass non-scalar to pad');
   }
   const attrs = { paddings, constantValue };
   const inputs = { x: $x };
@@ -6295,8 +6746,8 @@ var pad = /* @__PURE__ */ op({ pad_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/prelu.js
 function prelu_(x, alpha) {
-  const $x = convertToTensor(x, "x", "prelu");
-  const $alpha = convertToTensor(alpha, "alpha", "prelu");
+  const $x = convertToTensor(x, 'x', 'prelu');
+  const $alpha = convertToTensor(alpha, 'alpha', 'prelu');
   const inputs = { x: $x, alpha: $alpha };
   return ENGINE.runKernel(Prelu, inputs);
 }
@@ -6304,7 +6755,7 @@ var prelu = /* @__PURE__ */ op({ prelu_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/relu.js
 function relu_(x) {
-  const $x = convertToTensor(x, "x", "relu");
+  const $x = convertToTensor(x, 'x', 'relu');
   const inputs = { x: $x };
   return ENGINE.runKernel(Relu, inputs);
 }
@@ -6312,7 +6763,7 @@ var relu = /* @__PURE__ */ op({ relu_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/relu6.js
 function relu6_(x) {
-  const $x = convertToTensor(x, "x", "relu6");
+  const $x = convertToTensor(x, 'x', 'relu6');
   const inputs = { x: $x };
   return ENGINE.runKernel(Relu6, inputs);
 }
@@ -6320,7 +6771,7 @@ var relu6 = /* @__PURE__ */ op({ relu6_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/reverse.js
 function reverse_(x, axis) {
-  const $x = convertToTensor(x, "x", "reverse");
+  const $x = convertToTensor(x, 'x', 'reverse');
   const inputs = { x: $x };
   const attrs = { dims: axis };
   return ENGINE.runKernel(Reverse, inputs, attrs);
@@ -6329,10 +6780,10 @@ var reverse = /* @__PURE__ */ op({ reverse_ });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/fused_util.js
 function getFusedDyActivation(dy, y, activation) {
-  if (activation == null || activation === "linear") {
+  if (activation == null || activation === 'linear') {
     return dy;
   }
-  if (activation === "relu") {
+  if (activation === 'relu') {
     return mul(dy, step(y));
   }
   throw new Error(`Cannot compute gradient for fused activation ${activation}.`);
@@ -6346,26 +6797,26 @@ function getFusedBiasGradient(bias, dyActivation) {
   return reshape(res, bias.shape);
 }
 function applyActivation(x, activation, preluActivationWeights, leakyreluAlpha) {
-  if (activation === "linear") {
+  if (activation === 'linear') {
     return x;
-  } else if (activation === "relu") {
+  } else if (activation === 'relu') {
     return relu(x);
-  } else if (activation === "elu") {
+  } else if (activation === 'elu') {
     return elu(x);
-  } else if (activation === "relu6") {
+  } else if (activation === 'relu6') {
     return relu6(x);
-  } else if (activation === "prelu") {
+  } else if (activation === 'prelu') {
     return prelu(x, preluActivationWeights);
-  } else if (activation === "leakyrelu") {
+  } else if (activation === 'leakyrelu') {
     return leakyRelu(x, leakyreluAlpha);
-  } else if (activation === "sigmoid") {
+  } else if (activation === 'sigmoid') {
     return sigmoid(x);
   }
   throw new Error(`Unknown fused activation ${activation}.`);
 }
 var shouldFuse = (gradientDepth, activation) => {
   const gradientMode = gradientDepth > 0;
-  return !gradientMode || activation === "linear";
+  return !gradientMode || activation === 'linear';
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/backends/backend_util.js
@@ -6434,12 +6885,16 @@ __export(backend_util_exports, {
   getSparseReshapeEmptyTensorZeroOutputDimErrorMessage: () => getSparseReshapeEmptyTensorZeroOutputDimErrorMessage,
   getSparseReshapeInputOutputMismatchErrorMessage: () => getSparseReshapeInputOutputMismatchErrorMessage,
   getSparseReshapeInputOutputMultipleErrorMessage: () => getSparseReshapeInputOutputMultipleErrorMessage,
-  getSparseReshapeMultipleNegativeOneOutputDimErrorMessage: () => getSparseReshapeMultipleNegativeOneOutputDimErrorMessage,
+  getSparseReshapeMultipleNegativeOneOutputDimErrorMessage: () =>
+    getSparseReshapeMultipleNegativeOneOutputDimErrorMessage,
   getSparseReshapeNegativeOutputDimErrorMessage: () => getSparseReshapeNegativeOutputDimErrorMessage,
   getSparseSegmentReductionIndicesOutOfRangeErrorMessage: () => getSparseSegmentReductionIndicesOutOfRangeErrorMessage,
-  getSparseSegmentReductionNegativeSegmentIdsErrorMessage: () => getSparseSegmentReductionNegativeSegmentIdsErrorMessage,
-  getSparseSegmentReductionNonIncreasingSegmentIdsErrorMessage: () => getSparseSegmentReductionNonIncreasingSegmentIdsErrorMessage,
-  getSparseSegmentReductionSegmentIdOutOfRangeErrorMessage: () => getSparseSegmentReductionSegmentIdOutOfRangeErrorMessage,
+  getSparseSegmentReductionNegativeSegmentIdsErrorMessage: () =>
+    getSparseSegmentReductionNegativeSegmentIdsErrorMessage,
+  getSparseSegmentReductionNonIncreasingSegmentIdsErrorMessage: () =>
+    getSparseSegmentReductionNonIncreasingSegmentIdsErrorMessage,
+  getSparseSegmentReductionSegmentIdOutOfRangeErrorMessage: () =>
+    getSparseSegmentReductionSegmentIdOutOfRangeErrorMessage,
   getUndoAxesPermutation: () => getUndoAxesPermutation,
   isIdentityPermutation: () => isIdentityPermutation,
   log: () => log,
@@ -6456,20 +6911,27 @@ __export(backend_util_exports, {
   validateDefaultValueShape: () => validateDefaultValueShape,
   validateInput: () => validateInput,
   validateUpdateShape: () => validateUpdateShape,
-  warn: () => warn
+  warn: () => warn,
 });
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/concat_util.js
 function assertParamsConsistent(shapes, axis) {
   const rank = shapes[0].length;
   shapes.forEach((shape, i) => {
-    assert(shape.length === rank, () => `Error in concat${rank}D: rank of tensors[${i}] must be the same as the rank of the rest (${rank})`);
+    assert(
+      shape.length === rank,
+      () => `Error in concat${rank}D: rank of tensors[${i}] must be the same as the rank of the rest (${rank})`,
+    );
   });
   assert(axis >= 0 && axis < rank, () => `Error in concat${rank}D: axis must be between 0 and ${rank - 1}.`);
   const firstShape = shapes[0];
   shapes.forEach((shape, i) => {
     for (let r = 0; r < rank; r++) {
-      assert(r === axis || shape[r] === firstShape[r], () => `Error in concat${rank}D: Shape of tensors[${i}] (${shape}) does not match the shape of the rest (${firstShape}) along the non-concatenated axis ${i}.`);
+      assert(
+        r === axis || shape[r] === firstShape[r],
+        () =>
+          `Error in concat${rank}D: Shape of tensors[${i}] (${shape}) does not match the shape of the rest (${firstShape}) along the non-concatenated axis ${i}.`,
+      );
     }
   });
 }
@@ -6483,13 +6945,13 @@ function computeOutShape2(shapes, axis) {
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/ragged_to_dense_util.js
 var RowPartitionType;
-(function(RowPartitionType2) {
-  RowPartitionType2[RowPartitionType2["FIRST_DIM_SIZE"] = 0] = "FIRST_DIM_SIZE";
-  RowPartitionType2[RowPartitionType2["VALUE_ROWIDS"] = 1] = "VALUE_ROWIDS";
-  RowPartitionType2[RowPartitionType2["ROW_LENGTHS"] = 2] = "ROW_LENGTHS";
-  RowPartitionType2[RowPartitionType2["ROW_SPLITS"] = 3] = "ROW_SPLITS";
-  RowPartitionType2[RowPartitionType2["ROW_LIMITS"] = 4] = "ROW_LIMITS";
-  RowPartitionType2[RowPartitionType2["ROW_STARTS"] = 5] = "ROW_STARTS";
+(function (RowPartitionType2) {
+  RowPartitionType2[(RowPartitionType2['FIRST_DIM_SIZE'] = 0)] = 'FIRST_DIM_SIZE';
+  RowPartitionType2[(RowPartitionType2['VALUE_ROWIDS'] = 1)] = 'VALUE_ROWIDS';
+  RowPartitionType2[(RowPartitionType2['ROW_LENGTHS'] = 2)] = 'ROW_LENGTHS';
+  RowPartitionType2[(RowPartitionType2['ROW_SPLITS'] = 3)] = 'ROW_SPLITS';
+  RowPartitionType2[(RowPartitionType2['ROW_LIMITS'] = 4)] = 'ROW_LIMITS';
+  RowPartitionType2[(RowPartitionType2['ROW_STARTS'] = 5)] = 'ROW_STARTS';
 })(RowPartitionType || (RowPartitionType = {}));
 function combineRaggedTensorToTensorShapes(raggedRank, shape, valueShape) {
   let outputShape = new Array();
@@ -6507,7 +6969,9 @@ function combineRaggedTensorToTensorShapes(raggedRank, shape, valueShape) {
     return outputShape;
   }
   if (raggedRank + valueShape.length !== outputShape.length) {
-    throw new Error(`rt input.shape and shape=${shape} are incompatible: rt input.rank = ${raggedRank + valueShape.length}, but shape.rank = ${outputShape.length}`);
+    throw new Error(
+      `rt input.shape and shape=${shape} are incompatible: rt input.rank = ${raggedRank + valueShape.length}, but shape.rank = ${outputShape.length}`,
+    );
   }
   for (let i = 1; i < valueShape.length; ++i) {
     const valueDim = valueShape[i];
@@ -6516,7 +6980,9 @@ function combineRaggedTensorToTensorShapes(raggedRank, shape, valueShape) {
     if (valueDim >= 0) {
       if (outputShapeDim >= 0) {
         if (outputShapeDim !== valueDim) {
-          throw new Error(`rt input.shape and shape=${shape} are incompatible: rt input.shape[${i + raggedRank}] = ${valueDim} but shape[${i + raggedRank}] = ${outputShapeDim}`);
+          throw new Error(
+            `rt input.shape and shape=${shape} are incompatible: rt input.shape[${i + raggedRank}] = ${valueDim} but shape[${i + raggedRank}] = ${outputShapeDim}`,
+          );
         }
       } else {
         outputShape[outputShapeDimIndex] = valueDim;
@@ -6527,12 +6993,12 @@ function combineRaggedTensorToTensorShapes(raggedRank, shape, valueShape) {
 }
 function getRowPartitionTypesHelper(rowPartitionTypeStrings) {
   const stringToType = {
-    "FIRST_DIM_SIZE": RowPartitionType.FIRST_DIM_SIZE,
-    "VALUE_ROWIDS": RowPartitionType.VALUE_ROWIDS,
-    "ROW_LENGTHS": RowPartitionType.ROW_LENGTHS,
-    "ROW_SPLITS": RowPartitionType.ROW_SPLITS,
-    "ROW_LIMITS": RowPartitionType.ROW_LIMITS,
-    "ROW_STARTS": RowPartitionType.ROW_STARTS
+    FIRST_DIM_SIZE: RowPartitionType.FIRST_DIM_SIZE,
+    VALUE_ROWIDS: RowPartitionType.VALUE_ROWIDS,
+    ROW_LENGTHS: RowPartitionType.ROW_LENGTHS,
+    ROW_SPLITS: RowPartitionType.ROW_SPLITS,
+    ROW_LIMITS: RowPartitionType.ROW_LIMITS,
+    ROW_STARTS: RowPartitionType.ROW_STARTS,
   };
   const result = [];
   for (const typeStr of rowPartitionTypeStrings) {
@@ -6560,13 +7026,17 @@ function validateDefaultValueShape(defaultValueShape, valueShape) {
   const defaultNDims = defaultValueShape.length;
   const valuesNDims = valueShape.length;
   if (defaultNDims >= valuesNDims) {
-    throw new Error(`defaultValue.shape=${defaultValueShape} and ragged tensor flatValues.shape=${valueShape}, are incompatible: defaultValue.rank = ${defaultNDims} must be less than ragged tensor input flatValues.rank = ${valuesNDims})`);
+    throw new Error(
+      `defaultValue.shape=${defaultValueShape} and ragged tensor flatValues.shape=${valueShape}, are incompatible: defaultValue.rank = ${defaultNDims} must be less than ragged tensor input flatValues.rank = ${valuesNDims})`,
+    );
   }
   for (let i = 0; i < Math.min(defaultNDims, valuesNDims - 1); ++i) {
     const defaultDim = defaultValueShape[i];
     const valueDim = valueShape[i + 1];
     if (defaultDim >= 0 && valueDim >= 0 && defaultDim !== 1 && defaultDim !== valueDim) {
-      throw new Error(`defaultValue.shape=${defaultValueShape}, and ragged tensor input flatValues.shape=${valueShape} are incompatible: defaultValue.shape[${i - defaultValueShape.length}] = ${defaultDim} but ragged tensor input.flatValues.shape[${i - defaultValueShape.length}] = ${valueDim}`);
+      throw new Error(
+        `defaultValue.shape=${defaultValueShape}, and ragged tensor input flatValues.shape=${valueShape} are incompatible: defaultValue.shape[${i - defaultValueShape.length}] = ${defaultDim} but ragged tensor input.flatValues.shape[${i - defaultValueShape.length}] = ${valueDim}`,
+      );
     }
   }
 }
@@ -6582,8 +7052,8 @@ function computeOptimalWindowSize(inSize) {
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/rotate_util.js
 function getImageCenter(center, imageHeight, imageWidth) {
-  const centerX = imageWidth * (typeof center === "number" ? center : center[0]);
-  const centerY = imageHeight * (typeof center === "number" ? center : center[1]);
+  const centerX = imageWidth * (typeof center === 'number' ? center : center[0]);
+  const centerY = imageHeight * (typeof center === 'number' ? center : center[1]);
   return [centerX, centerY];
 }
 
@@ -6682,7 +7152,9 @@ var ERF_A5 = 1.061405429;
 // node_modules/@tensorflow/tfjs-core/dist/backends/complex_util.js
 function mergeRealAndImagArrays(real2, imag2) {
   if (real2.length !== imag2.length) {
-    throw new Error(`Cannot merge real and imag arrays of different lengths. real:${real2.length}, imag: ${imag2.length}.`);
+    throw new Error(
+      `Cannot merge real and imag arrays of different lengths. real:${real2.length}, imag: ${imag2.length}.`,
+    );
   }
   const result = new Float32Array(real2.length * 2);
   for (let i = 0; i < result.length; i += 2) {
@@ -6747,15 +7219,15 @@ function exponent(k, n, inverse) {
 }
 
 // node_modules/@tensorflow/tfjs-core/dist/backends/einsum_util.js
-var ARROW = "->";
+var ARROW = '->';
 var ARROW_REGEX = /->/g;
-var COMMA = ",";
-var ELLIPSIS = "...";
+var COMMA = ',';
+var ELLIPSIS = '...';
 function decodeEinsumEquation(equation, numTensors) {
-  equation = equation.replace(/\s/g, "");
-  const numArrows = (equation.length - equation.replace(ARROW_REGEX, "").length) / ARROW.length;
+  equation = equation.replace(/\s/g, '');
+  const numArrows = (equation.length - equation.replace(ARROW_REGEX, '').length) / ARROW.length;
   if (numArrows < 1) {
-    throw new Error("Equations without an arrow are not supported.");
+    throw new Error('Equations without an arrow are not supported.');
   } else if (numArrows > 1) {
     throw new Error(`Equation must contain exactly one arrow ("${ARROW}").`);
   }
@@ -6767,7 +7239,7 @@ function decodeEinsumEquation(equation, numTensors) {
     throw new Error(`Expected ${numInputs} input tensors, received ${numTensors}`);
   }
   if (numInputs > 2) {
-    throw new Error("Support for more than 2 input tensors is not implemented yet.");
+    throw new Error('Support for more than 2 input tensors is not implemented yet.');
   }
   const allDims = [];
   for (let i = 0; i < outputString.length; ++i) {
@@ -6787,8 +7259,10 @@ function decodeEinsumEquation(equation, numTensors) {
   }
   const idDims = new Array(inputTerms.length);
   for (let i = 0; i < numInputs; ++i) {
-    if (new Set(inputTerms[i].split("")).size !== inputTerms[i].length) {
-      throw new Error(`Found duplicate axes in input component ${inputTerms[i]}. Support for duplicate axes in input is not implemented yet.`);
+    if (new Set(inputTerms[i].split('')).size !== inputTerms[i].length) {
+      throw new Error(
+        `Found duplicate axes in input component ${inputTerms[i]}. Support for duplicate axes in input is not implemented yet.`,
+      );
     }
     idDims[i] = [];
     for (let j = 0; j < inputTerms[i].length; ++j) {
@@ -6826,7 +7300,11 @@ function checkEinsumDimSizes(nDims, idDims, tensors) {
       if (dimSizes[idDims[i][j]] === void 0) {
         dimSizes[idDims[i][j]] = shape[j];
       } else {
-        assert(dimSizes[idDims[i][j]] === shape[j], () => `Expected dimension ${dimSizes[idDims[i][j]]} at axis ${j} of input shaped ${JSON.stringify(shape)}, but got dimension ${shape[j]}`);
+        assert(
+          dimSizes[idDims[i][j]] === shape[j],
+          () =>
+            `Expected dimension ${dimSizes[idDims[i][j]]} at axis ${j} of input shaped ${JSON.stringify(shape)}, but got dimension ${shape[j]}`,
+        );
       }
     }
   }
@@ -6871,8 +7349,8 @@ function findTermsWithDim(idDims, dim) {
 // node_modules/@tensorflow/tfjs-core/dist/ops/split_util.js
 function prepareSplitSize(x, numOrSizeSplits, axis = 0) {
   let splitSizes = [];
-  if (typeof numOrSizeSplits === "number") {
-    assert(x.shape[axis] % numOrSizeSplits === 0, () => "Number of splits must evenly divide the axis.");
+  if (typeof numOrSizeSplits === 'number') {
+    assert(x.shape[axis] % numOrSizeSplits === 0, () => 'Number of splits must evenly divide the axis.');
     splitSizes = new Array(numOrSizeSplits).fill(x.shape[axis] / numOrSizeSplits);
   } else {
     const numOfNegs = numOrSizeSplits.reduce((count, value) => {
@@ -6881,13 +7359,16 @@ function prepareSplitSize(x, numOrSizeSplits, axis = 0) {
       }
       return count;
     }, 0);
-    assert(numOfNegs <= 1, () => "There should be only one negative value in split array.");
+    assert(numOfNegs <= 1, () => 'There should be only one negative value in split array.');
     const negIndex = numOrSizeSplits.indexOf(-1);
     if (negIndex !== -1) {
-      const total = numOrSizeSplits.reduce((a, b) => b > 0 ? a + b : a);
+      const total = numOrSizeSplits.reduce((a, b) => (b > 0 ? a + b : a));
       numOrSizeSplits[negIndex] = x.shape[axis] - total;
     }
-    assert(x.shape[axis] === numOrSizeSplits.reduce((a, b) => a + b), () => "The sum of sizes must match the size of the axis dimension.");
+    assert(
+      x.shape[axis] === numOrSizeSplits.reduce((a, b) => a + b),
+      () => 'The sum of sizes must match the size of the axis dimension.',
+    );
     splitSizes = numOrSizeSplits;
   }
   return splitSizes;
@@ -6913,7 +7394,7 @@ function getSparseReshapeNegativeOutputDimErrorMessage(dim, value) {
   return `size ${dim} must be non-negative, not ${value}`;
 }
 function getSparseReshapeEmptyTensorZeroOutputDimErrorMessage() {
-  return "reshape cannot infer the missing input size for an empty tensor unless all specified input sizes are non-zero";
+  return 'reshape cannot infer the missing input size for an empty tensor unless all specified input sizes are non-zero';
 }
 function getSparseReshapeInputOutputMultipleErrorMessage(inputShape, outputShape) {
   const inputSize = sizeFromShape(inputShape);
@@ -6946,7 +7427,7 @@ var segment_util_exports = {};
 __export(segment_util_exports, {
   collectGatherOpShapeInfo: () => collectGatherOpShapeInfo,
   computeOutShape: () => computeOutShape3,
-  segOpComputeOptimalWindowSize: () => segOpComputeOptimalWindowSize
+  segOpComputeOptimalWindowSize: () => segOpComputeOptimalWindowSize,
 });
 function segOpComputeOptimalWindowSize(inSize, numSegments) {
   let done = false;
@@ -7069,31 +7550,31 @@ function prodsGradFn_(x, dy, axis) {
 }
 var prodGradConfig = {
   kernelName: Prod,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
     const [x] = saved;
     const { axis } = attrs;
     let axisArr = [];
     if (axis === void 0 || axis === null) {
       axisArr = x.shape.map((_, i) => i);
-    } else if (typeof axis === "number") {
+    } else if (typeof axis === 'number') {
       axisArr = [axis];
     } else {
       axisArr = axis;
     }
     return { x: () => prodsGradFn_(x, dy, axisArr) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/RealDiv_grad.js
 var divGradConfig = {
   kernelName: RealDiv,
-  inputsToSave: ["a", "b"],
+  inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved) => {
     const [a, b] = saved;
     const outShape = assertAndGetBroadcastShape(a.shape, b.shape);
     const derA = () => {
-      const res = div(dy, cast(b, "float32"));
+      const res = div(dy, cast(b, 'float32'));
       const reduceAxes = getReductionAxes(a.shape, outShape);
       if (reduceAxes.length > 0) {
         return reshape(sum(res, reduceAxes), a.shape);
@@ -7101,87 +7582,85 @@ var divGradConfig = {
       return res;
     };
     const derB = () => {
-      let res = mul(dy, cast(a, "float32"));
+      let res = mul(dy, cast(a, 'float32'));
       const reduceAxes = getReductionAxes(b.shape, outShape);
       if (reduceAxes.length > 0) {
         res = reshape(sum(res, reduceAxes), b.shape);
       }
       const tmp = square(b);
-      return neg(div(res, cast(tmp, "float32")));
+      return neg(div(res, cast(tmp, 'float32')));
     };
     return { a: derA, b: derB };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Reciprocal_grad.js
 var reciprocalGradConfig = {
   kernelName: Reciprocal,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
     return { x: () => div(dy, neg(square(x))) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Relu6_grad.js
 var relu6GradConfig = {
   kernelName: Relu6,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
     const mask = mul(lessEqual(x, 6), step(x));
-    return { x: () => mul(dy, cast(mask, "float32")) };
-  }
+    return { x: () => mul(dy, cast(mask, 'float32')) };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Relu_grad.js
 var reluGradConfig = {
   kernelName: Relu,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
-    return { x: () => mul(dy, cast(step(x), "float32")) };
-  }
+    return { x: () => mul(dy, cast(step(x), 'float32')) };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Reshape_grad.js
 var reshapeGradConfig = {
   kernelName: Reshape,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
     return { x: () => reshape(dy, x.shape) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/ResizeBilinear_grad.js
 var resizeBilinearGradConfig = {
   kernelName: ResizeBilinear,
-  inputsToSave: ["images"],
+  inputsToSave: ['images'],
   gradFunc: (dy, saved, attrs) => {
     const [images] = saved;
     const inputs = { dy, images };
-    const imagesDer = () => (
+    const imagesDer = () =>
       // tslint:disable-next-line: no-unnecessary-type-assertion
-      ENGINE.runKernel(ResizeBilinearGrad, inputs, attrs)
-    );
+      ENGINE.runKernel(ResizeBilinearGrad, inputs, attrs);
     return { images: imagesDer };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/ResizeNearestNeighbor_grad.js
 var resizeNearestNeighborGradConfig = {
   kernelName: ResizeNearestNeighbor,
-  inputsToSave: ["images"],
+  inputsToSave: ['images'],
   gradFunc: (dy, saved, attrs) => {
     const [images] = saved;
     const inputs = { dy, images };
-    const imagesDer = () => (
+    const imagesDer = () =>
       // tslint:disable-next-line: no-unnecessary-type-assertion
-      ENGINE.runKernel(ResizeNearestNeighborGrad, inputs, attrs)
-    );
+      ENGINE.runKernel(ResizeNearestNeighborGrad, inputs, attrs);
     return { images: imagesDer };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Reverse_grad.js
@@ -7191,7 +7670,7 @@ var reverseGradConfig = {
     const { dims } = attrs;
     const axes = parseAxisParam(dims, dy.shape);
     return { x: () => reverse(dy, axes) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Round_grad.js
@@ -7199,39 +7678,39 @@ var roundGradConfig = {
   kernelName: Round,
   gradFunc: (dy) => {
     return { x: () => zerosLike(dy) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Rsqrt_grad.js
 var rsqrtGradConfig = {
   kernelName: Rsqrt,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
     return { x: () => neg(div(dy, mul(pow(x, 1.5), 2))) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Select_grad.js
 var selectGradConfig = {
   kernelName: Select,
-  inputsToSave: ["condition"],
+  inputsToSave: ['condition'],
   gradFunc: (dy, saved) => {
     const [condition] = saved;
     return {
       // TODO(julianoks): Return null for condition gradient
       // when backprop supports it.
-      condition: () => cast(zerosLike(condition), "float32"),
+      condition: () => cast(zerosLike(condition), 'float32'),
       t: () => mul(dy, cast(condition, dy.dtype)),
-      e: () => mul(dy, cast(logicalNot(condition), dy.dtype))
+      e: () => mul(dy, cast(logicalNot(condition), dy.dtype)),
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Selu_grad.js
 var seluGradConfig = {
   kernelName: Selu,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
     return {
@@ -7240,11 +7719,11 @@ var seluGradConfig = {
         const scaleAlpha = scalar(SELU_SCALEALPHA);
         const scale = scalar(SELU_SCALE);
         const greaterThanZeroDer = mul(dy, scale);
-        const lessEqualZeroDer = mul(mul(dy, scaleAlpha), exp(cast(x, "float32")));
+        const lessEqualZeroDer = mul(mul(dy, scaleAlpha), exp(cast(x, 'float32')));
         return where(mask, greaterThanZeroDer, lessEqualZeroDer);
-      }
+      },
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Sigmoid_grad.js
@@ -7254,7 +7733,7 @@ var sigmoidGradConfig = {
   gradFunc: (dy, saved) => {
     const [y] = saved;
     return { x: () => mul(dy, mul(y, sub(scalar(1), y))) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Sign_grad.js
@@ -7262,33 +7741,33 @@ var signGradConfig = {
   kernelName: Sign,
   gradFunc: (dy) => {
     return { x: () => zerosLike(dy) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Sin_grad.js
 var sinGradConfig = {
   kernelName: Sin,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
-    return { x: () => mul(cos(cast(x, "float32")), dy) };
-  }
+    return { x: () => mul(cos(cast(x, 'float32')), dy) };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Sinh_grad.js
 var sinhGradConfig = {
   kernelName: Sinh,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
-    return { x: () => mul(cosh(cast(x, "float32")), dy) };
-  }
+    return { x: () => mul(cosh(cast(x, 'float32')), dy) };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Slice_grad.js
 var sliceGradConfig = {
   kernelName: Slice,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
     const [x] = saved;
     const { begin, size } = attrs;
@@ -7299,7 +7778,7 @@ var sliceGradConfig = {
       paddings.push([begin_[i], inputShape[i] - begin_[i] - size_[i]]);
     }
     return { x: () => pad(dy, paddings) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Softmax_grad.js
@@ -7312,19 +7791,19 @@ var softmaxGradConfig = {
     const keepDims = true;
     const dyTimesY = mul(dy, y);
     return {
-      logits: () => sub(dyTimesY, mul(sum(dyTimesY, [dim], keepDims), y))
+      logits: () => sub(dyTimesY, mul(sum(dyTimesY, [dim], keepDims), y)),
     };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Softplus_grad.js
 var softplusGradConfig = {
   kernelName: Softplus,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
     return { x: () => mul(dy, sigmoid(x)) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/SpaceToBatchND_grad.js
@@ -7333,7 +7812,7 @@ var spaceToBatchNDGradConfig = {
   gradFunc: (dy, saved, attrs) => {
     const { blockShape, paddings } = attrs;
     return { x: () => batchToSpaceND(dy, blockShape, paddings) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/SplitV_grad.js
@@ -7342,40 +7821,40 @@ var splitVGradConfig = {
   gradFunc: (dy, saved, attrs) => {
     const { axis } = attrs;
     return { x: () => concat(dy, axis) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Sqrt_grad.js
 var sqrtGradConfig = {
   kernelName: Sqrt,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
-    return { x: () => div(dy, mul(sqrt(cast(x, "float32")), 2)) };
-  }
+    return { x: () => div(dy, mul(sqrt(cast(x, 'float32')), 2)) };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Square_grad.js
 var squareGradConfig = {
   kernelName: Square,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
-    return { x: () => mul(dy, mul(cast(x, "float32"), 2)) };
-  }
+    return { x: () => mul(dy, mul(cast(x, 'float32'), 2)) };
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/SquaredDifference_grad.js
 var squaredDifferenceGradConfig = {
   kernelName: SquaredDifference,
-  inputsToSave: ["a", "b"],
+  inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved) => {
     const [a, b] = saved;
     const two = scalar(2);
     const derA = () => mul(dy, mul(two, sub(a, b)));
     const derB = () => mul(dy, mul(two, sub(b, a)));
     return { a: derA, b: derB };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Step_grad.js
@@ -7383,13 +7862,13 @@ var stepGradConfig = {
   kernelName: Step,
   gradFunc: (dy) => {
     return { x: () => zerosLike(dy) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Sub_grad.js
 var subGradConfig = {
   kernelName: Sub,
-  inputsToSave: ["a", "b"],
+  inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved) => {
     const [a, b] = saved;
     const outShape = assertAndGetBroadcastShape(a.shape, b.shape);
@@ -7410,13 +7889,13 @@ var subGradConfig = {
       return reshape(neg(res), b.shape);
     };
     return { a: derA, b: derB };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Sum_grad.js
 var sumGradConfig = {
   kernelName: Sum,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
     const [x] = saved;
     const expandedDyShape = x.shape.slice();
@@ -7426,19 +7905,19 @@ var sumGradConfig = {
       expandedDyShape[axis2] = 1;
     });
     const expandedDy = reshape(dy, expandedDyShape);
-    const derX = mul(expandedDy, ones2(x.shape, "float32"));
+    const derX = mul(expandedDy, ones2(x.shape, 'float32'));
     return { x: () => derX };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Tan_grad.js
 var tanGradConfig = {
   kernelName: Tan,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
     return { x: () => div(dy, square(cos(x))) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Tanh_grad.js
@@ -7448,13 +7927,13 @@ var tanhGradConfig = {
   gradFunc: (dy, saved) => {
     const [y] = saved;
     return { x: () => mul(sub(scalar(1), square(y)), dy) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Tile_grad.js
 var tileGradConfig = {
   kernelName: Tile,
-  inputsToSave: ["x"],
+  inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
     const [x] = saved;
     const { reps } = attrs;
@@ -7467,17 +7946,17 @@ var tileGradConfig = {
       } else if (x.rank === 2) {
         for (let i = 0; i < reps[0]; ++i) {
           for (let j = 0; j < reps[1]; ++j) {
-            xGrad = add2(xGrad, slice(dy, [i * x.shape[0], j * x.shape[1]], [
-              x.shape[0],
-              x.shape[1]
-            ]));
+            xGrad = add2(xGrad, slice(dy, [i * x.shape[0], j * x.shape[1]], [x.shape[0], x.shape[1]]));
           }
         }
       } else if (x.rank === 3) {
         for (let i = 0; i < reps[0]; ++i) {
           for (let j = 0; j < reps[1]; ++j) {
             for (let k = 0; k < reps[2]; ++k) {
-              xGrad = add2(xGrad, slice(dy, [i * x.shape[0], j * x.shape[1], k * x.shape[2]], [x.shape[0], x.shape[1], x.shape[2]]));
+              xGrad = add2(
+                xGrad,
+                slice(dy, [i * x.shape[0], j * x.shape[1], k * x.shape[2]], [x.shape[0], x.shape[1], x.shape[2]]),
+              );
             }
           }
         }
@@ -7486,12 +7965,14 @@ var tileGradConfig = {
           for (let j = 0; j < reps[1]; ++j) {
             for (let k = 0; k < reps[2]; ++k) {
               for (let l = 0; l < reps[3]; ++l) {
-                xGrad = add2(xGrad, slice(dy, [
-                  i * x.shape[0],
-                  j * x.shape[1],
-                  k * x.shape[2],
-                  l * x.shape[3]
-                ], [x.shape[0], x.shape[1], x.shape[2], x.shape[3]]));
+                xGrad = add2(
+                  xGrad,
+                  slice(
+                    dy,
+                    [i * x.shape[0], j * x.shape[1], k * x.shape[2], l * x.shape[3]],
+                    [x.shape[0], x.shape[1], x.shape[2], x.shape[3]],
+                  ),
+                );
               }
             }
           }
@@ -7502,7 +7983,7 @@ var tileGradConfig = {
       return xGrad;
     };
     return { x: derX };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Transpose_grad.js
@@ -7513,7 +7994,7 @@ var transposeGradConfig = {
     const { perm } = transposeAttrs;
     const undoPerm = getUndoAxesPermutation(perm);
     return { x: () => transpose(dy, undoPerm) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/Unpack_grad.js
@@ -7523,30 +8004,30 @@ var unpackGradConfig = {
     const unpackAttrs = attrs;
     const { axis } = unpackAttrs;
     return { value: () => stack(dy, axis) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/gradients/UnsortedSegmentSum_grad.js
 var unsortedSegmentSumGradConfig = {
   kernelName: UnsortedSegmentSum,
-  inputsToSave: ["segmentIds"],
+  inputsToSave: ['segmentIds'],
   gradFunc: (dy, saved) => {
     const [segmentIds] = saved;
     const derX = () => {
       return gatherDropNegatives(dy, segmentIds);
     };
     return { x: derX };
-  }
+  },
 };
 function gatherDropNegatives(x, indices) {
   const zeroClippedIndices = maximum(indices, zerosLike(indices));
   const gathered = gather(x, zeroClippedIndices);
-  let isPositive = greaterEqual(indices, scalar(0, "int32"));
+  let isPositive = greaterEqual(indices, scalar(0, 'int32'));
   const numIters = gathered.rank - isPositive.rank;
   for (let i = 0; i < numIters; ++i) {
     isPositive = expandDims(isPositive, i + 1);
   }
-  isPositive = logicalAnd(isPositive, ones2(gathered.shape, "bool"));
+  isPositive = logicalAnd(isPositive, ones2(gathered.shape, 'bool'));
   const zeroSlice = zerosLike(gathered);
   return where(isPositive, gathered, zeroSlice);
 }
@@ -7556,7 +8037,7 @@ var zerosLikeGradConfig = {
   kernelName: ZerosLike,
   gradFunc: (dy) => {
     return { x: () => zerosLike(dy) };
-  }
+  },
 };
 
 // node_modules/@tensorflow/tfjs-core/dist/register_all_gradients.js
@@ -7665,7 +8146,7 @@ var gradConfigs = [
   transposeGradConfig,
   unpackGradConfig,
   unsortedSegmentSumGradConfig,
-  zerosLikeGradConfig
+  zerosLikeGradConfig,
 ];
 for (const gradientConfig of gradConfigs) {
   registerGradient(gradientConfig);

@@ -40,8 +40,13 @@ if (!nodeGyp) done('node-gyp not found; the OpenBLAS matMul is disabled (wasm ke
 const cc = spawnSync('sh', ['-c', 'command -v cc || command -v gcc'], { encoding: 'utf8' });
 if (cc.status !== 0) done('no C compiler (cc/gcc) on PATH; the OpenBLAS matMul is disabled');
 
-const headerDirs = ['/usr/include', '/usr/include/x86_64-linux-gnu', '/usr/include/openblas',
-  '/usr/include/x86_64-linux-gnu/openblas-pthread', '/usr/local/include'];
+const headerDirs = [
+  '/usr/include',
+  '/usr/include/x86_64-linux-gnu',
+  '/usr/include/openblas',
+  '/usr/include/x86_64-linux-gnu/openblas-pthread',
+  '/usr/local/include',
+];
 if (!headerDirs.some((d) => existsSync(join(d, 'cblas.h')))) {
   done(`OpenBLAS headers (cblas.h) not found; the OpenBLAS matMul is disabled. To enable it, ${hint}`);
 }

@@ -6,8 +6,16 @@ import { fileURLToPath } from 'node:url';
 export interface BlasAddon {
   /** C = alpha * op(A) op(B) + beta * C on dense row-major Float32Arrays. */
   sgemm(
-    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-    a: Float32Array, b: Float32Array, beta: number, c: Float32Array,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
   ): void;
   /*
    * The kernels below take every operand as (typed array, byte offset of its first element): the
@@ -18,31 +26,81 @@ export interface BlasAddon {
    * null for none, activation 0 linear, 1 relu, 2 relu6.
    */
   matmul(
-    a: ArrayBufferView, aOff: number, b: ArrayBufferView, bOff: number, c: ArrayBufferView, cOff: number,
-    transA: boolean, transB: boolean, m: number, n: number, k: number, batch: Float64Array | null,
-    bias: ArrayBufferView | null, biasOff: number, biasLen: number, activation: number,
+    a: ArrayBufferView,
+    aOff: number,
+    b: ArrayBufferView,
+    bOff: number,
+    c: ArrayBufferView,
+    cOff: number,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    batch: Float64Array | null,
+    bias: ArrayBufferView | null,
+    biasOff: number,
+    biasLen: number,
+    activation: number,
   ): void;
   /** y = transpose(x, perm); desc = [shape..., perm...]. */
   transpose(x: ArrayBufferView, xOff: number, y: ArrayBufferView, yOff: number, desc: Float64Array, rank: number): void;
   /** Strided copy: desc = [dims..., xStrides..., yStrides...] in elements. */
-  copyStrided(x: ArrayBufferView, xOff: number, y: ArrayBufferView, yOff: number, desc: Float64Array, rank: number): void;
+  copyStrided(
+    x: ArrayBufferView,
+    xOff: number,
+    y: ArrayBufferView,
+    yOff: number,
+    desc: Float64Array,
+    rank: number,
+  ): void;
   /** y = a op b (src/native/ops.h awn_binary_op) broadcast; desc = [outShape..., aStrides..., bStrides...]. */
   binary(
-    op: number, a: ArrayBufferView, aOff: number, b: ArrayBufferView, bOff: number, y: ArrayBufferView, yOff: number,
-    desc: Float64Array, rank: number,
+    op: number,
+    a: ArrayBufferView,
+    aOff: number,
+    b: ArrayBufferView,
+    bOff: number,
+    y: ArrayBufferView,
+    yOff: number,
+    desc: Float64Array,
+    rank: number,
   ): void;
   /** y[o, i] = scale · Σ_r x[o, r, i] for dense x [outer, r, inner] (scale default 1). */
   sum(
-    x: ArrayBufferView, xOff: number, y: ArrayBufferView, yOff: number, outer: number, r: number, inner: number, scale?: number,
+    x: ArrayBufferView,
+    xOff: number,
+    y: ArrayBufferView,
+    yOff: number,
+    outer: number,
+    r: number,
+    inner: number,
+    scale?: number,
   ): void;
   /** Row-wise over dense x [rows, cols]: kind 0 softmax (y [rows, cols]), 1 maximum (y [rows]). */
-  rowwise(kind: number, x: ArrayBufferView, xOff: number, y: ArrayBufferView, yOff: number, rows: number, cols: number): void;
+  rowwise(
+    kind: number,
+    x: ArrayBufferView,
+    xOff: number,
+    y: ArrayBufferView,
+    yOff: number,
+    rows: number,
+    cols: number,
+  ): void;
   /** y = op(x) over `count` floats (src/native/ops.h awn_unary_op). */
   unary(op: number, x: ArrayBufferView, xOff: number, y: ArrayBufferView, yOff: number, count: number): void;
   /** y[o, i, :] = x[o, idx[i], :] for x dense [outer, n, inner], int32 indices; throws on a bad index. */
   gather(
-    x: ArrayBufferView, xOff: number, idx: ArrayBufferView, idxOff: number, y: ArrayBufferView, yOff: number,
-    outer: number, n: number, inner: number, count: number,
+    x: ArrayBufferView,
+    xOff: number,
+    idx: ArrayBufferView,
+    idxOff: number,
+    y: ArrayBufferView,
+    yOff: number,
+    outer: number,
+    n: number,
+    inner: number,
+    count: number,
   ): void;
   info(): { corename: string; config: string; threads: number };
   setThreads(n: number): number;
@@ -67,7 +125,8 @@ export function loadAddon(): AddonLoad {
   if (!existsSync(path)) {
     cached = {
       addon: null,
-      reason: `addon not built (${path} missing): install libopenblas-dev, then run ` +
+      reason:
+        `addon not built (${path} missing): install libopenblas-dev, then run ` +
         '`npm run build:addon -w @awn/kernels-blas`',
     };
     return cached;

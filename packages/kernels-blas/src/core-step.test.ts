@@ -55,7 +55,10 @@ test('core Transformer training steps agree with the addon disabled, matMul only
   assert.equal(on.blas.enabled, true);
   assert.deepEqual(matmulOnly.kernels.sort(), ['BatchMatMul', '_FusedMatMul']);
   assert.deepEqual(on.kernels.sort(), ['BatchMatMul', '_FusedMatMul', ...OP_KERNELS].sort());
-  for (const [label, run] of [['matMul only', matmulOnly], ['all on', on]] as const) {
+  for (const [label, run] of [
+    ['matMul only', matmulOnly],
+    ['all on', on],
+  ] as const) {
     assertNear(run.losses, off.losses, `${label}: losses`);
     assert.deepEqual(Object.keys(run.params), Object.keys(off.params));
     for (const name of Object.keys(off.params)) assertNear(run.params[name], off.params[name], `${label}: ${name}`);

@@ -5,7 +5,14 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { blasAvailable, blasStatus, clearCpuPool, cpuPoolStats, registerBlasKernels, unregisterBlasKernels } from './index.js';
+import {
+  blasAvailable,
+  blasStatus,
+  clearCpuPool,
+  cpuPoolStats,
+  registerBlasKernels,
+  unregisterBlasKernels,
+} from './index.js';
 import { CPU_OP_KERNELS } from './register.js';
 import { assertClose, randInt, randomArray, rng } from './test-util.js';
 
@@ -22,7 +29,11 @@ function native(on: boolean): void {
   else unregisterBlasKernels('cpu');
 }
 
-interface Input { data: Float32Array | Int32Array; shape: number[]; dtype?: 'float32' | 'int32' }
+interface Input {
+  data: Float32Array | Int32Array;
+  shape: number[];
+  dtype?: 'float32' | 'int32';
+}
 type Op = (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
 const floats = (next: () => number, shape: number[], scale = 1): Input => {
@@ -81,19 +92,33 @@ test('registration replaces the cpu kernels and wraps no wasm kernel; unregister
 test('matMul and fused matMul: transposes, batch broadcasting, bias and relu', { skip }, () => {
   const next = rng(11);
   for (const [a, b, ta, tb] of [
-    [[7, 5], [5, 3], false, false], [[5, 7], [5, 3], true, false], [[7, 5], [3, 5], false, true],
-    [[1, 4, 6], [3, 6, 5], false, false], [[4, 8, 9], [4, 2, 8], true, true],
+    [[7, 5], [5, 3], false, false],
+    [[5, 7], [5, 3], true, false],
+    [[7, 5], [3, 5], false, true],
+    [[1, 4, 6], [3, 6, 5], false, false],
+    [[4, 8, 9], [4, 2, 8], true, true],
   ] as [number[], number[], boolean, boolean][]) {
     check((x, y) => tf.matMul(x, y, ta, tb), [floats(next, a), floats(next, b)], `matMul ${a}×${b} ${ta}${tb}`, 9);
   }
-  check((x, w, bias) => tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias, activation: 'relu' }),
-    [floats(next, [6, 4]), floats(next, [4, 5]), floats(next, [5])], 'fused relu', 4);
+  check(
+    (x, w, bias) => tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias, activation: 'relu' }),
+    [floats(next, [6, 4]), floats(next, [4, 5]), floats(next, [5])],
+    'fused relu',
+    4,
+  );
 });
 
-test('binary kernels broadcast in every direction (Add/Sub/Mul/Div/Maximum/Minimum/SquaredDifference)', { skip }, () => {
+test('binary kernels broadcast in every direction (Add/Sub/Mul/Div/Maximum/Minimum/SquaredDifference)', {
+  skip,
+}, () => {
   const next = rng(12);
   const ops: [string, Op][] = [
-    ['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', tf.div], ['maximum', tf.maximum], ['minimum', tf.minimum],
+    ['add', tf.add],
+    ['sub', tf.sub],
+    ['mul', tf.mul],
+    ['div', tf.div],
+    ['maximum', tf.maximum],
+    ['minimum', tf.minimum],
     ['squaredDifference', tf.squaredDifference],
   ];
   for (let i = 0; i < 40; i++) {
@@ -111,7 +136,9 @@ test('reductions: Sum/Mean over contiguous and other axes, Max over trailing axe
   const next = rng(13);
   for (let i = 0; i < 30; i++) {
     const shape = randomShape(next, 4);
-    const axis = Array.from(new Set(Array.from({ length: randInt(next, 1, shape.length) }, () => randInt(next, 0, shape.length - 1))));
+    const axis = Array.from(
+      new Set(Array.from({ length: randInt(next, 1, shape.length) }, () => randInt(next, 0, shape.length - 1))),
+    );
     const keepDims = next() < 0.5;
     check((x) => tf.sum(x, axis, keepDims), [floats(next, shape)], `sum [${shape}] axis ${axis}`, shape.length * 9);
     check((x) => tf.mean(x, axis, keepDims), [floats(next, shape)], `mean [${shape}] axis ${axis}`, shape.length * 9);
@@ -129,9 +156,16 @@ test('unary kernels and softmax, with NaN and the masked −1e9 scores', { skip 
   signed.data[3] = NaN;
   signed.data[7] = 0;
   for (const [name, op, input] of [
-    ['exp', tf.exp, signed], ['log', tf.log, pos], ['neg', tf.neg, signed], ['sqrt', tf.sqrt, pos], ['rsqrt', tf.rsqrt, pos],
-    ['square', tf.square, signed], ['relu', tf.relu, signed], ['step', (x: tf.Tensor) => tf.step(x), signed],
-    ['reciprocal', tf.reciprocal, pos], ['softmax', (x: tf.Tensor) => tf.softmax(x), floats(next, shape, 10)],
+    ['exp', tf.exp, signed],
+    ['log', tf.log, pos],
+    ['neg', tf.neg, signed],
+    ['sqrt', tf.sqrt, pos],
+    ['rsqrt', tf.rsqrt, pos],
+    ['square', tf.square, signed],
+    ['relu', tf.relu, signed],
+    ['step', (x: tf.Tensor) => tf.step(x), signed],
+    ['reciprocal', tf.reciprocal, pos],
+    ['softmax', (x: tf.Tensor) => tf.softmax(x), floats(next, shape, 10)],
   ] as [string, Op, Input][]) {
     check(op, [input], name);
   }
@@ -150,14 +184,27 @@ test('Transpose, Slice, SplitV, Concat and GatherV2 on random shapes', { skip },
     const sz = shape.map((d, j) => randInt(next, 1, d - begin[j]));
     check((x) => tf.slice(x, begin, sz), [floats(next, shape)], `slice [${shape}]`);
     const axis = randInt(next, 0, shape.length - 1);
-    check((x) => tf.split(x, [1, shape[axis] - 1].filter((s) => s > 0), axis), [floats(next, shape)], `split [${shape}] ${axis}`);
+    check(
+      (x) =>
+        tf.split(
+          x,
+          [1, shape[axis] - 1].filter((s) => s > 0),
+          axis,
+        ),
+      [floats(next, shape)],
+      `split [${shape}] ${axis}`,
+    );
     check((x, y) => tf.concat([x, y], axis), [floats(next, shape), floats(next, shape)], `concat [${shape}] ${axis}`);
   }
-  const ids: Input = { data: Int32Array.from({ length: 12 }, () => randInt(next, 0, 9)), shape: [3, 4], dtype: 'int32' };
+  const ids: Input = {
+    data: Int32Array.from({ length: 12 }, () => randInt(next, 0, 9)),
+    shape: [3, 4],
+    dtype: 'int32',
+  };
   check((t, i) => tf.gather(t, i), [floats(next, [10, 6]), ids], 'embedding gather');
 });
 
-test('gradients of a Transformer-like loss agree with the cpu backend\'s own kernels', { skip }, () => {
+test("gradients of a Transformer-like loss agree with the cpu backend's own kernels", { skip }, () => {
   const next = rng(16);
   const inputs = [floats(next, [2, 8, 12]), floats(next, [12, 36]), floats(next, [36]), floats(next, [8, 8])];
   const loss = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, mask: tf.Tensor) => {
@@ -176,11 +223,17 @@ test('float32 tensors the cpu backend cast from int32 or bool without a copy are
   native(true);
   const ids = tf.tensor1d([0, 2, 1, 2], 'int32');
   const oneHot = tf.oneHot(ids, 3); // int32
-  const x = tf.tensor2d(Float32Array.from({ length: 12 }, (_, i) => i + 0.5), [4, 3]);
+  const x = tf.tensor2d(
+    Float32Array.from({ length: 12 }, (_, i) => i + 0.5),
+    [4, 3],
+  );
   const product = tf.mul(x, oneHot); // oneHot is cast to float32 by sharing its Int32Array
   assert.deepEqual(Array.from(product.dataSync()), [0.5, 0, 0, 0, 0, 5.5, 0, 7.5, 0, 0, 0, 11.5]);
   const flags = tf.greater(x, 5); // bool, a Uint8Array
-  assert.deepEqual(tf.tidy(() => Array.from(tf.add(flags, tf.scalar(0.5)).dataSync())), [0.5, 0.5, 0.5, 0.5, 0.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5]);
+  assert.deepEqual(
+    tf.tidy(() => Array.from(tf.add(flags, tf.scalar(0.5)).dataSync())),
+    [0.5, 0.5, 0.5, 0.5, 0.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5],
+  );
   tf.dispose([ids, oneHot, x, product, flags]);
 });
 
@@ -219,15 +272,25 @@ test('memory stays flat over 200 forward/backward passes: tensors, bytes and the
   const next = rng(18);
   const x = tf.tensor(randomArray(4 * 16 * 32, next), [4, 16, 32]);
   const w = tf.tensor(randomArray(32 * 48, next), [32, 48]);
-  const step = () => tf.tidy(() => tf.grads((p: tf.Tensor, q: tf.Tensor) =>
-    tf.sum(tf.softmax(tf.relu(tf.matMul(tf.reshape(p, [64, 32]), q)))))([x, w]).map((g) => g.dataSync()));
+  const step = () =>
+    tf.tidy(() =>
+      tf
+        .grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.softmax(tf.relu(tf.matMul(tf.reshape(p, [64, 32]), q)))))([
+          x,
+          w,
+        ])
+        .map((g) => g.dataSync()),
+    );
   for (let i = 0; i < 20; i++) step();
   const before = tf.memory();
   const poolBefore = cpuPoolStats()!.bytes;
   for (let i = 0; i < 200; i++) step();
   assert.equal(tf.memory().numTensors, before.numTensors);
   assert.equal(tf.memory().numBytes, before.numBytes);
-  assert.ok(cpuPoolStats()!.bytes <= poolBefore + 64 * 48 * 4 * 4, `pool grew: ${poolBefore} → ${cpuPoolStats()!.bytes}`);
+  assert.ok(
+    cpuPoolStats()!.bytes <= poolBefore + 64 * 48 * 4 * 4,
+    `pool grew: ${poolBefore} → ${cpuPoolStats()!.bytes}`,
+  );
   assert.ok(cpuPoolStats()!.hits > 0, 'outputs were reused');
   clearCpuPool();
   assert.equal(cpuPoolStats()!.bytes, 0);

@@ -28,8 +28,16 @@ export function blasAvailable(): { available: boolean; reason?: string } {
  * yardstick for the tfjs kernel path. Throws when the addon is unavailable.
  */
 export function sgemm(
-  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-  a: Float32Array, b: Float32Array, beta: number, c: Float32Array,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  b: Float32Array,
+  beta: number,
+  c: Float32Array,
 ): void {
   addonOrThrow().sgemm(transA, transB, m, n, k, alpha, a, b, beta, c);
 }

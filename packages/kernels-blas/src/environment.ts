@@ -18,7 +18,12 @@ const AVX512_FLAGS = ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl']
 export function coreTypeForCpuinfo(cpuinfo: string): string | undefined {
   const flagsLine = cpuinfo.split('\n').find((line) => /^flags\s*:/.test(line));
   if (!flagsLine) return undefined;
-  const flags = new Set(flagsLine.slice(flagsLine.indexOf(':') + 1).trim().split(/\s+/));
+  const flags = new Set(
+    flagsLine
+      .slice(flagsLine.indexOf(':') + 1)
+      .trim()
+      .split(/\s+/),
+  );
   return AVX512_FLAGS.every((f) => flags.has(f)) ? 'SkylakeX' : undefined;
 }
 

@@ -31,16 +31,19 @@ function runChild(extra: Record<string, string>): ChildReport {
   return JSON.parse(res.stdout) as ChildReport;
 }
 
-const NT_PRODUCT = [[4, 2], [10, 5]];
+const NT_PRODUCT = [
+  [4, 2],
+  [10, 5],
+];
 
-test('AWN_DISABLE_BLAS=1: registration reports disabled and wasm\'s own kernel still answers', () => {
+test("AWN_DISABLE_BLAS=1: registration reports disabled and wasm's own kernel still answers", () => {
   const r = runChild({ AWN_DISABLE_BLAS: '1' });
   assert.deepEqual(r.registration, { enabled: false, reason: 'disabled', threads: 0 });
   assert.deepEqual(r.status.kernels, []);
   assert.deepEqual(r.product, NT_PRODUCT);
 });
 
-test('a missing addon is reported, not thrown, and wasm\'s kernel answers', () => {
+test("a missing addon is reported, not thrown, and wasm's kernel answers", () => {
   const r = runChild({ AWN_BLAS_ADDON_PATH: '/nonexistent/awn_blas.node' });
   assert.equal(r.registration.enabled, false);
   assert.match(r.registration.reason ?? '', /addon not built .*libopenblas-dev/);

@@ -25,7 +25,10 @@ async function use(mode: Mode): Promise<void> {
 }
 
 /** Gradients of a scalar function of several tensors, as plain arrays. */
-function gradsOf(f: (...xs: tf.Tensor[]) => tf.Scalar, inputs: { data: Float32Array; shape: number[] }[]): Float32Array[] {
+function gradsOf(
+  f: (...xs: tf.Tensor[]) => tf.Scalar,
+  inputs: { data: Float32Array; shape: number[] }[],
+): Float32Array[] {
   const gs = tf.tidy(() => tf.grads(f)(inputs.map((x) => tf.tensor(x.data, x.shape))));
   const out = gs.map((g) => new Float32Array(g.dataSync()));
   tf.dispose(gs);
@@ -33,7 +36,10 @@ function gradsOf(f: (...xs: tf.Tensor[]) => tf.Scalar, inputs: { data: Float32Ar
 }
 
 async function checkGrads(
-  f: (...xs: tf.Tensor[]) => tf.Scalar, inputs: { data: Float32Array; shape: number[] }[], k: number, label: string,
+  f: (...xs: tf.Tensor[]) => tf.Scalar,
+  inputs: { data: Float32Array; shape: number[] }[],
+  k: number,
+  label: string,
 ) {
   await use('blas');
   const blas = gradsOf(f, inputs);
@@ -64,13 +70,14 @@ test('gradients through a matMul chain with every transposition agree with wasm 
   await checkGrads(f as (...xs: tf.Tensor[]) => tf.Scalar, [x, w1, w2, w3], 47, 'chain');
 });
 
-test('gradients of batched matMuls agree (tfjs\'s matMul gradient does not reduce broadcast batch dims)', { skip }, async () => {
+test("gradients of batched matMuls agree (tfjs's matMul gradient does not reduce broadcast batch dims)", {
+  skip,
+}, async () => {
   const next = rng(12);
   const a = { data: randomArray(3 * 7 * 9, next), shape: [3, 7, 9] };
   const b = { data: randomArray(3 * 9 * 4, next), shape: [3, 9, 4] };
   const c = { data: randomArray(3 * 4 * 6, next), shape: [3, 4, 6] };
-  const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
-    tf.sum(tf.sin(tf.matMul(tf.matMul(x, y), z, false, false)));
+  const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.sum(tf.sin(tf.matMul(tf.matMul(x, y), z, false, false)));
   await checkGrads(f as (...xs: tf.Tensor[]) => tf.Scalar, [a, b, c], 9, 'batched');
 });
 

@@ -12,8 +12,13 @@ const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2 };
 
 /** Allocates the output, then runs the product on the operands where the backend keeps them. */
 function runProduct(
-  addon: BlasAddon, store: TensorStore, a: TensorInfo, b: TensorInfo, attrs: NamedAttrMap,
-  bias: TensorInfo | null, activation: number,
+  addon: BlasAddon,
+  store: TensorStore,
+  a: TensorInfo,
+  b: TensorInfo,
+  attrs: NamedAttrMap,
+  bias: TensorInfo | null,
+  activation: number,
 ): TensorInfo {
   const transposeA = Boolean(attrs.transposeA);
   const transposeB = Boolean(attrs.transposeB);
@@ -23,8 +28,22 @@ function runProduct(
     const [bb, bOff] = store.ref(b);
     const [biasBuf, biasOff] = bias ? store.ref(bias) : [null, 0];
     addon.matmul(
-      ab, aOff, bb, bOff, c, cOff, transposeA, transposeB, layout.m, layout.n, layout.k, layout.batch,
-      biasBuf, biasOff, bias ? sizeOf(bias.shape) : 0, activation,
+      ab,
+      aOff,
+      bb,
+      bOff,
+      c,
+      cOff,
+      transposeA,
+      transposeB,
+      layout.m,
+      layout.n,
+      layout.k,
+      layout.batch,
+      biasBuf,
+      biasOff,
+      bias ? sizeOf(bias.shape) : 0,
+      activation,
     );
   });
 }
@@ -52,14 +71,21 @@ const ELEMENTWISE: Record<string, (args: KernelArgs, y: TensorInfo) => KernelArg
   elu: (args, y) => ({ inputs: { x: y }, backend: args.backend, attrs: {} }),
   sigmoid: (args, y) => ({ inputs: { x: y }, backend: args.backend, attrs: {} }),
   leakyrelu: (args, y) => ({
-    inputs: { x: y }, backend: args.backend, attrs: { alpha: args.attrs?.leakyreluAlpha ?? 0.2 },
+    inputs: { x: y },
+    backend: args.backend,
+    attrs: { alpha: args.attrs?.leakyreluAlpha ?? 0.2 },
   }),
   prelu: (args, y) => ({
-    inputs: { x: y, alpha: args.inputs.preluActivationWeights }, backend: args.backend, attrs: {},
+    inputs: { x: y, alpha: args.inputs.preluActivationWeights },
+    backend: args.backend,
+    attrs: {},
   }),
 };
 const ELEMENTWISE_KERNEL: Record<string, string> = {
-  elu: 'Elu', sigmoid: 'Sigmoid', leakyrelu: 'LeakyRelu', prelu: 'Prelu',
+  elu: 'Elu',
+  sigmoid: 'Sigmoid',
+  leakyrelu: 'LeakyRelu',
+  prelu: 'Prelu',
 };
 
 /**
@@ -70,7 +96,9 @@ const ELEMENTWISE_KERNEL: Record<string, string> = {
  * (Besides speed this fixes a wasm bug: its own kernel mis-applies the bias when batch > 1.)
  */
 export function blasFusedMatMulConfig(
-  addon: BlasAddon, original: KernelConfig, kernelFor: (name: string) => KernelConfig | undefined,
+  addon: BlasAddon,
+  original: KernelConfig,
+  kernelFor: (name: string) => KernelConfig | undefined,
 ): KernelConfig {
   const backendName = original.backendName as NativeBackendName;
   const kernelFunc: KernelFunc = (args: KernelArgs) => {
@@ -81,9 +109,10 @@ export function blasFusedMatMulConfig(
     const native = ACTIVATIONS[name];
     const post = native === undefined ? kernelFor(ELEMENTWISE_KERNEL[name] ?? '') : undefined;
     const n = attrs.transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
-    const biasOk = bias == null ||
-      (bias.dtype === 'float32' && (sizeOf(bias.shape) === 1 ||
-        (sizeOf(bias.shape) === n && bias.shape[bias.shape.length - 1] === n)));
+    const biasOk =
+      bias == null ||
+      (bias.dtype === 'float32' &&
+        (sizeOf(bias.shape) === 1 || (sizeOf(bias.shape) === n && bias.shape[bias.shape.length - 1] === n)));
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || !biasOk || (native === undefined && !post)) {
       return original.kernelFunc(args);
     }

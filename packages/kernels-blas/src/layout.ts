@@ -13,7 +13,10 @@ export interface MatMulLayout {
 }
 
 export function matMulLayout(
-  aShape: readonly number[], bShape: readonly number[], transposeA: boolean, transposeB: boolean,
+  aShape: readonly number[],
+  bShape: readonly number[],
+  transposeA: boolean,
+  transposeB: boolean,
 ): MatMulLayout {
   const ra = aShape.length;
   const rb = bShape.length;

@@ -58,11 +58,24 @@ async function checkAgainstTfjs(c: Case, label: string): Promise<void> {
   assertClose(blas.data, cpu.data, k, `${label} vs cpu`);
 }
 
-const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+const TRANSPOSES: [boolean, boolean][] = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+];
 const tag = (ta: boolean, tb: boolean) => `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`;
 
 /** Operand shapes for C[m, n] = op(A) op(B) with the given batch prefixes. */
-function shapes(m: number, n: number, k: number, ta: boolean, tb: boolean, aBatch: number[] = [], bBatch: number[] = []) {
+function shapes(
+  m: number,
+  n: number,
+  k: number,
+  ta: boolean,
+  tb: boolean,
+  aBatch: number[] = [],
+  bBatch: number[] = [],
+) {
   return {
     aShape: [...aBatch, ...(ta ? [k, m] : [m, k])],
     bShape: [...bBatch, ...(tb ? [n, k] : [k, n])],
@@ -91,7 +104,13 @@ test('registration replaces BatchMatMul and _FusedMatMul on wasm and reports Ope
 
 test('vectors and thin matrices: 1xN, Nx1, outer and inner products, all transposes', { skip }, async () => {
   const next = rng(1);
-  for (const [m, n, k] of [[1, 37, 19], [37, 1, 19], [23, 29, 1], [1, 1, 41], [1, 64, 1]]) {
+  for (const [m, n, k] of [
+    [1, 37, 19],
+    [37, 1, 19],
+    [23, 29, 1],
+    [1, 1, 41],
+    [1, 64, 1],
+  ]) {
     for (const [ta, tb] of TRANSPOSES) {
       const s = shapes(m, n, k, ta, tb);
       await checkAgainstTfjs(makeCase(next, s.aShape, s.bShape, ta, tb), `${m}x${n}x${k} ${tag(ta, tb)}`);
@@ -127,14 +146,19 @@ test('batched (1..3) and broadcast batch dims as tfjs supports them', { skip }, 
       const rank2B = shapes(m, n, k, ta, tb, [batch], []);
       await checkAgainstTfjs(makeCase(next, rank2B.aShape, rank2B.bShape, ta, tb), `[${batch}]x2-D ${tag(ta, tb)}`);
       const oneVsMany = shapes(m, n, k, ta, tb, [1], [batch]);
-      await checkAgainstTfjs(makeCase(next, oneVsMany.aShape, oneVsMany.bShape, ta, tb), `[1]x[${batch}] ${tag(ta, tb)}`);
+      await checkAgainstTfjs(
+        makeCase(next, oneVsMany.aShape, oneVsMany.bShape, ta, tb),
+        `[1]x[${batch}] ${tag(ta, tb)}`,
+      );
       const rank4 = shapes(m, n, k, ta, tb, [2, batch], [2, batch]);
       await checkAgainstTfjs(makeCase(next, rank4.aShape, rank4.bShape, ta, tb), `[2,${batch}] ${tag(ta, tb)}`);
     }
   }
 });
 
-test('numpy broadcasting of batch dims ([2,1] x [3] -> [2,3]) against a float64 reference and tiled cpu', { skip }, async () => {
+test('numpy broadcasting of batch dims ([2,1] x [3] -> [2,3]) against a float64 reference and tiled cpu', {
+  skip,
+}, async () => {
   const next = rng(5);
   for (const [ta, tb] of TRANSPOSES) {
     const [m, n, k] = [5, 7, 9];
@@ -179,7 +203,7 @@ test('empty operands: k = 0 gives zeros, m = 0 gives an empty result', { skip },
   assert.deepEqual(Array.from(product(makeCase(next, [2, 0], [0, 2], false, false)).data), [0, 0, 0, 0]);
 });
 
-test('int32 operands go to wasm\'s own kernel, which still refuses them', { skip }, async () => {
+test("int32 operands go to wasm's own kernel, which still refuses them", { skip }, async () => {
   await use('blas');
   assert.throws(
     () => tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]], [1, 2], 'int32'), tf.tensor2d([[3], [4]], [2, 1], 'int32'))),
@@ -200,16 +224,25 @@ test('mismatched inner dims throw the tfjs error and leak nothing', { skip }, as
  * the first (transposed or batched operands), reads a [1] bias as n values, refuses rank-2 biases.
  */
 async function checkFused(
-  c: Case, bias: { data: Float32Array; shape: number[] } | null, activation: tf.fused.Activation, label: string,
+  c: Case,
+  bias: { data: Float32Array; shape: number[] } | null,
+  activation: tf.fused.Activation,
+  label: string,
   prelu?: Float32Array,
 ) {
   const k = c.ta ? c.aShape.at(-2)! : c.aShape.at(-1)!;
-  const run = () => evaluate(() =>
-    tf.fused.matMul({
-      a: tf.tensor(c.a, c.aShape), b: tf.tensor(c.b, c.bShape), transposeA: c.ta, transposeB: c.tb,
-      bias: bias ? tf.tensor(bias.data, bias.shape) : undefined, activation,
-      preluActivationWeights: prelu ? tf.tensor(prelu) : undefined,
-    }));
+  const run = () =>
+    evaluate(() =>
+      tf.fused.matMul({
+        a: tf.tensor(c.a, c.aShape),
+        b: tf.tensor(c.b, c.bShape),
+        transposeA: c.ta,
+        transposeB: c.tb,
+        bias: bias ? tf.tensor(bias.data, bias.shape) : undefined,
+        activation,
+        preluActivationWeights: prelu ? tf.tensor(prelu) : undefined,
+      }),
+    );
   await use('blas');
   const blas = run();
   await use('cpu');
@@ -217,7 +250,10 @@ async function checkFused(
   await use('blas');
   assert.deepEqual(blas.shape, cpu.shape, `${label}: shape`);
   assertClose(blas.data, cpu.data, k, `${label} vs cpu`);
-  const wasmRight = !c.ta && !c.tb && (c.aShape.length === 2 || c.aShape[0] === 1) &&
+  const wasmRight =
+    !c.ta &&
+    !c.tb &&
+    (c.aShape.length === 2 || c.aShape[0] === 1) &&
     (!bias || (bias.shape.length === 1 && bias.shape[0] === blas.shape.at(-1)));
   if (wasmRight) {
     await use('wasm');
@@ -227,7 +263,9 @@ async function checkFused(
   }
 }
 
-test('fused matMul: bias per column or scalar, linear/relu/relu6, all transposes, batch 1 and 2', { skip }, async () => {
+test('fused matMul: bias per column or scalar, linear/relu/relu6, all transposes, batch 1 and 2', {
+  skip,
+}, async () => {
   const next = rng(8);
   for (const [ta, tb] of TRANSPOSES) {
     for (const activation of ['linear', 'relu', 'relu6'] as const) {
@@ -247,13 +285,21 @@ test('fused matMul: bias per column or scalar, linear/relu/relu6, all transposes
   }
 });
 
-test('fused matMul with elu/sigmoid/leakyrelu/prelu: BLAS product, then wasm\'s element-wise kernel', { skip }, async () => {
+test("fused matMul with elu/sigmoid/leakyrelu/prelu: BLAS product, then wasm's element-wise kernel", {
+  skip,
+}, async () => {
   const next = rng(9);
   for (const activation of ['elu', 'sigmoid', 'leakyrelu', 'prelu'] as const) {
     for (const batch of [1, 3]) {
       const c = makeCase(next, [batch, 6, 11], [batch, 11, 5], false, false);
       const prelu = activation === 'prelu' ? randomArray(5, next) : undefined;
-      await checkFused(c, { data: randomArray(5, next), shape: [5] }, activation, `${activation} batch ${batch}`, prelu);
+      await checkFused(
+        c,
+        { data: randomArray(5, next), shape: [5] },
+        activation,
+        `${activation} batch ${batch}`,
+        prelu,
+      );
     }
   }
   const before = tf.memory().numTensors;
@@ -264,7 +310,7 @@ test('fused matMul with elu/sigmoid/leakyrelu/prelu: BLAS product, then wasm\'s 
   assert.equal(backend.numDataIds(), ids, 'the intermediate product is freed');
 });
 
-test('fused matMul with a bias it cannot broadcast cheaply goes to wasm\'s kernel', { skip }, async () => {
+test("fused matMul with a bias it cannot broadcast cheaply goes to wasm's kernel", { skip }, async () => {
   await use('blas');
   // wasm's own kernel accepts only rank-1 biases; a full [m, n] bias reaches it and it says so.
   assert.throws(
@@ -283,8 +329,14 @@ test('tf.memory().numTensors stays flat over 500 calls', { skip }, async () => {
   const warm = () => {
     for (let i = 0; i < 500; i++) {
       tf.tidy(() => {
-        const t = i % 4 === 0 ? tf.matMul(a, b) : i % 4 === 1 ? tf.matMul(b, a, true, true)
-          : i % 4 === 2 ? tf.fused.matMul({ a, b, bias, activation: 'relu' }) : tf.matMul(tf.reshape(a, [2, 32, 48]), b);
+        const t =
+          i % 4 === 0
+            ? tf.matMul(a, b)
+            : i % 4 === 1
+              ? tf.matMul(b, a, true, true)
+              : i % 4 === 2
+                ? tf.fused.matMul({ a, b, bias, activation: 'relu' })
+                : tf.matMul(tf.reshape(a, [2, 32, 48]), b);
         t.dataSync();
       });
     }

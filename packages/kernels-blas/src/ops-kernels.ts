@@ -28,27 +28,41 @@ export function nativeTransposeConfig(addon: BlasAddon, original: KernelConfig):
   const kernelFunc: KernelFunc = (args: KernelArgs) => {
     const { x } = args.inputs;
     const perm = (args.attrs?.perm ?? []) as number[];
-    if (!x || x.dtype !== 'float32' || x.shape.length > MAX_RANK || x.shape.length === 0 ||
-      perm.length !== x.shape.length) {
+    if (
+      !x ||
+      x.dtype !== 'float32' ||
+      x.shape.length > MAX_RANK ||
+      x.shape.length === 0 ||
+      perm.length !== x.shape.length
+    ) {
       return original.kernelFunc(args);
     }
     const store = storeFor(original, args);
     const rank = x.shape.length;
-    return store.output(perm.map((p) => x.shape[p]), (y, yOff) => {
-      for (let i = 0; i < rank; i++) {
-        desc[i] = x.shape[i];
-        desc[rank + i] = perm[i];
-      }
-      const [xb, xOff] = store.ref(x);
-      addon.transpose(xb, xOff, y, yOff, desc, rank);
-    });
+    return store.output(
+      perm.map((p) => x.shape[p]),
+      (y, yOff) => {
+        for (let i = 0; i < rank; i++) {
+          desc[i] = x.shape[i];
+          desc[rank + i] = perm[i];
+        }
+        const [xb, xOff] = store.ref(x);
+        addon.transpose(xb, xOff, y, yOff, desc, rank);
+      },
+    );
   };
   return withOriginalLifecycle(original, kernelFunc);
 }
 
 /** Binary kernels the addon computes, numbered as src/native/ops.h numbers them. */
 export const BINARY_OPS: Record<string, number> = {
-  Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6,
+  Add: 0,
+  Sub: 1,
+  Multiply: 2,
+  RealDiv: 3,
+  Maximum: 4,
+  Minimum: 5,
+  SquaredDifference: 6,
 };
 
 /** Add/Sub/Multiply/RealDiv/… of two float32 tensors with numpy broadcasting; else the original. */
@@ -93,8 +107,10 @@ export function nativeSumConfig(addon: BlasAddon, original: KernelConfig): Kerne
     const { x } = args.inputs;
     if (!x || x.dtype !== 'float32') return original.kernelFunc(args);
     const shape = x.shape;
-    const axes = util.parseAxisParam((args.attrs?.axis ?? null) as number | number[], shape)
-      .slice().sort((p, q) => p - q);
+    const axes = util
+      .parseAxisParam((args.attrs?.axis ?? null) as number | number[], shape)
+      .slice()
+      .sort((p, q) => p - q);
     for (let i = 1; i < axes.length; i++) if (axes[i] !== axes[i - 1] + 1) return original.kernelFunc(args);
     if (axes.length === 0) return original.kernelFunc(args);
     if (mean && sizeOf(axes.map((a) => shape[a])) === 0) return original.kernelFunc(args);
@@ -150,8 +166,14 @@ function stridesOf(shape: readonly number[]): number[] {
 
 /** Copies the box of `dims` at byte xOff of x (strides xs) to byte yOff of y (strides ys). */
 function copyBox(
-  addon: BlasAddon, x: ArrayBufferView, xOff: number, y: ArrayBufferView, yOff: number,
-  dims: readonly number[], xs: readonly number[], ys: readonly number[],
+  addon: BlasAddon,
+  x: ArrayBufferView,
+  xOff: number,
+  y: ArrayBufferView,
+  yOff: number,
+  dims: readonly number[],
+  xs: readonly number[],
+  ys: readonly number[],
 ): void {
   const rank = dims.length;
   for (let i = 0; i < rank; i++) {
@@ -163,9 +185,7 @@ function copyBox(
 }
 
 /** One float32 slice [begin, begin + size) of x into a new dense tensor. */
-function sliceOf(
-  addon: BlasAddon, store: TensorStore, x: TensorInfo, begin: number[], size: number[],
-): TensorInfo {
+function sliceOf(addon: BlasAddon, store: TensorStore, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
   const xStrides = stridesOf(x.shape);
   let flat = 0;
   for (let i = 0; i < begin.length; i++) flat += begin[i] * xStrides[i];
@@ -179,9 +199,12 @@ function sliceOf(
 export function nativeSliceConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
   const kernelFunc: KernelFunc = (args: KernelArgs) => {
     const { x } = args.inputs;
-    if (!x || x.dtype !== 'float32' || x.shape.length === 0 || x.shape.length > MAX_RANK) return original.kernelFunc(args);
+    if (!x || x.dtype !== 'float32' || x.shape.length === 0 || x.shape.length > MAX_RANK)
+      return original.kernelFunc(args);
     const [begin, size] = slice_util.parseSliceParams(
-      x, (args.attrs?.begin ?? []) as number | number[], (args.attrs?.size ?? []) as number | number[],
+      x,
+      (args.attrs?.begin ?? []) as number | number[],
+      (args.attrs?.size ?? []) as number | number[],
     );
     return sliceOf(addon, storeFor(original, args), x, begin, size);
   };
@@ -192,11 +215,13 @@ export function nativeSliceConfig(addon: BlasAddon, original: KernelConfig): Ker
 export function nativeSplitVConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
   const kernelFunc: KernelFunc = (args: KernelArgs) => {
     const { x } = args.inputs;
-    if (!x || x.dtype !== 'float32' || x.shape.length === 0 || x.shape.length > MAX_RANK) return original.kernelFunc(args);
+    if (!x || x.dtype !== 'float32' || x.shape.length === 0 || x.shape.length > MAX_RANK)
+      return original.kernelFunc(args);
     const axis = util.parseAxisParam((args.attrs?.axis ?? 0) as number, x.shape)[0];
     const sizes = backend_util.prepareSplitSize(
       x as unknown as Parameters<typeof backend_util.prepareSplitSize>[0],
-      (args.attrs?.numOrSizeSplits ?? []) as number | number[], axis,
+      (args.attrs?.numOrSizeSplits ?? []) as number | number[],
+      axis,
     );
     const store = storeFor(original, args);
     const begin = new Array<number>(x.shape.length).fill(0);
@@ -276,8 +301,14 @@ export function sharedCastConfig(original: KernelConfig): KernelConfig {
 export function nativeGatherConfig(addon: BlasAddon, original: KernelConfig): KernelConfig {
   const kernelFunc: KernelFunc = (args: KernelArgs) => {
     const { x, indices } = args.inputs;
-    if (!x || !indices || x.dtype !== 'float32' || indices.dtype !== 'int32' || Number(args.attrs?.batchDims ?? 0) !== 0 ||
-      x.shape.length === 0) {
+    if (
+      !x ||
+      !indices ||
+      x.dtype !== 'float32' ||
+      indices.dtype !== 'int32' ||
+      Number(args.attrs?.batchDims ?? 0) !== 0 ||
+      x.shape.length === 0
+    ) {
       return original.kernelFunc(args);
     }
     const axis = util.parseAxisParam((args.attrs?.axis ?? 0) as number, x.shape)[0];
@@ -287,7 +318,15 @@ export function nativeGatherConfig(addon: BlasAddon, original: KernelConfig): Ke
       const [xb, xOff] = store.ref(x);
       const [ib, iOff] = store.ref(indices);
       addon.gather(
-        xb, xOff, ib, iOff, y, yOff, sizeOf(x.shape.slice(0, axis)), x.shape[axis], sizeOf(x.shape.slice(axis + 1)),
+        xb,
+        xOff,
+        ib,
+        iOff,
+        y,
+        yOff,
+        sizeOf(x.shape.slice(0, axis)),
+        x.shape[axis],
+        sizeOf(x.shape.slice(axis + 1)),
         sizeOf(indices.shape),
       );
     });

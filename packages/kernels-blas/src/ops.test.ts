@@ -31,7 +31,11 @@ async function use(mode: Mode): Promise<void> {
   }
 }
 
-interface Input { data: Float32Array | Int32Array; shape: number[]; dtype?: 'float32' | 'int32' }
+interface Input {
+  data: Float32Array | Int32Array;
+  shape: number[];
+  dtype?: 'float32' | 'int32';
+}
 type Op = (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 
 const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
@@ -65,7 +69,10 @@ async function check(op: Op, inputs: Input[], label: string, k = 1): Promise<voi
   await use('cpu');
   const cpu = run(op, inputs);
   await use('native');
-  for (const [name, ref] of [['wasm', wasm], ['cpu', cpu]] as const) {
+  for (const [name, ref] of [
+    ['wasm', wasm],
+    ['cpu', cpu],
+  ] as const) {
     assert.equal(native.length, ref.length, `${label}: output count vs ${name}`);
     native.forEach((y, i) => {
       assert.deepEqual(y.shape, ref[i].shape, `${label}[${i}]: shape vs ${name}`);
@@ -88,7 +95,7 @@ function randomPerm(next: () => number, rank: number): number[] {
   return p;
 }
 
-test('registration adds the op kernels; ops: false and unregister put wasm\'s own back', { skip }, async () => {
+test("registration adds the op kernels; ops: false and unregister put wasm's own back", { skip }, async () => {
   await use('wasm');
   const own = tf.getKernel('Transpose', 'wasm');
   registerBlasKernels();
@@ -119,10 +126,41 @@ test('Transpose: Transformer shapes and random shapes/permutations up to rank 6'
 
 test('Add/Sub/Multiply/RealDiv: broadcasting in every direction, random shapes', { skip }, async () => {
   const next = rng(102);
-  const ops: [string, Op][] = [['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', tf.div]];
+  const ops: [string, Op][] = [
+    ['add', tf.add],
+    ['sub', tf.sub],
+    ['mul', tf.mul],
+    ['div', tf.div],
+  ];
   const pairs: [number[], number[]][] = [
-    [[4, 7, 9], [9]], [[4, 7, 9], [4, 7, 1]], [[5, 9, 9], [9, 9]], [[3, 1, 5], [4, 1]], [[7], []], [[], [3, 2]],
-    [[1, 6], [5, 1]], [[2, 3, 4, 5], [2, 3, 4, 5]], [[0, 3], [3]], [[2, 1, 3, 1, 2], [1, 4, 1, 5, 1]],
+    [[4, 7, 9], [9]],
+    [
+      [4, 7, 9],
+      [4, 7, 1],
+    ],
+    [
+      [5, 9, 9],
+      [9, 9],
+    ],
+    [
+      [3, 1, 5],
+      [4, 1],
+    ],
+    [[7], []],
+    [[], [3, 2]],
+    [
+      [1, 6],
+      [5, 1],
+    ],
+    [
+      [2, 3, 4, 5],
+      [2, 3, 4, 5],
+    ],
+    [[0, 3], [3]],
+    [
+      [2, 1, 3, 1, 2],
+      [1, 4, 1, 5, 1],
+    ],
   ];
   for (let i = 0; i < 20; i++) {
     const out = randomShape(next, 5, 6);
@@ -159,12 +197,30 @@ test('Sum: contiguous axis blocks (native) and others (fallback), keepDims, odd 
 
 test('Softmax over the last axis, including masked (−1e9) entries that must be exactly 0', { skip }, async () => {
   const next = rng(104);
-  for (const shape of [[1, 1], [3, 17], [4, 128], [2, 5, 33], [7, 1000]]) {
+  for (const shape of [
+    [1, 1],
+    [3, 17],
+    [4, 128],
+    [2, 5, 33],
+    [7, 1000],
+  ]) {
     await check((x) => tf.softmax(x), [floats(next, shape)], `[${shape}]`);
     await check((x) => tf.softmax(tf.mul(x, 40)), [floats(next, shape)], `[${shape}] large logits`);
   }
   await use('native');
-  const p = tf.tidy(() => tf.softmax(tf.add(tf.zeros([4, 4]), tf.tensor2d([[0, -1e9, -1e9, -1e9], [0, 0, -1e9, -1e9], [1, 2, 3, -1e9], [0, 0, 0, 0]]))));
+  const p = tf.tidy(() =>
+    tf.softmax(
+      tf.add(
+        tf.zeros([4, 4]),
+        tf.tensor2d([
+          [0, -1e9, -1e9, -1e9],
+          [0, 0, -1e9, -1e9],
+          [1, 2, 3, -1e9],
+          [0, 0, 0, 0],
+        ]),
+      ),
+    ),
+  );
   const v = p.dataSync();
   p.dispose();
   for (const i of [1, 2, 3, 6, 7, 11]) assert.equal(v[i], 0, `masked entry ${i} is exactly 0`);
@@ -174,8 +230,20 @@ test('Softmax over the last axis, including masked (−1e9) entries that must be
 test('Slice, SplitV and Concat: random boxes and axes, changing every call', { skip }, async () => {
   const next = rng(105);
   await check((x) => tf.split(x, 3, 2), [floats(next, [3, 11, 3 * 7])], 'qkv split');
-  await check((a, b, c) => tf.concat([a, b, c], 2), [[3, 11, 7], [3, 11, 7], [3, 11, 7]].map((s) => floats(next, s)), 'qkv concat');
-  await check((a, b) => tf.concat([a, b], 0), [floats(next, [0, 4]), floats(next, [3, 4])], 'concat with an empty piece');
+  await check(
+    (a, b, c) => tf.concat([a, b, c], 2),
+    [
+      [3, 11, 7],
+      [3, 11, 7],
+      [3, 11, 7],
+    ].map((s) => floats(next, s)),
+    'qkv concat',
+  );
+  await check(
+    (a, b) => tf.concat([a, b], 0),
+    [floats(next, [0, 4]), floats(next, [3, 4])],
+    'concat with an empty piece',
+  );
   for (let i = 0; i < 30; i++) {
     const shape = randomShape(next, 5, 8);
     const begin = shape.map((d) => randInt(next, 0, d - 1));
@@ -183,11 +251,18 @@ test('Slice, SplitV and Concat: random boxes and axes, changing every call', { s
     await check((x) => tf.slice(x, begin, sz), [floats(next, shape)], `slice [${shape}] @${begin} +${sz}`);
     const axis = randInt(next, 0, shape.length - 1);
     const cut = randInt(next, 0, shape[axis]);
-    await check((x) => tf.split(x, [cut, shape[axis] - cut], axis), [floats(next, shape)], `split [${shape}] axis ${axis} at ${cut}`);
+    await check(
+      (x) => tf.split(x, [cut, shape[axis] - cut], axis),
+      [floats(next, shape)],
+      `split [${shape}] axis ${axis} at ${cut}`,
+    );
     const other = shape.slice();
     other[axis] = randInt(next, 1, 6);
-    await check((a, b, c) => tf.concat([a, b, c], axis), [floats(next, shape), floats(next, other), floats(next, shape)],
-      `concat [${shape}]+[${other}] axis ${axis}`);
+    await check(
+      (a, b, c) => tf.concat([a, b, c], axis),
+      [floats(next, shape), floats(next, other), floats(next, shape)],
+      `concat [${shape}]+[${other}] axis ${axis}`,
+    );
   }
 });
 
@@ -198,7 +273,23 @@ test('Exp over the whole float32 range, including overflow, underflow and NaN', 
     x.data = x.data.map((v) => v * 20);
     await check((t) => tf.exp(t), [x], `[${shape}]`);
   }
-  const edge = new Float32Array([0, 1, -1, 88, 88.5, 88.72, 89, 1000, -87, -87.5, -104, -1e9, 1e-8, Infinity, -Infinity]);
+  const edge = new Float32Array([
+    0,
+    1,
+    -1,
+    88,
+    88.5,
+    88.72,
+    89,
+    1000,
+    -87,
+    -87.5,
+    -104,
+    -1e9,
+    1e-8,
+    Infinity,
+    -Infinity,
+  ]);
   await check((t) => tf.exp(t), [{ data: edge, shape: [edge.length] }], 'edges');
   await use('native');
   const y = tf.tidy(() => tf.exp(tf.tensor1d([NaN, 3]))).dataSync();
@@ -207,8 +298,11 @@ test('Exp over the whole float32 range, including overflow, underflow and NaN', 
 
 test('GatherV2: embedding lookups and other axes; a bad index throws', { skip }, async () => {
   const next = rng(111);
-  const idx = (n: number, count: number[]): Input =>
-    ({ data: Int32Array.from({ length: size(count) }, () => randInt(next, 0, n - 1)), shape: count, dtype: 'int32' });
+  const idx = (n: number, count: number[]): Input => ({
+    data: Int32Array.from({ length: size(count) }, () => randInt(next, 0, n - 1)),
+    shape: count,
+    dtype: 'int32',
+  });
   await check((x, i) => tf.gather(x, i), [floats(next, [37, 16]), idx(37, [5, 9])], 'embedding');
   await check((x, i) => tf.gather(x, i, 1), [floats(next, [3, 11, 5]), idx(11, [7])], 'axis 1');
   await check((x, i) => tf.gather(x, i, 2), [floats(next, [3, 4, 6]), idx(6, [2, 2])], 'last axis');
@@ -217,10 +311,24 @@ test('GatherV2: embedding lookups and other axes; a bad index throws', { skip },
     const shape = randomShape(next, 4, 7);
     const axis = randInt(next, 0, shape.length - 1);
     const count = randomShape(next, 2, 5);
-    await check((x, i) => tf.gather(x, i, axis), [floats(next, shape), idx(shape[axis], count)], `[${shape}] axis ${axis}`);
+    await check(
+      (x, i) => tf.gather(x, i, axis),
+      [floats(next, shape), idx(shape[axis], count)],
+      `[${shape}] axis ${axis}`,
+    );
   }
   await use('native');
-  assert.throws(() => tf.gather(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor1d([0, 2], 'int32')), /index value 2 is not in \[0, 1\]/);
+  assert.throws(
+    () =>
+      tf.gather(
+        tf.tensor2d([
+          [1, 2],
+          [3, 4],
+        ]),
+        tf.tensor1d([0, 2], 'int32'),
+      ),
+    /index value 2 is not in \[0, 1\]/,
+  );
 });
 
 test('Identity and Cast share the buffer safely: the copy outlives its source', { skip }, async () => {
@@ -246,7 +354,7 @@ test('Identity and Cast share the buffer safely: the copy outlives its source', 
   v.dispose();
 });
 
-test('non-float32 inputs go to wasm\'s own kernels and still agree with cpu', { skip }, async () => {
+test("non-float32 inputs go to wasm's own kernels and still agree with cpu", { skip }, async () => {
   const next = rng(107);
   await check((x) => tf.transpose(x, [1, 0, 2]), [ints(next, [3, 4, 5])], 'int32 transpose');
   await check((a, b) => tf.add(a, b), [ints(next, [3, 4]), ints(next, [4])], 'int32 add');
@@ -267,17 +375,27 @@ function attentionLoss(x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor, gamma: tf.Te
   const { mean, variance } = tf.moments(x, -1, true);
   const ln = tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma), bias);
   const qkv = tf.reshape(tf.matMul(tf.reshape(ln, [b * t, d]), w), [b, t, 3 * d]);
-  const [q, k, v] = tf.split(qkv, 3, 2).map((z) =>
-    tf.reshape(tf.transpose(tf.reshape(z, [b, t, heads, d / heads]), [0, 2, 1, 3]), [b * heads, t, d / heads]));
+  const [q, k, v] = tf
+    .split(qkv, 3, 2)
+    .map((z) =>
+      tf.reshape(tf.transpose(tf.reshape(z, [b, t, heads, d / heads]), [0, 2, 1, 3]), [b * heads, t, d / heads]),
+    );
   const p = tf.softmax(tf.mul(tf.matMul(q, tf.transpose(k, [0, 2, 1])), 0.3), -1);
   const ctx = tf.transpose(tf.reshape(tf.matMul(p, v), [b, heads, t, d / heads]), [0, 2, 1, 3]);
   const y = tf.concat([tf.reshape(ctx, [b, t, d]), tf.slice(x, [0, 0, 0], [b, t, d])], 2);
   return tf.sum(tf.mul(tf.clone(y), tf.cast(y, 'float32')));
 }
 
-test('gradients through tf.grads are unchanged (native vs wasm own vs cpu), shapes changing per call', { skip }, async () => {
+test('gradients through tf.grads are unchanged (native vs wasm own vs cpu), shapes changing per call', {
+  skip,
+}, async () => {
   const next = rng(108);
-  for (const [b, t, d] of [[2, 5, 8], [3, 7, 6], [1, 16, 12], [2, 9, 4]]) {
+  for (const [b, t, d] of [
+    [2, 5, 8],
+    [3, 7, 6],
+    [1, 16, 12],
+    [2, 9, 4],
+  ]) {
     const inputs = [floats(next, [b, t, d]), floats(next, [d, 3 * d]), floats(next, [d]), floats(next, [d])];
     const grads = () => {
       const xs = inputs.map((x) => tf.tensor(x.data, x.shape));
@@ -305,7 +423,12 @@ test('memory stays flat over 300 forward/backward passes (tensors, bytes, wasm h
   await use('native');
   const inputs = [floats(next, [2, 6, 8]), floats(next, [8, 24]), floats(next, [8]), floats(next, [8])];
   const xs = inputs.map((x) => tf.tensor(x.data, x.shape));
-  const step = () => tf.tidy(() => tf.grads((x, w, b, g) => attentionLoss(x, w, b, g))(xs).map((gr) => tf.sum(gr)));
+  const step = () =>
+    tf.tidy(() =>
+      tf
+        .grads((x, w, b, g) => attentionLoss(x, w, b, g))(xs)
+        .map((gr) => tf.sum(gr)),
+    );
   tf.dispose(step()); // warm-up
   const before = tf.memory();
   const heap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
@@ -313,7 +436,11 @@ test('memory stays flat over 300 forward/backward passes (tensors, bytes, wasm h
   const afterMem = tf.memory();
   assert.equal(afterMem.numTensors, before.numTensors);
   assert.equal(afterMem.numBytes, before.numBytes);
-  assert.equal((tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length, heap, 'wasm heap did not grow');
+  assert.equal(
+    (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length,
+    heap,
+    'wasm heap did not grow',
+  );
   tf.dispose(xs);
 });
 

@@ -1,8 +1,41 @@
 import '@tensorflow/tfjs-backend-wasm';
 import {
-  _FusedMatMul, Add, BatchMatMul, Mean, Reshape, ExpandDims, Cast, Concat, Exp, GatherV2, getKernel, Identity, Log, Max, Maximum, Minimum, Multiply,
-  Neg, RealDiv, Reciprocal, registerKernel, Relu, Rsqrt, Slice, Softmax, SplitV, Sqrt, Square, SquaredDifference, Step,
-  Sub, Sum, Transpose, unregisterKernel, getKernelsForBackend, findBackend,
+  _FusedMatMul,
+  Add,
+  BatchMatMul,
+  Mean,
+  Reshape,
+  ExpandDims,
+  Cast,
+  Concat,
+  Exp,
+  GatherV2,
+  getKernel,
+  Identity,
+  Log,
+  Max,
+  Maximum,
+  Minimum,
+  Multiply,
+  Neg,
+  RealDiv,
+  Reciprocal,
+  registerKernel,
+  Relu,
+  Rsqrt,
+  Slice,
+  Softmax,
+  SplitV,
+  Sqrt,
+  Square,
+  SquaredDifference,
+  Step,
+  Sub,
+  Sum,
+  Transpose,
+  unregisterKernel,
+  getKernelsForBackend,
+  findBackend,
 } from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { loadAddon } from './addon.js';
@@ -10,8 +43,17 @@ import { prepareBlasEnvironment, resolveThreads } from './environment.js';
 import type { BlasAddon } from './addon.js';
 import { blasBatchMatMulConfig, blasFusedMatMulConfig } from './kernels.js';
 import {
-  BINARY_OPS, nativeBinaryConfig, nativeConcatConfig, nativeGatherConfig, nativeSliceConfig, nativeSoftmaxConfig, nativeSplitVConfig,
-  nativeSumConfig, nativeTransposeConfig, sharedCastConfig, sharedIdentityConfig,
+  BINARY_OPS,
+  nativeBinaryConfig,
+  nativeConcatConfig,
+  nativeGatherConfig,
+  nativeSliceConfig,
+  nativeSoftmaxConfig,
+  nativeSplitVConfig,
+  nativeSumConfig,
+  nativeTransposeConfig,
+  sharedCastConfig,
+  sharedIdentityConfig,
 } from './ops-kernels.js';
 import { storeOf, type CpuTensorStore, type NativeBackendName } from './store.js';
 import { withOriginalLifecycle } from './kernels.js';
@@ -54,7 +96,20 @@ export interface BlasStatus extends BlasRegistration {
 const KERNELS = [BatchMatMul, _FusedMatMul] as const;
 /** The native non-matMul kernels on wasm (src/ops-kernels.ts); each kept because it measured faster. */
 export const OP_KERNELS: readonly string[] = [
-  Transpose, Add, Sub, Multiply, RealDiv, Sum, Softmax, Slice, SplitV, Concat, Identity, Cast, Exp, GatherV2,
+  Transpose,
+  Add,
+  Sub,
+  Multiply,
+  RealDiv,
+  Sum,
+  Softmax,
+  Slice,
+  SplitV,
+  Concat,
+  Identity,
+  Cast,
+  Exp,
+  GatherV2,
 ];
 /**
  * The native non-matMul kernels on cpu: wasm's set (less Identity/Cast, which the cpu backend
@@ -62,8 +117,31 @@ export const OP_KERNELS: readonly string[] = [
  * (profile in packages/kernels-blas/README.md).
  */
 export const CPU_OP_KERNELS: readonly string[] = [
-  Transpose, Add, Sub, Multiply, RealDiv, Maximum, Minimum, SquaredDifference, Sum, Mean, Max, Softmax, Slice, SplitV, Concat,
-  GatherV2, Exp, Log, Neg, Sqrt, Rsqrt, Square, Relu, Step, Reciprocal,
+  Transpose,
+  Add,
+  Sub,
+  Multiply,
+  RealDiv,
+  Maximum,
+  Minimum,
+  SquaredDifference,
+  Sum,
+  Mean,
+  Max,
+  Softmax,
+  Slice,
+  SplitV,
+  Concat,
+  GatherV2,
+  Exp,
+  Log,
+  Neg,
+  Sqrt,
+  Rsqrt,
+  Square,
+  Relu,
+  Step,
+  Reciprocal,
 ];
 
 /** The op kernels replaced on a backend. */
@@ -71,21 +149,38 @@ export function opKernelsFor(backend: NativeBackendName): readonly string[] {
   return backend === 'cpu' ? CPU_OP_KERNELS : OP_KERNELS;
 }
 
-function replacementFor(name: string, addon: BlasAddon, original: KernelConfig, backend: NativeBackendName): KernelConfig {
+function replacementFor(
+  name: string,
+  addon: BlasAddon,
+  original: KernelConfig,
+  backend: NativeBackendName,
+): KernelConfig {
   switch (name) {
-    case BatchMatMul: return blasBatchMatMulConfig(addon, original);
-    case _FusedMatMul: return blasFusedMatMulConfig(addon, original, (kernel) => getKernel(kernel, backend));
-    case Transpose: return nativeTransposeConfig(addon, original);
+    case BatchMatMul:
+      return blasBatchMatMulConfig(addon, original);
+    case _FusedMatMul:
+      return blasFusedMatMulConfig(addon, original, (kernel) => getKernel(kernel, backend));
+    case Transpose:
+      return nativeTransposeConfig(addon, original);
     case Sum:
-    case Mean: return nativeSumConfig(addon, original);
-    case Max: return nativeMaxConfig(addon, original);
-    case Softmax: return nativeSoftmaxConfig(addon, original);
-    case Slice: return nativeSliceConfig(addon, original);
-    case SplitV: return nativeSplitVConfig(addon, original);
-    case Concat: return nativeConcatConfig(addon, original);
-    case Identity: return sharedIdentityConfig(original);
-    case Cast: return sharedCastConfig(original);
-    case GatherV2: return nativeGatherConfig(addon, original);
+    case Mean:
+      return nativeSumConfig(addon, original);
+    case Max:
+      return nativeMaxConfig(addon, original);
+    case Softmax:
+      return nativeSoftmaxConfig(addon, original);
+    case Slice:
+      return nativeSliceConfig(addon, original);
+    case SplitV:
+      return nativeSplitVConfig(addon, original);
+    case Concat:
+      return nativeConcatConfig(addon, original);
+    case Identity:
+      return sharedIdentityConfig(original);
+    case Cast:
+      return sharedCastConfig(original);
+    case GatherV2:
+      return nativeGatherConfig(addon, original);
     default:
       if (name in UNARY_OPS) return nativeUnaryConfig(addon, original);
       if (name in BINARY_OPS) return nativeBinaryConfig(addon, original);
@@ -155,7 +250,8 @@ function restore(backend: NativeBackendName, name: string): void {
  */
 export function registerBlasKernels(opts: RegisterOptions = {}): BlasRegistration {
   const backend = opts.backend ?? 'wasm';
-  if (backend !== 'wasm' && backend !== 'cpu') throw new RangeError(`registerBlasKernels: backend must be 'wasm' or 'cpu', got '${String(backend)}'`);
+  if (backend !== 'wasm' && backend !== 'cpu')
+    throw new RangeError(`registerBlasKernels: backend must be 'wasm' or 'cpu', got '${String(backend)}'`);
   if (process.env.AWN_DISABLE_BLAS === '1') {
     unregisterBlasKernels(backend);
     return (last[backend] = { enabled: false, reason: 'disabled', threads: 0 });
@@ -175,7 +271,11 @@ export function registerBlasKernels(opts: RegisterOptions = {}): BlasRegistratio
     const original = getKernel(name, backend);
     if (!original) {
       unregisterBlasKernels(backend);
-      return (last[backend] = { enabled: false, reason: `${backend} backend has no ${name} kernel to replace`, threads: 0 });
+      return (last[backend] = {
+        enabled: false,
+        reason: `${backend} backend has no ${name} kernel to replace`,
+        threads: 0,
+      });
     }
     // On cpu the fallback path escapes its inputs too: it is tfjs's own kernel.
     const replacement = replacementFor(name, addon, backend === 'cpu' ? escapingConfig(original) : original, backend);

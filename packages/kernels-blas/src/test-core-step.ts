@@ -10,7 +10,9 @@ interface Core {
   parseRunConfig(json: unknown): unknown;
   buildExperiment(config: unknown): {
     model: { parameters: readonly { name: string; read(): Float32Array }[] };
-    optimizer: unknown; loss: unknown; train: unknown;
+    optimizer: unknown;
+    loss: unknown;
+    train: unknown;
   };
   trainStep(options: unknown, step: number): Promise<{ loss: { total: number } }>;
 }
@@ -29,8 +31,16 @@ const config = core.parseRunConfig({
   seed: 7,
   data: { dataset: 'moby-dick', sequenceLength: 24 },
   model: {
-    type: 'transformer', blocks: 2, dModel: 32, heads: 4, context: 24, adaptive: true, initialRate: 0.02,
-    activation: 'relu', tiedEmbeddings: true, dropout: 0,
+    type: 'transformer',
+    blocks: 2,
+    dModel: 32,
+    heads: 4,
+    context: 24,
+    adaptive: true,
+    initialRate: 0.02,
+    activation: 'relu',
+    tiedEmbeddings: true,
+    dropout: 0,
   },
   loss: { weightPriorStd: 1 },
   training: { steps: 3, batchSize: 5, optimizer: { type: 'sgd', learningRate: 0.05 } },

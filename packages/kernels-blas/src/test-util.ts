@@ -52,7 +52,12 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
  * (whose cpu kernel flattens batch dims, so it cannot check true [2,1]x[3] broadcasting).
  */
 export function referenceMatMul(
-  a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], ta: boolean, tb: boolean,
+  a: Float32Array,
+  aShape: number[],
+  b: Float32Array,
+  bShape: number[],
+  ta: boolean,
+  tb: boolean,
 ): { data: Float64Array; shape: number[] } {
   const ra = aShape.length;
   const rb = bShape.length;

@@ -8,7 +8,15 @@ type KernelArgs = Parameters<KernelFunc>[0];
 
 /** Element-wise kernels the addon computes, numbered as src/native/ops.h's awn_unary_op. */
 export const UNARY_OPS: Record<string, number> = {
-  Exp: 0, Log: 1, Neg: 2, Sqrt: 3, Rsqrt: 4, Square: 5, Relu: 6, Step: 7, Reciprocal: 8,
+  Exp: 0,
+  Log: 1,
+  Neg: 2,
+  Sqrt: 3,
+  Rsqrt: 4,
+  Square: 5,
+  Relu: 6,
+  Step: 7,
+  Reciprocal: 8,
 };
 
 function sizeOf(shape: readonly number[]): number {
@@ -50,10 +58,13 @@ export function nativeMaxConfig(addon: BlasAddon, original: KernelConfig): Kerne
     const { x } = args.inputs;
     if (!x || x.dtype !== 'float32' || x.shape.length === 0) return original.kernelFunc(args);
     const shape = x.shape;
-    const axes = util.parseAxisParam((args.attrs?.reductionIndices ?? null) as number | number[], shape)
-      .slice().sort((p, q) => p - q);
+    const axes = util
+      .parseAxisParam((args.attrs?.reductionIndices ?? null) as number | number[], shape)
+      .slice()
+      .sort((p, q) => p - q);
     if (axes.length === 0) return original.kernelFunc(args);
-    for (let i = 0; i < axes.length; i++) if (axes[i] !== shape.length - axes.length + i) return original.kernelFunc(args);
+    for (let i = 0; i < axes.length; i++)
+      if (axes[i] !== shape.length - axes.length + i) return original.kernelFunc(args);
     const first = axes[0];
     const cols = sizeOf(shape.slice(first));
     const rows = sizeOf(shape.slice(0, first));

@@ -9,7 +9,10 @@ const secret = Buffer.from('a shared secret of some length');
 const signed = new MessageCodec({ runId: RUN_ID, secret });
 
 function badSignature(frames: readonly Uint8Array[], receiver = signed): void {
-  assert.throws(() => receiver.decode(frames), (e: unknown) => e instanceof ProtocolError && e.code === 'bad-signature');
+  assert.throws(
+    () => receiver.decode(frames),
+    (e: unknown) => e instanceof ProtocolError && e.code === 'bad-signature',
+  );
 }
 
 describe('HMAC authentication', () => {

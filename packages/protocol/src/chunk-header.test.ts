@@ -9,12 +9,24 @@ import { RUN_ID, SAMPLES } from './testing/fixtures.js';
 
 const sample = SAMPLES['allreduce-chunk'];
 
-function encoded(message: AllReduceChunkMessage = sample.message, data = sample.tensors[0]!.data, codec = new MessageCodec({ runId: RUN_ID })): Buffer[] {
+function encoded(
+  message: AllReduceChunkMessage = sample.message,
+  data = sample.tensors[0]!.data,
+  codec = new MessageCodec({ runId: RUN_ID }),
+): Buffer[] {
   return codec.encode(message, [{ data }]).map((f) => Buffer.from(f));
 }
 
-function rejects(frames: Uint8Array[], code: ProtocolError['code'], pattern: RegExp, codec = new MessageCodec({ runId: RUN_ID })): void {
-  assert.throws(() => codec.decode(frames), (error: unknown) => error instanceof ProtocolError && error.code === code && pattern.test(error.message));
+function rejects(
+  frames: Uint8Array[],
+  code: ProtocolError['code'],
+  pattern: RegExp,
+  codec = new MessageCodec({ runId: RUN_ID }),
+): void {
+  assert.throws(
+    () => codec.decode(frames),
+    (error: unknown) => error instanceof ProtocolError && error.code === code && pattern.test(error.message),
+  );
 }
 
 describe('binary all-reduce chunk header', () => {
@@ -22,12 +34,18 @@ describe('binary all-reduce chunk header', () => {
     const frames = encoded();
     assert.equal(frames[0]![0], CHUNK_HEADER_MAGIC);
     // The same message with a msgpack header (as an older sender framed it) decodes identically.
-    const viaMsgpack = [packHeader({ ...sample.message, tensors: [{ name: '', dtype: 'float32', shape: [4], frames: 1 }] }), frames[1]!];
+    const viaMsgpack = [
+      packHeader({ ...sample.message, tensors: [{ name: '', dtype: 'float32', shape: [4], frames: 1 }] }),
+      frames[1]!,
+    ];
     const codec = new MessageCodec({ runId: RUN_ID });
     const a = codec.decode(frames);
     const b = codec.decode(viaMsgpack);
     assert.deepEqual(a.message, b.message);
-    assert.deepEqual(a.tensors.map((t) => t.descriptor), b.tensors.map((t) => t.descriptor));
+    assert.deepEqual(
+      a.tensors.map((t) => t.descriptor),
+      b.tensors.map((t) => t.descriptor),
+    );
     assert.deepEqual(Buffer.from(a.tensors[0]!.frames[0]!), Buffer.from(sample.tensors[0]!.data.buffer));
   });
 
@@ -61,14 +79,42 @@ describe('binary all-reduce chunk header', () => {
       return [head, frames[1]!];
     };
     rejects([frames[0]!.subarray(0, 40), frames[1]!], 'malformed', /shorter than 88/);
-    rejects(patch((h) => (h[2] = 7)), 'malformed', /unknown phase code 7/);
-    rejects(patch((h) => (h[3] = 2)), 'malformed', /unknown flags/);
-    rejects(patch((h) => h.writeDoubleLE(299, 64)), 'malformed', /length: expected an integer in \[0, 1\]/);
-    rejects(patch((h) => h.writeDoubleLE(0.5, 48)), 'malformed', /opSeq/);
-    rejects(patch((h) => h.writeDoubleLE(Number.NaN, 88)), 'malformed', /weights/);
-    rejects(patch((h) => h.writeUInt32LE(5, 24)), 'malformed', /does not hold 5 weights/);
+    rejects(
+      patch((h) => (h[2] = 7)),
+      'malformed',
+      /unknown phase code 7/,
+    );
+    rejects(
+      patch((h) => (h[3] = 2)),
+      'malformed',
+      /unknown flags/,
+    );
+    rejects(
+      patch((h) => h.writeDoubleLE(299, 64)),
+      'malformed',
+      /length: expected an integer in \[0, 1\]/,
+    );
+    rejects(
+      patch((h) => h.writeDoubleLE(0.5, 48)),
+      'malformed',
+      /opSeq/,
+    );
+    rejects(
+      patch((h) => h.writeDoubleLE(Number.NaN, 88)),
+      'malformed',
+      /weights/,
+    );
+    rejects(
+      patch((h) => h.writeUInt32LE(5, 24)),
+      'malformed',
+      /does not hold 5 weights/,
+    );
     // A header that announces more payload frames than the message has.
-    rejects(patch((h) => h.writeUInt32LE(2, 20)), 'malformed', /2 payload frames, message has 1/);
+    rejects(
+      patch((h) => h.writeUInt32LE(2, 20)),
+      'malformed',
+      /2 payload frames, message has 1/,
+    );
     // The payload must be exactly length floats.
     rejects([frames[0]!, frames[1]!.subarray(0, 12)], 'malformed', /needs 16 bytes/);
   });
@@ -84,7 +130,10 @@ describe('binary all-reduce chunk header', () => {
 
   it('refuses to send a chunk a receiver would refuse', () => {
     const codec = new MessageCodec({ runId: RUN_ID });
-    assert.throws(() => codec.encode({ ...sample.message, offset: 400 }, sample.tensors), /offset: expected an integer in \[0, 300\]/);
+    assert.throws(
+      () => codec.encode({ ...sample.message, offset: 400 }, sample.tensors),
+      /offset: expected an integer in \[0, 300\]/,
+    );
     assert.throws(() => codec.encode({ ...sample.message, weights: [-1] }, sample.tensors), /weights/);
   });
 });

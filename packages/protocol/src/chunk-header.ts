@@ -58,11 +58,16 @@ export function encodeChunkHeader(message: AllReduceChunkMessage, frames: number
 /** The version byte and the run id, for the codec's envelope checks before anything else. */
 export function chunkEnvelope(frame: Uint8Array): { version: number; runId: string } {
   const view = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
-  if (view.byteLength < FIXED_BYTES) throw new ProtocolError('malformed', `chunk header of ${view.byteLength} bytes is shorter than ${FIXED_BYTES}`);
+  if (view.byteLength < FIXED_BYTES)
+    throw new ProtocolError('malformed', `chunk header of ${view.byteLength} bytes is shorter than ${FIXED_BYTES}`);
   const count = view.readUInt32LE(24);
   const runIdBytes = view.readUInt32LE(28);
   const runIdAt = FIXED_BYTES + 8 * count;
-  if (runIdAt + runIdBytes !== view.byteLength) throw new ProtocolError('malformed', `chunk header of ${view.byteLength} bytes does not hold ${count} weights and a ${runIdBytes}-byte run id`);
+  if (runIdAt + runIdBytes !== view.byteLength)
+    throw new ProtocolError(
+      'malformed',
+      `chunk header of ${view.byteLength} bytes does not hold ${count} weights and a ${runIdBytes}-byte run id`,
+    );
   let runId: string;
   try {
     runId = utf8.decode(view.subarray(runIdAt));
@@ -73,7 +78,10 @@ export function chunkEnvelope(frame: Uint8Array): { version: number; runId: stri
 }
 
 /** Decodes and validates a chunk header whose envelope (`chunkEnvelope`) was already checked. */
-export function decodeChunkHeader(frame: Uint8Array, limits: Limits): { message: AllReduceChunkMessage; tensors: TensorDescriptor[] } {
+export function decodeChunkHeader(
+  frame: Uint8Array,
+  limits: Limits,
+): { message: AllReduceChunkMessage; tensors: TensorDescriptor[] } {
   const { version, runId } = chunkEnvelope(frame);
   const view = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
   const phase = PHASES[view[2]!];
@@ -81,7 +89,8 @@ export function decodeChunkHeader(frame: Uint8Array, limits: Limits): { message:
   const flags = view[3]!;
   if (flags > 1) throw new ProtocolError('malformed', `allreduce-chunk: unknown flags ${flags}`);
   const count = view.readUInt32LE(24);
-  if (flags === 0 && count !== 0) throw new ProtocolError('malformed', 'allreduce-chunk: weights without the weights flag');
+  if (flags === 0 && count !== 0)
+    throw new ProtocolError('malformed', 'allreduce-chunk: weights without the weights flag');
   const weights: number[] | null = flags === 0 ? null : [];
   for (let i = 0; i < count; i++) weights!.push(view.readDoubleLE(FIXED_BYTES + 8 * i));
   const message: AllReduceChunkMessage = {
@@ -104,7 +113,8 @@ export function decodeChunkHeader(frame: Uint8Array, limits: Limits): { message:
   };
   checkChunk(message, limits);
   const frames = view.readUInt32LE(20);
-  if (frames > limits.maxFrames) throw new ProtocolError('oversize', `allreduce-chunk: ${frames} payload frames exceed ${limits.maxFrames}`);
+  if (frames > limits.maxFrames)
+    throw new ProtocolError('oversize', `allreduce-chunk: ${frames} payload frames exceed ${limits.maxFrames}`);
   return { message, tensors: [{ name: '', dtype: 'float32', shape: [message.length], frames }] };
 }
 
@@ -112,7 +122,10 @@ export function decodeChunkHeader(frame: Uint8Array, limits: Limits): { message:
 function checkChunk(m: AllReduceChunkMessage, limits: Limits): void {
   const int = (field: string, value: number, min = 0, max = Number.MAX_SAFE_INTEGER): void => {
     if (!Number.isSafeInteger(value) || value < min || value > max) {
-      throw new ProtocolError('malformed', `allreduce-chunk.${field}: expected an integer in [${min}, ${max}], got ${value}`);
+      throw new ProtocolError(
+        'malformed',
+        `allreduce-chunk.${field}: expected an integer in [${min}, ${max}], got ${value}`,
+      );
     }
   };
   int('version', m.version, 0, 255);
@@ -127,11 +140,20 @@ function checkChunk(m: AllReduceChunkMessage, limits: Limits): void {
   int('total', m.total);
   int('offset', m.offset, 0, m.total);
   int('length', m.length, 0, m.total - m.offset);
-  if (!PHASES.includes(m.phase)) throw new ProtocolError('malformed', `allreduce-chunk.phase: unknown phase ${String(m.phase)}`);
-  if (m.runId.length > limits.maxStringLength) throw new ProtocolError('oversize', `allreduce-chunk.runId exceeds ${limits.maxStringLength} characters`);
-  if (m.length * 4 > limits.maxMessageBytes) throw new ProtocolError('oversize', `allreduce-chunk of ${m.length} floats exceeds ${limits.maxMessageBytes} bytes`);
+  if (!PHASES.includes(m.phase))
+    throw new ProtocolError('malformed', `allreduce-chunk.phase: unknown phase ${String(m.phase)}`);
+  if (m.runId.length > limits.maxStringLength)
+    throw new ProtocolError('oversize', `allreduce-chunk.runId exceeds ${limits.maxStringLength} characters`);
+  if (m.length * 4 > limits.maxMessageBytes)
+    throw new ProtocolError(
+      'oversize',
+      `allreduce-chunk of ${m.length} floats exceeds ${limits.maxMessageBytes} bytes`,
+    );
   if (m.weights !== null) {
-    if (m.weights.length > limits.maxArrayLength) throw new ProtocolError('oversize', `allreduce-chunk.weights has more than ${limits.maxArrayLength} entries`);
-    for (const w of m.weights) if (!Number.isFinite(w) || w < 0) throw new ProtocolError('malformed', `allreduce-chunk.weights: expected finite numbers >= 0, got ${w}`);
+    if (m.weights.length > limits.maxArrayLength)
+      throw new ProtocolError('oversize', `allreduce-chunk.weights has more than ${limits.maxArrayLength} entries`);
+    for (const w of m.weights)
+      if (!Number.isFinite(w) || w < 0)
+        throw new ProtocolError('malformed', `allreduce-chunk.weights: expected finite numbers >= 0, got ${w}`);
   }
 }

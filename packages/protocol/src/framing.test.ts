@@ -57,25 +57,36 @@ describe('framing round trips', () => {
     const small = new MessageCodec({ runId: RUN_ID, frameBytes: 8 });
     const { message, tensors } = SAMPLES['allreduce-chunk'];
     const frames = small.encode(message, tensors);
-    assert.deepEqual(frames.slice(1).map((f) => f.byteLength), [8, 8]);
+    assert.deepEqual(
+      frames.slice(1).map((f) => f.byteLength),
+      [8, 8],
+    );
     assert.deepEqual(tensorToArray(small.decode(transmit(frames)).tensors[0]!), tensors[0]!.data);
   });
 
   it('payload frames are views of the sender arrays, not copies', () => {
     const data = new Float32Array(64);
-    const frames = codec.encode({ ...SAMPLES['allreduce-chunk'].message, length: 64, offset: 0, total: 64 }, [{ data }]);
+    const frames = codec.encode({ ...SAMPLES['allreduce-chunk'].message, length: 64, offset: 0, total: 64 }, [
+      { data },
+    ]);
     data[0] = 42;
     assert.equal(new Float32Array(frames[1]!.buffer, frames[1]!.byteOffset, 1)[0], 42);
   });
 
   it('withEnvelope stamps the current protocol version', () => {
-    const message = withEnvelope({ runId: RUN_ID, generation: 1, step: 2, sender: 0 }, 'shutdown', { reason: 'done', exitCode: 0 });
+    const message = withEnvelope({ runId: RUN_ID, generation: 1, step: 2, sender: 0 }, 'shutdown', {
+      reason: 'done',
+      exitCode: 0,
+    });
     assert.equal(message.version, PROTOCOL_VERSION);
     assert.deepEqual(codec.decode(codec.encode(message)).message, message);
   });
 
   it('refuses to encode what a receiver would refuse', () => {
-    assert.throws(() => codec.encode({ ...ENVELOPE, type: 'evict', rank: -1, workerId: 'w', reason: 'x' }), { name: 'ProtocolError', code: 'malformed' });
+    assert.throws(() => codec.encode({ ...ENVELOPE, type: 'evict', rank: -1, workerId: 'w', reason: 'x' }), {
+      name: 'ProtocolError',
+      code: 'malformed',
+    });
     const { message } = SAMPLES['allreduce-chunk'];
     assert.throws(() => codec.encode(message, [{ data: new Float32Array(3) }]), { code: 'malformed' });
   });

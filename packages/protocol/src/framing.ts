@@ -65,7 +65,9 @@ export class MessageCodec {
       const dtype = dtypeOf(input.data);
       const shape = input.shape ?? [input.data.length];
       if (elementCount(shape) !== input.data.length) {
-        throw new RangeError(`tensor ${input.name ?? i}: shape [${shape.join(', ')}] does not match ${input.data.length} elements`);
+        throw new RangeError(
+          `tensor ${input.name ?? i}: shape [${shape.join(', ')}] does not match ${input.data.length} elements`,
+        );
       }
       const frames = splitFrames(asBytes(input.data), this.frameBytes);
       descriptors.push({ name: input.name ?? '', dtype, shape: [...shape], frames: frames.length });
@@ -124,15 +126,24 @@ export class MessageCodec {
       const got = typeof raw['runId'] === 'string' ? JSON.stringify(raw['runId'].slice(0, 80)) : 'none';
       throw new ProtocolError('run-id-mismatch', `run id ${got}, expected ${JSON.stringify(this.runId)}`);
     }
-    const { message, tensors: descriptors } = binary ? decodeChunkHeader(first, this.limits) : parseHeader(raw, this.limits);
+    const { message, tensors: descriptors } = binary
+      ? decodeChunkHeader(first, this.limits)
+      : parseHeader(raw, this.limits);
 
     const payload = body.slice(1);
     const expected = descriptors.reduce((sum, d) => sum + d.frames, 0);
     if (payload.length !== expected) {
-      if (this.secret === undefined && payload.length === expected + 1 && payload[expected]?.byteLength === SIGNATURE_BYTES) {
+      if (
+        this.secret === undefined &&
+        payload.length === expected + 1 &&
+        payload[expected]?.byteLength === SIGNATURE_BYTES
+      ) {
         throw new ProtocolError('bad-signature', 'message is signed but no shared secret is configured');
       }
-      throw new ProtocolError('malformed', `header describes ${expected} payload frames, message has ${payload.length}`);
+      throw new ProtocolError(
+        'malformed',
+        `header describes ${expected} payload frames, message has ${payload.length}`,
+      );
     }
     const tensors: ReceivedTensor[] = [];
     let next = 0;
@@ -142,7 +153,10 @@ export class MessageCodec {
       const byteLength = elementCount(descriptor.shape) * bytesPerElement(descriptor.dtype);
       const got = own.reduce((sum, f) => sum + f.byteLength, 0);
       if (got !== byteLength || own.some((f) => f.byteLength === 0)) {
-        throw new ProtocolError('malformed', `tensor ${i} (${descriptor.dtype} [${descriptor.shape.join(', ')}]) needs ${byteLength} bytes in non-empty frames, got ${got}`);
+        throw new ProtocolError(
+          'malformed',
+          `tensor ${i} (${descriptor.dtype} [${descriptor.shape.join(', ')}]) needs ${byteLength} bytes in non-empty frames, got ${got}`,
+        );
       }
       tensors.push({ descriptor, byteLength, frames: own });
     }
@@ -151,19 +165,26 @@ export class MessageCodec {
 
   private checkSizes(frames: readonly Uint8Array[]): void {
     const limits = this.limits;
-    if (frames.length > limits.maxFrames) throw new ProtocolError('oversize', `${frames.length} frames exceed ${limits.maxFrames}`);
+    if (frames.length > limits.maxFrames)
+      throw new ProtocolError('oversize', `${frames.length} frames exceed ${limits.maxFrames}`);
     let total = 0;
     for (const [i, frame] of frames.entries()) {
       const max = i === 0 ? limits.maxHeaderBytes : limits.maxFrameBytes;
-      if (frame.byteLength > max) throw new ProtocolError('oversize', `frame ${i} has ${frame.byteLength} bytes, limit ${max}`);
+      if (frame.byteLength > max)
+        throw new ProtocolError('oversize', `frame ${i} has ${frame.byteLength} bytes, limit ${max}`);
       total += frame.byteLength;
     }
-    if (total > limits.maxMessageBytes) throw new ProtocolError('oversize', `message of ${total} bytes exceeds ${limits.maxMessageBytes}`);
+    if (total > limits.maxMessageBytes)
+      throw new ProtocolError('oversize', `message of ${total} bytes exceeds ${limits.maxMessageBytes}`);
   }
 }
 
 /** One-off encode with default limits; hot paths keep a MessageCodec. */
-export function encodeMessage(message: Message, tensors: readonly TensorInput[] = [], options: CodecOptions = {}): Buffer[] {
+export function encodeMessage(
+  message: Message,
+  tensors: readonly TensorInput[] = [],
+  options: CodecOptions = {},
+): Buffer[] {
   return new MessageCodec(options).encode(message, tensors);
 }
 
@@ -175,5 +196,12 @@ export function decodeMessage(frames: readonly Uint8Array[], options: CodecOptio
 /** One unnamed 1-D float32 tensor of the chunk's length: what the binary chunk header describes. */
 function isChunkPayload(descriptors: readonly TensorDescriptor[], length: number): boolean {
   const only = descriptors[0];
-  return descriptors.length === 1 && only !== undefined && only.name === '' && only.dtype === 'float32' && only.shape.length === 1 && only.shape[0] === length;
+  return (
+    descriptors.length === 1 &&
+    only !== undefined &&
+    only.name === '' &&
+    only.dtype === 'float32' &&
+    only.shape.length === 1 &&
+    only.shape[0] === length
+  );
 }

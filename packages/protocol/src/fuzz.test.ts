@@ -18,7 +18,14 @@ function rng(seed: number): () => number {
   };
 }
 
-const CODES: readonly ProtocolErrorCode[] = ['version-mismatch', 'run-id-mismatch', 'malformed', 'oversize', 'unknown-type', 'bad-signature'];
+const CODES: readonly ProtocolErrorCode[] = [
+  'version-mismatch',
+  'run-id-mismatch',
+  'malformed',
+  'oversize',
+  'unknown-type',
+  'bad-signature',
+];
 
 class Outcomes {
   readonly counts = new Map<string, number>();
@@ -49,17 +56,26 @@ function randomBytes(next: () => number, max: number): Buffer {
 function randomValue(next: () => number, depth: number): unknown {
   const pick = Math.floor(next() * (depth > 2 ? 7 : 9));
   switch (pick) {
-    case 0: return null;
-    case 1: return next() < 0.5;
-    case 2: return Math.floor(next() * 2 ** 33) - 2 ** 32;
-    case 3: return [NaN, Infinity, -0, 1e308, next()][Math.floor(next() * 5)];
-    case 4: return randomBytes(next, 12).toString('latin1');
-    case 5: return MESSAGE_TYPES[Math.floor(next() * MESSAGE_TYPES.length)];
-    case 6: return Math.floor(next() * 130);
-    case 7: return Array.from({ length: Math.floor(next() * 4) }, () => randomValue(next, depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return next() < 0.5;
+    case 2:
+      return Math.floor(next() * 2 ** 33) - 2 ** 32;
+    case 3:
+      return [NaN, Infinity, -0, 1e308, next()][Math.floor(next() * 5)];
+    case 4:
+      return randomBytes(next, 12).toString('latin1');
+    case 5:
+      return MESSAGE_TYPES[Math.floor(next() * MESSAGE_TYPES.length)];
+    case 6:
+      return Math.floor(next() * 130);
+    case 7:
+      return Array.from({ length: Math.floor(next() * 4) }, () => randomValue(next, depth + 1));
     default: {
       const out: Record<string, unknown> = {};
-      for (let i = Math.floor(next() * 4); i > 0; i--) out[randomBytes(next, 6).toString('hex')] = randomValue(next, depth + 1);
+      for (let i = Math.floor(next() * 4); i > 0; i--)
+        out[randomBytes(next, 6).toString('hex')] = randomValue(next, depth + 1);
       return out;
     }
   }
@@ -72,13 +88,17 @@ function mutate(next: () => number, frames: readonly Buffer[]): Buffer[] {
   const frame = out[f]!;
   switch (kind) {
     case 0: // flip bits
-      for (let i = 1 + Math.floor(next() * 4); i > 0 && frame.length > 0; i--) frame[Math.floor(next() * frame.length)]! ^= 1 << Math.floor(next() * 8);
+      for (let i = 1 + Math.floor(next() * 4); i > 0 && frame.length > 0; i--)
+        frame[Math.floor(next() * frame.length)]! ^= 1 << Math.floor(next() * 8);
       return out;
     case 1: // truncate
       out[f] = frame.subarray(0, Math.floor(next() * frame.length));
       return out;
     case 2: // overwrite a byte with a "dangerous" msgpack token (ext, array32, map32, str32)
-      if (frame.length > 0) frame[Math.floor(next() * frame.length)] = [0xc1, 0xc7, 0xd4, 0xd5, 0xdd, 0xdf, 0xdb, 0xc9][Math.floor(next() * 8)]!;
+      if (frame.length > 0)
+        frame[Math.floor(next() * frame.length)] = [0xc1, 0xc7, 0xd4, 0xd5, 0xdd, 0xdf, 0xdb, 0xc9][
+          Math.floor(next() * 8)
+        ]!;
       return out;
     case 3: // drop a frame
       out.splice(f, 1);
@@ -98,7 +118,9 @@ function mutate(next: () => number, frames: readonly Buffer[]): Buffer[] {
 describe('decoder fuzz (seeded)', () => {
   const plain = new MessageCodec({ runId: RUN_ID, limits: { maxHeaderBytes: 1 << 16, maxMessageBytes: 1 << 20 } });
   const signed = new MessageCodec({ runId: RUN_ID, secret: 'fuzz' });
-  const valid = MESSAGE_TYPES.map((type) => plain.encode(SAMPLES[type].message, SAMPLES[type].tensors).map((f) => Buffer.from(f)));
+  const valid = MESSAGE_TYPES.map((type) =>
+    plain.encode(SAMPLES[type].message, SAMPLES[type].tensors).map((f) => Buffer.from(f)),
+  );
 
   it('random byte frames are refused with a ProtocolError', () => {
     const next = rng(1);
@@ -132,14 +154,19 @@ describe('decoder fuzz (seeded)', () => {
       const type = MESSAGE_TYPES[i % MESSAGE_TYPES.length]!;
       const base: Record<string, unknown> = { ...SAMPLES[type].message, tensors: [] };
       const keys = Object.keys(base);
-      for (let k = 1 + Math.floor(next() * 2); k > 0; k--) base[keys[Math.floor(next() * keys.length)]!] = randomValue(next, 0);
+      for (let k = 1 + Math.floor(next() * 2); k > 0; k--)
+        base[keys[Math.floor(next() * keys.length)]!] = randomValue(next, 0);
       let header: Buffer;
       try {
         header = packHeader(base);
       } catch {
         continue;
       }
-      outcomes.record(plain, [header, ...Array.from({ length: Math.floor(next() * 3) }, () => randomBytes(next, 24))], `fields #${i}`);
+      outcomes.record(
+        plain,
+        [header, ...Array.from({ length: Math.floor(next() * 3) }, () => randomBytes(next, 24))],
+        `fields #${i}`,
+      );
     }
     assert.ok((outcomes.counts.get('malformed') ?? 0) > 500, JSON.stringify([...outcomes.counts]));
   });
@@ -148,7 +175,14 @@ describe('decoder fuzz (seeded)', () => {
     // Record-definition extensions in hostile input must not reinterpret small ints (0x40..0x7f) later.
     const hostile = Buffer.from([0xd4, 0x72, 0x40, 0x91, 0xa1, 0x78]);
     assert.throws(() => plain.decode([hostile]), ProtocolError);
-    const message = { ...ENVELOPE, type: 'ring-token' as const, opSeq: 0x40, purpose: 'barrier' as const, origin: 0x7f, generation: 0x41 };
+    const message = {
+      ...ENVELOPE,
+      type: 'ring-token' as const,
+      opSeq: 0x40,
+      purpose: 'barrier' as const,
+      origin: 0x7f,
+      generation: 0x41,
+    };
     assert.deepEqual(plain.decode(plain.encode(message)).message, message);
     for (const type of MESSAGE_TYPES) {
       const { message: sample, tensors } = SAMPLES[type];

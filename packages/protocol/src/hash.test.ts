@@ -35,7 +35,13 @@ describe('width hash', () => {
   });
 
   it('distinguishes a changed width, an order swap, and a trailing zero width', () => {
-    const seen = new Set([widthHash([64, 32, 10]), widthHash([64, 31, 10]), widthHash([32, 64, 10]), widthHash([64, 32, 10, 0]), widthHash([])]);
+    const seen = new Set([
+      widthHash([64, 32, 10]),
+      widthHash([64, 31, 10]),
+      widthHash([32, 64, 10]),
+      widthHash([64, 32, 10, 0]),
+      widthHash([]),
+    ]);
     assert.equal(seen.size, 5);
   });
 

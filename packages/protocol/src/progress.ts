@@ -64,7 +64,8 @@ export class StepClock {
   /** The rule in words, for messages. */
   describe(): string {
     const median = this.medianMs;
-    if (median === undefined) return `${STALL_WARMUP_FLOORS} × the ${this.floorMs / 1000} s floor before any step was measured`;
+    if (median === undefined)
+      return `${STALL_WARMUP_FLOORS} × the ${this.floorMs / 1000} s floor before any step was measured`;
     return `max(${this.floorMs / 1000} s, ${STALL_MEDIAN_FACTOR} × median step ${(median / 1000).toFixed(2)} s)`;
   }
 }

@@ -74,19 +74,34 @@ describe('decoder rejections', () => {
     rejects([lying, frames[1]!], 'malformed');
     const wrongDtype = packHeader({ ...message, tensors: [{ name: '', dtype: 'float64', shape: [4], frames: 1 }] });
     rejects([wrongDtype, Buffer.alloc(32)], 'malformed');
-    const badDtype = packHeader({ ...SAMPLES.state.message, tensors: [{ name: '', dtype: 'complex64', shape: [1], frames: 1 }] });
+    const badDtype = packHeader({
+      ...SAMPLES.state.message,
+      tensors: [{ name: '', dtype: 'complex64', shape: [1], frames: 1 }],
+    });
     rejects([badDtype, Buffer.alloc(8)], 'malformed');
-    rejects([packHeader({ ...SAMPLES.heartbeat.message, tensors: [{ name: '', dtype: 'uint8', shape: [1], frames: 1 }] }), Buffer.alloc(1)], 'malformed');
+    rejects(
+      [
+        packHeader({ ...SAMPLES.heartbeat.message, tensors: [{ name: '', dtype: 'uint8', shape: [1], frames: 1 }] }),
+        Buffer.alloc(1),
+      ],
+      'malformed',
+    );
   });
 
   it('oversize: frame, header, message, frame count, tensor', () => {
-    const tight = new MessageCodec({ runId: RUN_ID, limits: { maxFrameBytes: 8, maxHeaderBytes: 4096, maxMessageBytes: 4200, maxFrames: 4 } });
+    const tight = new MessageCodec({
+      runId: RUN_ID,
+      limits: { maxFrameBytes: 8, maxHeaderBytes: 4096, maxMessageBytes: 4200, maxFrames: 4 },
+    });
     const { message, tensors } = SAMPLES['allreduce-chunk'];
     const frames = codec.encode(message, tensors);
     rejects(frames, 'oversize', tight);
     rejects([Buffer.alloc(5000)], 'oversize', tight);
     rejects([header({}), Buffer.alloc(8), Buffer.alloc(8), Buffer.alloc(8), Buffer.alloc(8)], 'oversize', tight);
-    const huge = packHeader({ ...SAMPLES.state.message, tensors: [{ name: '', dtype: 'float64', shape: [2 ** 20, 2 ** 20], frames: 1 }] });
+    const huge = packHeader({
+      ...SAMPLES.state.message,
+      tensors: [{ name: '', dtype: 'float64', shape: [2 ** 20, 2 ** 20], frames: 1 }],
+    });
     rejects([huge, Buffer.alloc(8)], 'oversize');
     rejects([huge, Buffer.alloc(8)], 'oversize', tight);
   });

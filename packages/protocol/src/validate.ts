@@ -76,7 +76,11 @@ const PARSERS: { readonly [T in MessageType]: BodyParser } = {
   }),
   assignment: (r) => ({ type: 'assignment', ...assignment(r) }),
   heartbeat: (r) => ({ type: 'heartbeat', sentAt: r.finite('sentAt'), workerId: r.str('workerId') }),
-  'step-ready': (r) => ({ type: 'step-ready', widthHash: r.uint32('widthHash'), timings: timings(r.record('timings')) }),
+  'step-ready': (r) => ({
+    type: 'step-ready',
+    widthHash: r.uint32('widthHash'),
+    timings: timings(r.record('timings')),
+  }),
   'step-done': (r) => ({
     type: 'step-done',
     widthHash: r.uint32('widthHash'),
@@ -113,7 +117,16 @@ const PARSERS: { readonly [T in MessageType]: BodyParser } = {
     const index = r.int('index', 0, chunks - 1);
     const buffer = r.int('buffer', layout.length === 0 ? -1 : 0, layout.length === 0 ? -1 : layout.length - 1);
     const offset = r.int('offset', 0, buffer < 0 ? 0 : layout[buffer]);
-    return { type: 'broadcast-chunk', opSeq: r.int('opSeq'), root: r.int('root', 0, RANK_MAX), index, chunks, layout, buffer, offset };
+    return {
+      type: 'broadcast-chunk',
+      opSeq: r.int('opSeq'),
+      root: r.int('root', 0, RANK_MAX),
+      index,
+      chunks,
+      layout,
+      buffer,
+      offset,
+    };
   },
   'ring-token': (r) => ({
     type: 'ring-token',
@@ -121,7 +134,12 @@ const PARSERS: { readonly [T in MessageType]: BodyParser } = {
     purpose: r.oneOf('purpose', ['barrier', 'allreduce-fin', 'broadcast-fin'] as const),
     origin: r.int('origin', 0, RANK_MAX),
   }),
-  state: (r) => ({ type: 'state', widths: r.intArray('widths'), configHash: r.str('configHash', 1), final: r.bool('final') }),
+  state: (r) => ({
+    type: 'state',
+    widths: r.intArray('widths'),
+    configHash: r.str('configHash', 1),
+    final: r.bool('final'),
+  }),
   'checkpoint-request': (r) => ({
     type: 'checkpoint-request',
     requestId: r.str('requestId', 1),
@@ -137,7 +155,12 @@ const PARSERS: { readonly [T in MessageType]: BodyParser } = {
     checksum: r.strOrNull('checksum'),
     error: r.strOrNull('error'),
   }),
-  evict: (r) => ({ type: 'evict', rank: r.int('rank', 0, RANK_MAX), workerId: r.str('workerId'), reason: r.str('reason') }),
+  evict: (r) => ({
+    type: 'evict',
+    rank: r.int('rank', 0, RANK_MAX),
+    workerId: r.str('workerId'),
+    reason: r.str('reason'),
+  }),
   shutdown: (r) => ({ type: 'shutdown', reason: r.str('reason'), exitCode: r.int('exitCode', 0, 255) }),
   error: (r) => ({
     type: 'error',
@@ -160,7 +183,10 @@ function checkTensorsAllowed(message: Message, tensors: readonly TensorDescripto
   const single = (dtype: string, length: number): void => {
     const t = tensors[0];
     if (tensors.length !== 1 || t === undefined || t.dtype !== dtype || t.shape.length !== 1 || t.shape[0] !== length) {
-      throw new ProtocolError('malformed', `${message.type} must carry exactly one ${dtype} tensor of shape [${length}]`);
+      throw new ProtocolError(
+        'malformed',
+        `${message.type} must carry exactly one ${dtype} tensor of shape [${length}]`,
+      );
     }
   };
   switch (message.type) {
@@ -168,7 +194,7 @@ function checkTensorsAllowed(message: Message, tensors: readonly TensorDescripto
       single('float32', message.length);
       return;
     case 'broadcast-chunk': {
-      const size = message.buffer < 0 ? 0 : message.layout[message.buffer] ?? 0;
+      const size = message.buffer < 0 ? 0 : (message.layout[message.buffer] ?? 0);
       const t = tensors[0];
       if (tensors.length !== 1 || t === undefined || t.dtype !== 'uint8' || t.shape.length !== 1) {
         throw new ProtocolError('malformed', 'broadcast-chunk must carry exactly one 1-D uint8 tensor');
@@ -194,7 +220,8 @@ export function parseTensorDescriptors(r: FieldReader, limits: Limits): TensorDe
     let bytes = bytesPerElement(dtype);
     for (const dim of shape) {
       bytes *= dim;
-      if (bytes > limits.maxMessageBytes) throw new ProtocolError('oversize', `tensor ${i} exceeds ${limits.maxMessageBytes} bytes`);
+      if (bytes > limits.maxMessageBytes)
+        throw new ProtocolError('oversize', `tensor ${i} exceeds ${limits.maxMessageBytes} bytes`);
     }
     return { name: t.str('name'), dtype, shape, frames: t.int('frames', 0, limits.maxFrames) };
   });
@@ -212,7 +239,10 @@ export interface ParsedHeader {
 export function parseHeader(raw: Record<string, unknown>, limits: Limits): ParsedHeader {
   const type = raw['type'];
   if (!isMessageType(type)) {
-    throw new ProtocolError('unknown-type', `unknown message type ${typeof type === 'string' ? JSON.stringify(type.slice(0, 40)) : typeof type}`);
+    throw new ProtocolError(
+      'unknown-type',
+      `unknown message type ${typeof type === 'string' ? JSON.stringify(type.slice(0, 40)) : typeof type}`,
+    );
   }
   const r = new FieldReader(raw, type, limits);
   const envelope: Envelope = {

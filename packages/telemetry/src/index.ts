@@ -30,5 +30,12 @@ export { createLogger, withContext, resolveLogLevel, LOG_LEVELS, REDACTED_PATHS 
 export type { Logger, LoggerOptions, LogLevel, LogContext } from './logger.js';
 export { MetricsPusher } from './pusher.js';
 export type { MetricsPusherOptions, PusherStats } from './pusher.js';
-export { SNAPSHOT_WIRE_VERSION, MAX_SAMPLES, MAX_RUN_ID_LENGTH, DROP_REASONS, encodeSnapshot, decodeSnapshot } from './wire.js';
+export {
+  SNAPSHOT_WIRE_VERSION,
+  MAX_SAMPLES,
+  MAX_RUN_ID_LENGTH,
+  DROP_REASONS,
+  encodeSnapshot,
+  decodeSnapshot,
+} from './wire.js';
 export type { SnapshotBody, SnapshotMessage, DropReason, DecodeResult } from './wire.js';

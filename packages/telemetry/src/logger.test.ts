@@ -32,12 +32,18 @@ test('level comes from the option, else AWN_LOG_LEVEL, else info', () => {
   assert.equal(resolveLogLevel(undefined, {}), 'info');
   assert.equal(resolveLogLevel(undefined, { AWN_LOG_LEVEL: 'DEBUG' }), 'debug');
   assert.equal(resolveLogLevel('warn', { AWN_LOG_LEVEL: 'debug' }), 'warn');
-  assert.throws(() => resolveLogLevel(undefined, { AWN_LOG_LEVEL: 'verbose' }), /AWN_LOG_LEVEL='verbose' is not a log level/);
+  assert.throws(
+    () => resolveLogLevel(undefined, { AWN_LOG_LEVEL: 'verbose' }),
+    /AWN_LOG_LEVEL='verbose' is not a log level/,
+  );
   const out = sink();
   const log = createLogger({ name: 'c', pretty: false, destination: out, env: { AWN_LOG_LEVEL: 'warn' } });
   log.info('hidden');
   log.warn('shown');
-  assert.deepEqual(out.lines.map((l) => JSON.parse(l).msg), ['shown']);
+  assert.deepEqual(
+    out.lines.map((l) => JSON.parse(l).msg),
+    ['shown'],
+  );
 });
 
 test('secret-looking fields never reach the output', () => {

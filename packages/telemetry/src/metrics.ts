@@ -50,9 +50,7 @@ export type SenderRole = (typeof SENDER_ROLES)[number];
 
 // Steps of a small MLP on wasm take milliseconds; a transformer step on a slow CPU takes tens of
 // seconds. Bounds span both so a quantile is never pinned to the first or last bucket.
-const STEP_BUCKETS = [
-  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
-] as const;
+const STEP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
 const CHECKPOINT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] as const;
 
 export const METRICS = {
@@ -191,11 +189,12 @@ export type HistogramName = { [N in MetricName]: Def<N>['type'] extends 'histogr
 /** Metrics a producer may record; the others are written by the exporter. */
 export type ProcessMetricName = { [N in MetricName]: Def<N>['source'] extends 'process' ? N : never }[MetricName];
 
-type LabelValueOf<N extends MetricName, L extends string> = Def<N> extends {
-  labelValues: { readonly [K in L]: readonly (infer V)[] };
-}
-  ? V
-  : string;
+type LabelValueOf<N extends MetricName, L extends string> =
+  Def<N> extends {
+    labelValues: { readonly [K in L]: readonly (infer V)[] };
+  }
+    ? V
+    : string;
 
 /** The label set a metric takes: every declared label, each with its allowed values. */
 export type LabelsOf<N extends MetricName> = {

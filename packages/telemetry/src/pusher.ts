@@ -64,7 +64,11 @@ export class MetricsPusher {
       reconnectInterval: 250,
       reconnectMaxInterval: 5000,
       ...(curve && client
-        ? { curveServerKey: curve.serverPublicKey, curvePublicKey: client.publicKey!, curveSecretKey: client.secretKey! }
+        ? {
+            curveServerKey: curve.serverPublicKey,
+            curvePublicKey: client.publicKey!,
+            curveSecretKey: client.secretKey!,
+          }
         : {}),
     });
     this.#socket.connect(options.endpoint);
@@ -140,7 +144,11 @@ export class MetricsPusher {
   #withOwnDrops(samples: readonly MetricSample[]): MetricSample[] {
     const own: MetricSample[] = [
       { name: 'awn_dropped_messages_total', labels: { reason: 'telemetry_queue_full' }, value: this.#stats.queueFull },
-      { name: 'awn_dropped_messages_total', labels: { reason: 'telemetry_unavailable' }, value: this.#stats.unavailable },
+      {
+        name: 'awn_dropped_messages_total',
+        labels: { reason: 'telemetry_unavailable' },
+        value: this.#stats.unavailable,
+      },
     ];
     const present = new Set(samples.map((s) => seriesKey(s.name, s.labels)));
     return [...samples, ...own.filter((s) => !present.has(seriesKey(s.name, s.labels)))];

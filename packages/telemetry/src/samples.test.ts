@@ -4,7 +4,13 @@ import { sampleProblem } from './samples.js';
 import { METRICS } from './metrics.js';
 
 const nBuckets = METRICS.awn_step_seconds.buckets.length;
-const good = { name: 'awn_step_seconds', labels: { phase: 'update' }, buckets: Array(nBuckets).fill(1), count: 2, sum: 0.5 };
+const good = {
+  name: 'awn_step_seconds',
+  labels: { phase: 'update' },
+  buckets: Array(nBuckets).fill(1),
+  count: 2,
+  sum: 0.5,
+};
 
 test('valid samples pass', () => {
   assert.equal(sampleProblem(good), undefined);
@@ -28,7 +34,15 @@ test('each kind of bad sample is named', () => {
     [{ name: 'awn_samples_total', labels: {}, value: Infinity }, /finite/],
     [{ name: 'awn_total_width', labels: {}, value: '3' }, /must be a number/],
     [{ ...good, buckets: [1] }, /buckets must hold/],
-    [{ ...good, buckets: Array(nBuckets).fill(1).map((v, i) => (i === 3 ? 0 : v)) }, /non-decreasing/],
+    [
+      {
+        ...good,
+        buckets: Array(nBuckets)
+          .fill(1)
+          .map((v, i) => (i === 3 ? 0 : v)),
+      },
+      /non-decreasing/,
+    ],
     [{ ...good, count: 0 }, /count is below/],
     [{ ...good, count: 2.5 }, /non-negative integer/],
     [{ ...good, sum: Number.NaN }, /sum must be a number/],
@@ -41,6 +55,10 @@ test('a layer label is a layer index: no names, no leading zeros, at most MAX_LA
     assert.equal(sampleProblem({ name: 'awn_layer_width', labels: { layer }, value: 1 }), undefined, layer);
   }
   for (const layer of ['', '-1', '01', '1024', 'h1', '1.5', ' 1']) {
-    assert.match(sampleProblem({ name: 'awn_layer_width', labels: { layer }, value: 1 }) ?? '', /not a layer index/, layer);
+    assert.match(
+      sampleProblem({ name: 'awn_layer_width', labels: { layer }, value: 1 }) ?? '',
+      /not a layer index/,
+      layer,
+    );
   }
 });

@@ -40,12 +40,17 @@ export interface SnapshotMessage extends SnapshotBody {
 }
 
 /** Why a message was dropped; the `reason` label of the exporter's awn_dropped_messages_total. */
-export const DROP_REASONS = ['undecodable', 'bad_header', 'version', 'bad_sample', 'too_many_senders', 'too_many_series'] as const;
+export const DROP_REASONS = [
+  'undecodable',
+  'bad_header',
+  'version',
+  'bad_sample',
+  'too_many_senders',
+  'too_many_series',
+] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
-export type DecodeResult =
-  | { ok: true; snapshot: SnapshotMessage }
-  | { ok: false; reason: DropReason; detail: string };
+export type DecodeResult = { ok: true; snapshot: SnapshotMessage } | { ok: false; reason: DropReason; detail: string };
 
 // Records off: a record's structure lives in the decoder's state, so a receiver that missed the
 // first message (or a non-msgpackr decoder) could not read the rest.

@@ -31,10 +31,14 @@ async function stop(child: ChildProcess): Promise<void> {
 
 test('healthcheck: the exporter is healthy while /healthz answers', { timeout: 60_000 }, async () => {
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN, '--port', String(port), '--host', '127.0.0.1', '--listen', 'tcp://127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, AWN_LOG_LEVEL: 'info' },
-  });
+  const child = spawn(
+    process.execPath,
+    [MAIN, '--port', String(port), '--host', '127.0.0.1', '--listen', 'tcp://127.0.0.1:0'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, AWN_LOG_LEVEL: 'info' },
+    },
+  );
   try {
     let listening = false;
     for await (const line of createInterface({ input: child.stdout! })) {
@@ -53,10 +57,15 @@ test('healthcheck: the exporter is healthy while /healthz answers', { timeout: 6
 
 test('healthcheck: the coordinator is healthy while its port accepts connections', { timeout: 60_000 }, async () => {
   const port = await freePort();
-  const listen = "require('net').createServer(s=>s.end()).listen(+process.argv.at(-1),'127.0.0.1',()=>console.log('up'))";
+  const listen =
+    "require('net').createServer(s=>s.end()).listen(+process.argv.at(-1),'127.0.0.1',()=>console.log('up'))";
   const idle = 'setInterval(()=>{},1000);console.log("up")';
-  const up = spawn(process.execPath, ['-e', listen, 'coordinator', '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const closed = spawn(process.execPath, ['-e', idle, 'coordinator', '--port', String(await freePort())], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const up = spawn(process.execPath, ['-e', listen, 'coordinator', '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const closed = spawn(process.execPath, ['-e', idle, 'coordinator', '--port', String(await freePort())], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     await Promise.all([once(up.stdout!, 'data'), once(closed.stdout!, 'data')]);
     assert.equal(healthcheck(up.pid!).status, 0);

@@ -12,7 +12,6 @@ import { ROOT as REPO_ROOT, toolAvailable, yamlDocuments } from '../helpers.js';
 
 type Obj = Record<string, any>;
 
-
 interface Rendered {
   objects: Obj[];
   keys: Record<string, string>;
@@ -36,7 +35,10 @@ function render(overlay: string): Rendered {
         .split('\n')
         .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
     );
-    const out = spawnSync('kubectl', ['kustomize', join(dir, 'overlays', overlay)], { encoding: 'utf8', timeout: 60_000 });
+    const out = spawnSync('kubectl', ['kustomize', join(dir, 'overlays', overlay)], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(out.status, 0, `kubectl kustomize ${overlay} failed:\n${out.stderr}`);
     return { objects: yamlDocuments(out.stdout) as Obj[], keys };
   } finally {
@@ -97,24 +99,33 @@ function backingContainerPorts(objects: Obj[], service: Obj): Obj[] {
 
 function checkConsistency(overlay: string, { objects, keys }: Rendered): void {
   const namespaced = objects.filter((o) => o['kind'] !== 'Namespace');
-  for (const o of namespaced) assert.equal(o['metadata']['namespace'], 'awn', `${o['kind']}/${o['metadata']['name']} in awn`);
+  for (const o of namespaced)
+    assert.equal(o['metadata']['namespace'], 'awn', `${o['kind']}/${o['metadata']['name']} in awn`);
   assert.ok(objects.some((o) => o['kind'] === 'Namespace' && o['metadata']['name'] === 'awn'));
 
   for (const w of workloads(objects)) {
     const name = `${w['kind']}/${w['metadata']['name']}`;
     const selector = w['spec']['selector']?.['matchLabels'];
-    if (w['kind'] !== 'Job') assert.ok(subset(selector, podTemplate(w)['metadata']['labels']), `${name} selects its own pods`);
+    if (w['kind'] !== 'Job')
+      assert.ok(subset(selector, podTemplate(w)['metadata']['labels']), `${name} selects its own pods`);
     for (const c of podTemplate(w)['spec']['containers']) {
       assert.equal(c['image'], `awn:${overlay}`, `${name} runs the ${overlay} image`);
       assert.deepEqual(c['command'], ['node', 'apps/cli/dist/main.js']);
-      assert.ok(c['resources']?.['requests']?.['cpu'] && c['resources']?.['requests']?.['memory'], `${name} requests resources`);
+      assert.ok(
+        c['resources']?.['requests']?.['cpu'] && c['resources']?.['requests']?.['memory'],
+        `${name} requests resources`,
+      );
       for (const env of c['env'] ?? []) {
         const ref = env['valueFrom']?.['secretKeyRef'];
         if (!ref) continue;
         const secret = find(objects, 'Secret', ref['name']);
         const data = secret['data']?.[ref['key']];
         assert.ok(data, `Secret ${ref['name']} has key ${ref['key']}`);
-        assert.equal(Buffer.from(data, 'base64').toString(), keys[ref['key']], `${ref['key']} survives kustomize intact`);
+        assert.equal(
+          Buffer.from(data, 'base64').toString(),
+          keys[ref['key']],
+          `${ref['key']} survives kustomize intact`,
+        );
       }
       for (const v of podTemplate(w)['spec']['volumes'] ?? []) {
         if (v['configMap']) find(objects, 'ConfigMap', v['configMap']['name']);
@@ -160,10 +171,16 @@ function checkConsistency(overlay: string, { objects, keys }: Rendered): void {
   const coordinatorAddress = flagValue(worker['args'], '--coordinator');
   assert.equal(resolveAddress(objects, coordinatorAddress).containerPort['name'], 'rendezvous');
   const rank = worker['env'].find((e: Obj) => e['name'] === 'AWN_RANK');
-  assert.equal(rank['valueFrom']['fieldRef']['fieldPath'], "metadata.annotations['batch.kubernetes.io/job-completion-index']");
+  assert.equal(
+    rank['valueFrom']['fieldRef']['fieldPath'],
+    "metadata.annotations['batch.kubernetes.io/job-completion-index']",
+  );
   const advertise = worker['env'].find((e: Obj) => e['name'] === 'AWN_ADVERTISE_ADDRESS')['value'];
   const collective = worker['ports'].find((p: Obj) => p['name'] === 'collective')['containerPort'];
-  assert.equal(advertise, `tcp://awn-worker-$(AWN_RANK).${headless['metadata']['name']}.$(POD_NAMESPACE).svc:${collective}`);
+  assert.equal(
+    advertise,
+    `tcp://awn-worker-$(AWN_RANK).${headless['metadata']['name']}.$(POD_NAMESPACE).svc:${collective}`,
+  );
 
   const exporter = find(objects, 'Deployment', 'awn-metrics-exporter');
   const exp = container(exporter, 'metrics-exporter');
@@ -175,7 +192,11 @@ function checkConsistency(overlay: string, { objects, keys }: Rendered): void {
   for (const w of [coordinator, job]) {
     for (const c of podTemplate(w)['spec']['containers']) {
       const endpoint = c['env'].find((e: Obj) => e['name'] === 'AWN_METRICS_ENDPOINT')['value'];
-      assert.equal(resolveAddress(objects, endpoint).containerPort['name'], 'snapshots', `${endpoint} reaches the exporter`);
+      assert.equal(
+        resolveAddress(objects, endpoint).containerPort['name'],
+        'snapshots',
+        `${endpoint} reaches the exporter`,
+      );
     }
   }
 
@@ -185,9 +206,15 @@ function checkConsistency(overlay: string, { objects, keys }: Rendered): void {
   const monitored = objects.filter(
     (o) => o['kind'] === 'Service' && subset(monitor['spec']['selector']['matchLabels'], o['metadata']['labels']),
   );
-  assert.deepEqual(monitored.map((s) => s['metadata']['name']), ['awn-metrics-exporter']);
+  assert.deepEqual(
+    monitored.map((s) => s['metadata']['name']),
+    ['awn-metrics-exporter'],
+  );
   for (const endpoint of monitor['spec']['endpoints']) {
-    assert.ok(monitored[0]!['spec']['ports'].some((p: Obj) => p['name'] === endpoint['port']), `ServiceMonitor port ${endpoint['port']}`);
+    assert.ok(
+      monitored[0]!['spec']['ports'].some((p: Obj) => p['name'] === endpoint['port']),
+      `ServiceMonitor port ${endpoint['port']}`,
+    );
     assert.equal(endpoint['path'], '/metrics');
   }
 }

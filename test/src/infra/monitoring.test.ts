@@ -106,9 +106,14 @@ test('the Grafana dashboard queries only catalogue metrics and covers the traini
     for (const target of panel.targets) {
       for (const m of promqlNames(target.expr).metrics) {
         const base = m.replace(/_(bucket|sum|count)$/, '');
-        const def = (METRICS as Record<string, { type: string }>)[base] ?? (METRICS as Record<string, { type: string }>)[m];
+        const def =
+          (METRICS as Record<string, { type: string }>)[base] ?? (METRICS as Record<string, { type: string }>)[m];
         if (def?.type === 'counter' || def?.type === 'histogram') {
-          assert.match(target.expr, new RegExp(`(rate|increase)\\(${m}\\b`), `${m} in '${panel.title}' is read through rate()`);
+          assert.match(
+            target.expr,
+            new RegExp(`(rate|increase)\\(${m}\\b`),
+            `${m} in '${panel.title}' is read through rate()`,
+          );
         }
       }
     }
@@ -128,10 +133,16 @@ test('Grafana provisioning points at Prometheus and at the dashboards folder', (
 
 test('promqlNames separates metrics from functions, labels and variables', () => {
   assert.deepEqual(
-    promqlNames('histogram_quantile(0.9, sum by (le, phase) (rate(awn_step_seconds_bucket{rank=~"$rank"}[$__rate_interval]))) offset 5m'),
+    promqlNames(
+      'histogram_quantile(0.9, sum by (le, phase) (rate(awn_step_seconds_bucket{rank=~"$rank"}[$__rate_interval]))) offset 5m',
+    ),
     { metrics: ['awn_step_seconds_bucket'], unknownFunctions: [] },
   );
-  assert.deepEqual(promqlNames('awn_loss{term="total"} != awn_loss and on (rank) awn_up == 1').metrics, ['awn_loss', 'awn_loss', 'awn_up']);
+  assert.deepEqual(promqlNames('awn_loss{term="total"} != awn_loss and on (rank) awn_up == 1').metrics, [
+    'awn_loss',
+    'awn_loss',
+    'awn_up',
+  ]);
   assert.deepEqual(promqlNames('rate(awn_sample_total[5m])').metrics, ['awn_sample_total']);
   assert.deepEqual(promqlNames('ratee(awn_up)').unknownFunctions, ['ratee']);
 });

@@ -33,7 +33,8 @@ export interface LoadedCheckpoint {
 /** The `--backend` flag, checked before anything is loaded so a typo fails fast. */
 export function checkBackendFlag(name: string | undefined): BackendName | undefined {
   if (name === undefined) return undefined;
-  if (!(BACKEND_NAMES as readonly string[]).includes(name)) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got '${name}'`);
+  if (!(BACKEND_NAMES as readonly string[]).includes(name))
+    throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got '${name}'`);
   return name as BackendName;
 }
 
@@ -47,7 +48,8 @@ async function readTarget(target: string): Promise<{ path: string; contents: Che
   try {
     isDirectory = (await stat(target)).isDirectory();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`${target} does not exist (expected a run directory or a .awnckpt checkpoint file)`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new UsageError(`${target} does not exist (expected a run directory or a .awnckpt checkpoint file)`);
     throw new UsageError(`cannot read ${target}: ${(error as Error).message}`);
   }
   if (!isDirectory) {
@@ -68,7 +70,10 @@ async function readTarget(target: string): Promise<{ path: string; contents: Che
   }
   for (const s of found.skipped) process.stderr.write(`awn: warning: skipping ${s.reason}\n`);
   if (!found.latest) {
-    const why = found.skipped.length > 0 ? `every checkpoint in ${folder} is damaged` : `no step-*.awnckpt checkpoint in ${folder}`;
+    const why =
+      found.skipped.length > 0
+        ? `every checkpoint in ${folder} is damaged`
+        : `no step-*.awnckpt checkpoint in ${folder}`;
     throw new UsageError(`${target}: ${why} (is it a run directory written by awn train?)`);
   }
   return { path: found.latest.path, contents: found.latest.contents };
@@ -88,7 +93,9 @@ async function runConfigOf(path: string, contents: CheckpointContents): Promise<
       value = JSON.parse(await readFile(configFile, 'utf8'));
       source = configFile;
     } catch {
-      throw new UsageError(`${path} carries no run config and ${configFile} could not be read, so its data set is unknown`);
+      throw new UsageError(
+        `${path} carries no run config and ${configFile} could not be read, so its data set is unknown`,
+      );
     }
   }
   try {
@@ -103,7 +110,10 @@ async function runConfigOf(path: string, contents: CheckpointContents): Promise<
  * Loads a checkpoint for scoring or sampling. The tensor backend is chosen (the flag, else the
  * run's own setting) before the model is rebuilt, so no tensor is created on a default backend.
  */
-export async function loadCheckpointTarget(target: string, backendFlag: BackendName | undefined): Promise<LoadedCheckpoint> {
+export async function loadCheckpointTarget(
+  target: string,
+  backendFlag: BackendName | undefined,
+): Promise<LoadedCheckpoint> {
   const { path, contents } = await readTarget(target);
   const config = await runConfigOf(path, contents);
   let backend: BackendInfo;
@@ -129,7 +139,9 @@ export async function loadCheckpointTarget(target: string, backendFlag: BackendN
 export async function experimentFor(loaded: LoadedCheckpoint): Promise<Experiment> {
   let preprocessing: Preprocessing | undefined;
   try {
-    preprocessing = JSON.parse(await readFile(join(dirname(dirname(loaded.path)), 'preprocessing.json'), 'utf8')) as Preprocessing;
+    preprocessing = JSON.parse(
+      await readFile(join(dirname(dirname(loaded.path)), 'preprocessing.json'), 'utf8'),
+    ) as Preprocessing;
   } catch {
     preprocessing = undefined;
   }

@@ -17,7 +17,10 @@ export interface AwnResult {
 /** Runs `awn ARGS` to completion (log level warn unless `env` says otherwise); a run past `timeoutMs` is killed and fails the test. */
 export function awn(args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = {}): Promise<AwnResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main, ...args], { cwd: root, env: { ...process.env, AWN_LOG_LEVEL: 'warn', ...env } });
+    const child = spawn(process.execPath, [main, ...args], {
+      cwd: root,
+      env: { ...process.env, AWN_LOG_LEVEL: 'warn', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -34,7 +37,10 @@ export function awn(args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv 
 }
 
 /** Trains the DoubleMoon example briefly into `out` and returns its summary.json. */
-export async function trainDoubleMoon(out: string, steps = 300): Promise<{ test: { accuracy: number }; widths: number[] }> {
+export async function trainDoubleMoon(
+  out: string,
+  steps = 300,
+): Promise<{ test: { accuracy: number }; widths: number[] }> {
   const r = await awn(['train', '--config', 'examples/doublemoon.json', '--steps', String(steps), '--out', out]);
   if (r.code !== 0) throw new Error(`awn train failed (${r.code}): ${r.stderr}`);
   return JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));

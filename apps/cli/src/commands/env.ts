@@ -15,7 +15,9 @@ function installed(name: string): string {
   try {
     dir = dirname(require.resolve(name));
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? 'not installed' : `unusable (${(error as Error).message})`;
+    return (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND'
+      ? 'not installed'
+      : `unusable (${(error as Error).message})`;
   }
   // Packages with an `exports` map hide package.json: find it above the entry point.
   for (; dir !== dirname(dir); dir = dirname(dir)) {
@@ -51,13 +53,28 @@ export function registerEnv(program: Command): void {
         ['cpu', installed('@tensorflow/tfjs-backend-cpu')],
       ] as const;
       const rows: [string, string][] = [
-        ['awn', (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version],
-        ['node', `${process.version} (${platform()} ${arch()}, ${availableParallelism()} CPU threads, ${cpus()[0]?.model.trim() ?? 'unknown CPU'})`],
+        [
+          'awn',
+          (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+            .version,
+        ],
+        [
+          'node',
+          `${process.version} (${platform()} ${arch()}, ${availableParallelism()} CPU threads, ${cpus()[0]?.model.trim() ?? 'unknown CPU'})`,
+        ],
         ['@tensorflow/tfjs-core', installed('@tensorflow/tfjs-core')],
         ...candidates.map(([name, v]): [string, string] => [`backend ${name}`, v]),
-        ['backend chosen (auto)', `${backend.name}${backend.skipped.length ? ` (skipped: ${backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''}`],
+        [
+          'backend chosen (auto)',
+          `${backend.name}${backend.skipped.length ? ` (skipped: ${backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''}`,
+        ],
         ['@awn/kernels-blas', installed('@awn/kernels-blas')],
-        ['OpenBLAS matMul', backend.blas.enabled ? `on${backend.blas.threads ? ` (${backend.blas.threads} threads${backend.blas.coreType ? `, ${backend.blas.coreType}` : ''})` : ''}` : `off: ${backend.blas.reason ?? 'unknown reason'}`],
+        [
+          'OpenBLAS matMul',
+          backend.blas.enabled
+            ? `on${backend.blas.threads ? ` (${backend.blas.threads} threads${backend.blas.coreType ? `, ${backend.blas.coreType}` : ''})` : ''}`
+            : `off: ${backend.blas.reason ?? 'unknown reason'}`,
+        ],
         ['  to enable', blasAdvice(backend)],
         ['zeromq', `${installed('zeromq')} (CURVE ${capability.curve ? 'available' : 'not available'})`],
       ];

@@ -34,7 +34,15 @@ describe('awn eval', { timeout: 300_000 }, () => {
     assert.equal(t.step, 300);
     assert.deepEqual(t.widths, summary.widths);
 
-    const validation = await awn(['eval', join(run, 'checkpoints', 'step-00000300.awnckpt'), '--split', 'validation', '--json', '--backend', 'cpu']);
+    const validation = await awn([
+      'eval',
+      join(run, 'checkpoints', 'step-00000300.awnckpt'),
+      '--split',
+      'validation',
+      '--json',
+      '--backend',
+      'cpu',
+    ]);
     assert.equal(validation.code, 0, validation.stderr);
     const v = JSON.parse(validation.stdout);
     assert.equal(v.split, 'validation');

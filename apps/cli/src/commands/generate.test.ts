@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createOptimizer, loadTrainingState, parseRunConfig, saveTrainingState, selectBackend, TransformerLm } from '@awn/core';
+import {
+  createOptimizer,
+  loadTrainingState,
+  parseRunConfig,
+  saveTrainingState,
+  selectBackend,
+  TransformerLm,
+} from '@awn/core';
 import { awn, literal, trainDoubleMoon } from './cli-harness.test.util.js';
 
 /** A small untrained language model: training one takes minutes, and sampling needs no skill to be checked. */
@@ -18,7 +25,14 @@ describe('awn generate', { timeout: 300_000 }, () => {
     lmRun = join(dir, 'lm');
     lmCheckpoint = join(lmRun, 'checkpoints', 'step-00000007.awnckpt');
     const { seed, ...model } = MODEL;
-    const runConfig = parseRunConfig({ name: 'lm', seed, backend: 'cpu', data: { dataset: 'moby-dick' }, model: { type: 'transformer', ...model }, training: { steps: 7 } });
+    const runConfig = parseRunConfig({
+      name: 'lm',
+      seed,
+      backend: 'cpu',
+      data: { dataset: 'moby-dick' },
+      model: { type: 'transformer', ...model },
+      training: { steps: 7 },
+    });
     await saveTrainingState(lmCheckpoint, {
       model: new TransformerLm(MODEL),
       optimizer: createOptimizer(runConfig.training.optimizer),
@@ -38,7 +52,22 @@ describe('awn generate', { timeout: 300_000 }, () => {
   }
 
   it('prints the prompt and the continuation the model samples with the given flags', async () => {
-    const r = await awn(['generate', lmRun, '--prompt', 'Call me', '--length', '24', '--temperature', '0.5', '--top-k', '7', '--seed', '3', '--backend', 'cpu']);
+    const r = await awn([
+      'generate',
+      lmRun,
+      '--prompt',
+      'Call me',
+      '--length',
+      '24',
+      '--temperature',
+      '0.5',
+      '--top-k',
+      '7',
+      '--seed',
+      '3',
+      '--backend',
+      'cpu',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, await expected('Call me', 24, 0.5, 7, 3));
   });
@@ -57,7 +86,10 @@ describe('awn generate', { timeout: 300_000 }, () => {
     await trainDoubleMoon(moon, 20);
     const r = await awn(['generate', moon, '--prompt', 'Call me']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /awn generate needs a language-model checkpoint \(model type 'transformer'\); .*step-00000020\.awnckpt holds a 'mlp' model/);
+    assert.match(
+      r.stderr,
+      /awn generate needs a language-model checkpoint \(model type 'transformer'\); .*step-00000020\.awnckpt holds a 'mlp' model/,
+    );
   });
 
   const bad: [string, string[], RegExp][] = [

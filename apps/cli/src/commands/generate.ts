@@ -15,7 +15,10 @@ interface GenerateFlags {
 
 function parseTemperature(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`--temperature must be a number ≥ 0 (0 = always the most likely byte), got '${value}'`);
+  if (value.trim() === '' || !(n >= 0) || !Number.isFinite(n))
+    throw new InvalidArgumentError(
+      `--temperature must be a number ≥ 0 (0 = always the most likely byte), got '${value}'`,
+    );
   return n;
 }
 
@@ -26,8 +29,18 @@ export function registerGenerate(program: Command): void {
     .argument('<target>', 'run directory (its newest valid checkpoint is used) or a .awnckpt file')
     .requiredOption('-p, --prompt <text>', 'text the sample continues')
     .option('-n, --length <bytes>', 'bytes to generate', parseIntegerOption('--length', 1), 200)
-    .option('-t, --temperature <t>', 'softmax temperature; 0 picks the most likely byte every time', parseTemperature, 0.8)
-    .option('-k, --top-k <k>', 'sample among the k most likely bytes only (0: all)', parseIntegerOption('--top-k', 0), 40)
+    .option(
+      '-t, --temperature <t>',
+      'softmax temperature; 0 picks the most likely byte every time',
+      parseTemperature,
+      0.8,
+    )
+    .option(
+      '-k, --top-k <k>',
+      'sample among the k most likely bytes only (0: all)',
+      parseIntegerOption('--top-k', 0),
+      40,
+    )
     .option('--seed <n>', 'seed of the sampling: the same seed gives the same text', parseIntegerOption('--seed', 0), 1)
     .option('--backend <name>', "tensor backend: auto, tensorflow, wasm or cpu (default: the run's)")
     .addHelpText(
@@ -44,7 +57,9 @@ Examples:
       const { path, state } = await loadCheckpointTarget(target, backendFlag);
       const model = state.model;
       if (!(model instanceof TransformerLm)) {
-        throw new UsageError(`awn generate needs a language-model checkpoint (model type 'transformer'); ${path} holds a '${model.kind}' model`);
+        throw new UsageError(
+          `awn generate needs a language-model checkpoint (model type 'transformer'); ${path} holds a '${model.kind}' model`,
+        );
       }
       const text = model.generate(flags.prompt, flags.length, flags.temperature, flags.topK, flags.seed);
       process.stdout.write(`${flags.prompt}${text}\n`);

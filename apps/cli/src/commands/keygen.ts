@@ -24,18 +24,27 @@ Examples:
   $ awn coordinator --config run.yaml --host 0.0.0.0 --curve-keys cluster.keys`,
     )
     .action(async (flags: KeygenFlags) => {
-      if (!capability.curve) throw new UsageError('this zeromq build has no CURVE support (capability.curve is false): use AWN_CLUSTER_SECRET instead');
+      if (!capability.curve)
+        throw new UsageError(
+          'this zeromq build has no CURVE support (capability.curve is false): use AWN_CLUSTER_SECRET instead',
+        );
       const keys = curveKeyPair();
       let handle;
       try {
         handle = await open(flags.out, flags.force ? 'w' : 'wx', 0o600);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        throw new UsageError(code === 'EEXIST' ? `${flags.out} exists (use --force to replace it)` : `cannot create ${flags.out}: ${code ?? (error as Error).message}`);
+        throw new UsageError(
+          code === 'EEXIST'
+            ? `${flags.out} exists (use --force to replace it)`
+            : `cannot create ${flags.out}: ${code ?? (error as Error).message}`,
+        );
       }
       try {
         await handle.chmod(0o600);
-        await handle.writeFile(`${JSON.stringify({ publicKey: keys.publicKey, secretKey: keys.secretKey }, null, 2)}\n`);
+        await handle.writeFile(
+          `${JSON.stringify({ publicKey: keys.publicKey, secretKey: keys.secretKey }, null, 2)}\n`,
+        );
       } finally {
         await handle.close();
       }

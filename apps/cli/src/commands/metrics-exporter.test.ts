@@ -20,11 +20,15 @@ async function freePort(): Promise<number> {
 describe('awn metrics-exporter', { timeout: 60_000 }, () => {
   it('serves /metrics on the port it is given and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [main, 'metrics-exporter', '--port', String(port), '--host', '127.0.0.1', '--listen', 'tcp://127.0.0.1:0'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, AWN_LOG_LEVEL: 'info' },
-    });
+    const child = spawn(
+      process.execPath,
+      [main, 'metrics-exporter', '--port', String(port), '--host', '127.0.0.1', '--listen', 'tcp://127.0.0.1:0'],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, AWN_LOG_LEVEL: 'info' },
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -53,11 +57,15 @@ describe('awn metrics-exporter', { timeout: 60_000 }, () => {
   });
 
   it('--help shows the exporter’s own flags under the awn name', async () => {
-    for (const args of [['metrics-exporter', '--help'], ['help', 'metrics-exporter']]) {
+    for (const args of [
+      ['metrics-exporter', '--help'],
+      ['help', 'metrics-exporter'],
+    ]) {
       const r = await awn(args, 30_000);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^Usage: awn metrics-exporter \[options\]/);
-      for (const flag of ['--port N', '--host ADDR', '--listen EP', '--stale-after S']) assert.match(r.stdout, new RegExp(flag));
+      for (const flag of ['--port N', '--host ADDR', '--listen EP', '--stale-after S'])
+        assert.match(r.stdout, new RegExp(flag));
     }
   });
 

@@ -18,7 +18,10 @@ export function registerMetricsExporter(program: Command): void {
   program
     .command('metrics-exporter')
     .description('receive telemetry snapshots from awn processes and serve /metrics for Prometheus')
-    .argument('[options...]', 'exporter flags: --port, --host, --listen, --stale-after (see awn metrics-exporter --help)')
+    .argument(
+      '[options...]',
+      'exporter flags: --port, --host, --listen, --stale-after (see awn metrics-exporter --help)',
+    )
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()

@@ -4,7 +4,8 @@ import { InvalidArgumentError } from 'commander';
 export function parseIntegerOption(flag: string, min: number): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${flag} must be an integer ≥ ${min}, got '${value}'`);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${flag} must be an integer ≥ ${min}, got '${value}'`);
     return n;
   };
 }

@@ -56,10 +56,22 @@ test('bad data files: exit 2, a message naming file, line and column, and nothin
   try {
     const cases: { name: string; bytes: string | Uint8Array; label?: string; expect: RegExp }[] = [
       { name: 'empty.csv', bytes: '', expect: /empty\.csv: is empty/ },
-      { name: 'ragged.csv', bytes: 'a,b,y\n1,2,x\n3,x\n', expect: /ragged\.csv, line 3: has 2 fields, the header has 3/ },
-      { name: 'cells.csv', bytes: 'a,b,y\n1,2,x\n3,four,z\n', expect: /cells\.csv, line 3, column 'b' \(field 2\): "four" is not a finite number/ },
+      {
+        name: 'ragged.csv',
+        bytes: 'a,b,y\n1,2,x\n3,x\n',
+        expect: /ragged\.csv, line 3: has 2 fields, the header has 3/,
+      },
+      {
+        name: 'cells.csv',
+        bytes: 'a,b,y\n1,2,x\n3,four,z\n',
+        expect: /cells\.csv, line 3, column 'b' \(field 2\): "four" is not a finite number/,
+      },
       { name: 'label.csv', bytes: 'a,b,c\n1,2,x\n', expect: /label\.csv, line 1: no label column 'y'/ },
-      { name: 'bytes.csv', bytes: Uint8Array.from([...new TextEncoder().encode('a,y\n1,x\n'), 0x32, 0xe9, 0x2c, 0x78, 0x0a]), expect: /bytes\.csv, line 3, column 2: invalid UTF-8/ },
+      {
+        name: 'bytes.csv',
+        bytes: Uint8Array.from([...new TextEncoder().encode('a,y\n1,x\n'), 0x32, 0xe9, 0x2c, 0x78, 0x0a]),
+        expect: /bytes\.csv, line 3, column 2: invalid UTF-8/,
+      },
     ];
     for (const c of cases) {
       await writeFile(join(dir, c.name), c.bytes);
@@ -72,7 +84,12 @@ test('bad data files: exit 2, a message naming file, line and column, and nothin
       assert.doesNotMatch(r.stderr, /\n\s+at /, `${c.name}: no stack trace`);
       assert.equal(await exists(out), false, `${c.name}: the run directory must not be created`);
     }
-    const text = { name: 'bad-text', data: { dataset: 'text', path: 'bytes.csv' }, model: { type: 'transformer' }, training: { steps: 5 } };
+    const text = {
+      name: 'bad-text',
+      data: { dataset: 'text', path: 'bytes.csv' },
+      model: { type: 'transformer' },
+      training: { steps: 5 },
+    };
     await writeFile(join(dir, 'text.json'), JSON.stringify(text));
     const r = await awn(['train', '--config', join(dir, 'text.json'), '--out', join(dir, 'out-text')]);
     assert.equal(r.code, 2, r.stderr);

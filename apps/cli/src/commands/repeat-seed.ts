@@ -30,7 +30,9 @@ export interface ModelSnapshot {
 
 /** Steps between validation evaluations: `training.evalEvery` when set, else one epoch. */
 export function evaluationInterval(config: RunConfig, trainExamples: number): number {
-  return config.training.evalEvery > 0 ? config.training.evalEvery : Math.max(1, Math.ceil(trainExamples / config.training.batchSize));
+  return config.training.evalEvery > 0
+    ? config.training.evalEvery
+    : Math.max(1, Math.ceil(trainExamples / config.training.batchSize));
 }
 
 /**
@@ -44,7 +46,8 @@ export function evaluationInterval(config: RunConfig, trainExamples: number): nu
 export async function trainSeed(config: RunConfig, evalEvery?: number): Promise<SeedResult> {
   await selectBackend(config.backend);
   const exp = buildExperiment(config);
-  if (!exp.splits.validation) throw new RangeError('awn repeat selects each model on the validation split: data.validationFraction must be > 0');
+  if (!exp.splits.validation)
+    throw new RangeError('awn repeat selects each model on the validation split: data.validationFraction must be > 0');
   const every = evalEvery ?? evaluationInterval(config, exp.splits.train.n);
   const { name, higherIsBetter } = exp.metric;
   const headline = (split: 'validation' | 'test'): number => exp.score(exp.model, split)[name]!;

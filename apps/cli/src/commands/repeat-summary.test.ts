@@ -25,8 +25,12 @@ describe('awn repeat summary', () => {
     assert.deepEqual(meanStd([3]), { mean: 3, std: 0 });
   });
 
-  it('aggregates the selected models, lists blow-ups and puts the paper\'s Table 1 beside them', () => {
-    const s = summarize({ name: 'spiral', dataset: 'spiral', config: 'c.json', parallel: 2, wallSeconds: 30 }, [run(2, 0.99, [70]), run(1, 1, [60]), run(3, 0.98, [4096], 12)]);
+  it("aggregates the selected models, lists blow-ups and puts the paper's Table 1 beside them", () => {
+    const s = summarize({ name: 'spiral', dataset: 'spiral', config: 'c.json', parallel: 2, wallSeconds: 30 }, [
+      run(2, 0.99, [70]),
+      run(1, 1, [60]),
+      run(3, 0.98, [4096], 12),
+    ]);
     assert.deepEqual(s.seeds, [1, 2, 3]);
     assert.ok(Math.abs(s.test.mean - 0.99) < 1e-12);
     assert.ok(Math.abs(s.totalWidth.mean - (60 + 70 + 4096) / 3) < 1e-9);
@@ -40,7 +44,9 @@ describe('awn repeat summary', () => {
   });
 
   it('has no paper column for data sets outside Table 1', () => {
-    const s = summarize({ name: 'digits', dataset: 'mnist', config: 'c.json', parallel: 1, wallSeconds: 5 }, [run(1, 0.93, [300, 100])]);
+    const s = summarize({ name: 'digits', dataset: 'mnist', config: 'c.json', parallel: 1, wallSeconds: 5 }, [
+      run(1, 0.93, [300, 100]),
+    ]);
     assert.equal(s.paper, null);
     assert.match(formatSummary(s), /total width\s+400\.0 ± 0\.0\n/);
   });

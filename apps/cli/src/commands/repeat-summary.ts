@@ -35,7 +35,10 @@ export interface RepeatSummary {
 }
 
 /** Aggregates the seeds' results. */
-export function summarize(meta: { name: string; dataset: string; config: string; parallel: number; wallSeconds: number }, runs: SeedResult[]): RepeatSummary {
+export function summarize(
+  meta: { name: string; dataset: string; config: string; parallel: number; wallSeconds: number },
+  runs: SeedResult[],
+): RepeatSummary {
   const sorted = [...runs].sort((a, b) => a.seed - b.seed);
   return {
     ...meta,
@@ -58,9 +61,15 @@ function score(metric: string, v: number): string {
 /** The table `awn repeat` prints: one line per seed, then mean ± std next to the paper's values. */
 export function formatSummary(s: RepeatSummary): string {
   const lines: string[] = [];
-  const pad = (cells: string[], widths: number[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const pad = (cells: string[], widths: number[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const cols = [5, 10, 10, 10, 16, 10];
-  lines.push(pad(['seed', 'selected', `val ${s.metric === 'accuracy' ? 'acc' : s.metric}`, `test`, 'widths', 'at cap'], cols));
+  lines.push(
+    pad(['seed', 'selected', `val ${s.metric === 'accuracy' ? 'acc' : s.metric}`, `test`, 'widths', 'at cap'], cols),
+  );
   for (const r of s.runs) {
     lines.push(
       pad(
@@ -80,10 +89,16 @@ export function formatSummary(s: RepeatSummary): string {
   const fmt = (m: { mean: number; std: number }, f: (v: number) => string) => `${f(m.mean)} ± ${f(m.std)}`;
   const table = [18, 22, 16];
   lines.push(pad(['', `measured (${s.runs.length} seeds)`, s.paper ? 'paper (Table 1)' : ''], table));
-  lines.push(pad([`test ${s.metric}`, fmt(s.test, (v) => score(s.metric, v)), s.paper ? percent(s.paper.accuracy) : ''], table));
-  lines.push(pad(['total width', fmt(s.totalWidth, (v) => v.toFixed(1)), s.paper ? s.paper.totalWidth.toFixed(1) : ''], table));
+  lines.push(
+    pad([`test ${s.metric}`, fmt(s.test, (v) => score(s.metric, v)), s.paper ? percent(s.paper.accuracy) : ''], table),
+  );
+  lines.push(
+    pad(['total width', fmt(s.totalWidth, (v) => v.toFixed(1)), s.paper ? s.paper.totalWidth.toFixed(1) : ''], table),
+  );
   lines.push('');
-  lines.push(`blow-ups (a layer at model.maxWidth): ${s.blowUps.length} of ${s.runs.length}${s.blowUps.length ? ` (seeds ${s.blowUps.join(', ')})` : ''}`);
+  lines.push(
+    `blow-ups (a layer at model.maxWidth): ${s.blowUps.length} of ${s.runs.length}${s.blowUps.length ? ` (seeds ${s.blowUps.join(', ')})` : ''}`,
+  );
   lines.push(`wall time: ${s.wallSeconds.toFixed(0)} s with ${s.parallel} in parallel`);
   return `${lines.join('\n')}\n`;
 }

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { awn, root } from './cli-harness.test.util.js';
 
-const paperSpiral = async (): Promise<Record<string, any>> => JSON.parse(await readFile(join(root, 'examples/paper/spiral.json'), 'utf8'));
+const paperSpiral = async (): Promise<Record<string, any>> =>
+  JSON.parse(await readFile(join(root, 'examples/paper/spiral.json'), 'utf8'));
 
 describe('awn repeat', () => {
   let dir = '';
@@ -22,7 +23,10 @@ describe('awn repeat', () => {
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /config file .*nope\.json does not exist/);
     const noValidation = join(dir, 'no-validation.json');
-    await writeFile(noValidation, JSON.stringify({ data: { dataset: 'spiral', validationFraction: 0 }, training: { steps: 5 } }));
+    await writeFile(
+      noValidation,
+      JSON.stringify({ data: { dataset: 'spiral', validationFraction: 0 }, training: { steps: 5 } }),
+    );
     const r = await awn(['repeat', '--config', noValidation]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /data\.validationFraction must be > 0/);
@@ -34,16 +38,31 @@ describe('awn repeat', () => {
     // λ = 0.01 asks for 232 neurons: a cap of 100 holds the layer from the first step.
     await writeFile(config, JSON.stringify({ ...(await paperSpiral()), model: { hiddenLayers: 1, maxWidth: 100 } }));
     const out = join(dir, 'capped-summary.json');
-    const r = await awn(['repeat', '--config', config, '--seeds', '2', '--steps', '20', '--eval-every', '10', '--out', out]);
+    const r = await awn([
+      'repeat',
+      '--config',
+      config,
+      '--seeds',
+      '2',
+      '--steps',
+      '20',
+      '--eval-every',
+      '10',
+      '--out',
+      out,
+    ]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /2 of 2 seeds reached model\.maxWidth \(seeds 1, 2\)/);
     assert.match(r.stdout, /blow-ups \(a layer at model\.maxWidth\): 2 of 2/);
     const summary = JSON.parse(await readFile(out, 'utf8'));
     assert.deepEqual(summary.blowUps, [1, 2]);
-    assert.deepEqual(summary.runs.map((s: any) => [s.firstCappedStep, s.cappedSteps, s.selected.widths]), [
-      [1, 20, [100]],
-      [1, 20, [100]],
-    ]);
+    assert.deepEqual(
+      summary.runs.map((s: any) => [s.firstCappedStep, s.cappedSteps, s.selected.widths]),
+      [
+        [1, 20, [100]],
+        [1, 20, [100]],
+      ],
+    );
   });
 
   it('CI-sized Spiral at the paper setting: no seed runs away (the old growth rule took seed 1 past 400 neurons by step 1000)', async () => {
@@ -54,14 +73,31 @@ describe('awn repeat', () => {
     const paper = await paperSpiral();
     await writeFile(config, JSON.stringify({ ...paper, model: { ...paper.model, maxWidth: 400 } }));
     const out = join(dir, 'spiral-summary.json');
-    const r = await awn(['repeat', '--config', config, '--seeds', '2', '--parallel', '2', '--steps', '1000', '--eval-every', '100', '--out', out]);
+    const r = await awn([
+      'repeat',
+      '--config',
+      config,
+      '--seeds',
+      '2',
+      '--parallel',
+      '2',
+      '--steps',
+      '1000',
+      '--eval-every',
+      '100',
+      '--out',
+      out,
+    ]);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     const summary = JSON.parse(await readFile(out, 'utf8'));
     assert.deepEqual(summary.seeds, [1, 2]);
     assert.deepEqual(summary.blowUps, []);
     for (const run of summary.runs) {
       assert.equal(run.steps, 1000);
-      assert.ok(run.final.totalWidth < 400 && run.final.totalWidth > 20, `seed ${run.seed}: width ${run.final.totalWidth}`);
+      assert.ok(
+        run.final.totalWidth < 400 && run.final.totalWidth > 20,
+        `seed ${run.seed}: width ${run.final.totalWidth}`,
+      );
       assert.ok(run.selected.validation >= 0.75, `seed ${run.seed}: validation accuracy ${run.selected.validation}`);
     }
     assert.match(r.stdout, /total width\s+[\d.]+ ± [\d.]+\s+65\.9/);

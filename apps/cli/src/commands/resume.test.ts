@@ -26,9 +26,31 @@ for (const workers of [undefined, 2]) {
     try {
       const whole = join(dir, 'whole');
       const split = join(dir, 'split');
-      const full = await awn(['train', '--config', 'examples/doublemoon.json', '--steps', '300', '--backend', 'cpu', '--out', whole, ...extra]);
+      const full = await awn([
+        'train',
+        '--config',
+        'examples/doublemoon.json',
+        '--steps',
+        '300',
+        '--backend',
+        'cpu',
+        '--out',
+        whole,
+        ...extra,
+      ]);
       assert.equal(full.code, 0, full.stderr);
-      const first = await awn(['train', '--config', 'examples/doublemoon.json', '--steps', '150', '--backend', 'cpu', '--out', split, ...extra]);
+      const first = await awn([
+        'train',
+        '--config',
+        'examples/doublemoon.json',
+        '--steps',
+        '150',
+        '--backend',
+        'cpu',
+        '--out',
+        split,
+        ...extra,
+      ]);
       assert.equal(first.code, 0, first.stderr);
 
       const refused = await awn(['train', '--resume', split, '--steps', '300', ...extra]);
@@ -42,7 +64,11 @@ for (const workers of [undefined, 2]) {
 
       const lines = await metrics(split);
       const steps = lines.map((l) => l.step);
-      assert.deepEqual(steps, [...new Set(steps)].sort((a, b) => a - b), 'metrics.jsonl steps are increasing, none duplicated');
+      assert.deepEqual(
+        steps,
+        [...new Set(steps)].sort((a, b) => a - b),
+        'metrics.jsonl steps are increasing, none duplicated',
+      );
       assert.equal(steps.at(-1), 300);
       const a = JSON.parse(await readFile(join(whole, 'summary.json'), 'utf8'));
       const b = JSON.parse(await readFile(join(split, 'summary.json'), 'utf8'));

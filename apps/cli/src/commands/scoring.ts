@@ -11,7 +11,10 @@ export function splitOption(): Option {
 
 /** Scores a model on a split, turning "this run has no validation split" into a usage error. */
 export function scoreOn(exp: Experiment, model: AdaptiveModel, split: SplitName): Scores {
-  if (split === 'validation' && !exp.splits.validation) throw new UsageError(`--split validation: run ${exp.config.name} has no validation split (its data.validationFraction is 0)`);
+  if (split === 'validation' && !exp.splits.validation)
+    throw new UsageError(
+      `--split validation: run ${exp.config.name} has no validation split (its data.validationFraction is 0)`,
+    );
   return exp.score(model, split);
 }
 

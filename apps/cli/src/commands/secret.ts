@@ -28,7 +28,9 @@ export function readSecret(host: string, curve = false): Buffer | undefined {
   const value = process.env.AWN_CLUSTER_SECRET;
   if (value === undefined || value === '') {
     if (!curve && !LOOPBACK.test(host)) {
-      throw new UsageError(`refusing to bind ${host} without authentication: set AWN_CLUSTER_SECRET (at least 32 characters) or CURVE keys (--curve-keys FILE, or AWN_CURVE_PUBLIC_KEY and AWN_CURVE_SECRET_KEY) on the coordinator and every worker`);
+      throw new UsageError(
+        `refusing to bind ${host} without authentication: set AWN_CLUSTER_SECRET (at least 32 characters) or CURVE keys (--curve-keys FILE, or AWN_CURVE_PUBLIC_KEY and AWN_CURVE_SECRET_KEY) on the coordinator and every worker`,
+      );
     }
     return undefined;
   }
@@ -37,8 +39,14 @@ export function readSecret(host: string, curve = false): Buffer | undefined {
 }
 
 function checkKeys(publicKey: unknown, secretKey: unknown, source: string): CurveKeys {
-  if (typeof publicKey !== 'string' || !Z85_KEY.test(publicKey)) throw new UsageError(`${source}: the CURVE public key must be 40 z85 characters (make a keypair with \`awn keygen --out FILE\`)`);
-  if (typeof secretKey !== 'string' || !Z85_KEY.test(secretKey)) throw new UsageError(`${source}: the CURVE secret key must be 40 z85 characters (make a keypair with \`awn keygen --out FILE\`)`);
+  if (typeof publicKey !== 'string' || !Z85_KEY.test(publicKey))
+    throw new UsageError(
+      `${source}: the CURVE public key must be 40 z85 characters (make a keypair with \`awn keygen --out FILE\`)`,
+    );
+  if (typeof secretKey !== 'string' || !Z85_KEY.test(secretKey))
+    throw new UsageError(
+      `${source}: the CURVE secret key must be 40 z85 characters (make a keypair with \`awn keygen --out FILE\`)`,
+    );
   return { publicKey, secretKey };
 }
 
@@ -54,11 +62,16 @@ export function readCurveKeys(file: string | undefined): CurveKeys | undefined {
     let text: string;
     try {
       const mode = statSync(file).mode;
-      if (process.platform !== 'win32' && (mode & 0o077) !== 0) throw new UsageError(`--curve-keys ${file}: the key file must not be readable by group or others (chmod 600 ${file})`);
+      if (process.platform !== 'win32' && (mode & 0o077) !== 0)
+        throw new UsageError(
+          `--curve-keys ${file}: the key file must not be readable by group or others (chmod 600 ${file})`,
+        );
       text = readFileSync(file, 'utf8');
     } catch (error) {
       if (error instanceof UsageError) throw error;
-      throw new UsageError(`--curve-keys ${file}: cannot read the key file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new UsageError(
+        `--curve-keys ${file}: cannot read the key file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     }
     let parsed: { publicKey?: unknown; secretKey?: unknown };
     try {
@@ -71,10 +84,14 @@ export function readCurveKeys(file: string | undefined): CurveKeys | undefined {
     const publicKey = process.env.AWN_CURVE_PUBLIC_KEY || undefined;
     const secretKey = process.env.AWN_CURVE_SECRET_KEY || undefined;
     if (publicKey === undefined && secretKey === undefined) return undefined;
-    if (publicKey === undefined || secretKey === undefined) throw new UsageError('set both AWN_CURVE_PUBLIC_KEY and AWN_CURVE_SECRET_KEY (or neither)');
+    if (publicKey === undefined || secretKey === undefined)
+      throw new UsageError('set both AWN_CURVE_PUBLIC_KEY and AWN_CURVE_SECRET_KEY (or neither)');
     keys = checkKeys(publicKey, secretKey, 'AWN_CURVE_PUBLIC_KEY/AWN_CURVE_SECRET_KEY');
   }
-  if (!capability.curve) throw new UsageError('CURVE keys are configured but this zeromq build has no CURVE support (capability.curve is false): unset them and use AWN_CLUSTER_SECRET instead');
+  if (!capability.curve)
+    throw new UsageError(
+      'CURVE keys are configured but this zeromq build has no CURVE support (capability.curve is false): unset them and use AWN_CLUSTER_SECRET instead',
+    );
   return keys;
 }
 

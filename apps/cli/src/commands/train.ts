@@ -45,24 +45,66 @@ interface TrainFlags {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train an adaptive-width model and write a run directory (config, metrics, checkpoints, summary, report)')
+    .description(
+      'train an adaptive-width model and write a run directory (config, metrics, checkpoints, summary, report)',
+    )
     .option('-c, --config <file>', 'run config, JSON or YAML (see examples/)')
-    .option('--resume <run-dir>', 'continue RUN_DIR from its newest valid checkpoint, with its own config (one process or --workers N)')
-    .option('--config-change-ok', 'with --resume: accept a --config or --steps/--seed/--backend that differs from the run\'s config')
+    .option(
+      '--resume <run-dir>',
+      'continue RUN_DIR from its newest valid checkpoint, with its own config (one process or --workers N)',
+    )
+    .option(
+      '--config-change-ok',
+      "with --resume: accept a --config or --steps/--seed/--backend that differs from the run's config",
+    )
     .option('-o, --out <dir>', 'run directory to create (default: runs/<name>-<timestamp>)')
     .option('--force', 'replace the run directory if it exists')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm or cpu (overrides the config)')
-    .option('--seed <n>', 'seed of data, initialisation and growth (overrides the config)', parseIntegerOption('--seed', 0))
+    .option(
+      '--seed <n>',
+      'seed of data, initialisation and growth (overrides the config)',
+      parseIntegerOption('--seed', 0),
+    )
     .option('--steps <n>', 'number of training steps (overrides the config)', parseIntegerOption('--steps', 1))
-    .option('-w, --workers <n>', 'data-parallel: start a coordinator here and N local worker processes (omit for one process, no sockets)', parseIntegerOption('--workers', 1))
-    .option('--metrics-port <port>', 'with --workers: HTTP port of the Prometheus /metrics endpoint started for the run (0: any free port)', parseIntegerOption('--metrics-port', 0), 9464)
+    .option(
+      '-w, --workers <n>',
+      'data-parallel: start a coordinator here and N local worker processes (omit for one process, no sockets)',
+      parseIntegerOption('--workers', 1),
+    )
+    .option(
+      '--metrics-port <port>',
+      'with --workers: HTTP port of the Prometheus /metrics endpoint started for the run (0: any free port)',
+      parseIntegerOption('--metrics-port', 0),
+      9464,
+    )
     .option('--no-metrics', 'with --workers: start no metrics exporter')
-    .option('--metrics-endpoint <endpoint>', 'with --workers: push metrics to a running `awn metrics-exporter` (its --listen address) instead of starting one')
-    .option('--min-workers <n>', 'with --workers: keep training with at least N workers if some are lost (default: all)', parseIntegerOption('--min-workers', 1))
-    .addOption(new Option('--batch-policy <policy>', "with --min-workers: when the world size changes, keep the global batch or each worker's batch").choices(['global', 'per-worker']).default('global'))
+    .option(
+      '--metrics-endpoint <endpoint>',
+      'with --workers: push metrics to a running `awn metrics-exporter` (its --listen address) instead of starting one',
+    )
+    .option(
+      '--min-workers <n>',
+      'with --workers: keep training with at least N workers if some are lost (default: all)',
+      parseIntegerOption('--min-workers', 1),
+    )
+    .addOption(
+      new Option(
+        '--batch-policy <policy>',
+        "with --min-workers: when the world size changes, keep the global batch or each worker's batch",
+      )
+        .choices(['global', 'per-worker'])
+        .default('global'),
+    )
     .option('--print-config', 'print the resolved config with every default and exit')
-    .option('--dry-run', 'print the memory the run needs (parameters, optimizer state, activations per batch, peak) and whether it fits, then exit')
-    .option('--memory-limit <size>', 'memory the run may use, e.g. 16G or 512M (default: what the OS reports available); a run that needs more is refused at start-up', parseMemoryOption)
+    .option(
+      '--dry-run',
+      'print the memory the run needs (parameters, optimizer state, activations per batch, peak) and whether it fits, then exit',
+    )
+    .option(
+      '--memory-limit <size>',
+      'memory the run may use, e.g. 16G or 512M (default: what the OS reports available); a run that needs more is refused at start-up',
+      parseMemoryOption,
+    )
     .addHelpText(
       'after',
       `
@@ -79,10 +121,14 @@ Examples:
     .action(async (flags: TrainFlags) => {
       const overrides = { seed: flags.seed, steps: flags.steps, backend: flags.backend };
       if (!flags.config && !flags.resume) throw new UsageError('give --config FILE (a new run) or --resume RUN_DIR');
-      if (flags.resume && flags.out && resolve(flags.out) !== resolve(flags.resume)) throw new UsageError('--resume names the run directory: drop --out or make it the same');
-      if (flags.resume && flags.force) throw new UsageError('--force replaces a run directory; it cannot be combined with --resume');
+      if (flags.resume && flags.out && resolve(flags.out) !== resolve(flags.resume))
+        throw new UsageError('--resume names the run directory: drop --out or make it the same');
+      if (flags.resume && flags.force)
+        throw new UsageError('--force replaces a run directory; it cannot be combined with --resume');
       if (flags.configChangeOk && !flags.resume) throw new UsageError('--config-change-ok only applies with --resume');
-      const resumed = flags.resume ? await resumeConfig(flags.resume, flags.config, overrides, flags.configChangeOk === true) : undefined;
+      const resumed = flags.resume
+        ? await resumeConfig(flags.resume, flags.config, overrides, flags.configChangeOk === true)
+        : undefined;
       const config = resumed?.config ?? (await loadRunConfig(flags.config!, overrides));
       if (flags.printConfig) {
         process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
@@ -96,7 +142,8 @@ Examples:
       }
       assertMemory(memory);
       const logger = createLogger({ name: 'awn-train', destination: process.stderr });
-      if (resumed?.changed.length) logger.warn({ changed: resumed.changed }, `resuming with a changed config: ${resumed.changed.join(', ')}`);
+      if (resumed?.changed.length)
+        logger.warn({ changed: resumed.changed }, `resuming with a changed config: ${resumed.changed.join(', ')}`);
       // Data first: a bad file is reported (exit 2) before any directory, socket or process exists.
       const data = await loadRunData(config).catch((error: unknown) => {
         throw error instanceof DataFileError ? new UsageError(`data: ${error.message}`) : error;
@@ -116,17 +163,35 @@ Examples:
       const onSigint = () => {
         if (interrupted) process.exit(EXIT_INTERRUPTED);
         interrupted = true;
-        logger.warn(`interrupted: finishing the current step, then writing a checkpoint, summary and report (Ctrl-C again to abort); continue later with: awn train --resume ${out}${flags.workers ? ` --workers ${flags.workers}` : ''}`);
+        logger.warn(
+          `interrupted: finishing the current step, then writing a checkpoint, summary and report (Ctrl-C again to abort); continue later with: awn train --resume ${out}${flags.workers ? ` --workers ${flags.workers}` : ''}`,
+        );
         stopCluster?.();
       };
       process.on('SIGINT', onSigint);
       try {
         const resume = flags.resume !== undefined;
         const summary = flags.workers
-          ? await trainCluster({ config, data, out, resume, force: flags.force, logger, workers: flags.workers, metricsPort: flags.metrics ? flags.metricsPort : null, metricsEndpoint: flags.metricsEndpoint, minWorkers: flags.minWorkers, batchPolicy: flags.batchPolicy, onStopHandle: (stop) => (stopCluster = stop) })
+          ? await trainCluster({
+              config,
+              data,
+              out,
+              resume,
+              force: flags.force,
+              logger,
+              workers: flags.workers,
+              metricsPort: flags.metrics ? flags.metricsPort : null,
+              metricsEndpoint: flags.metricsEndpoint,
+              minWorkers: flags.minWorkers,
+              batchPolicy: flags.batchPolicy,
+              onStopHandle: (stop) => (stopCluster = stop),
+            })
           : await trainLocal({ config, data, out, resume, force: flags.force, logger, shouldStop: () => interrupted });
         await printOutcome(summary, out, (text) => process.stdout.write(text));
-        if (summary.status === 'interrupted') process.stdout.write(`\nContinue with: awn train --resume ${out}${flags.workers ? ` --workers ${flags.workers}` : ''}\n`);
+        if (summary.status === 'interrupted')
+          process.stdout.write(
+            `\nContinue with: awn train --resume ${out}${flags.workers ? ` --workers ${flags.workers}` : ''}\n`,
+          );
         if (summary.status === 'interrupted') process.exitCode = EXIT_INTERRUPTED;
       } finally {
         process.off('SIGINT', onSigint);

@@ -37,7 +37,10 @@ describe('awn truncate', { timeout: 300_000 }, () => {
     assert.deepEqual(t.after.widths, t.before.widths);
     assert.equal(t.before.scores.accuracy, summary.test.accuracy);
     assert.equal(t.after.scores.accuracy, t.before.scores.accuracy);
-    assert.ok(Math.abs(t.after.scores.nll - t.before.scores.nll) < 1e-5, `nll ${t.before.scores.nll} → ${t.after.scores.nll}`);
+    assert.ok(
+      Math.abs(t.after.scores.nll - t.before.scores.nll) < 1e-5,
+      `nll ${t.before.scores.nll} → ${t.after.scores.nll}`,
+    );
   });
 
   it('--keep 0.7 writes a smaller checkpoint that awn eval loads, losing at most one point of accuracy', async () => {
@@ -46,7 +49,12 @@ describe('awn truncate', { timeout: 300_000 }, () => {
     const out = join(run, 'checkpoints', 'truncated-keep0.70.awnckpt');
     assert.match(r.stdout, literal(`written        ${out}`));
     const kept = summary.widths.map((w) => Math.max(1, Math.round(w * 0.7)));
-    assert.match(r.stdout, literal(`widths         ${summary.widths.join('·')} Σ${summary.widths[0] + summary.widths[1]}  →  ${kept.join('·')} Σ${kept[0] + kept[1]}`));
+    assert.match(
+      r.stdout,
+      literal(
+        `widths         ${summary.widths.join('·')} Σ${summary.widths[0] + summary.widths[1]}  →  ${kept.join('·')} Σ${kept[0] + kept[1]}`,
+      ),
+    );
     const scores = /^test accuracy\s+([\d.]+) %\s+→\s+([\d.]+) %$/m.exec(r.stdout);
     assert.ok(scores, r.stdout);
     assert.equal(Number(scores[1]), Number((summary.test.accuracy * 100).toFixed(2)));
@@ -56,7 +64,11 @@ describe('awn truncate', { timeout: 300_000 }, () => {
     assert.equal(e.code, 0, e.stderr);
     const evaluated = JSON.parse(e.stdout);
     assert.deepEqual(evaluated.widths, kept);
-    assert.equal((evaluated.scores.accuracy * 100).toFixed(2), scores[2], 'eval of the written file agrees with what truncate printed');
+    assert.equal(
+      (evaluated.scores.accuracy * 100).toFixed(2),
+      scores[2],
+      'eval of the written file agrees with what truncate printed',
+    );
     assert.deepEqual(await readFile(source), sourceBytes, 'the source checkpoint is untouched');
     // Only step-* files are checkpoints of the run: the truncated one never becomes the one resumed or evaluated by default.
     assert.equal(JSON.parse((await awn(['eval', run, '--json'])).stdout).checkpoint, source);
@@ -77,11 +89,23 @@ describe('awn truncate', { timeout: 300_000 }, () => {
     ['--keep above 1', ['--keep', '1.5'], /--keep must be a fraction in \(0, 1\], got '1\.5'/],
     ['--keep 0', ['--keep', '0'], /--keep must be a fraction in \(0, 1\], got '0'/],
     ['--keep not a number', ['--keep', 'most'], /--keep must be a fraction in \(0, 1\], got 'most'/],
-    ['too many --widths', ['--widths', '4,3,2'], /--widths needs 2 widths \(one per adaptive layer; now \d+,\d+\), got 3/],
+    [
+      'too many --widths',
+      ['--widths', '4,3,2'],
+      /--widths needs 2 widths \(one per adaptive layer; now \d+,\d+\), got 3/,
+    ],
     ['too few --widths', ['--widths', '4'], /--widths needs 2 widths .*got 1/],
-    ['a width above the current one', ['--widths', '100000,1'], /--widths: layer 0 can keep at most its current \d+ neurons, got 100000/],
+    [
+      'a width above the current one',
+      ['--widths', '100000,1'],
+      /--widths: layer 0 can keep at most its current \d+ neurons, got 100000/,
+    ],
     ['a zero width', ['--widths', '0,1'], /--widths must be positive integers separated by commas/],
-    ['both --keep and --widths', ['--keep', '0.5', '--widths', '1,1'], /'--keep <fraction>' cannot be used with option '--widths <list>'/],
+    [
+      'both --keep and --widths',
+      ['--keep', '0.5', '--widths', '1,1'],
+      /'--keep <fraction>' cannot be used with option '--widths <list>'/,
+    ],
     ['neither --keep nor --widths', [], /give --keep FRACTION or --widths/],
   ];
   for (const [what, flags, message] of bad) {

@@ -34,7 +34,9 @@ function parseWidths(value: string): number[] {
   const parts = value.split(',').map((s) => s.trim());
   const widths = parts.map(Number);
   if (parts.some((s) => s === '') || widths.some((w) => !Number.isInteger(w) || w < 1)) {
-    throw new InvalidArgumentError(`--widths must be positive integers separated by commas, e.g. 40,30; got '${value}'`);
+    throw new InvalidArgumentError(
+      `--widths must be positive integers separated by commas, e.g. 40,30; got '${value}'`,
+    );
   }
   return widths;
 }
@@ -43,10 +45,13 @@ function parseWidths(value: string): number[] {
 function checkWidths(widths: number[], model: AdaptiveModel): void {
   const current = model.adaptiveLayers.map((l) => l.width);
   if (widths.length !== current.length) {
-    throw new UsageError(`--widths needs ${current.length} width${current.length === 1 ? '' : 's'} (one per adaptive layer; now ${current.join(',')}), got ${widths.length}`);
+    throw new UsageError(
+      `--widths needs ${current.length} width${current.length === 1 ? '' : 's'} (one per adaptive layer; now ${current.join(',')}), got ${widths.length}`,
+    );
   }
   widths.forEach((w, i) => {
-    if (w > current[i]) throw new UsageError(`--widths: layer ${i} can keep at most its current ${current[i]} neurons, got ${w}`);
+    if (w > current[i])
+      throw new UsageError(`--widths: layer ${i} can keep at most its current ${current[i]} neurons, got ${w}`);
   });
 }
 
@@ -57,9 +62,11 @@ function defaultOut(source: string, flags: TruncateFlags): string {
 }
 
 async function checkOut(out: string, source: string): Promise<void> {
-  if (resolve(out) === resolve(source)) throw new UsageError(`--out ${out} is the source checkpoint; truncate never overwrites its source`);
+  if (resolve(out) === resolve(source))
+    throw new UsageError(`--out ${out} is the source checkpoint; truncate never overwrites its source`);
   try {
-    if ((await stat(out)).isDirectory()) throw new UsageError(`--out ${out} is a directory; give a file name such as ${join(out, 'small.awnckpt')}`);
+    if ((await stat(out)).isDirectory())
+      throw new UsageError(`--out ${out} is a directory; give a file name such as ${join(out, 'small.awnckpt')}`);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -68,11 +75,24 @@ async function checkOut(out: string, source: string): Promise<void> {
 export function registerTruncate(program: Command): void {
   program
     .command('truncate')
-    .description('keep the most important neurons of every adaptive layer and write the smaller model as a new checkpoint')
+    .description(
+      'keep the most important neurons of every adaptive layer and write the smaller model as a new checkpoint',
+    )
     .argument('<target>', 'run directory (its newest valid checkpoint is used) or a .awnckpt file')
-    .addOption(new Option('--keep <fraction>', 'fraction of neurons to keep in every adaptive layer, in (0, 1]').argParser(parseKeep).conflicts('widths'))
-    .addOption(new Option('--widths <list>', 'width to keep per adaptive layer, comma-separated (e.g. 40,30)').argParser(parseWidths))
-    .option('-o, --out <file>', 'checkpoint to write (default: truncated-keep<F>.awnckpt or truncated-widths<W>.awnckpt next to the source)')
+    .addOption(
+      new Option('--keep <fraction>', 'fraction of neurons to keep in every adaptive layer, in (0, 1]')
+        .argParser(parseKeep)
+        .conflicts('widths'),
+    )
+    .addOption(
+      new Option('--widths <list>', 'width to keep per adaptive layer, comma-separated (e.g. 40,30)').argParser(
+        parseWidths,
+      ),
+    )
+    .option(
+      '-o, --out <file>',
+      'checkpoint to write (default: truncated-keep<F>.awnckpt or truncated-widths<W>.awnckpt next to the source)',
+    )
     .addOption(splitOption())
     .option('--backend <name>', "tensor backend: auto, tensorflow, wasm or cpu (default: the run's)")
     .option('--json', 'print the result as JSON')
@@ -88,7 +108,8 @@ Examples:
   $ awn eval runs/moon/checkpoints/truncated-keep0.70.awnckpt`,
     )
     .action(async (target: string, flags: TruncateFlags) => {
-      if (flags.keep === undefined && flags.widths === undefined) throw new UsageError('give --keep FRACTION or --widths W1,W2,… (what to keep)');
+      if (flags.keep === undefined && flags.widths === undefined)
+        throw new UsageError('give --keep FRACTION or --widths W1,W2,… (what to keep)');
       const backendFlag = checkBackendFlag(flags.backend);
       const loaded = await loadCheckpointTarget(target, backendFlag);
       const { path, state, config } = loaded;
@@ -109,7 +130,11 @@ Examples:
           optimizer: createOptimizer(config.training.optimizer),
           step: state.step,
           cursor: state.cursor,
-          extra: { ...state.extra, runConfig: config, truncatedFrom: { checkpoint: path, widths: state.model.adaptiveLayers.map((l) => l.width) } },
+          extra: {
+            ...state.extra,
+            runConfig: config,
+            truncatedFrom: { checkpoint: path, widths: state.model.adaptiveLayers.map((l) => l.width) },
+          },
         });
       } catch (error) {
         if (error instanceof CheckpointError) throw new UsageError(`--out: ${error.message}`);
@@ -141,7 +166,10 @@ Examples:
           ['written', out],
           ['widths', `${formatWidths(b.widths)}  →  ${formatWidths(a.widths)}`],
           ['parameters', `${b.parameters}  →  ${a.parameters} (${((100 * a.parameters) / b.parameters).toFixed(1)} %)`],
-          [`${flags.split} ${metricLabel(metric)}`, `${formatMetric(metric, before)}  →  ${formatMetric(metric, after)}`],
+          [
+            `${flags.split} ${metricLabel(metric)}`,
+            `${formatMetric(metric, before)}  →  ${formatMetric(metric, after)}`,
+          ],
           [`${flags.split} nll`, `${before.nll.toPrecision(4)}  →  ${after.nll.toPrecision(4)}`],
         ])}\n` +
           `\nThe truncated model is this file: awn eval ${out} (awn eval RUN_DIR scores the newest training checkpoint)\n`,

@@ -24,14 +24,32 @@ export function registerWorker(program: Command): void {
     .command('worker')
     .description('run one data-parallel worker that joins a coordinator')
     .requiredOption('--coordinator <address>', 'coordinator control address, e.g. tcp://10.0.0.5:5555')
-    .option('-c, --config <file>', "this worker's copy of the run config: the coordinator refuses the worker if it differs")
+    .option(
+      '-c, --config <file>',
+      "this worker's copy of the run config: the coordinator refuses the worker if it differs",
+    )
     .option('--run-id <id>', 'join only this run')
     .option('--host <address>', 'interface the collective endpoint binds', '127.0.0.1')
     .option('--advertise <host>', 'host name or address peers use to reach this worker (default: --host)')
-    .option('--data-port <port>', 'port of the collective endpoint (default: a free one)', parseIntegerOption('--data-port', 1))
-    .option('--join-timeout <s>', 'seconds to wait for the coordinator to accept this worker', parseIntegerOption('--join-timeout', 1), 120)
-    .option('--curve-keys <file>', 'cluster CURVE keypair from `awn keygen` (default: $AWN_CURVE_PUBLIC_KEY and $AWN_CURVE_SECRET_KEY)')
-    .option('--metrics <endpoint>', 'metrics exporter snapshot endpoint (default: $AWN_METRICS_ENDPOINT, else what the coordinator announces)')
+    .option(
+      '--data-port <port>',
+      'port of the collective endpoint (default: a free one)',
+      parseIntegerOption('--data-port', 1),
+    )
+    .option(
+      '--join-timeout <s>',
+      'seconds to wait for the coordinator to accept this worker',
+      parseIntegerOption('--join-timeout', 1),
+      120,
+    )
+    .option(
+      '--curve-keys <file>',
+      'cluster CURVE keypair from `awn keygen` (default: $AWN_CURVE_PUBLIC_KEY and $AWN_CURVE_SECRET_KEY)',
+    )
+    .option(
+      '--metrics <endpoint>',
+      'metrics exporter snapshot endpoint (default: $AWN_METRICS_ENDPOINT, else what the coordinator announces)',
+    )
     .addHelpText(
       'after',
       `
@@ -41,7 +59,8 @@ Examples:
   $ awn worker --coordinator tcp://coord:5555 --host 0.0.0.0 --curve-keys cluster.keys`,
     )
     .action(async (flags: WorkerFlags) => {
-      if (!/^tcp:\/\/[^:]+:\d+$/.test(flags.coordinator)) throw new UsageError(`--coordinator must look like tcp://HOST:PORT, got '${flags.coordinator}'`);
+      if (!/^tcp:\/\/[^:]+:\d+$/.test(flags.coordinator))
+        throw new UsageError(`--coordinator must look like tcp://HOST:PORT, got '${flags.coordinator}'`);
       if (process.env.AWN_WORKER_IGNORE_SIGINT === '1') process.on('SIGINT', () => undefined);
       const config = flags.config ? await loadRunConfig(flags.config) : undefined;
       const { secret, curve, protection } = readSecurity(flags.host, flags.curveKeys);

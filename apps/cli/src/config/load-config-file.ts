@@ -11,13 +11,19 @@ export async function readConfigValue(path: string): Promise<unknown> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `config file ${path} does not exist` : `cannot read config file ${path}: ${(error as Error).message}`);
+    throw new UsageError(
+      code === 'ENOENT'
+        ? `config file ${path} does not exist`
+        : `cannot read config file ${path}: ${(error as Error).message}`,
+    );
   }
   const ext = extname(path).toLowerCase();
   try {
     return ext === '.yaml' || ext === '.yml' ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`config file ${path} is not valid ${ext === '.yaml' || ext === '.yml' ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+    throw new UsageError(
+      `config file ${path} is not valid ${ext === '.yaml' || ext === '.yml' ? 'YAML' : 'JSON'}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -48,7 +54,8 @@ function resolveDataPaths(config: Record<string, unknown>, configFile: string): 
 /** Reads, overrides and validates a run config; every problem becomes a UsageError naming the field. */
 export async function loadRunConfig(path: string, overrides: ConfigOverrides = {}): Promise<RunConfig> {
   const value = await readConfigValue(path);
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`config file ${path} must hold an object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new UsageError(`config file ${path} must hold an object`);
   const config = structuredClone(value) as Record<string, unknown>;
   resolveDataPaths(config, path);
   if (overrides.seed !== undefined) config.seed = overrides.seed;

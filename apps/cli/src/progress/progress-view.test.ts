@@ -8,7 +8,13 @@ function terminal(): { stream: NodeJS.WriteStream; text: () => string } {
   const stream = new PassThrough() as unknown as NodeJS.WriteStream & PassThrough;
   let text = '';
   stream.on('data', (d: Buffer) => (text += d.toString()));
-  Object.assign(stream, { isTTY: true, columns: 200, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+  Object.assign(stream, {
+    isTTY: true,
+    columns: 200,
+    cursorTo: () => true,
+    clearLine: () => true,
+    moveCursor: () => true,
+  });
   return { stream, text: () => text };
 }
 

@@ -49,7 +49,8 @@ export class ProgressView {
     if (tty) {
       this.bar = new cliProgress.SingleBar(
         {
-          format: ' {bar} {percentage}% | step {value}/{total} | {headline}{validation} | width {widths} | {rate} samples/s | ETA {timeLeft}',
+          format:
+            ' {bar} {percentage}% | step {value}/{total} | {headline}{validation} | width {widths} | {rate} samples/s | ETA {timeLeft}',
           barsize: 20,
           hideCursor: true,
           stream: options.stream ?? process.stderr,
@@ -79,8 +80,15 @@ export class ProgressView {
   }
 
   update(u: ProgressUpdate): void {
-    this.smoothedRate = this.smoothedRate === 0 ? u.samplesPerSecond : 0.9 * this.smoothedRate + 0.1 * u.samplesPerSecond;
-    const fields = { headline: this.headline(u), validation: this.validation, widths: formatWidths(u.widths), rate: Math.round(this.smoothedRate), timeLeft: this.eta(u.step) };
+    this.smoothedRate =
+      this.smoothedRate === 0 ? u.samplesPerSecond : 0.9 * this.smoothedRate + 0.1 * u.samplesPerSecond;
+    const fields = {
+      headline: this.headline(u),
+      validation: this.validation,
+      widths: formatWidths(u.widths),
+      rate: Math.round(this.smoothedRate),
+      timeLeft: this.eta(u.step),
+    };
     if (this.bar) {
       if (!this.started) this.bar.start(this.total, u.step, fields);
       else this.bar.update(u.step, fields);
@@ -91,7 +99,16 @@ export class ProgressView {
     if (now - this.lastLine < (this.options.intervalMs ?? 3000) && u.step < this.total) return;
     this.lastLine = now;
     this.logger.info(
-      { step: u.step, generation: u.generation ?? 0, epoch: u.epoch, nll: u.nll, loss: u.loss, widths: u.widths, samplesPerSecond: Math.round(this.smoothedRate), workers: u.workers },
+      {
+        step: u.step,
+        generation: u.generation ?? 0,
+        epoch: u.epoch,
+        nll: u.nll,
+        loss: u.loss,
+        widths: u.widths,
+        samplesPerSecond: Math.round(this.smoothedRate),
+        workers: u.workers,
+      },
       `step ${u.step}/${this.total} ${fields.headline}${fields.validation} width ${fields.widths} ${fields.rate} samples/s (ELBO loss ${u.loss.toFixed(4)})`,
     );
   }

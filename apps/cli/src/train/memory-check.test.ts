@@ -37,12 +37,21 @@ describe('awn train memory check', () => {
     try {
       const dry = await awn(['train', '--config', 'examples/large.json', '--dry-run', '--memory-limit', '1T']);
       assert.equal(dry.code, 0, dry.stderr);
-      for (const term of ['parameters', 'optimizer state (adam)', 'activations per batch', 'estimated peak per process', 'fits: yes']) {
+      for (const term of [
+        'parameters',
+        'optimizer state (adam)',
+        'activations per batch',
+        'estimated peak per process',
+        'fits: yes',
+      ]) {
         assert.ok(dry.stdout.includes(term), `dry run lacks '${term}':\n${dry.stdout}`);
       }
       const huge = join(dir, 'huge.json');
       const config = await largeConfig();
-      await writeFile(huge, JSON.stringify({ ...config, model: { ...(config.model as object), blocks: 400, dModel: 8192, heads: 16 } }));
+      await writeFile(
+        huge,
+        JSON.stringify({ ...config, model: { ...(config.model as object), blocks: 400, dModel: 8192, heads: 16 } }),
+      );
       const out = join(dir, 'run');
       const refused = await awn(['train', '--config', huge, '--out', out]);
       assert.equal(refused.code, 2, refused.stderr);

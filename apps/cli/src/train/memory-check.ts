@@ -24,7 +24,10 @@ export function checkMemory(config: RunConfig, options: { processes: number; mem
   const estimate = estimateTrainingMemory(config);
   const processes = Math.max(1, options.processes);
   const limit = options.memoryLimit ?? freemem();
-  const limitSource = options.memoryLimit !== undefined ? 'the --memory-limit' : `what the OS has available now (of ${formatBytes(totalmem())})`;
+  const limitSource =
+    options.memoryLimit !== undefined
+      ? 'the --memory-limit'
+      : `what the OS has available now (of ${formatBytes(totalmem())})`;
   const need = estimate.peakBytes * processes;
   let problem: string | undefined;
   if (need > limit) {
@@ -49,9 +52,10 @@ export function assertMemory(check: MemoryCheck): void {
 export function formatMemoryCheck(config: RunConfig, check: MemoryCheck): string {
   const e = check.estimate;
   const m = config.model;
-  const shape = m.type === 'transformer'
-    ? `${m.blocks} blocks, d_model ${m.dModel}, ${m.heads} heads, batch ${config.training.batchSize} × ${config.data.sequenceLength ?? m.context} tokens`
-    : `${m.hiddenLayers} hidden layers, batch ${config.training.batchSize}`;
+  const shape =
+    m.type === 'transformer'
+      ? `${m.blocks} blocks, d_model ${m.dModel}, ${m.heads} heads, batch ${config.training.batchSize} × ${config.data.sequenceLength ?? m.context} tokens`
+      : `${m.hiddenLayers} hidden layers, batch ${config.training.batchSize}`;
   const rows: [string, number][] = [
     ['parameters (host copy, adaptive layers at capacity)', e.parameterBytes],
     [`optimizer state (${config.training.optimizer.type})`, e.optimizerBytes],
@@ -64,7 +68,10 @@ export function formatMemoryCheck(config: RunConfig, check: MemoryCheck): string
     ...rows.map(([label, bytes]) => `  ${label.padEnd(58)}${formatBytes(bytes).padStart(12)}`),
     `  ${'estimated peak per process'.padEnd(58)}${formatBytes(e.peakBytes).padStart(12)}`,
   ];
-  if (check.processes > 1) lines.push(`  ${`${check.processes} processes`.padEnd(58)}${formatBytes(e.peakBytes * check.processes).padStart(12)}`);
+  if (check.processes > 1)
+    lines.push(
+      `  ${`${check.processes} processes`.padEnd(58)}${formatBytes(e.peakBytes * check.processes).padStart(12)}`,
+    );
   lines.push(`  ${`memory limit: ${check.limitSource}`.padEnd(58)}${formatBytes(check.limit).padStart(12)}`);
   lines.push(check.fits ? '  fits: yes' : `  fits: NO — ${check.problem}`);
   return `${lines.join('\n')}\n`;

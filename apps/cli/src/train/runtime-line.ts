@@ -15,7 +15,9 @@ export interface RuntimeFacts {
  */
 export function runtimeLine(f: RuntimeFacts): string {
   const b = f.backend;
-  const blas = b.blas.enabled ? `BLAS on (OpenBLAS${b.blas.threads ? `, ${b.blas.threads} threads` : ''})` : `BLAS off (${b.blas.reason ?? 'not available'})`;
+  const blas = b.blas.enabled
+    ? `BLAS on (OpenBLAS${b.blas.threads ? `, ${b.blas.threads} threads` : ''})`
+    : `BLAS off (${b.blas.reason ?? 'not available'})`;
   const curve = /curve/.test(f.protection) ? 'on' : 'off';
   const hmac = /hmac/.test(f.protection) ? 'on' : 'off';
   const sockets = f.protection.startsWith('none (single') ? 'no sockets' : `CURVE ${curve}, HMAC ${hmac}`;

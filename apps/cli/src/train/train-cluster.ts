@@ -42,8 +42,15 @@ async function startRunExporter(port: number, logger: Logger): Promise<MetricsEx
     return await startMetricsExporter({ bind: 'tcp://127.0.0.1:0', http: { host: '127.0.0.1', port }, logger: quiet });
   } catch (error) {
     if (port === 0 || !/EADDRINUSE/.test((error as Error).message)) throw error;
-    const exporter = await startMetricsExporter({ bind: 'tcp://127.0.0.1:0', http: { host: '127.0.0.1', port: 0 }, logger: quiet });
-    logger.warn({ wanted: port, port: exporter.httpPort }, `port ${port} is taken: metrics are served on http://127.0.0.1:${exporter.httpPort}/metrics instead`);
+    const exporter = await startMetricsExporter({
+      bind: 'tcp://127.0.0.1:0',
+      http: { host: '127.0.0.1', port: 0 },
+      logger: quiet,
+    });
+    logger.warn(
+      { wanted: port, port: exporter.httpPort },
+      `port ${port} is taken: metrics are served on http://127.0.0.1:${exporter.httpPort}/metrics instead`,
+    );
     return exporter;
   }
 }
@@ -54,9 +61,17 @@ async function startRunExporter(port: number, logger: Logger): Promise<MetricsEx
  */
 export async function trainCluster(options: TrainClusterOptions): Promise<RunSummary> {
   const { config, logger } = options;
-  const backend = await selectBackend(config.backend, undefined, { engineBytes: estimateTrainingMemory(config).engineBytes });
-  logger.info({ backend: backend.name, blas: backend.blas }, runtimeLine({ backend, worldSize: options.workers, protection: 'none (loopback only)' }));
-  const progress = new ProgressView(config.training.steps, logger, { tty: options.tty, text: config.model.type === 'transformer' });
+  const backend = await selectBackend(config.backend, undefined, {
+    engineBytes: estimateTrainingMemory(config).engineBytes,
+  });
+  logger.info(
+    { backend: backend.name, blas: backend.blas },
+    runtimeLine({ backend, worldSize: options.workers, protection: 'none (loopback only)' }),
+  );
+  const progress = new ProgressView(config.training.steps, logger, {
+    tty: options.tty,
+    text: config.model.type === 'transformer',
+  });
   // A local worker that dies ends the run now rather than after a join or heartbeat timeout.
   // Without elasticity a dead local worker ends the run now rather than after a heartbeat timeout.
   const elastic = options.minWorkers !== undefined && options.minWorkers < options.workers;
@@ -65,8 +80,15 @@ export async function trainCluster(options: TrainClusterOptions): Promise<RunSum
   });
   let coordinator: Coordinator | undefined;
   options.onStopHandle?.(() => coordinator?.requestStop('interrupted by the user'));
-  const exporter = options.metricsPort === null || options.metricsEndpoint ? undefined : await startRunExporter(options.metricsPort ?? 9464, logger);
-  if (exporter) logger.info({ url: `http://127.0.0.1:${exporter.httpPort}/metrics` }, `metrics: http://127.0.0.1:${exporter.httpPort}/metrics`);
+  const exporter =
+    options.metricsPort === null || options.metricsEndpoint
+      ? undefined
+      : await startRunExporter(options.metricsPort ?? 9464, logger);
+  if (exporter)
+    logger.info(
+      { url: `http://127.0.0.1:${exporter.httpPort}/metrics` },
+      `metrics: http://127.0.0.1:${exporter.httpPort}/metrics`,
+    );
   try {
     const summary = await runCluster({
       config,
@@ -81,10 +103,21 @@ export async function trainCluster(options: TrainClusterOptions): Promise<RunSum
       metricsEndpoint: options.metricsEndpoint ?? exporter?.snapshotEndpoint,
       onCoordinator: (c) => (coordinator = c),
       onListening: (address) => {
-        if (options.data.preprocessing) void writeJsonAtomic(join(options.out, 'preprocessing.json'), options.data.preprocessing);
+        if (options.data.preprocessing)
+          void writeJsonAtomic(join(options.out, 'preprocessing.json'), options.data.preprocessing);
         workers.start(options.workers, address);
       },
-      onStep: (p) => progress.update({ step: p.step, epoch: p.epoch, nll: p.loss.nll, loss: p.loss.total, widths: p.widths, samplesPerSecond: p.samplesPerSecond, workers: options.workers, generation: p.generation }),
+      onStep: (p) =>
+        progress.update({
+          step: p.step,
+          epoch: p.epoch,
+          nll: p.loss.nll,
+          loss: p.loss.total,
+          widths: p.widths,
+          samplesPerSecond: p.samplesPerSecond,
+          workers: options.workers,
+          generation: p.generation,
+        }),
     });
     return summary;
   } finally {

@@ -74,15 +74,23 @@ async function resumeState(dir: RunDirectory, logger: Logger): Promise<TrainingS
 export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary> {
   const { config, logger } = options;
   // 'auto' leaves wasm for cpu when the run's tensors would crowd the 4 GiB wasm heap.
-  const backend = await selectBackend(config.backend, undefined, { engineBytes: estimateTrainingMemory(config).engineBytes });
-  logger.info({ backend: backend.name, blas: backend.blas }, runtimeLine({ backend, worldSize: 1, protection: 'none (single process)' }));
+  const backend = await selectBackend(config.backend, undefined, {
+    engineBytes: estimateTrainingMemory(config).engineBytes,
+  });
+  logger.info(
+    { backend: backend.name, blas: backend.blas },
+    runtimeLine({ backend, worldSize: 1, protection: 'none (single process)' }),
+  );
   const exp = buildExperiment(config, {}, options.data);
   let dir: RunDirectory;
   let state: TrainingState | undefined;
   if (options.resume) {
     dir = await RunDirectory.open(options.out);
     state = await resumeState(dir, logger);
-    if (state.step >= config.training.steps) throw new UsageError(`${dir.path} already completed ${state.step} of ${config.training.steps} steps; to train longer pass --steps N (more than ${state.step}) with --config-change-ok`);
+    if (state.step >= config.training.steps)
+      throw new UsageError(
+        `${dir.path} already completed ${state.step} of ${config.training.steps} steps; to train longer pass --steps N (more than ${state.step}) with --config-change-ok`,
+      );
     await dir.truncateMetrics(state.step);
     exp.train.restore(state.cursor);
   } else {
@@ -94,9 +102,20 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
   const optimizer = state?.optimizer ?? exp.optimizer;
   const startStep = state?.step ?? 0;
   const { training } = config;
-  logger.info({ runDir: dir.path, dataset: config.data.dataset, train: exp.splits.train.n, widths: model.adaptiveLayers.map((l) => l.width) }, `training ${config.name} for ${training.steps} steps${startStep ? ` from step ${startStep}` : ''}`);
+  logger.info(
+    {
+      runDir: dir.path,
+      dataset: config.data.dataset,
+      train: exp.splits.train.n,
+      widths: model.adaptiveLayers.map((l) => l.width),
+    },
+    `training ${config.name} for ${training.steps} steps${startStep ? ` from step ${startStep}` : ''}`,
+  );
 
-  const progress = new ProgressView(training.steps, logger, { tty: options.tty, text: exp.metric.name === 'bitsPerByte' });
+  const progress = new ProgressView(training.steps, logger, {
+    tty: options.tty,
+    text: exp.metric.name === 'bitsPerByte',
+  });
   const capWatch = new WidthCapWatch();
   let samples = 0;
   let lastCheckpoint: string | null = null;
@@ -126,17 +145,37 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
         const step = m.step + 1;
         samples += m.globalBatch;
         const cap = capWatch.update(m.atMaxWidth);
-        if (cap.reached.length) logger.warn({ step, layers: cap.reached }, widthCapWarning(cap.reached, m.widths, m.rates));
-        if (cap.left.length) logger.info({ step, layers: cap.left }, `layer(s) ${cap.left.join(', ')} below model.maxWidth again`);
+        if (cap.reached.length)
+          logger.warn({ step, layers: cap.reached }, widthCapWarning(cap.reached, m.widths, m.rates));
+        if (cap.left.length)
+          logger.info({ step, layers: cap.left }, `layer(s) ${cap.left.join(', ')} below model.maxWidth again`);
         const evaluateNow = training.evalEvery > 0 && step % training.evalEvery === 0 && exp.splits.validation;
         const validation = evaluateNow ? exp.score(model, 'validation') : undefined;
         const headline = validation?.[exp.metric.name];
         if (headline !== undefined) progress.setValidation(exp.metric.name, headline);
         if (step % training.logEvery === 0 || validation || step === training.steps) {
-          await dir.appendMetrics(metricsRecord(m, validation && { nll: validation.nll, ...(validation.accuracy !== undefined ? { accuracy: validation.accuracy } : {}), ...(validation.mse !== undefined ? { mse: validation.mse } : {}), ...(validation.bitsPerByte !== undefined ? { bitsPerByte: validation.bitsPerByte } : {}) }));
+          await dir.appendMetrics(
+            metricsRecord(
+              m,
+              validation && {
+                nll: validation.nll,
+                ...(validation.accuracy !== undefined ? { accuracy: validation.accuracy } : {}),
+                ...(validation.mse !== undefined ? { mse: validation.mse } : {}),
+                ...(validation.bitsPerByte !== undefined ? { bitsPerByte: validation.bitsPerByte } : {}),
+              },
+            ),
+          );
         }
-        if (training.checkpointEvery > 0 && step % training.checkpointEvery === 0 && step < training.steps) await checkpoint(step);
-        progress.update({ step, epoch: m.epoch, nll: m.loss.nll, loss: m.loss.total, widths: m.widths, samplesPerSecond: m.samplesPerSecond });
+        if (training.checkpointEvery > 0 && step % training.checkpointEvery === 0 && step < training.steps)
+          await checkpoint(step);
+        progress.update({
+          step,
+          epoch: m.epoch,
+          nll: m.loss.nll,
+          loss: m.loss.total,
+          widths: m.widths,
+          samplesPerSecond: m.samplesPerSecond,
+        });
       },
     });
   } finally {
@@ -144,7 +183,12 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
     await dir.close();
   }
   await checkpoint(result.step);
-  const last = result.last?.loss ?? { total: Number.NaN, nll: Number.NaN, weightPrior: Number.NaN, ratePrior: Number.NaN };
+  const last = result.last?.loss ?? {
+    total: Number.NaN,
+    nll: Number.NaN,
+    weightPrior: Number.NaN,
+    ratePrior: Number.NaN,
+  };
   const evalBytes = config.data.evalBytes;
   const scoring = performance.now();
   logger.info(
@@ -163,7 +207,10 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
     lastLoss: { loss: last.total, nll: last.nll, weightPrior: last.weightPrior, ratePrior: last.ratePrior },
     checkpoint: lastCheckpoint && relative(dir.path, lastCheckpoint),
   });
-  logger.info({ seconds: (performance.now() - scoring) / 1e3 }, 'scores and truncation curve done; writing summary and report');
+  logger.info(
+    { seconds: (performance.now() - scoring) / 1e3 },
+    'scores and truncation curve done; writing summary and report',
+  );
   await dir.writeJson('summary.json', summary);
   await writeReport(dir.path);
   return summary;

@@ -19,7 +19,10 @@ export type WriteResult = { id: number; path: string; seconds: number } | { id: 
 export class CheckpointWriter {
   private thread: Worker | undefined;
   private nextId = 0;
-  private readonly waiting = new Map<number, { resolve: (r: { path: string; seconds: number }) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (r: { path: string; seconds: number }) => void; reject: (e: Error) => void }
+  >();
 
   constructor(
     private readonly dir: string,
@@ -38,7 +41,11 @@ export class CheckpointWriter {
     const thread = this.start();
     const id = this.nextId++;
     const request: WriteRequest = { id, dir: this.dir, step, bytes, keep: this.keep };
-    const whole = !keepBytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+    const whole =
+      !keepBytes &&
+      bytes.byteOffset === 0 &&
+      bytes.byteLength === bytes.buffer.byteLength &&
+      bytes.buffer instanceof ArrayBuffer;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       thread.postMessage(request, whole ? [bytes.buffer as ArrayBuffer] : []);
@@ -50,11 +57,16 @@ export class CheckpointWriter {
     const thread = this.thread;
     this.thread = undefined;
     if (!thread) return;
-    await Promise.allSettled([...this.waiting.values()].map((w) => new Promise<void>((done) => {
-      const { resolve, reject } = w;
-      w.resolve = (r) => (resolve(r), done());
-      w.reject = (e) => (reject(e), done());
-    })));
+    await Promise.allSettled(
+      [...this.waiting.values()].map(
+        (w) =>
+          new Promise<void>((done) => {
+            const { resolve, reject } = w;
+            w.resolve = (r) => (resolve(r), done());
+            w.reject = (e) => (reject(e), done());
+          }),
+      ),
+    );
     await thread.terminate();
   }
 

@@ -1,6 +1,13 @@
 import { Router } from 'zeromq';
 import { acquireZapHandler, curveServerOptions, type CurveKeys } from '@awn/collective';
-import { MessageCodec, ProtocolError, type DecodedMessage, type Message, type Secret, type TensorInput } from '@awn/protocol';
+import {
+  MessageCodec,
+  ProtocolError,
+  type DecodedMessage,
+  type Message,
+  type Secret,
+  type TensorInput,
+} from '@awn/protocol';
 
 const POLL_MS = 100;
 
@@ -38,19 +45,38 @@ export class RouterChannel {
    */
   static async bind(
     address: string,
-    options: { secret?: Secret; curve?: CurveKeys; onMessage: (m: Incoming) => void; onDrop: (error: ProtocolError, peer: Buffer) => void },
+    options: {
+      secret?: Secret;
+      curve?: CurveKeys;
+      onMessage: (m: Incoming) => void;
+      onDrop: (error: ProtocolError, peer: Buffer) => void;
+    },
   ): Promise<RouterChannel> {
     const releaseZap = options.curve === undefined ? undefined : await acquireZapHandler();
-    const socket = new Router({ linger: 1000, receiveTimeout: POLL_MS, mandatory: false, ...curveServerOptions(options.curve) });
+    const socket = new Router({
+      linger: 1000,
+      receiveTimeout: POLL_MS,
+      mandatory: false,
+      ...curveServerOptions(options.curve),
+    });
     try {
       await socket.bind(address.replace(/:0$/, ':*'));
     } catch (error) {
       socket.close();
       releaseZap?.();
-      throw new Error(`cannot bind coordinator socket ${address}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(
+        `cannot bind coordinator socket ${address}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     const codec = new MessageCodec({ secret: options.secret });
-    return new RouterChannel(socket, socket.lastEndpoint ?? address, codec, options.onMessage, options.onDrop, releaseZap);
+    return new RouterChannel(
+      socket,
+      socket.lastEndpoint ?? address,
+      codec,
+      options.onMessage,
+      options.onDrop,
+      releaseZap,
+    );
   }
 
   /** Queues a message to one peer; never throws (a vanished peer is noticed by heartbeats). */

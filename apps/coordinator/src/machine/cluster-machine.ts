@@ -1,5 +1,15 @@
 import { hostname } from 'node:os';
-import { tensorToArray, withEnvelope, type ClusterSettings, type DecodedMessage, type JoinMessage, type JsonValue, type Message, type MessageBody, type MessageType } from '@awn/protocol';
+import {
+  tensorToArray,
+  withEnvelope,
+  type ClusterSettings,
+  type DecodedMessage,
+  type JoinMessage,
+  type JsonValue,
+  type Message,
+  type MessageBody,
+  type MessageType,
+} from '@awn/protocol';
 import { estimateTrainingMemory } from '@awn/core';
 import { RunFailedError } from '../errors.js';
 import { Membership, type Member } from './membership.js';
@@ -56,7 +66,13 @@ export class ClusterMachine {
     readonly configHash: string,
     now: number,
   ) {
-    this.membership = new Membership(options.workers, options.heartbeatMs, options.livenessMisses ?? 3, { runId, configHash }, now);
+    this.membership = new Membership(
+      options.workers,
+      options.heartbeatMs,
+      options.livenessMisses ?? 3,
+      { runId, configHash },
+      now,
+    );
     this.ledger = new StepLedger(options.resume?.step ?? 0, options.stallFloorMs, now);
     const memory = estimateTrainingMemory(options.config);
     this.stateTransferMs = (memory.parameterBytes + memory.optimizerBytes) / 50_000;
@@ -79,7 +95,8 @@ export class ClusterMachine {
         if (message.type === 'step-done') this.stepDone(member, message as StepReport, now);
         else if (message.type === 'state') this.state(member, decoded);
         else if (message.type === 'error') this.workerError(member, message, now);
-        else if (message.type !== 'heartbeat') this.drop('unexpected-type', `unexpected ${message.type} from rank ${member.rank}`, peer);
+        else if (message.type !== 'heartbeat')
+          this.drop('unexpected-type', `unexpected ${message.type} from rank ${member.rank}`, peer);
       }
     }
     return this.take();
@@ -93,32 +110,54 @@ export class ClusterMachine {
       for (const m of this.membership.all()) this.send(m, 'heartbeat', { sentAt: Date.now(), workerId: hostname() });
     }
     for (const { member, silentMs } of this.membership.silent(now)) {
-      this.lose(member, `missed ${this.membership.misses} heartbeats (${(silentMs / 1000).toFixed(1)} s silent): it died or hangs`, now);
+      this.lose(
+        member,
+        `missed ${this.membership.misses} heartbeats (${(silentMs / 1000).toFixed(1)} s silent): it died or hangs`,
+        now,
+      );
       if (this.ended) return this.take();
     }
     const rejoinMs = this.options.rejoinTimeoutMs ?? 60_000;
     if (this.phase === 'degraded' && now - this.degradedSince > rejoinMs) {
-      this.fail(new RunFailedError(`only ${this.membership.size} workers left (minimum ${this.options.minWorkers}) and none rejoined within ${rejoinMs / 1000} s`));
+      this.fail(
+        new RunFailedError(
+          `only ${this.membership.size} workers left (minimum ${this.options.minWorkers}) and none rejoined within ${rejoinMs / 1000} s`,
+        ),
+      );
     }
     // Progress, apart from liveness: every member answers, yet no step completes.
-    const stall = this.phase === 'training' && !this.stopRequested && this.ledger.lastCompleted < this.options.config.training.steps ? this.ledger.stalled(now) : undefined;
+    const stall =
+      this.phase === 'training' && !this.stopRequested && this.ledger.lastCompleted < this.options.config.training.steps
+        ? this.ledger.stalled(now)
+        : undefined;
     if (stall) {
       const ranks = this.byRank.filter((m) => this.membership.has(m)).map((m) => m.rank);
-      this.fail(new RunFailedError(`no step completed for ${(stall.silentMs / 1000).toFixed(1)} s although every worker answers heartbeats: the ring stalls (deadline ${stall.rule}; --stall-timeout sets the floor)`, ranks));
+      this.fail(
+        new RunFailedError(
+          `no step completed for ${(stall.silentMs / 1000).toFixed(1)} s although every worker answers heartbeats: the ring stalls (deadline ${stall.rule}; --stall-timeout sets the floor)`,
+          ranks,
+        ),
+      );
     }
     return this.take();
   }
 
   /** Not every worker joined in time. */
   joinTimedOut(joinTimeoutMs: number): Command[] {
-    if (this.phase === 'admitting') this.fail(new RunFailedError(`only ${this.membership.size} of ${this.options.workers} workers joined within ${joinTimeoutMs / 1000} s`));
+    if (this.phase === 'admitting')
+      this.fail(
+        new RunFailedError(
+          `only ${this.membership.size} of ${this.options.workers} workers joined within ${joinTimeoutMs / 1000} s`,
+        ),
+      );
     return this.take();
   }
 
   /** Asks the ring to stop after the step its ranks agree on next. */
   requestStop(): Command[] {
     this.stopRequested = true;
-    for (const m of this.inRing()) this.send(m, 'checkpoint-request', { requestId: `stop-${Date.now()}`, reason: 'manual', path: null });
+    for (const m of this.inRing())
+      this.send(m, 'checkpoint-request', { requestId: `stop-${Date.now()}`, reason: 'manual', path: null });
     return this.take();
   }
 
@@ -130,7 +169,12 @@ export class ClusterMachine {
 
   /** A checkpoint was written (or could not be). */
   checkpointWritten(state: PulledState, error?: unknown): Command[] {
-    if (error !== undefined) this.fail(new RunFailedError(`cannot write the checkpoint of step ${state.step}: ${error instanceof Error ? error.message : String(error)}`));
+    if (error !== undefined)
+      this.fail(
+        new RunFailedError(
+          `cannot write the checkpoint of step ${state.step}: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
     else if (state.final && !this.ended) {
       this.phase = 'ended';
       for (const m of this.inRing()) this.send(m, 'shutdown', { reason: 'run complete', exitCode: 0 });
@@ -149,9 +193,18 @@ export class ClusterMachine {
     return out;
   }
 
-  private send<T extends MessageType>(to: Pick<Member, 'peer'>, type: T, body: Omit<MessageBody<T>, 'type'>, tensors: { name: string; data: Uint8Array }[] = []): void {
+  private send<T extends MessageType>(
+    to: Pick<Member, 'peer'>,
+    type: T,
+    body: Omit<MessageBody<T>, 'type'>,
+    tensors: { name: string; data: Uint8Array }[] = [],
+  ): void {
     // Stamped now: an evict about the old ring carries the old generation even if a new ring follows.
-    const message = withEnvelope({ runId: this.runId, generation: this.generation, step: this.ledger.lastCompleted, sender: -1 }, type, body) as Message;
+    const message = withEnvelope(
+      { runId: this.runId, generation: this.generation, step: this.ledger.lastCompleted, sender: -1 },
+      type,
+      body,
+    ) as Message;
     this.out.push({ kind: 'send', peer: to.peer, message, tensors });
   }
 
@@ -176,16 +229,23 @@ export class ClusterMachine {
       return;
     }
     const size = this.membership.size;
-    this.options.logger.info({ workerId: join.workerId, host: join.host, pid: join.pid }, `worker joined (${size}/${this.options.workers})`);
+    this.options.logger.info(
+      { workerId: join.workerId, host: join.host, pid: join.pid },
+      `worker joined (${size}/${this.options.workers})`,
+    );
     if (this.phase === 'admitting') {
       if (size < this.options.workers) return;
       this.formRing('every worker joined', now);
-      this.options.logger.info({ ranks: this.byRank.map((m) => `${m.rank}:${m.workerId}`) }, `run ${this.runId} started with ${this.byRank.length} workers`);
+      this.options.logger.info(
+        { ranks: this.byRank.map((m) => `${m.rank}:${m.workerId}`) },
+        `run ${this.runId} started with ${this.byRank.length} workers`,
+      );
       return;
     }
     // A new or returning worker enters at the next generation; the running ring stops at a step
     // its ranks agree on and every rank, the newcomer included, continues from the root's state.
-    if (this.phase === 'training' || size >= this.options.minWorkers) this.formRing(`worker ${join.workerId} joined`, now);
+    if (this.phase === 'training' || size >= this.options.minWorkers)
+      this.formRing(`worker ${join.workerId} joined`, now);
   }
 
   /** Starts a generation: ranks, the ring of peer addresses and the root (see ring-plan.ts). */
@@ -201,13 +261,25 @@ export class ClusterMachine {
     this.ledger.ringFormed(this.generation, plan.ring.length, now);
     if (first && this.options.resume) {
       // The resumed state goes to the root before its welcome, so it starts from it.
-      this.send(plan.ring[plan.root]!, 'state', { widths: [], configHash: this.configHash, final: false }, [{ name: 'checkpoint', data: this.options.resume.bytes }]);
+      this.send(plan.ring[plan.root]!, 'state', { widths: [], configHash: this.configHash, final: false }, [
+        { name: 'checkpoint', data: this.options.resume.bytes },
+      ]);
     }
     for (const { member, kind, fields } of ringAnnouncements(plan)) {
       if (kind === 'assignment') this.send(member, 'assignment', fields);
-      else this.send(member, 'welcome', { ...fields, config: this.configForWorkers(first), configHash: this.configHash, heartbeatIntervalMs: this.options.heartbeatMs });
+      else
+        this.send(member, 'welcome', {
+          ...fields,
+          config: this.configForWorkers(first),
+          configHash: this.configHash,
+          heartbeatIntervalMs: this.options.heartbeatMs,
+        });
     }
-    if (!first) this.options.logger.warn({ generation: this.generation, worldSize: plan.ring.length, resumeStep: plan.resumeStep, root: plan.root }, `generation ${this.generation}: ${plan.ring.length} workers from step ${plan.resumeStep} (${reason})`);
+    if (!first)
+      this.options.logger.warn(
+        { generation: this.generation, worldSize: plan.ring.length, resumeStep: plan.resumeStep, root: plan.root },
+        `generation ${this.generation}: ${plan.ring.length} workers from step ${plan.resumeStep} (${reason})`,
+      );
   }
 
   private configForWorkers(first: boolean): JsonValue {
@@ -219,7 +291,10 @@ export class ClusterMachine {
       batchPolicy: this.options.batchPolicy ?? 'global',
       workers: this.options.workers,
     };
-    return { ...(this.options.config as unknown as Record<string, JsonValue>), cluster: cluster as Record<string, JsonValue> };
+    return {
+      ...(this.options.config as unknown as Record<string, JsonValue>),
+      cluster: cluster as Record<string, JsonValue>,
+    };
   }
 
   /** A worker is gone (died, hung, evicted): re-form the ring with the survivors or end the run. */
@@ -236,22 +311,36 @@ export class ClusterMachine {
       this.options.logger.warn({ workerId: member.workerId }, `${who} left before the run started: ${reason}`);
       return;
     }
-    if (this.options.minWorkers === this.options.workers) return this.fail(new RunFailedError(`${who} ${reason}`, member.rank >= 0 ? [member.rank] : []));
+    if (this.options.minWorkers === this.options.workers)
+      return this.fail(new RunFailedError(`${who} ${reason}`, member.rank >= 0 ? [member.rank] : []));
     this.options.logger.warn({ workerId: member.workerId, rank: member.rank }, `lost ${who}: ${reason}`);
     if (this.membership.size >= this.options.minWorkers) {
       this.formRing(`lost ${who}`, now);
     } else if (this.phase !== 'degraded') {
       this.phase = 'degraded';
       this.degradedSince = now;
-      this.options.logger.warn({ alive: this.membership.size, minWorkers: this.options.minWorkers }, `waiting up to ${(this.options.rejoinTimeoutMs ?? 60_000) / 1000} s for workers to (re)join`);
+      this.options.logger.warn(
+        { alive: this.membership.size, minWorkers: this.options.minWorkers },
+        `waiting up to ${(this.options.rejoinTimeoutMs ?? 60_000) / 1000} s for workers to (re)join`,
+      );
     }
   }
 
-  private workerError(member: Member, message: { code: string; message: string; ranks: readonly number[]; fatal: boolean; generation: number }, now: number): void {
+  private workerError(
+    member: Member,
+    message: { code: string; message: string; ranks: readonly number[]; fatal: boolean; generation: number },
+    now: number,
+  ): void {
     if (message.generation < this.generation) return; // about a ring that no longer exists
-    const recoverable = !message.fatal && (message.code === 'timeout' || message.code === 'aborted' || message.code === 'closed');
+    const recoverable =
+      !message.fatal && (message.code === 'timeout' || message.code === 'aborted' || message.code === 'closed');
     if (!recoverable || this.options.minWorkers === this.options.workers) {
-      return this.fail(new RunFailedError(`rank ${member.rank} (${member.workerId}) reported ${message.code}: ${message.message}`, message.ranks.length ? message.ranks : [member.rank]));
+      return this.fail(
+        new RunFailedError(
+          `rank ${member.rank} (${member.workerId}) reported ${message.code}: ${message.message}`,
+          message.ranks.length ? message.ranks : [member.rank],
+        ),
+      );
     }
     // The reporting rank names the culprit first; dropping it now beats waiting for heartbeats.
     const culprit = this.inRing().find((m) => m.rank === message.ranks[0]);
@@ -263,7 +352,10 @@ export class ClusterMachine {
     // Rank 0 follows a checkpoint step, the last step and a requested stop with its state (see
     // worker/src/train-generation.ts sendState): its heartbeats queue behind those bytes.
     const every = this.options.config.training.checkpointEvery;
-    const sendsState = report.step === this.options.config.training.steps || (every > 0 && report.step % every === 0) || this.stopRequested;
+    const sendsState =
+      report.step === this.options.config.training.steps ||
+      (every > 0 && report.step % every === 0) ||
+      this.stopRequested;
     if (member.rank === 0 && sendsState) this.membership.expectState(member, now + this.stateTransferMs);
     const outcome = this.ledger.report(report, now);
     if (outcome.kind === 'disagree') this.fail(new RunFailedError(outcome.message, outcome.ranks));
@@ -271,9 +363,15 @@ export class ClusterMachine {
   }
 
   private state(member: Member, decoded: DecodedMessage): void {
-    if (member.rank !== 0 || decoded.message.generation !== this.generation) return this.drop('unexpected-sender', `state from rank ${member.rank} of generation ${decoded.message.generation}`, member.peer);
+    if (member.rank !== 0 || decoded.message.generation !== this.generation)
+      return this.drop(
+        'unexpected-sender',
+        `state from rank ${member.rank} of generation ${decoded.message.generation}`,
+        member.peer,
+      );
     const tensor = decoded.tensors[0];
-    if (!tensor || tensor.descriptor.dtype !== 'uint8') return this.drop('malformed', 'state without a uint8 payload', member.peer);
+    if (!tensor || tensor.descriptor.dtype !== 'uint8')
+      return this.drop('malformed', 'state without a uint8 payload', member.peer);
     this.membership.stateArrived(member);
     const final = decoded.message.type === 'state' && decoded.message.final;
     // Out of ZeroMQ's frames before the async write: a state in several frames is already a

@@ -4,7 +4,17 @@ import { withEnvelope, type JoinMessage } from '@awn/protocol';
 import { Membership } from './membership.js';
 
 function join(workerId: string, extra: Partial<JoinMessage> = {}): JoinMessage {
-  return { ...withEnvelope({ runId: '', generation: 0, step: 0, sender: -1 }, 'join', { workerId, host: 'h', pid: 1, dataAddress: `tcp://${workerId}:1`, configHash: 'none', backend: 'cpu' }), ...extra };
+  return {
+    ...withEnvelope({ runId: '', generation: 0, step: 0, sender: -1 }, 'join', {
+      workerId,
+      host: 'h',
+      pid: 1,
+      dataAddress: `tcp://${workerId}:1`,
+      configHash: 'none',
+      backend: 'cpu',
+    }),
+    ...extra,
+  };
 }
 
 const peer = (n: number) => Buffer.from([n]);
@@ -30,13 +40,22 @@ describe('Membership', () => {
     const m = new Membership(1, 100, 3, { runId: 'run', configHash: 'abc' }, 0);
     const a = (m.admit(peer(1), join('a'), 0, false) as { admitted: never }).admitted;
     m.expectState(a, 5000);
-    for (let t = 100; t <= 5000; t += 100) assert.deepEqual(m.silent(t), [], `silent at ${t} ms while the state is due`);
-    assert.deepEqual(m.silent(5100).map((l) => l.member), [a], 'past the deadline the silence counts again');
+    for (let t = 100; t <= 5000; t += 100)
+      assert.deepEqual(m.silent(t), [], `silent at ${t} ms while the state is due`);
+    assert.deepEqual(
+      m.silent(5100).map((l) => l.member),
+      [a],
+      'past the deadline the silence counts again',
+    );
     m.expectState(a, 10_000);
     m.heard(a, 5200);
     m.stateArrived(a);
     for (let t = 5200; t <= 5500; t += 100) assert.deepEqual(m.silent(t), []);
-    assert.deepEqual(m.silent(5600).map((l) => l.member), [a], 'once the state arrived, 3 missed heartbeats lose it again');
+    assert.deepEqual(
+      m.silent(5600).map((l) => l.member),
+      [a],
+      'once the state arrived, 3 missed heartbeats lose it again',
+    );
   });
 
   it('a member silent for more than `misses` intervals is reported, one that spoke is not', () => {
@@ -49,7 +68,10 @@ describe('Membership', () => {
     }
     m.heard(b, 400);
     const lost = m.silent(400);
-    assert.deepEqual(lost.map((l) => [l.member, l.silentMs]), [[a, 400]]);
+    assert.deepEqual(
+      lost.map((l) => [l.member, l.silentMs]),
+      [[a, 400]],
+    );
     assert.ok(m.remove(a));
     assert.equal(m.has(a), false);
     assert.equal(m.size, 1);

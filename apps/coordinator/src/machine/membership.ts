@@ -61,13 +61,30 @@ export class Membership {
   /** Checks a join (run id, config hash, duplicate id, capacity) and admits it or says why not. */
   admit(peer: Buffer, join: JoinMessage, now: number, closed: boolean): Admission {
     const { runId, configHash } = this.expected;
-    if (join.runId !== '' && join.runId !== runId) return refuse('run-id-mismatch', `worker ${join.workerId} belongs to run ${join.runId}, this coordinator runs ${runId}`);
+    if (join.runId !== '' && join.runId !== runId)
+      return refuse(
+        'run-id-mismatch',
+        `worker ${join.workerId} belongs to run ${join.runId}, this coordinator runs ${runId}`,
+      );
     if (join.configHash !== 'none' && join.configHash !== configHash) {
-      return refuse('config-mismatch', `worker ${join.workerId} has config hash ${join.configHash.slice(0, 12)}…, the run's is ${configHash.slice(0, 12)}…: start it with the same config (or none)`);
+      return refuse(
+        'config-mismatch',
+        `worker ${join.workerId} has config hash ${join.configHash.slice(0, 12)}…, the run's is ${configHash.slice(0, 12)}…: start it with the same config (or none)`,
+      );
     }
-    if (this.members.has(join.workerId)) return refuse('duplicate-worker', `a worker with id ${join.workerId} already joined`);
-    if (closed || this.members.size >= this.capacity) return refuse('run-full', `the run already has its ${this.capacity} workers`);
-    const member: Member = { workerId: join.workerId, peer, join, rank: -1, lastSeen: now, welcomed: false, completed: -1 };
+    if (this.members.has(join.workerId))
+      return refuse('duplicate-worker', `a worker with id ${join.workerId} already joined`);
+    if (closed || this.members.size >= this.capacity)
+      return refuse('run-full', `the run already has its ${this.capacity} workers`);
+    const member: Member = {
+      workerId: join.workerId,
+      peer,
+      join,
+      rank: -1,
+      lastSeen: now,
+      welcomed: false,
+      completed: -1,
+    };
     this.members.set(join.workerId, member);
     return { admitted: member };
   }

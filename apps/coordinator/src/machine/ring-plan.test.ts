@@ -3,13 +3,24 @@ import { describe, it } from 'node:test';
 import type { Member } from './membership.js';
 import { planRing } from './ring-plan.js';
 
-const member = (workerId: string, completed: number): Member => ({ workerId, peer: Buffer.from(workerId), join: {} as never, rank: -1, lastSeen: 0, welcomed: true, completed });
+const member = (workerId: string, completed: number): Member => ({
+  workerId,
+  peer: Buffer.from(workerId),
+  join: {} as never,
+  rank: -1,
+  lastSeen: 0,
+  welcomed: true,
+  completed,
+});
 
 describe('planRing', () => {
   it('keeps the survivors in their order, appends newcomers, and roots the ring at one that completed the most steps', () => {
     const [a, b, c, d] = [member('a', 40), member('b', 41), member('c', 41), member('d', -1)];
     const plan = planRing([a, b, c], [c, d, a], 0);
-    assert.deepEqual(plan.ring.map((m) => m.workerId), ['a', 'c', 'd']);
+    assert.deepEqual(
+      plan.ring.map((m) => m.workerId),
+      ['a', 'c', 'd'],
+    );
     assert.equal(plan.resumeStep, 41);
     assert.equal(plan.root, 1, 'c applied step 41: its state is the one every rank takes');
   });

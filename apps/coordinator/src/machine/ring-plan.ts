@@ -20,7 +20,10 @@ export function planRing(previous: readonly Member[], members: readonly Member[]
   const ring = [...survivors, ...members.filter((m) => !survivors.includes(m))];
   if (ring.length === 0) throw new RangeError('a ring needs at least one member');
   const resumeStep = Math.max(resumeFloor, ...ring.map((m) => m.completed));
-  const root = Math.max(0, ring.findIndex((m) => m.completed === resumeStep));
+  const root = Math.max(
+    0,
+    ring.findIndex((m) => m.completed === resumeStep),
+  );
   return { ring, resumeStep, root };
 }
 
@@ -28,10 +31,21 @@ export function planRing(previous: readonly Member[], members: readonly Member[]
  * What each member of a planned ring is told: a welcome (with the run's config) the first time,
  * an assignment after that. Marks the members welcomed.
  */
-export function ringAnnouncements(plan: RingPlan): { member: Member; kind: 'welcome' | 'assignment'; fields: AssignmentFields }[] {
+export function ringAnnouncements(
+  plan: RingPlan,
+): { member: Member; kind: 'welcome' | 'assignment'; fields: AssignmentFields }[] {
   const peers = plan.ring.map((m) => m.join.dataAddress);
   return plan.ring.map((m, rank) => {
-    const fields: AssignmentFields = { workerId: m.workerId, rank, worldSize: plan.ring.length, peers, resumeStep: plan.resumeStep, stateSource: 'broadcast', broadcastRoot: plan.root, checkpointPath: null };
+    const fields: AssignmentFields = {
+      workerId: m.workerId,
+      rank,
+      worldSize: plan.ring.length,
+      peers,
+      resumeStep: plan.resumeStep,
+      stateSource: 'broadcast',
+      broadcastRoot: plan.root,
+      checkpointPath: null,
+    };
     const kind = m.welcomed ? 'assignment' : 'welcome';
     m.welcomed = true;
     return { member: m, kind, fields };

@@ -5,13 +5,20 @@ import { StepLedger, type StepReport } from './step-ledger.js';
 
 function report(step: number, sender: number, generation = 0, widthHash = 7, samples = 8): StepReport {
   return withEnvelope({ runId: 'r', generation, step, sender }, 'step-done', {
-    widthHash, samples, loss: 1.5, timings: { computeMs: 1, allreduceMs: 2, updateMs: 3, totalMs: 6 },
-    epoch: 0, widths: [4], rates: [0.1], lossTerms: { nll: 1, weightPrior: 0.25, ratePrior: 0.25 }, widthChanges: 0,
+    widthHash,
+    samples,
+    loss: 1.5,
+    timings: { computeMs: 1, allreduceMs: 2, updateMs: 3, totalMs: 6 },
+    epoch: 0,
+    widths: [4],
+    rates: [0.1],
+    lossTerms: { nll: 1, weightPrior: 0.25, ratePrior: 0.25 },
+    widthChanges: 0,
   }) as StepReport;
 }
 
 describe('StepLedger', () => {
-  it('a step completes when every rank of its ring reported it; its samples are the ring\'s', () => {
+  it("a step completes when every rank of its ring reported it; its samples are the ring's", () => {
     const ledger = new StepLedger(0, 60_000, 0);
     ledger.ringFormed(0, 2, 0);
     assert.equal(ledger.report(report(1, 0), 10).kind, 'pending');
@@ -30,7 +37,7 @@ describe('StepLedger', () => {
     assert.deepEqual(outcome.kind === 'disagree' && outcome.ranks, [0, 1]);
   });
 
-  it('a ring that broke: reports up to the new ring\'s start are completed and scaled to the whole ring; later ones wait for the redo', () => {
+  it("a ring that broke: reports up to the new ring's start are completed and scaled to the whole ring; later ones wait for the redo", () => {
     const ledger = new StepLedger(0, 60_000, 0);
     ledger.ringFormed(0, 3, 0);
     ledger.report(report(1, 0), 1);
@@ -38,7 +45,10 @@ describe('StepLedger', () => {
     ledger.report(report(2, 0), 2);
     ledger.ringFormed(1, 2, 3);
     const flushed = ledger.flush(1, 3);
-    assert.deepEqual(flushed.map((p) => [p.step, p.samples]), [[1, 24]]);
+    assert.deepEqual(
+      flushed.map((p) => [p.step, p.samples]),
+      [[1, 24]],
+    );
     assert.equal(ledger.report(report(2, 0, 1), 4).kind, 'pending');
     assert.equal(ledger.report(report(2, 1, 1), 5).kind, 'step', 'the new ring redid step 2');
   });

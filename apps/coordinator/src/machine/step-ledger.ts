@@ -28,7 +28,10 @@ export interface StepProgress {
 }
 
 /** What a step report led to. */
-export type LedgerOutcome = { kind: 'pending' } | { kind: 'step'; progress: StepProgress } | { kind: 'disagree'; message: string; ranks: number[] };
+export type LedgerOutcome =
+  | { kind: 'pending' }
+  | { kind: 'step'; progress: StepProgress }
+  | { kind: 'disagree'; message: string; ranks: number[] };
 
 /**
  * Which steps every rank of a ring completed, and how long steps take. A step is complete when
@@ -74,7 +77,11 @@ export class StepLedger {
     const hashes = new Set([...entry.reports.values()].map((r) => r.widthHash));
     if (hashes.size > 1) {
       const byHash = [...entry.reports.entries()].map(([rank, r]) => `rank ${rank}: ${r.widthHash}`).join(', ');
-      return { kind: 'disagree', message: `ranks disagree on the widths after step ${step} (${byHash})`, ranks: [...entry.reports.keys()] };
+      return {
+        kind: 'disagree',
+        message: `ranks disagree on the widths after step ${step} (${byHash})`,
+        ranks: [...entry.reports.keys()],
+      };
     }
     return { kind: 'step', progress: this.complete(step, entry.reports, now) };
   }
@@ -114,7 +121,12 @@ export class StepLedger {
       step,
       generation: r0.generation,
       epoch: r0.epoch ?? 0,
-      loss: { total: r0.loss, nll: r0.lossTerms?.nll ?? Number.NaN, weightPrior: r0.lossTerms?.weightPrior ?? Number.NaN, ratePrior: r0.lossTerms?.ratePrior ?? Number.NaN },
+      loss: {
+        total: r0.loss,
+        nll: r0.lossTerms?.nll ?? Number.NaN,
+        weightPrior: r0.lossTerms?.weightPrior ?? Number.NaN,
+        ratePrior: r0.lossTerms?.ratePrior ?? Number.NaN,
+      },
       widths: r0.widths ?? [],
       rates: r0.rates ?? [],
       widthChanges: r0.widthChanges ?? 0,

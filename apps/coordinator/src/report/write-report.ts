@@ -64,8 +64,33 @@ function samplesSection(value: unknown): string {
 }
 
 function summaryTable(summary: Record<string, unknown>): string {
-  const fmt = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : Array.isArray(v) ? v.map(fmt).join(', ') : v && typeof v === 'object' ? Object.entries(v).map(([k, x]) => `${k} ${fmt(x)}`).join(' · ') : String(v));
-  const rows = ['status', 'steps', 'epochs', 'worldSize', 'backend', 'wallSeconds', 'samplesPerSecond', 'widths', 'totalWidth', 'parameters', 'train', 'validation', 'test'];
+  const fmt = (v: unknown): string =>
+    typeof v === 'number'
+      ? Number.isInteger(v)
+        ? String(v)
+        : v.toPrecision(4)
+      : Array.isArray(v)
+        ? v.map(fmt).join(', ')
+        : v && typeof v === 'object'
+          ? Object.entries(v)
+              .map(([k, x]) => `${k} ${fmt(x)}`)
+              .join(' · ')
+          : String(v);
+  const rows = [
+    'status',
+    'steps',
+    'epochs',
+    'worldSize',
+    'backend',
+    'wallSeconds',
+    'samplesPerSecond',
+    'widths',
+    'totalWidth',
+    'parameters',
+    'train',
+    'validation',
+    'test',
+  ];
   return `<table>${rows
     .filter((k) => summary[k] !== undefined && summary[k] !== null)
     .map((k) => `<tr><th>${k}</th><td>${escapeHtml(fmt(summary[k]))}</td></tr>`)
@@ -84,7 +109,9 @@ export async function writeReport(runDir: string): Promise<string> {
   const charts = reportCharts(metrics, summary);
   const config = await readOptional(join(runDir, 'config.json'));
   const samples = await readOptional(join(runDir, 'samples.json'));
-  const svgs = await Promise.all(charts.map(async (c) => `<figure id="chart-${c.id}" class="chart">${await renderSvg(c.spec)}</figure>`));
+  const svgs = await Promise.all(
+    charts.map(async (c) => `<figure id="chart-${c.id}" class="chart">${await renderSvg(c.spec)}</figure>`),
+  );
   const title = `awn run ${escapeHtml(String(summary.name ?? ''))}`;
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title}</title>

@@ -28,10 +28,14 @@ export class RunDirectory {
     try {
       entries = await readdir(dir.path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot use run directory ${dir.path}: ${(error as Error).message}`);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new UsageError(`cannot use run directory ${dir.path}: ${(error as Error).message}`);
     }
     if (entries.length > 0) {
-      if (!options.force) throw new UsageError(`run directory ${dir.path} already exists and is not empty; choose another --out or pass --force to replace it`);
+      if (!options.force)
+        throw new UsageError(
+          `run directory ${dir.path} already exists and is not empty; choose another --out or pass --force to replace it`,
+        );
       await rm(dir.path, { recursive: true, force: true });
     }
     await mkdir(dir.checkpoints, { recursive: true });
@@ -47,7 +51,10 @@ export class RunDirectory {
     } catch {
       throw new UsageError(`cannot resume ${dir.path}: no such run directory`);
     }
-    if (!entries.includes('config.json') || !entries.includes('checkpoints')) throw new UsageError(`cannot resume ${dir.path}: it holds no config.json and checkpoints/ (not an awn run directory)`);
+    if (!entries.includes('config.json') || !entries.includes('checkpoints'))
+      throw new UsageError(
+        `cannot resume ${dir.path}: it holds no config.json and checkpoints/ (not an awn run directory)`,
+      );
     return dir;
   }
 

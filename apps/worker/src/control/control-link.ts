@@ -41,7 +41,12 @@ export class ControlLink implements ControlTransport {
   send(message: Message, tensors: readonly { name: string; data: Uint8Array }[] = []): void {
     // Checkpoints are large: move their bytes instead of copying them (the caller is done with them).
     // Only whole buffers move (a view into a pooled or shared buffer is copied).
-    const whole = tensors.filter((t) => t.data.buffer instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength);
+    const whole = tensors.filter(
+      (t) =>
+        t.data.buffer instanceof ArrayBuffer &&
+        t.data.byteOffset === 0 &&
+        t.data.byteLength === t.data.buffer.byteLength,
+    );
     const transfer = [...new Set(whole.map((t) => t.data.buffer as ArrayBuffer))];
     this.post({ kind: 'send', message, tensors }, transfer);
   }
@@ -71,4 +76,3 @@ export class ControlLink implements ControlTransport {
     this.thread.postMessage(m, transfer);
   }
 }
-

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { withEnvelope, type DecodedMessage, type EnvelopeContext, type Message, type MessageBody, type MessageType } from '@awn/protocol';
+import {
+  withEnvelope,
+  type DecodedMessage,
+  type EnvelopeContext,
+  type Message,
+  type MessageBody,
+  type MessageType,
+} from '@awn/protocol';
 import { ControlSession, CoordinatorGone, LIVENESS_MISSES, type Ring } from './control-session.js';
 import type { ControlTransport } from './control-link.js';
 
@@ -36,11 +43,27 @@ const PEERS = ['tcp://a:1', 'tcp://b:2', 'tcp://c:3'];
 const ring: Ring = { runId: 'run', generation: 2, rank: 1, worldSize: 3, peers: PEERS, broadcastRoot: 0 };
 
 function from<T extends MessageType>(type: T, body: Omit<MessageBody<T>, 'type'>, generation = 2): DecodedMessage {
-  return { message: withEnvelope({ runId: 'run', generation, step: 9, sender: -1 }, type, body) as Message, tensors: [] };
+  return {
+    message: withEnvelope({ runId: 'run', generation, step: 9, sender: -1 }, type, body) as Message,
+    tensors: [],
+  };
 }
 
 function assignment(generation: number, peers: string[]): DecodedMessage {
-  return from('assignment', { workerId: 'me', rank: 0, worldSize: peers.length, peers, resumeStep: 9, stateSource: 'broadcast', broadcastRoot: 0, checkpointPath: null }, generation);
+  return from(
+    'assignment',
+    {
+      workerId: 'me',
+      rank: 0,
+      worldSize: peers.length,
+      peers,
+      resumeStep: 9,
+      stateSource: 'broadcast',
+      broadcastRoot: 0,
+      checkpointPath: null,
+    },
+    generation,
+  );
 }
 
 function inRing(): { session: ControlSession; transport: FakeTransport; aborts: string[] } {
@@ -55,9 +78,34 @@ describe('ControlSession', () => {
   it('the welcome pins the run, sets the envelope and starts the heartbeat at the announced interval', () => {
     const transport = new FakeTransport();
     const session = new ControlSession(transport, 'me');
-    session.send('join', { workerId: 'me', host: 'h', pid: 1, dataAddress: PEERS[1]!, configHash: 'none', backend: 'cpu' });
+    session.send('join', {
+      workerId: 'me',
+      host: 'h',
+      pid: 1,
+      dataAddress: PEERS[1]!,
+      configHash: 'none',
+      backend: 'cpu',
+    });
     assert.equal(transport.sent[0]!.sender, -1);
-    const welcome = { ...from('welcome', { workerId: 'me', rank: 1, worldSize: 3, peers: PEERS, resumeStep: 0, stateSource: 'broadcast', broadcastRoot: 0, checkpointPath: null, config: {}, configHash: 'h', heartbeatIntervalMs: 250 }, 0).message };
+    const welcome = {
+      ...from(
+        'welcome',
+        {
+          workerId: 'me',
+          rank: 1,
+          worldSize: 3,
+          peers: PEERS,
+          resumeStep: 0,
+          stateSource: 'broadcast',
+          broadcastRoot: 0,
+          checkpointPath: null,
+          config: {},
+          configHash: 'h',
+          heartbeatIntervalMs: 250,
+        },
+        0,
+      ).message,
+    };
     session.welcomed(welcome as never);
     assert.equal(transport.pinned, 'run');
     assert.deepEqual(transport.heartbeat, { intervalMs: 250, misses: LIVENESS_MISSES, workerId: 'me' });
@@ -129,7 +177,10 @@ describe('ControlSession', () => {
     await stop;
     session.coordinatorSilent();
     await assert.rejects(shutdown, CoordinatorGone);
-    await assert.rejects(session.waitFor(() => true, 3_600_000, 'never'), CoordinatorGone);
+    await assert.rejects(
+      session.waitFor(() => true, 3_600_000, 'never'),
+      CoordinatorGone,
+    );
     assert.deepEqual(aborts, ['lost the coordinator']);
     await session.close(false);
     assert.equal(transport.closedWith, true, 'nothing queued is worth waiting for once the coordinator is gone');
@@ -137,6 +188,9 @@ describe('ControlSession', () => {
 
   it('a wait that expires names what it waited for', async () => {
     const { session } = inRing();
-    await assert.rejects(session.waitFor(() => false, 5, 'the coordinator never confirmed the end of the run'), /never confirmed the end of the run within 0\.005 s/);
+    await assert.rejects(
+      session.waitFor(() => false, 5, 'the coordinator never confirmed the end of the run'),
+      /never confirmed the end of the run within 0\.005 s/,
+    );
   });
 });

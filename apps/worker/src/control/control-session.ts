@@ -1,4 +1,11 @@
-import type { AssignmentMessage, DecodedMessage, Message, MessageBody, MessageType, WelcomeMessage } from '@awn/protocol';
+import type {
+  AssignmentMessage,
+  DecodedMessage,
+  Message,
+  MessageBody,
+  MessageType,
+  WelcomeMessage,
+} from '@awn/protocol';
 import { tensorToArray, withEnvelope } from '@awn/protocol';
 import type { ControlTransport } from './control-link.js';
 
@@ -91,7 +98,11 @@ export class ControlSession {
 
   // ---- commands out ----
 
-  send<T extends MessageType>(type: T, body: Omit<MessageBody<T>, 'type'>, tensors: { name: string; data: Uint8Array }[] = []): void {
+  send<T extends MessageType>(
+    type: T,
+    body: Omit<MessageBody<T>, 'type'>,
+    tensors: { name: string; data: Uint8Array }[] = [],
+  ): void {
     this.transport.send(withEnvelope(this.context, type, body) as Message, tensors);
   }
 
@@ -114,7 +125,8 @@ export class ControlSession {
     this.transport.setContext(this.context);
     // News that came before the ring existed still applies to it.
     if (this.coordinatorLost) this.abandonRing('lost the coordinator');
-    else if (this.shutdown && this.shutdown.exitCode !== 0) this.abandonRing(`the coordinator ended the run: ${this.shutdown.reason}`);
+    else if (this.shutdown && this.shutdown.exitCode !== 0)
+      this.abandonRing(`the coordinator ended the run: ${this.shutdown.reason}`);
     else if (this.pending) this.abandonIfShrunk(this.pending);
   }
 
@@ -174,7 +186,8 @@ export class ControlSession {
   private abandonIfShrunk(next: AssignmentMessage): void {
     if (!this.ring || next.generation <= this.ring.generation) return;
     const missing = this.ring.peers.filter((p) => !next.peers.includes(p));
-    if (missing.length > 0) this.abandonRing(`generation ${next.generation} re-formed the ring without ${missing.join(', ')}`);
+    if (missing.length > 0)
+      this.abandonRing(`generation ${next.generation} re-formed the ring without ${missing.join(', ')}`);
   }
 
   private abandonRing(reason: string): void {

@@ -1,5 +1,12 @@
 import { Dealer, type Context } from 'zeromq';
-import { MessageCodec, ProtocolError, type DecodedMessage, type Message, type Secret, type TensorInput } from '@awn/protocol';
+import {
+  MessageCodec,
+  ProtocolError,
+  type DecodedMessage,
+  type Message,
+  type Secret,
+  type TensorInput,
+} from '@awn/protocol';
 
 const POLL_MS = 100;
 /** How long queued messages may still leave after close (ms). */
@@ -31,8 +38,17 @@ export class DealerChannel {
     },
   ) {
     const curve = options.curve;
-    const keys = curve === undefined ? {} : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey };
-    this.socket = new Dealer({ linger: DEALER_LINGER_MS, receiveTimeout: POLL_MS, immediate: false, ...keys, ...(options.context ? { context: options.context } : {}) });
+    const keys =
+      curve === undefined
+        ? {}
+        : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey };
+    this.socket = new Dealer({
+      linger: DEALER_LINGER_MS,
+      receiveTimeout: POLL_MS,
+      immediate: false,
+      ...keys,
+      ...(options.context ? { context: options.context } : {}),
+    });
     this.socket.connect(address);
     this.codec = new MessageCodec({ secret: options.secret });
     this.reader = this.read();

@@ -10,7 +10,11 @@ export interface ControlThreadInit {
 
 /** Main thread → control thread. */
 export type ToControl =
-  | { readonly kind: 'send'; readonly message: Message; readonly tensors: readonly { name: string; data: Uint8Array }[] }
+  | {
+      readonly kind: 'send';
+      readonly message: Message;
+      readonly tensors: readonly { name: string; data: Uint8Array }[];
+    }
   | { readonly kind: 'pin'; readonly runId: string }
   /** Start heartbeating (after the welcome): every `intervalMs`, and count the coordinator lost after `misses` silent intervals. */
   | { readonly kind: 'heartbeat'; readonly intervalMs: number; readonly misses: number; readonly workerId: string }

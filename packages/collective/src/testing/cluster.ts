@@ -21,7 +21,9 @@ export class ProcessCluster {
     const children: ChildProcess[] = [];
     const bound: Promise<string>[] = [];
     for (let rank = 0; rank < worldSize; rank++) {
-      const child = spawn(process.execPath, [RANK_PROCESS, JSON.stringify(setup)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = spawn(process.execPath, [RANK_PROCESS, JSON.stringify(setup)], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       children.push(child);
       bound.push(
         new Promise((resolve, reject) => {
@@ -62,7 +64,13 @@ export class ProcessCluster {
               if (signal === 'SIGKILL' || code === 0) resolve({ rank, outcomes, counters });
               else reject(new Error(`rank ${rank} exited with ${code ?? signal}`));
             });
-            child.send({ kind: 'start', rank, worldSize: this.children.length, peers: this.addresses, ops: opsByRank[rank] ?? [] });
+            child.send({
+              kind: 'start',
+              rank,
+              worldSize: this.children.length,
+              peers: this.addresses,
+              ops: opsByRank[rank] ?? [],
+            });
           }),
       ),
     );

@@ -21,13 +21,31 @@ export function rankBytes(seed: number, size: number): Uint8Array {
 
 export function digest(view: ArrayBufferView | readonly ArrayBufferView[]): string {
   const hash = createHash('sha256');
-  for (const v of ArrayBuffer.isView(view) ? [view] : view) hash.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  for (const v of ArrayBuffer.isView(view) ? [view] : view)
+    hash.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   return hash.digest('hex');
 }
 
 export type RankOp =
-  | { readonly op: 'allreduce'; readonly length: number; readonly seed: number; readonly bucketId: number; readonly widthHash: number; readonly step: number; readonly deadlineMs?: number; readonly weight?: number; readonly values?: boolean }
-  | { readonly op: 'broadcast'; readonly root: number; readonly sizes: readonly number[]; readonly seed: number; readonly step: number; readonly deadlineMs?: number }
+  | {
+      readonly op: 'allreduce';
+      readonly length: number;
+      readonly seed: number;
+      readonly bucketId: number;
+      readonly widthHash: number;
+      readonly step: number;
+      readonly deadlineMs?: number;
+      readonly weight?: number;
+      readonly values?: boolean;
+    }
+  | {
+      readonly op: 'broadcast';
+      readonly root: number;
+      readonly sizes: readonly number[];
+      readonly seed: number;
+      readonly step: number;
+      readonly deadlineMs?: number;
+    }
   | { readonly op: 'barrier'; readonly step: number; readonly deadlineMs?: number }
   | { readonly op: 'hang' };
 

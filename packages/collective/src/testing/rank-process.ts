@@ -7,7 +7,16 @@
 import { Communicator } from '../communicator.js';
 import { RingEndpoint } from '../endpoint.js';
 import { CollectiveError, CollectiveTimeoutError } from '../errors.js';
-import { type ChildMessage, digest, type OpOutcome, type ParentMessage, type RankOp, rankBytes, rankInput, type RankSetup } from './data.js';
+import {
+  type ChildMessage,
+  digest,
+  type OpOutcome,
+  type ParentMessage,
+  type RankOp,
+  rankBytes,
+  rankInput,
+  type RankSetup,
+} from './data.js';
 
 const setup = JSON.parse(process.argv[2] ?? '{}') as RankSetup;
 
@@ -22,7 +31,12 @@ async function runOp(comm: Communicator, rank: number, op: RankOp): Promise<OpOu
       const options = { step: op.step, bucketId: op.bucketId, widthHash: op.widthHash, deadlineMs: op.deadlineMs };
       if (op.weight === undefined) await comm.allReduce(buffer, options);
       else await comm.allReduceMean(buffer, op.weight, options);
-      return { ok: true, digest: digest(buffer), head: Array.from(buffer.subarray(0, 4)), ...(op.values ? { values: Array.from(buffer) } : {}) };
+      return {
+        ok: true,
+        digest: digest(buffer),
+        head: Array.from(buffer.subarray(0, 4)),
+        ...(op.values ? { values: Array.from(buffer) } : {}),
+      };
     }
     case 'broadcast': {
       const buffers = rank === op.root ? op.sizes.map((size, i) => rankBytes(op.seed + i, size)) : null;
@@ -47,11 +61,20 @@ function describeError(error: unknown): NonNullable<OpOutcome['error']> {
       ...(error instanceof CollectiveTimeoutError ? { peer: error.peer } : {}),
     };
   }
-  return { name: error instanceof Error ? error.name : 'unknown', code: 'unexpected', message: String(error), ranks: [] };
+  return {
+    name: error instanceof Error ? error.name : 'unknown',
+    code: 'unexpected',
+    message: String(error),
+    ranks: [],
+  };
 }
 
 async function main(): Promise<void> {
-  const endpoint = await RingEndpoint.bind('tcp://127.0.0.1:*', { runId: setup.runId, secret: setup.secret, ipcTwin: setup.ipc });
+  const endpoint = await RingEndpoint.bind('tcp://127.0.0.1:*', {
+    runId: setup.runId,
+    secret: setup.secret,
+    ipcTwin: setup.ipc,
+  });
   const started = new Promise<ParentMessage>((resolve) => process.once('message', (m) => resolve(m as ParentMessage)));
   await post({ kind: 'bound', address: endpoint.address });
   const { rank, worldSize, peers, ops } = await started;

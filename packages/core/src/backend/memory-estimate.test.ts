@@ -9,9 +9,13 @@ const TRANSFORMER: RunConfigInput = {
   model: { type: 'transformer', blocks: 3, dModel: 48, heads: 4, context: 32, initialRate: 0.02 },
   training: { steps: 1, batchSize: 4 },
 };
-const activeParameters = (input: RunConfigInput) => buildExperiment(parseRunConfig(input)).model.parameters.reduce((n, p) => n + p.size, 0);
+const activeParameters = (input: RunConfigInput) =>
+  buildExperiment(parseRunConfig(input)).model.parameters.reduce((n, p) => n + p.size, 0);
 const capacity = (input: RunConfigInput) =>
-  buildExperiment(parseRunConfig(input)).model.parameters.reduce((n, p) => n + p.capacity.reduce((a, b) => a * b, 1), 0);
+  buildExperiment(parseRunConfig(input)).model.parameters.reduce(
+    (n, p) => n + p.capacity.reduce((a, b) => a * b, 1),
+    0,
+  );
 
 describe('estimateTrainingMemory', () => {
   it('counts exactly the parameters and capacity the built Transformer has (adaptive and fixed, tied and not)', () => {
@@ -28,8 +32,13 @@ describe('estimateTrainingMemory', () => {
     }
   });
 
-  it('counts the MLP\'s parameters too', () => {
-    const input: RunConfigInput = { seed: 1, data: { dataset: 'spiral' }, model: { type: 'mlp', hiddenLayers: 2, initialRate: 0.02 }, training: { steps: 1 } };
+  it("counts the MLP's parameters too", () => {
+    const input: RunConfigInput = {
+      seed: 1,
+      data: { dataset: 'spiral' },
+      model: { type: 'mlp', hiddenLayers: 2, initialRate: 0.02 },
+      training: { steps: 1 },
+    };
     assert.equal(estimateTrainingMemory(parseRunConfig(input)).parameters, activeParameters(input));
   });
 
@@ -41,10 +50,15 @@ describe('estimateTrainingMemory', () => {
     assert.equal(twice.peakBytes - base.peakBytes, twice.activationBytes - base.activationBytes);
   });
 
-  it('recomputation keeps one block\'s activations instead of all of them', () => {
+  it("recomputation keeps one block's activations instead of all of them", () => {
     const kept = estimateTrainingMemory(parseRunConfig(TRANSFORMER));
-    const recomputed = estimateTrainingMemory(parseRunConfig({ ...TRANSFORMER, model: { ...TRANSFORMER.model, recompute: true } as RunConfigInput['model'] }));
-    assert.ok(recomputed.activationBytes < kept.activationBytes / 2, `${recomputed.activationBytes} vs ${kept.activationBytes}`);
+    const recomputed = estimateTrainingMemory(
+      parseRunConfig({ ...TRANSFORMER, model: { ...TRANSFORMER.model, recompute: true } as RunConfigInput['model'] }),
+    );
+    assert.ok(
+      recomputed.activationBytes < kept.activationBytes / 2,
+      `${recomputed.activationBytes} vs ${kept.activationBytes}`,
+    );
     assert.equal(recomputed.parameterBytes, kept.parameterBytes);
   });
 

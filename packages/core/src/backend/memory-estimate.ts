@@ -37,7 +37,12 @@ const SAVED_PER_WIDTH = 5;
 const SAVED_PER_SCORE = 4;
 
 /** Input and output sizes of the MLP data sets (text data sets have no MLP). */
-const MLP_DIMS: Record<string, [number, number]> = { doublemoon: [2, 2], spiral: [2, 2], spiralhard: [2, 2], mnist: [784, 10] };
+const MLP_DIMS: Record<string, [number, number]> = {
+  doublemoon: [2, 2],
+  spiral: [2, 2],
+  spiralhard: [2, 2],
+  mnist: [784, 10],
+};
 
 function slotsPerEntry(config: RunConfig): number {
   const o = config.training.optimizer as { type: string; momentum?: number };
@@ -46,7 +51,11 @@ function slotsPerEntry(config: RunConfig): number {
 }
 
 /** Initial width of an adaptive layer from its rate, as AdaptiveDense computes it. */
-function initialWidth(m: { initialRate: number; maxWidth: number; distribution: RunConfig['model']['distribution'] }): number {
+function initialWidth(m: {
+  initialRate: number;
+  maxWidth: number;
+  distribution: RunConfig['model']['distribution'];
+}): number {
   const d = createDistribution(m.distribution);
   return Math.max(1, Math.min(m.maxWidth, d.width(d.raw(m.initialRate))));
 }
@@ -57,7 +66,10 @@ function initialWidth(m: { initialRate: number; maxWidth: number; distribution: 
  * ones: a run whose widths grow needs more later (up to maxWidth), one that shrinks less.
  * `dims` gives an MLP's input and output sizes for data sets not in the built-in table.
  */
-export function estimateTrainingMemory(config: RunConfig, dims?: { inputDim: number; outputDim: number }): MemoryEstimate {
+export function estimateTrainingMemory(
+  config: RunConfig,
+  dims?: { inputDim: number; outputDim: number },
+): MemoryEstimate {
   const m = config.model;
   const batch = config.training.batchSize;
   let parameters = 0;
@@ -84,14 +96,20 @@ export function estimateTrainingMemory(config: RunConfig, dims?: { inputDim: num
       : widths.reduce((s, w) => s + SAVED_PER_D * d + SAVED_PER_WIDTH * w + SAVED_PER_SCORE * m.heads * seq, 0);
     // Logits, their log-softmax and one-hot targets; then one block's backward working set.
     const maxWidth = Math.max(...widths, 1);
-    activationFloats = tokens * (perToken + 4 * vocab) + tokens * (SAVED_PER_D * d + SAVED_PER_WIDTH * maxWidth + SAVED_PER_SCORE * m.heads * seq);
+    activationFloats =
+      tokens * (perToken + 4 * vocab) +
+      tokens * (SAVED_PER_D * d + SAVED_PER_WIDTH * maxWidth + SAVED_PER_SCORE * m.heads * seq);
   } else {
     const [inputDim, outputDim] = dims ? [dims.inputDim, dims.outputDim] : (MLP_DIMS[config.data.dataset] ?? [0, 0]);
     const widths = m.adaptive ? Array.from({ length: m.hiddenLayers }, () => initialWidth(m)) : (m.widths ?? []);
     let fanIn = inputDim;
     for (const w of widths) {
       parameters += fanIn * w + w + (m.adaptive ? 1 : 0);
-      capacity += (m.adaptive ? Math.ceil(fanIn * m.capacityFactor) : fanIn) * Math.ceil(w * (m.adaptive ? m.capacityFactor : 1)) + w + 1;
+      capacity +=
+        (m.adaptive ? Math.ceil(fanIn * m.capacityFactor) : fanIn) *
+          Math.ceil(w * (m.adaptive ? m.capacityFactor : 1)) +
+        w +
+        1;
       activationFloats += batch * w * 6;
       fanIn = w;
     }

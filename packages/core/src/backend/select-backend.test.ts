@@ -10,7 +10,9 @@ describe('selectBackend', () => {
     if (info.name === 'tensorflow') return; // a machine with tfjs-node installed legitimately picks it
     assert.equal(info.name, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
-    assert.ok(info.skipped.some((s) => s.name === '@tensorflow/tfjs-node' && /not installed|did not load/.test(s.reason)));
+    assert.ok(
+      info.skipped.some((s) => s.name === '@tensorflow/tfjs-node' && /not installed|did not load/.test(s.reason)),
+    );
     assert.ok(logged[0]?.startsWith('tensor backend: wasm'), logged.join());
   });
   it('a named backend is used as asked', async () => {

@@ -55,7 +55,8 @@ const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 function describeLoadFailure(pkg: string, error: unknown): string {
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  if ((code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && message.includes(pkg)) return `${pkg} is not installed`;
+  if ((code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && message.includes(pkg))
+    return `${pkg} is not installed`;
   return `${pkg} is installed but did not load (${message})`;
 }
 
@@ -110,7 +111,11 @@ async function activate(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<void> {
  * @tensorflow/tfjs-node loads, else 'wasm', else 'cpu' (for 'auto'); a named backend must load
  * or this throws. Logs the choice when a logger is given.
  */
-export async function selectBackend(requested: BackendName = 'auto', logger?: BackendLogger, options: BackendOptions = {}): Promise<BackendInfo> {
+export async function selectBackend(
+  requested: BackendName = 'auto',
+  logger?: BackendLogger,
+  options: BackendOptions = {},
+): Promise<BackendInfo> {
   if (!BACKEND_NAMES.includes(requested)) {
     throw new RangeError(`unknown backend '${String(requested)}' (expected one of ${BACKEND_NAMES.join(', ')})`);
   }
@@ -122,7 +127,12 @@ export async function selectBackend(requested: BackendName = 'auto', logger?: Ba
     const pkg = await tryNative(skipped);
     if (pkg) {
       await activate('tensorflow');
-      info = { name: 'tensorflow', nativePackage: pkg, skipped, blas: { enabled: false, reason: 'not used with the tensorflow backend' } };
+      info = {
+        name: 'tensorflow',
+        nativePackage: pkg,
+        skipped,
+        blas: { enabled: false, reason: 'not used with the tensorflow backend' },
+      };
     } else if (requested === 'tensorflow') {
       throw new Error(`backend 'tensorflow' is not available: ${skipped.map((s) => s.reason).join('; ')}`);
     }
@@ -131,7 +141,10 @@ export async function selectBackend(requested: BackendName = 'auto', logger?: Ba
     if (info) break;
     if (requested !== 'auto' && requested !== candidate) continue;
     if (requested === 'auto' && candidate === 'wasm' && (options.engineBytes ?? 0) > 0.75 * WASM_HEAP_BYTES) {
-      skipped.push({ name: 'wasm', reason: `the run needs about ${formatBytes(options.engineBytes!)} of tensors at once, too close to the wasm heap's 4 GiB` });
+      skipped.push({
+        name: 'wasm',
+        reason: `the run needs about ${formatBytes(options.engineBytes!)} of tensors at once, too close to the wasm heap's 4 GiB`,
+      });
       continue;
     }
     try {
@@ -143,7 +156,8 @@ export async function selectBackend(requested: BackendName = 'auto', logger?: Ba
       skipped.push({ name: candidate, reason: error instanceof Error ? error.message : String(error) });
     }
   }
-  if (!info) throw new Error(`no TensorFlow.js backend could be initialised: ${skipped.map((s) => s.reason).join('; ')}`);
+  if (!info)
+    throw new Error(`no TensorFlow.js backend could be initialised: ${skipped.map((s) => s.reason).join('; ')}`);
   setTransposeStrategy(info.name === 'wasm' && !info.blas.enabled ? 'explicit' : 'native');
   logger?.info(
     { backend: info.name, nativePackage: info.nativePackage, skipped: info.skipped, blas: info.blas },

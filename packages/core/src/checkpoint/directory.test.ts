@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckpointContents } from './format.js';
 import { saveCheckpoint } from './file.js';
-import { checkpointFileName, latestValidCheckpoint, listCheckpoints, parseCheckpointFileName, pruneCheckpoints } from './directory.js';
+import {
+  checkpointFileName,
+  latestValidCheckpoint,
+  listCheckpoints,
+  parseCheckpointFileName,
+  pruneCheckpoints,
+} from './directory.js';
 
 let dir = '';
 beforeEach(async () => {
@@ -31,7 +37,12 @@ test('file names are zero-padded by step and parse back; other names are ignored
   assert.equal(checkpointFileName(1234567890), 'step-1234567890.awnckpt');
   assert.equal(parseCheckpointFileName('step-00000123.awnckpt'), 123);
   assert.equal(parseCheckpointFileName('step-1234567890.awnckpt'), 1234567890);
-  for (const other of ['step-123.awnckpt', '.step-00000123.awnckpt.77.1.tmp', 'step-00000123.awnckpt.bak', 'notes.txt']) {
+  for (const other of [
+    'step-123.awnckpt',
+    '.step-00000123.awnckpt.77.1.tmp',
+    'step-00000123.awnckpt.bak',
+    'notes.txt',
+  ]) {
     assert.equal(parseCheckpointFileName(other), undefined, other);
   }
   assert.throws(() => checkpointFileName(-1), /step/);
@@ -42,23 +53,36 @@ test('listCheckpoints sorts by step and treats a missing directory as empty', as
   for (const s of [20, 3, 100000000]) await saveCheckpoint(join(dir, checkpointFileName(s)), contents(s));
   await fsp.writeFile(join(dir, '.step-00000030.awnckpt.1.1.tmp'), 'partial');
   const files = await listCheckpoints(dir);
-  assert.deepEqual(files.map((f) => f.step), [3, 20, 100000000]);
+  assert.deepEqual(
+    files.map((f) => f.step),
+    [3, 20, 100000000],
+  );
   assert.equal(files[0].path, join(dir, 'step-00000003.awnckpt'));
   await assert.rejects(listCheckpoints(files[0].path), /could not be listed/);
 });
 
 test('latestValidCheckpoint returns the newest file that verifies, reporting the ones skipped', async () => {
-  for (const s of [1, 2, 3, 4]) await saveCheckpoint(join(dir, checkpointFileName(s)), contents(s, s === 3 ? 'awn-transformer' : 'awn-mlp'));
+  for (const s of [1, 2, 3, 4])
+    await saveCheckpoint(join(dir, checkpointFileName(s)), contents(s, s === 3 ? 'awn-transformer' : 'awn-mlp'));
   await corrupt(4);
   const any = await latestValidCheckpoint(dir);
   assert.equal(any.latest?.step, 3);
-  assert.deepEqual(any.skipped.map((s) => [s.step, s.error.problem]), [[4, 'corrupt']]);
+  assert.deepEqual(
+    any.skipped.map((s) => [s.step, s.error.problem]),
+    [[4, 'corrupt']],
+  );
   assert.match(any.skipped[0].reason, /step-00000004\.awnckpt: is corrupt/);
 
   const mlp = await latestValidCheckpoint(dir, { kind: 'awn-mlp' });
   assert.equal(mlp.latest?.step, 2);
   assert.deepEqual(mlp.latest?.contents, contents(2));
-  assert.deepEqual(mlp.skipped.map((s) => [s.step, s.error.problem]), [[4, 'corrupt'], [3, 'kind']]);
+  assert.deepEqual(
+    mlp.skipped.map((s) => [s.step, s.error.problem]),
+    [
+      [4, 'corrupt'],
+      [3, 'kind'],
+    ],
+  );
 });
 
 test('latestValidCheckpoint with nothing usable reports every file', async () => {
@@ -68,15 +92,27 @@ test('latestValidCheckpoint with nothing usable reports every file', async () =>
   await corrupt(1);
   const r = await latestValidCheckpoint(dir);
   assert.equal(r.latest, undefined);
-  assert.deepEqual(r.skipped.map((s) => [s.step, s.error.problem]), [[2, 'truncated'], [1, 'corrupt']]);
+  assert.deepEqual(
+    r.skipped.map((s) => [s.step, s.error.problem]),
+    [
+      [2, 'truncated'],
+      [1, 'corrupt'],
+    ],
+  );
 });
 
 test('pruneCheckpoints keeps the newest valid ones and never the last good state', async () => {
   for (const s of [1, 2, 3, 4, 5]) await saveCheckpoint(join(dir, checkpointFileName(s)), contents(s));
   await corrupt(5);
   const removed = await pruneCheckpoints(dir, 2);
-  assert.deepEqual(removed, [1, 2].map((s) => join(dir, checkpointFileName(s))));
-  assert.deepEqual((await listCheckpoints(dir)).map((f) => f.step), [3, 4, 5]);
+  assert.deepEqual(
+    removed,
+    [1, 2].map((s) => join(dir, checkpointFileName(s))),
+  );
+  assert.deepEqual(
+    (await listCheckpoints(dir)).map((f) => f.step),
+    [3, 4, 5],
+  );
   await corrupt(4);
   await corrupt(3);
   assert.deepEqual(await pruneCheckpoints(dir, 1), [], 'no valid checkpoint: nothing is deleted');

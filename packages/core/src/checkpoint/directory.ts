@@ -34,7 +34,8 @@ export interface LatestCheckpointResult {
 
 /** Canonical file name for a step: `step-00000123.awnckpt`; zero-padded so names sort by step. */
 export function checkpointFileName(step: number): string {
-  if (!Number.isSafeInteger(step) || step < 0) throw new RangeError(`checkpoint step must be a non-negative integer, got ${step}`);
+  if (!Number.isSafeInteger(step) || step < 0)
+    throw new RangeError(`checkpoint step must be a non-negative integer, got ${step}`);
   return `step-${String(step).padStart(8, '0')}${CHECKPOINT_EXTENSION}`;
 }
 
@@ -56,7 +57,9 @@ export async function listCheckpoints(dir: string): Promise<CheckpointFile[]> {
     names = await fsp.readdir(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new CheckpointError(dir, 'io', `checkpoint directory could not be listed: ${(err as Error).message}`, { cause: err });
+    throw new CheckpointError(dir, 'io', `checkpoint directory could not be listed: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const files: CheckpointFile[] = [];
   for (const name of names) {
@@ -93,7 +96,8 @@ export async function latestValidCheckpoint(dir: string, expect?: { kind?: strin
  * removed paths.
  */
 export async function pruneCheckpoints(dir: string, keep: number, expect?: { kind?: string }): Promise<string[]> {
-  if (!Number.isSafeInteger(keep) || keep < 1) throw new RangeError(`pruneCheckpoints: keep must be an integer >= 1, got ${keep}`);
+  if (!Number.isSafeInteger(keep) || keep < 1)
+    throw new RangeError(`pruneCheckpoints: keep must be an integer >= 1, got ${keep}`);
   const files = await listCheckpoints(dir);
   let valid = 0;
   let cut = -1;

@@ -17,7 +17,11 @@ afterEach(async () => {
 });
 
 function contents(step: number): CheckpointContents {
-  return { kind: 'awn-mlp', meta: { step }, tensors: { w: { shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => step + i) } } };
+  return {
+    kind: 'awn-mlp',
+    meta: { step },
+    tensors: { w: { shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => step + i) } },
+  };
 }
 
 function isProblem(problem: CheckpointError['problem'], pattern: RegExp) {
@@ -39,11 +43,17 @@ test('loading a missing file, a directory, a foreign kind, or a damaged file nam
   await assert.rejects(loadCheckpoint(path), isProblem('missing', /a\.awnckpt: does not exist/));
   await assert.rejects(loadCheckpoint(dir), isProblem('io', /is a directory/));
   await saveCheckpoint(path, contents(1));
-  await assert.rejects(loadCheckpoint(path, { kind: 'awn-transformer' }), isProblem('kind', /holds a 'awn-mlp' checkpoint, expected 'awn-transformer'/));
+  await assert.rejects(
+    loadCheckpoint(path, { kind: 'awn-transformer' }),
+    isProblem('kind', /holds a 'awn-mlp' checkpoint, expected 'awn-transformer'/),
+  );
   const bytes = await fsp.readFile(path);
   bytes[bytes.length - 40] ^= 4;
   await fsp.writeFile(path, bytes);
-  await assert.rejects(loadCheckpoint(path), isProblem('corrupt', new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is corrupt`)));
+  await assert.rejects(
+    loadCheckpoint(path),
+    isProblem('corrupt', new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is corrupt`)),
+  );
 });
 
 test('a directory where the file should go: clear error, neighbours intact, no temp files', async () => {
@@ -66,7 +76,12 @@ test('a write failing half-way keeps the previous checkpoint and removes the tem
   mock.method(fsp, 'open', async (...args: Parameters<typeof fsp.open>) => {
     const handle = await realOpen.apply(fsp, args);
     if (String(args[0]).endsWith('.tmp')) {
-      const realWrite = handle.write.bind(handle) as (b: Uint8Array, o: number, l: number, p: number) => Promise<unknown>;
+      const realWrite = handle.write.bind(handle) as (
+        b: Uint8Array,
+        o: number,
+        l: number,
+        p: number,
+      ) => Promise<unknown>;
       (handle as unknown as { write: unknown }).write = async (b: Uint8Array, o: number, l: number, p: number) => {
         await realWrite(b, o, Math.floor(l / 2), p);
         failedWrites++;

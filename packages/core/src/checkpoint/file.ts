@@ -45,7 +45,12 @@ export async function saveCheckpoint(path: string, c: CheckpointContents): Promi
     handle = await fsp.open(temp, 'wx', 0o644);
     let written = 0;
     while (written < bytes.length) {
-      const { bytesWritten } = await handle.write(bytes, written, Math.min(WRITE_CHUNK_BYTES, bytes.length - written), written);
+      const { bytesWritten } = await handle.write(
+        bytes,
+        written,
+        Math.min(WRITE_CHUNK_BYTES, bytes.length - written),
+        written,
+      );
       if (bytesWritten <= 0) throw new Error(`write made no progress at byte ${written}`);
       written += bytesWritten;
     }
@@ -57,14 +62,24 @@ export async function saveCheckpoint(path: string, c: CheckpointContents): Promi
   } catch (err) {
     if (handle) await handle.close().catch(() => undefined);
     await fsp.rm(temp, { force: true }).catch(() => undefined);
-    throw new CheckpointError(path, 'io', `could not be written (previous file, if any, kept): ${(err as Error).message}`, { cause: err });
+    throw new CheckpointError(
+      path,
+      'io',
+      `could not be written (previous file, if any, kept): ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   try {
     await syncDirectory(dir);
   } catch (err) {
-    throw new CheckpointError(path, 'io', `was written but its directory could not be synced, so it may not survive a crash: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new CheckpointError(
+      path,
+      'io',
+      `was written but its directory could not be synced, so it may not survive a crash: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -79,7 +94,8 @@ export async function loadCheckpoint(path: string, expect?: { kind?: string }): 
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new CheckpointError(path, 'missing', 'does not exist', { cause: err });
-    if (code === 'EISDIR') throw new CheckpointError(path, 'io', 'is a directory, not a checkpoint file', { cause: err });
+    if (code === 'EISDIR')
+      throw new CheckpointError(path, 'io', 'is a directory, not a checkpoint file', { cause: err });
     throw new CheckpointError(path, 'io', `could not be read: ${(err as Error).message}`, { cause: err });
   }
   const contents = decodeCheckpoint(bytes, path);

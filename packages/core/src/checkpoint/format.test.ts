@@ -16,7 +16,10 @@ function small(): CheckpointContents {
   return {
     kind: 'awn-mlp',
     meta: { step: 7, widths: [3, 2] },
-    tensors: { w: { shape: [2, 3], data: Float32Array.of(1, -2, 3.5, 0, -0, 1e-40) }, lam: { shape: [], data: Float32Array.of(0.25) } },
+    tensors: {
+      w: { shape: [2, 3], data: Float32Array.of(1, -2, 3.5, 0, -0, 1e-40) },
+      lam: { shape: [], data: Float32Array.of(0.25) },
+    },
   };
 }
 
@@ -40,15 +43,28 @@ function forge(header: unknown, dataLength: number): Uint8Array {
   new DataView(out.buffer).setUint32(8, 1, true);
   new DataView(out.buffer).setUint32(12, h.length, true);
   out.set(h, 16);
-  out.set(createHash('sha256').update(out.subarray(0, dataStart + dataLength)).digest(), dataStart + dataLength);
+  out.set(
+    createHash('sha256')
+      .update(out.subarray(0, dataStart + dataLength))
+      .digest(),
+    dataStart + dataLength,
+  );
   return out;
 }
 
 test('round trip is bit-for-bit: NaN payloads, -0, infinities, subnormals, scalars, empty tensors', () => {
-  const special = fromBits([0x7fc00000, 0x7fa00001, 0xffc12345, 0x80000000, 0x7f800000, 0xff800000, 0x00000001, 0x3f800000]);
+  const special = fromBits([
+    0x7fc00000, 0x7fa00001, 0xffc12345, 0x80000000, 0x7f800000, 0xff800000, 0x00000001, 0x3f800000,
+  ]);
   const c: CheckpointContents = {
     kind: 'awn-transformer',
-    meta: { config: { layers: [{ width: 4, rate: 0.5 }], name: 'é✓' }, prng: [1, 2, 3, 4294967295], cursor: { epoch: 2, offset: 64 }, flag: true, none: null },
+    meta: {
+      config: { layers: [{ width: 4, rate: 0.5 }], name: 'é✓' },
+      prng: [1, 2, 3, 4294967295],
+      cursor: { epoch: 2, offset: 64 },
+      flag: true,
+      none: null,
+    },
     tensors: {
       special: { shape: [2, 4], data: special },
       scalar: { shape: [], data: Float32Array.of(Math.PI) },
@@ -119,20 +135,34 @@ test('truncation at every offset is rejected, as truncation once the header is i
 });
 
 test('wrong magic, newer version, trailing bytes', () => {
-  assert.equal(problemOf(() => decodeCheckpoint(new TextEncoder().encode('{"not":"a checkpoint"}'), 'bad.awnckpt')), 'magic');
+  assert.equal(
+    problemOf(() => decodeCheckpoint(new TextEncoder().encode('{"not":"a checkpoint"}'), 'bad.awnckpt')),
+    'magic',
+  );
   const bytes = encodeCheckpoint(small());
   const newer = bytes.slice();
   new DataView(newer.buffer).setUint32(8, CHECKPOINT_FORMAT_VERSION + 1, true);
-  assert.throws(() => decodeCheckpoint(newer, 'bad.awnckpt'), (e: unknown) => e instanceof CheckpointError && e.problem === 'version' && /newer/.test(e.message));
+  assert.throws(
+    () => decodeCheckpoint(newer, 'bad.awnckpt'),
+    (e: unknown) => e instanceof CheckpointError && e.problem === 'version' && /newer/.test(e.message),
+  );
   const longer = new Uint8Array(bytes.length + 16);
   longer.set(bytes);
   assert.throws(() => decodeCheckpoint(longer, 'bad.awnckpt'), /unexpected bytes after the data/);
-  assert.throws(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 5), 'bad.awnckpt'), /truncated: \d+ bytes, the header promises \d+/);
+  assert.throws(
+    () => decodeCheckpoint(bytes.subarray(0, bytes.length - 5), 'bad.awnckpt'),
+    /truncated: \d+ bytes, the header promises \d+/,
+  );
   assert.throws(() => decodeCheckpoint(longer.subarray(1), 'bad.awnckpt'), /wrong magic/);
 });
 
 test('a header with a valid checksum but impossible contents is rejected', () => {
-  const good = { kind: 'k', meta: {}, tensors: [{ name: 'a', dtype: 'float32', shape: [2], byteOffset: 0, byteLength: 8 }], dataLength: 16 };
+  const good = {
+    kind: 'k',
+    meta: {},
+    tensors: [{ name: 'a', dtype: 'float32', shape: [2], byteOffset: 0, byteLength: 8 }],
+    dataLength: 16,
+  };
   assert.equal(decodeCheckpoint(forge(good, 16), 'x').tensors.a.data.length, 2);
   const cases: Array<[unknown, number, RegExp]> = [
     [{ ...good, tensors: [{ ...good.tensors[0], shape: [3] }] }, 16, /byteLength 8 disagrees with shape \[3\]/],
@@ -148,16 +178,26 @@ test('a header with a valid checksum but impossible contents is rejected', () =>
     [[1, 2], 16, /kind/],
   ];
   for (const [header, dataLength, pattern] of cases) {
-    assert.throws(() => decodeCheckpoint(forge(header, dataLength), 'x'), (e: unknown) => e instanceof CheckpointError && e.problem === 'invalid' && pattern.test(e.message), String(pattern));
+    assert.throws(
+      () => decodeCheckpoint(forge(header, dataLength), 'x'),
+      (e: unknown) => e instanceof CheckpointError && e.problem === 'invalid' && pattern.test(e.message),
+      String(pattern),
+    );
   }
 });
 
 test('encoding refuses contents that would not read back as written', () => {
   const cases: Array<[CheckpointContents, RegExp]> = [
     [{ ...small(), kind: '' }, /kind/],
-    [{ ...small(), tensors: { w: { shape: [2, 2], data: new Float32Array(3) } } }, /tensor 'w' has shape \[2, 2\] \(4 values\) but 3 values/],
+    [
+      { ...small(), tensors: { w: { shape: [2, 2], data: new Float32Array(3) } } },
+      /tensor 'w' has shape \[2, 2\] \(4 values\) but 3 values/,
+    ],
     [{ ...small(), tensors: { w: { shape: [-1], data: new Float32Array(0) } } }, /shape/],
-    [{ ...small(), tensors: { w: { shape: [2], data: new Float64Array(2) as unknown as Float32Array } } }, /Float32Array/],
+    [
+      { ...small(), tensors: { w: { shape: [2], data: new Float64Array(2) as unknown as Float32Array } } },
+      /Float32Array/,
+    ],
     [{ ...small(), meta: { rates: [0.1, NaN] } }, /meta\.rates\[1\] is NaN/],
     [{ ...small(), meta: { moments: new Float32Array(2) } }, /meta\.moments is a Float32Array/],
     [{ ...small(), meta: { big: 10n } }, /meta\.big is a bigint/],
@@ -167,8 +207,14 @@ test('encoding refuses contents that would not read back as written', () => {
   cyclic.self = cyclic;
   cases.push([{ ...small(), meta: cyclic }, /meta\.self refers to itself/]);
   for (const [c, pattern] of cases) {
-    assert.throws(() => encodeCheckpoint(c, 'out.awnckpt'), (e: unknown) => e instanceof CheckpointError && e.problem === 'invalid' && pattern.test(e.message), String(pattern));
+    assert.throws(
+      () => encodeCheckpoint(c, 'out.awnckpt'),
+      (e: unknown) => e instanceof CheckpointError && e.problem === 'invalid' && pattern.test(e.message),
+      String(pattern),
+    );
   }
   // An undefined property is simply absent afterwards, as JSON does.
-  assert.deepEqual(decodeCheckpoint(encodeCheckpoint({ ...small(), meta: { a: 1, b: undefined } }), 'm').meta, { a: 1 });
+  assert.deepEqual(decodeCheckpoint(encodeCheckpoint({ ...small(), meta: { a: 1, b: undefined } }), 'm').meta, {
+    a: 1,
+  });
 });

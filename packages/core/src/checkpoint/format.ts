@@ -81,7 +81,8 @@ function elementCount(shape: number[]): number {
 }
 
 function checkTensorName(name: string, source: string): void {
-  if (name === '' || name === '__proto__') throw new CheckpointError(source, 'invalid', `tensor name ${JSON.stringify(name)} is not allowed`);
+  if (name === '' || name === '__proto__')
+    throw new CheckpointError(source, 'invalid', `tensor name ${JSON.stringify(name)} is not allowed`);
 }
 
 /**
@@ -91,7 +92,8 @@ function checkTensorName(name: string, source: string): void {
  * `source` only labels error messages (e.g. the path being saved).
  */
 export function encodeCheckpoint(c: CheckpointContents, source = '(being encoded)'): Uint8Array {
-  if (typeof c.kind !== 'string' || c.kind === '') throw new CheckpointError(source, 'invalid', 'kind must be a non-empty string');
+  if (typeof c.kind !== 'string' || c.kind === '')
+    throw new CheckpointError(source, 'invalid', 'kind must be a non-empty string');
   if (typeof c.meta !== 'object' || c.meta === null || Array.isArray(c.meta)) {
     throw new CheckpointError(source, 'invalid', 'meta must be a plain object');
   }
@@ -101,11 +103,21 @@ export function encodeCheckpoint(c: CheckpointContents, source = '(being encoded
   let offset = 0;
   for (const [name, t] of Object.entries(c.tensors)) {
     checkTensorName(name, source);
-    if (!(t?.data instanceof Float32Array)) throw new CheckpointError(source, 'invalid', `tensor '${name}' data must be a Float32Array`);
-    if (!isShape(t.shape)) throw new CheckpointError(source, 'invalid', `tensor '${name}' shape ${JSON.stringify(t.shape)} must be non-negative integers`);
+    if (!(t?.data instanceof Float32Array))
+      throw new CheckpointError(source, 'invalid', `tensor '${name}' data must be a Float32Array`);
+    if (!isShape(t.shape))
+      throw new CheckpointError(
+        source,
+        'invalid',
+        `tensor '${name}' shape ${JSON.stringify(t.shape)} must be non-negative integers`,
+      );
     const count = elementCount(t.shape);
     if (count !== t.data.length) {
-      throw new CheckpointError(source, 'invalid', `tensor '${name}' has shape [${t.shape.join(', ')}] (${count} values) but ${t.data.length} values of data`);
+      throw new CheckpointError(
+        source,
+        'invalid',
+        `tensor '${name}' has shape [${t.shape.join(', ')}] (${count} values) but ${t.data.length} values of data`,
+      );
     }
     entries.push({ name, dtype: 'float32', shape: [...t.shape], byteOffset: offset, byteLength: t.data.byteLength });
     datas.push(t.data);
@@ -135,16 +147,27 @@ export function encodeCheckpoint(c: CheckpointContents, source = '(being encoded
 function diagnoseMismatch(bytes: Uint8Array, headerLength: number, source: string): never {
   let expected: number | undefined;
   try {
-    const h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + headerLength))) as Partial<Header>;
-    if (Number.isSafeInteger(h.dataLength)) expected = align(PREAMBLE_BYTES + headerLength) + (h.dataLength as number) + CHECKSUM_BYTES;
+    const h = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + headerLength)),
+    ) as Partial<Header>;
+    if (Number.isSafeInteger(h.dataLength))
+      expected = align(PREAMBLE_BYTES + headerLength) + (h.dataLength as number) + CHECKSUM_BYTES;
   } catch {
     // The header itself is damaged: plain corruption.
   }
   if (expected !== undefined && bytes.length < expected) {
-    throw new CheckpointError(source, 'truncated', `is truncated: ${bytes.length} bytes, the header promises ${expected}`);
+    throw new CheckpointError(
+      source,
+      'truncated',
+      `is truncated: ${bytes.length} bytes, the header promises ${expected}`,
+    );
   }
   if (expected !== undefined && bytes.length > expected) {
-    throw new CheckpointError(source, 'corrupt', `is corrupt: ${bytes.length - expected} unexpected bytes after the data`);
+    throw new CheckpointError(
+      source,
+      'corrupt',
+      `is corrupt: ${bytes.length - expected} unexpected bytes after the data`,
+    );
   }
   throw new CheckpointError(source, 'corrupt', 'is corrupt: SHA-256 checksum mismatch (a byte was changed)');
 }
@@ -156,7 +179,9 @@ function invalid(source: string, what: string): never {
 function parseHeader(bytes: Uint8Array, headerLength: number, source: string): Header {
   let h: unknown;
   try {
-    h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + headerLength)));
+    h = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + headerLength)),
+    );
   } catch (err) {
     invalid(source, `header is not UTF-8 JSON (${(err as Error).message})`);
   }
@@ -164,7 +189,11 @@ function parseHeader(bytes: Uint8Array, headerLength: number, source: string): H
   const { kind, meta, tensors, dataLength } = h as Record<string, unknown>;
   if (typeof kind !== 'string' || kind === '') invalid(source, 'kind is not a non-empty string');
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) invalid(source, 'meta is not an object');
-  if (!Number.isSafeInteger(dataLength) || (dataLength as number) < 0 || (dataLength as number) % CHECKPOINT_ALIGNMENT !== 0) {
+  if (
+    !Number.isSafeInteger(dataLength) ||
+    (dataLength as number) < 0 ||
+    (dataLength as number) % CHECKPOINT_ALIGNMENT !== 0
+  ) {
     invalid(source, `dataLength ${String(dataLength)} is not a non-negative multiple of ${CHECKPOINT_ALIGNMENT}`);
   }
   if (!Array.isArray(tensors)) invalid(source, 'tensors is not an array');
@@ -173,18 +202,27 @@ function parseHeader(bytes: Uint8Array, headerLength: number, source: string): H
   for (const t of tensors as unknown[]) {
     const e = t as Partial<TensorEntry>;
     const name = typeof e?.name === 'string' ? e.name : undefined;
-    if (name === undefined || name === '' || name === '__proto__') invalid(source, `tensor name ${JSON.stringify(e?.name)} is not allowed`);
+    if (name === undefined || name === '' || name === '__proto__')
+      invalid(source, `tensor name ${JSON.stringify(e?.name)} is not allowed`);
     if (names.has(name)) invalid(source, `tensor '${name}' appears twice`);
     names.add(name);
-    if (e.dtype !== 'float32') invalid(source, `tensor '${name}' has dtype ${JSON.stringify(e.dtype)}; this build reads float32 only`);
-    if (!isShape(e.shape)) invalid(source, `tensor '${name}' shape ${JSON.stringify(e.shape)} is not a list of non-negative integers`);
+    if (e.dtype !== 'float32')
+      invalid(source, `tensor '${name}' has dtype ${JSON.stringify(e.dtype)}; this build reads float32 only`);
+    if (!isShape(e.shape))
+      invalid(source, `tensor '${name}' shape ${JSON.stringify(e.shape)} is not a list of non-negative integers`);
     const { byteOffset, byteLength } = e;
-    if (byteLength !== elementCount(e.shape) * 4) invalid(source, `tensor '${name}' byteLength ${byteLength} disagrees with shape [${e.shape.join(', ')}]`);
-    if (!Number.isSafeInteger(byteOffset) || (byteOffset as number) % CHECKPOINT_ALIGNMENT !== 0 || (byteOffset as number) < end) {
+    if (byteLength !== elementCount(e.shape) * 4)
+      invalid(source, `tensor '${name}' byteLength ${byteLength} disagrees with shape [${e.shape.join(', ')}]`);
+    if (
+      !Number.isSafeInteger(byteOffset) ||
+      (byteOffset as number) % CHECKPOINT_ALIGNMENT !== 0 ||
+      (byteOffset as number) < end
+    ) {
       invalid(source, `tensor '${name}' byteOffset ${byteOffset} is unaligned or overlaps the previous tensor`);
     }
     end = (byteOffset as number) + byteLength;
-    if (end > (dataLength as number)) invalid(source, `tensor '${name}' ends at ${end}, past the data section (${dataLength} bytes)`);
+    if (end > (dataLength as number))
+      invalid(source, `tensor '${name}' ends at ${end}, past the data section (${dataLength} bytes)`);
   }
   return h as Header;
 }
@@ -198,7 +236,8 @@ function parseHeader(bytes: Uint8Array, headerLength: number, source: string): H
 export function decodeCheckpoint(bytes: Uint8Array, source: string): CheckpointContents {
   const magicLength = CHECKPOINT_MAGIC.length;
   for (let i = 0; i < Math.min(magicLength, bytes.length); i++) {
-    if (bytes[i] !== CHECKPOINT_MAGIC[i]) throw new CheckpointError(source, 'magic', 'is not an awn checkpoint (wrong magic bytes)');
+    if (bytes[i] !== CHECKPOINT_MAGIC[i])
+      throw new CheckpointError(source, 'magic', 'is not an awn checkpoint (wrong magic bytes)');
   }
   if (bytes.length < PREAMBLE_BYTES + CHECKSUM_BYTES) {
     throw new CheckpointError(source, 'truncated', `is truncated: ${bytes.length} bytes, shorter than any checkpoint`);
@@ -206,21 +245,33 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): CheckpointC
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
   if (version > CHECKPOINT_FORMAT_VERSION) {
-    throw new CheckpointError(source, 'version', `uses format version ${version}, newer than this build reads (up to ${CHECKPOINT_FORMAT_VERSION}); upgrade awn`);
+    throw new CheckpointError(
+      source,
+      'version',
+      `uses format version ${version}, newer than this build reads (up to ${CHECKPOINT_FORMAT_VERSION}); upgrade awn`,
+    );
   }
   if (version < 1) throw new CheckpointError(source, 'version', `has unknown format version ${version}`);
   const headerLength = view.getUint32(12, true);
   const bodyLength = bytes.length - CHECKSUM_BYTES;
   if (PREAMBLE_BYTES + headerLength > bodyLength) {
-    throw new CheckpointError(source, 'truncated', `is truncated or corrupt: header length ${headerLength} exceeds the ${bytes.length}-byte file`);
+    throw new CheckpointError(
+      source,
+      'truncated',
+      `is truncated or corrupt: header length ${headerLength} exceeds the ${bytes.length}-byte file`,
+    );
   }
   const digest = sha256(bytes.subarray(0, bodyLength));
-  for (let i = 0; i < CHECKSUM_BYTES; i++) if (digest[i] !== bytes[bodyLength + i]) diagnoseMismatch(bytes, headerLength, source);
+  for (let i = 0; i < CHECKSUM_BYTES; i++)
+    if (digest[i] !== bytes[bodyLength + i]) diagnoseMismatch(bytes, headerLength, source);
 
   const header = parseHeader(bytes, headerLength, source);
   const dataStart = align(PREAMBLE_BYTES + headerLength);
   if (dataStart + header.dataLength !== bodyLength) {
-    invalid(source, `file is ${bytes.length} bytes but the header describes ${dataStart + header.dataLength + CHECKSUM_BYTES}`);
+    invalid(
+      source,
+      `file is ${bytes.length} bytes but the header describes ${dataStart + header.dataLength + CHECKSUM_BYTES}`,
+    );
   }
   const tensors: Record<string, CheckpointTensor> = {};
   for (const e of header.tensors) {

@@ -27,7 +27,9 @@ export function assertJsonValue(value: unknown, path: string, source: string, an
       }
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
-        bad(`is a ${(value as object).constructor?.name ?? 'non-plain object'}; convert it (e.g. Array.from for typed arrays)`);
+        bad(
+          `is a ${(value as object).constructor?.name ?? 'non-plain object'}; convert it (e.g. Array.from for typed arrays)`,
+        );
       }
       for (const [k, v] of Object.entries(value)) {
         // An undefined property is simply absent after a round trip, which reads back the same.

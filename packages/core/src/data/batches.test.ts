@@ -10,7 +10,16 @@ function ids(n: number): ClassificationDataset {
     x[2 * i] = i;
     x[2 * i + 1] = -i;
   }
-  return { name: 'ids', task: 'classification', inputDim: 2, numClasses: 3, outputDim: 3, n, x, y: Int32Array.from({ length: n }, (_, i) => i % 3) };
+  return {
+    name: 'ids',
+    task: 'classification',
+    inputDim: 2,
+    numClasses: 3,
+    outputDim: 3,
+    n,
+    x,
+    y: Int32Array.from({ length: n }, (_, i) => i % 3),
+  };
 }
 const rowIds = (x: Float32Array) => Array.from(x.filter((_, j) => j % 2 === 0));
 
@@ -40,7 +49,10 @@ test('an epoch is a permutation; dropLast drops only the incomplete tail', () =>
     assert.equal(batch.epoch, 0);
     assert.equal(batch.stepInEpoch, s);
     for (const id of rowIds(batch.x)) seen.push(id);
-    assert.deepEqual(Array.from(batch.y), rowIds(batch.x).map((i) => i % 3));
+    assert.deepEqual(
+      Array.from(batch.y),
+      rowIds(batch.x).map((i) => i % 3),
+    );
     assert.deepEqual(rowIds(batch.x.map((v, j) => (j % 2 ? -v : v))), rowIds(batch.x), 'rows kept whole');
   }
   assert.equal(new Set(seen).size, 20);
@@ -55,7 +67,10 @@ test('an epoch is a permutation; dropLast drops only the incomplete tail', () =>
     assert.equal(batch.globalSize, s < 4 ? 5 : 3);
     all.push(...rowIds(batch.x));
   }
-  assert.deepEqual(all.sort((p, q) => p - q), Array.from({ length: 23 }, (_, i) => i));
+  assert.deepEqual(
+    all.sort((p, q) => p - q),
+    Array.from({ length: 23 }, (_, i) => i),
+  );
 });
 
 test('epochs are reshuffled; the same seed gives the same order; shuffle:false keeps row order', () => {
@@ -71,14 +86,17 @@ test('epochs are reshuffled; the same seed gives the same order; shuffle:false k
   assert.deepEqual(rowIds(ordered.next().x), [0, 1, 2, 3, 4, 5, 6]);
 });
 
-test('the union of all ranks\' shards equals the single-rank batch, in order (W = 1..4)', () => {
+test("the union of all ranks' shards equals the single-rank batch, in order (W = 1..4)", () => {
   const ds = ids(50);
   for (const dropLast of [true, false]) {
     const single = new ShardedBatches(ds, { batchSize: 7, seed: 3, dropLast });
     const steps = single.stepsPerEpoch * 2 + 1; // crosses two epoch boundaries
     const reference = Array.from({ length: steps }, () => single.next());
     for (let w = 1; w <= 4; w++) {
-      const ranks = Array.from({ length: w }, (_, r) => new ShardedBatches(ds, { batchSize: 7, seed: 3, worldSize: w, rank: r, dropLast }));
+      const ranks = Array.from(
+        { length: w },
+        (_, r) => new ShardedBatches(ds, { batchSize: 7, seed: 3, worldSize: w, rank: r, dropLast }),
+      );
       for (let s = 0; s < steps; s++) {
         const shards = ranks.map((b) => b.next());
         const joinedX = shards.flatMap((sh) => Array.from(sh.x));
@@ -92,7 +110,11 @@ test('the union of all ranks\' shards equals the single-rank batch, in order (W 
         }
         const sizes = shards.map((sh) => sh.size);
         assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1);
-        assert.deepEqual(sizes, [...sizes].sort((p, q) => q - p), 'first ranks take the extra');
+        assert.deepEqual(
+          sizes,
+          [...sizes].sort((p, q) => q - p),
+          'first ranks take the extra',
+        );
       }
     }
   }
@@ -120,20 +142,32 @@ test('restore(cursor) resumes mid-epoch exactly, even with another world size', 
 
 test('regression targets travel with their rows', () => {
   const n = 12;
-  const ds: RegressionDataset = { name: 'r', task: 'regression', inputDim: 1, outputDim: 2, n, x: Float32Array.from({ length: n }, (_, i) => i), y: Float32Array.from({ length: 2 * n }, (_, i) => i * 10) };
+  const ds: RegressionDataset = {
+    name: 'r',
+    task: 'regression',
+    inputDim: 1,
+    outputDim: 2,
+    n,
+    x: Float32Array.from({ length: n }, (_, i) => i),
+    y: Float32Array.from({ length: 2 * n }, (_, i) => i * 10),
+  };
   const b = new ShardedBatches(ds, { batchSize: 5, seed: 4, worldSize: 2, rank: 1 });
   const batch = b.next();
   assert.equal(batch.size, 2);
   assert.equal(batch.shardStart, 3);
   assert.ok(batch.y instanceof Float32Array);
-  for (let k = 0; k < batch.size; k++) assert.deepEqual(Array.from(batch.y.subarray(2 * k, 2 * k + 2)), [batch.x[k] * 20, batch.x[k] * 20 + 10]);
+  for (let k = 0; k < batch.size; k++)
+    assert.deepEqual(Array.from(batch.y.subarray(2 * k, 2 * k + 2)), [batch.x[k] * 20, batch.x[k] * 20 + 10]);
 });
 
 test('impossible settings and foreign cursors are refused', () => {
   const ds = ids(10);
   assert.throws(() => new ShardedBatches(ds, { batchSize: 11, seed: 1 }), /not enough for one batch/);
   assert.doesNotThrow(() => new ShardedBatches(ds, { batchSize: 11, seed: 1, dropLast: false }));
-  assert.throws(() => new ShardedBatches(ds, { batchSize: 2, seed: 1, worldSize: 3, rank: 0 }), /smaller than worldSize/);
+  assert.throws(
+    () => new ShardedBatches(ds, { batchSize: 2, seed: 1, worldSize: 3, rank: 0 }),
+    /smaller than worldSize/,
+  );
   assert.throws(() => new ShardedBatches(ds, { batchSize: 4, seed: 1, worldSize: 2, rank: 2 }), /rank 2/);
   assert.throws(() => new ShardedBatches(ds, { batchSize: 0, seed: 1 }), /batchSize/);
   const b = new ShardedBatches(ds, { batchSize: 3, seed: 1 });
@@ -144,7 +178,10 @@ test('impossible settings and foreign cursors are refused', () => {
   b.restore({ epoch: 0, offset: 4 });
   const mid = b.next();
   const rows = Array.from(b.permutation(0).subarray(4, 7));
-  assert.deepEqual(Array.from(mid.x), rows.flatMap((r) => Array.from(ds.x.subarray(r * 2, r * 2 + 2))));
+  assert.deepEqual(
+    Array.from(mid.x),
+    rows.flatMap((r) => Array.from(ds.x.subarray(r * 2, r * 2 + 2))),
+  );
   assert.deepEqual(b.cursor(), { epoch: 0, offset: 7 });
   b.next();
   assert.deepEqual(b.cursor(), { epoch: 1, offset: 0 });

@@ -64,7 +64,8 @@ export function shardBounds(globalSize: number, worldSize: number, rank: number)
 }
 
 function checkInt(name: string, v: number, min: number): void {
-  if (!Number.isSafeInteger(v) || v < min) throw new RangeError(`ShardedBatches: ${name} must be an integer >= ${min}, got ${v}`);
+  if (!Number.isSafeInteger(v) || v < min)
+    throw new RangeError(`ShardedBatches: ${name} must be an integer >= ${min}, got ${v}`);
 }
 
 /** Seeded, rank-sharded, resumable minibatches over one data set; see the module comment. */
@@ -102,10 +103,14 @@ export class ShardedBatches<T extends Dataset = Dataset> {
     checkInt('batchSize', this.batchSize, 1);
     checkInt('worldSize', this.worldSize, 1);
     checkInt('rank', this.rank, 0);
-    if (!Number.isSafeInteger(this.seed)) throw new RangeError(`ShardedBatches: seed must be a safe integer, got ${this.seed}`);
-    if (this.rank >= this.worldSize) throw new RangeError(`ShardedBatches: rank ${this.rank} is outside [0, worldSize = ${this.worldSize})`);
+    if (!Number.isSafeInteger(this.seed))
+      throw new RangeError(`ShardedBatches: seed must be a safe integer, got ${this.seed}`);
+    if (this.rank >= this.worldSize)
+      throw new RangeError(`ShardedBatches: rank ${this.rank} is outside [0, worldSize = ${this.worldSize})`);
     if (this.batchSize < this.worldSize) {
-      throw new RangeError(`ShardedBatches: batchSize ${this.batchSize} is smaller than worldSize ${this.worldSize}; some ranks would never get data`);
+      throw new RangeError(
+        `ShardedBatches: batchSize ${this.batchSize} is smaller than worldSize ${this.worldSize}; some ranks would never get data`,
+      );
     }
     const n = dataset.n;
     this.stepsPerEpoch = this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
@@ -129,9 +134,12 @@ export class ShardedBatches<T extends Dataset = Dataset> {
    */
   restore(cursor: BatchCursor): void {
     const { epoch, offset } = cursor;
-    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`ShardedBatches.restore: cursor epoch must be an integer >= 0, got ${epoch}`);
+    if (!Number.isSafeInteger(epoch) || epoch < 0)
+      throw new RangeError(`ShardedBatches.restore: cursor epoch must be an integer >= 0, got ${epoch}`);
     if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.dataset.n) {
-      throw new RangeError(`ShardedBatches.restore: cursor offset ${offset} is outside the ${this.dataset.n} examples of an epoch of '${this.dataset.name}'`);
+      throw new RangeError(
+        `ShardedBatches.restore: cursor offset ${offset} is outside the ${this.dataset.n} examples of an epoch of '${this.dataset.name}'`,
+      );
     }
     this.epoch = epoch;
     this.offset = offset;

@@ -1,12 +1,36 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DatasetError, classCounts, selectRows, validateDataset, type ClassificationDataset, type RegressionDataset } from './dataset.js';
+import {
+  DatasetError,
+  classCounts,
+  selectRows,
+  validateDataset,
+  type ClassificationDataset,
+  type RegressionDataset,
+} from './dataset.js';
 
 function cls(): ClassificationDataset {
-  return { name: 'toy', task: 'classification', inputDim: 2, numClasses: 3, outputDim: 3, n: 3, x: Float32Array.of(0, 1, 2, 3, 4, 5), y: Int32Array.of(0, 2, 1) };
+  return {
+    name: 'toy',
+    task: 'classification',
+    inputDim: 2,
+    numClasses: 3,
+    outputDim: 3,
+    n: 3,
+    x: Float32Array.of(0, 1, 2, 3, 4, 5),
+    y: Int32Array.of(0, 2, 1),
+  };
 }
 function reg(): RegressionDataset {
-  return { name: 'reg', task: 'regression', inputDim: 1, outputDim: 2, n: 2, x: Float32Array.of(1, 2), y: Float32Array.of(1, 2, 3, 4) };
+  return {
+    name: 'reg',
+    task: 'regression',
+    inputDim: 1,
+    outputDim: 2,
+    n: 2,
+    x: Float32Array.of(1, 2),
+    y: Float32Array.of(1, 2, 3, 4),
+  };
 }
 
 function rejects(ds: unknown, field: string): void {

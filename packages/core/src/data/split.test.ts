@@ -64,14 +64,26 @@ test('deterministic per seed, different across seeds', () => {
 
 test('regression: plain seeded split with the same proportions', () => {
   const n = 100;
-  const ds: RegressionDataset = { name: 'r', task: 'regression', inputDim: 1, outputDim: 2, n, x: Float32Array.from({ length: n }, (_, i) => i), y: Float32Array.from({ length: 2 * n }, (_, i) => i) };
+  const ds: RegressionDataset = {
+    name: 'r',
+    task: 'regression',
+    inputDim: 1,
+    outputDim: 2,
+    n,
+    x: Float32Array.from({ length: n }, (_, i) => i),
+    y: Float32Array.from({ length: 2 * n }, (_, i) => i),
+  };
   const s = stratifiedSplit(ds, { seed: 1 });
   assert.equal(s.test.n, 20);
   assert.equal(s.validation.n, 8);
   assert.equal(s.train.n, 72);
   const all = [...s.train.x, ...s.validation.x, ...s.test.x].sort((p, q) => p - q);
-  assert.deepEqual(all, Array.from({ length: n }, (_, i) => i));
-  for (let k = 0; k < s.test.n; k++) assert.deepEqual(Array.from(s.test.y.subarray(2 * k, 2 * k + 2)), [2 * s.test.x[k], 2 * s.test.x[k] + 1]);
+  assert.deepEqual(
+    all,
+    Array.from({ length: n }, (_, i) => i),
+  );
+  for (let k = 0; k < s.test.n; k++)
+    assert.deepEqual(Array.from(s.test.y.subarray(2 * k, 2 * k + 2)), [2 * s.test.x[k], 2 * s.test.x[k] + 1]);
 });
 
 test('bad fractions are refused', () => {
@@ -84,6 +96,9 @@ test('allocateProportionally sums exactly and never exceeds a group', () => {
   assert.deepEqual(allocateProportionally(3, [1, 1, 1]), [1, 1, 1]);
   assert.deepEqual(allocateProportionally(2, [1, 1, 1]), [1, 1, 0]);
   const a = allocateProportionally(1000, [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]);
-  assert.equal(a.reduce((p, q) => p + q, 0), 1000);
+  assert.equal(
+    a.reduce((p, q) => p + q, 0),
+    1000,
+  );
   assert.throws(() => allocateProportionally(4, [1, 2]), /total/);
 });

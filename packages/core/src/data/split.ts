@@ -27,7 +27,8 @@ export interface SplitResult<T extends Dataset> {
 const TAG_SPLIT = 0x73706c74;
 
 function checkFraction(name: string, f: number): void {
-  if (!Number.isFinite(f) || f < 0 || f >= 1) throw new RangeError(`stratifiedSplit: ${name} must be in [0, 1), got ${f}`);
+  if (!Number.isFinite(f) || f < 0 || f >= 1)
+    throw new RangeError(`stratifiedSplit: ${name} must be in [0, 1), got ${f}`);
 }
 
 /**
@@ -43,7 +44,8 @@ export function stratifiedSplit<T extends Dataset>(ds: T, options: SplitOptions)
   const validationFraction = options.validationFraction ?? 0.1;
   checkFraction('testFraction', testFraction);
   checkFraction('validationFraction', validationFraction);
-  if (!Number.isSafeInteger(options.seed)) throw new RangeError(`stratifiedSplit: seed must be a safe integer, got ${options.seed}`);
+  if (!Number.isSafeInteger(options.seed))
+    throw new RangeError(`stratifiedSplit: seed must be a safe integer, got ${options.seed}`);
   const rng = Prng.fromKey(options.seed, TAG_SPLIT);
 
   const groups: number[][] = [];

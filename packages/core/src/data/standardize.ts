@@ -38,7 +38,9 @@ export function fitStandardizer(train: Dataset): Standardizer {
 export function applyStandardizer<T extends Dataset>(ds: T, s: Standardizer): T {
   const d = ds.inputDim;
   if (s.mean.length !== d || s.std.length !== d) {
-    throw new RangeError(`applyStandardizer: standardizer has ${s.mean.length} features, data set '${ds.name}' has ${d}`);
+    throw new RangeError(
+      `applyStandardizer: standardizer has ${s.mean.length} features, data set '${ds.name}' has ${d}`,
+    );
   }
   const x = new Float32Array(ds.x.length);
   for (let i = 0; i < ds.n; i++) for (let j = 0; j < d; j++) x[i * d + j] = (ds.x[i * d + j] - s.mean[j]) / s.std[j];
@@ -49,7 +51,11 @@ export function applyStandardizer<T extends Dataset>(ds: T, s: Standardizer): T 
  * Fits on `train` and applies to all three subsets of a split: the usual preprocessing of the
  * synthetic sets, whose raw coordinates reach ±4π.
  */
-export function standardizeSplit<T extends Dataset>(split: { train: T; validation: T; test: T }): {
+export function standardizeSplit<T extends Dataset>(split: {
+  train: T;
+  validation: T;
+  test: T;
+}): {
   train: T;
   validation: T;
   test: T;

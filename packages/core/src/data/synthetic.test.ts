@@ -10,7 +10,11 @@ function rows(ds: ClassificationDataset, cls: number): Array<[number, number]> {
 }
 
 test('paper defaults: sizes and class balance', () => {
-  for (const [ds, per] of [[doubleMoon(1), 2500], [spiral(1), 2500], [spiralHard(1), 5000]] as const) {
+  for (const [ds, per] of [
+    [doubleMoon(1), 2500],
+    [spiral(1), 2500],
+    [spiralHard(1), 5000],
+  ] as const) {
     assert.equal(ds.n, 2 * per);
     assert.equal(ds.inputDim, 2);
     assert.equal(ds.numClasses, 2);
@@ -58,7 +62,10 @@ function checkSpiral(ds: ClassificationDataset, scale: number, maxT: number): vo
     const v = (sign * ds.x[2 * i + 1]) / scale;
     const t = Math.hypot(u, v); // radius equals the angle parameter: it grows with the angle
     assert.ok(t <= maxT + 1e-4);
-    assert.ok(Math.abs(u + t * Math.cos(t)) < 1e-4 && Math.abs(v - t * Math.sin(t)) < 1e-4, `point ${i} off the spiral`);
+    assert.ok(
+      Math.abs(u + t * Math.cos(t)) < 1e-4 && Math.abs(v - t * Math.sin(t)) < 1e-4,
+      `point ${i} off the spiral`,
+    );
     largest = Math.max(largest, t);
   }
   assert.ok(largest > 0.95 * maxT, `spiral should reach t close to ${maxT}, got ${largest}`);

@@ -24,13 +24,18 @@ const TAG_DOUBLE_MOON = 0x6d6f6f6e;
 const TAG_SPIRAL = 0x73706972;
 const TAG_SPIRAL_HARD = 0x68617264;
 
-function resolve(opts: SyntheticOptions | undefined, defaultPoints: number, generator: string): { points: number; noise: number } {
+function resolve(
+  opts: SyntheticOptions | undefined,
+  defaultPoints: number,
+  generator: string,
+): { points: number; noise: number } {
   const points = opts?.pointsPerClass ?? defaultPoints;
   const noise = opts?.noise ?? 0.3;
   if (!Number.isSafeInteger(points) || points < 1) {
     throw new RangeError(`${generator}: pointsPerClass must be a positive integer, got ${points}`);
   }
-  if (!Number.isFinite(noise) || noise < 0) throw new RangeError(`${generator}: noise must be finite and >= 0, got ${noise}`);
+  if (!Number.isFinite(noise) || noise < 0)
+    throw new RangeError(`${generator}: noise must be finite and >= 0, got ${noise}`);
   return { points, noise };
 }
 
@@ -106,5 +111,9 @@ export function spiral(seed: number, opts: SyntheticOptions = {}): Classificatio
 export function spiralHard(seed: number, opts: SyntheticOptions = {}): ClassificationDataset {
   checkSeed(seed, 'spiralHard');
   const { points, noise } = resolve(opts, 5000, 'spiralHard');
-  return twoClass('spiral-hard', points, spiralPoints(Prng.fromKey(seed, TAG_SPIRAL_HARD), points, noise, 8 * Math.PI, 0.5));
+  return twoClass(
+    'spiral-hard',
+    points,
+    spiralPoints(Prng.fromKey(seed, TAG_SPIRAL_HARD), points, noise, 8 * Math.PI, 0.5),
+  );
 }

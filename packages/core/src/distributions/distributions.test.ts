@@ -9,14 +9,22 @@ import { TEST_BACKENDS, useBackend } from '../testing/backends.js';
 
 describe('softplus', () => {
   it('inverts exactly over a wide range', () => {
-    for (const y of [1e-6, 5e-4, 0.01, 0.5, 3, 25, 80]) assert.ok(Math.abs(softplus(inverseSoftplus(y)) - y) / y < 1e-9, `y=${y}`);
+    for (const y of [1e-6, 5e-4, 0.01, 0.5, 3, 25, 80])
+      assert.ok(Math.abs(softplus(inverseSoftplus(y)) - y) / y < 1e-9, `y=${y}`);
   });
   it('rejects non-positive values', () => assert.throws(() => inverseSoftplus(0), /y > 0/));
 });
 
 describe('exponential distribution widths (closed form, k = 0.9)', () => {
   const d = new ExponentialDistribution({ quantile: 0.9 });
-  const expected: [number, number][] = [[0.1, 25], [0.05, 48], [0.02, 117], [0.01, 232], [0.004, 577], [0.001, 2304]];
+  const expected: [number, number][] = [
+    [0.1, 25],
+    [0.05, 48],
+    [0.02, 117],
+    [0.01, 232],
+    [0.004, 577],
+    [0.001, 2304],
+  ];
   for (const [rate, width] of expected) {
     it(`λ = ${rate} → D = ${width}`, () => {
       assert.equal(d.width(d.raw(rate)), width);
@@ -77,7 +85,8 @@ for (const backend of TEST_BACKENDS) {
         for (let j = 1; j < D; j++) assert.ok(f[j] <= f[j - 1] + 1e-9);
         const host = dist.massesHost(raw, D);
         const z = host.reduce((a, b) => a + b, 0);
-        for (let j = 0; j < D; j += 17) assert.ok(Math.abs(f[j] - host[j] / z) < 1e-5 * Math.max(1, (host[j] / z) * 100));
+        for (let j = 0; j < D; j += 17)
+          assert.ok(Math.abs(f[j] - host[j] / z) < 1e-5 * Math.max(1, (host[j] / z) * 100));
       });
       it(`${dist.family}: d Σ_j j·f_j / d r matches finite differences`, () => {
         const raw = dist.family === 'exponential' ? dist.raw(0.08) : dist.raw(2.2);

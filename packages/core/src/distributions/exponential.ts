@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MASS_FLOOR, PARAMETER_EPSILON, normalizeWithDerivative, softplusDerivative, type ImportanceDistribution } from './distribution.js';
+import {
+  MASS_FLOOR,
+  PARAMETER_EPSILON,
+  normalizeWithDerivative,
+  softplusDerivative,
+  type ImportanceDistribution,
+} from './distribution.js';
 import { inverseSoftplus, softplus } from './softplus.js';
 
 /** Options of the discretised exponential distribution. */
@@ -21,7 +27,8 @@ export class ExponentialDistribution implements ImportanceDistribution {
 
   constructor(options: ExponentialOptions = {}) {
     this.quantile = options.quantile ?? 0.9;
-    if (!(this.quantile > 0 && this.quantile < 1)) throw new RangeError(`quantile must be in (0, 1), got ${this.quantile}`);
+    if (!(this.quantile > 0 && this.quantile < 1))
+      throw new RangeError(`quantile must be in (0, 1), got ${this.quantile}`);
     if (options.minRate !== undefined && !(options.minRate > PARAMETER_EPSILON)) {
       throw new RangeError(`minRate must be > ${PARAMETER_EPSILON}, got ${options.minRate}`);
     }

@@ -25,8 +25,14 @@ export function createDistribution(config: DistributionConfig): ImportanceDistri
     case 'exponential':
       return new ExponentialDistribution({ quantile: config.quantile, minRate: config.lowerBound });
     case 'power-law':
-      return new PowerLawDistribution({ quantile: config.quantile, minExponent: config.lowerBound, offset: config.offset });
+      return new PowerLawDistribution({
+        quantile: config.quantile,
+        minExponent: config.lowerBound,
+        offset: config.offset,
+      });
     default:
-      throw new RangeError(`unknown distribution family '${(config as { family: string }).family}' (expected exponential or power-law)`);
+      throw new RangeError(
+        `unknown distribution family '${(config as { family: string }).family}' (expected exponential or power-law)`,
+      );
   }
 }

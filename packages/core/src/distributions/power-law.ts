@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MASS_FLOOR, PARAMETER_EPSILON, normalizeWithDerivative, softplusDerivative, type ImportanceDistribution } from './distribution.js';
+import {
+  MASS_FLOOR,
+  PARAMETER_EPSILON,
+  normalizeWithDerivative,
+  softplusDerivative,
+  type ImportanceDistribution,
+} from './distribution.js';
 import { inverseSoftplus, softplus } from './softplus.js';
 
 /** Options of the discretised power law. */
@@ -27,7 +33,8 @@ export class PowerLawDistribution implements ImportanceDistribution {
   constructor(options: PowerLawOptions = {}) {
     this.quantile = options.quantile ?? 0.9;
     this.offset = options.offset ?? 0;
-    if (!(this.quantile > 0 && this.quantile < 1)) throw new RangeError(`quantile must be in (0, 1), got ${this.quantile}`);
+    if (!(this.quantile > 0 && this.quantile < 1))
+      throw new RangeError(`quantile must be in (0, 1), got ${this.quantile}`);
     if (!(this.offset >= 0)) throw new RangeError(`offset must be ≥ 0, got ${this.offset}`);
     if (options.minExponent !== undefined && !(options.minExponent > 1)) {
       throw new RangeError(`minExponent must be > 1, got ${options.minExponent}`);

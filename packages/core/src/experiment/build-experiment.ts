@@ -67,7 +67,9 @@ export function sequenceLengthOf(config: RunConfig): number {
 export function loadSplits(config: RunConfig): Splits {
   const { data, seed } = config;
   if (data.dataset === 'csv' || data.dataset === 'jsonl' || data.dataset === 'text') {
-    throw new RangeError(`data set '${data.dataset}' is read from files: load it with loadRunData(config) or createExperiment(config)`);
+    throw new RangeError(
+      `data set '${data.dataset}' is read from files: load it with loadRunData(config) or createExperiment(config)`,
+    );
   }
   if (data.dataset === 'moby-dick') {
     const corpus = loadMobyDick({ validationChapters: data.validationChapters, testChapters: data.testChapters });
@@ -89,11 +91,19 @@ export function loadSplits(config: RunConfig): Splits {
     }
   } else {
     const generate = { doublemoon: doubleMoon, spiral, spiralhard: spiralHard }[data.dataset];
-    const s = stratifiedSplit(generate(seed), { testFraction: data.testFraction, validationFraction: data.validationFraction, seed });
+    const s = stratifiedSplit(generate(seed), {
+      testFraction: data.testFraction,
+      validationFraction: data.validationFraction,
+      seed,
+    });
     splits = { train: s.train, validation: s.validation.n > 0 ? s.validation : undefined, test: s.test };
   }
   if (data.standardize) {
-    const std = standardizeSplit({ train: splits.train, validation: splits.validation ?? splits.test, test: splits.test });
+    const std = standardizeSplit({
+      train: splits.train,
+      validation: splits.validation ?? splits.test,
+      test: splits.test,
+    });
     splits = { train: std.train, validation: splits.validation ? std.validation : undefined, test: std.test };
   }
   return splits;
@@ -153,7 +163,11 @@ const TEXT_EVAL_BATCH = 64;
  * it with the same config and gets the same initial model (the seed keys every draw). Data sets
  * read from files come loaded in `data` (see loadRunData / createExperiment).
  */
-export function buildExperiment(config: RunConfig, shard: { rank?: number; worldSize?: number } = {}, data?: { splits: Splits; preprocessing?: Preprocessing }): Experiment {
+export function buildExperiment(
+  config: RunConfig,
+  shard: { rank?: number; worldSize?: number } = {},
+  data?: { splits: Splits; preprocessing?: Preprocessing },
+): Experiment {
   const splits = data?.splits ?? loadSplits(config);
   const model = buildModel(config, splits.train);
   const rank = shard.rank ?? 0;
@@ -169,11 +183,19 @@ export function buildExperiment(config: RunConfig, shard: { rank?: number; world
   };
   const trainSource = (r: number, w: number, b = batchSize): BatchSource =>
     isTextSplit(splits.train)
-      ? new TextBatchSource(splits.train.bytes, { sequenceLength: splits.train.sequenceLength, batchSize: b, seed: config.seed, rank: r, worldSize: w })
+      ? new TextBatchSource(splits.train.bytes, {
+          sequenceLength: splits.train.sequenceLength,
+          batchSize: b,
+          seed: config.seed,
+          rank: r,
+          worldSize: w,
+        })
       : new DatasetBatchSource(splits.train, { batchSize: b, seed: config.seed, rank: r, worldSize: w });
   const train = trainSource(rank, worldSize);
   const classification = text || (splits.train as Dataset).task === 'classification';
-  let metric: Experiment['metric'] = classification ? { name: 'accuracy', higherIsBetter: true } : { name: 'mse', higherIsBetter: false };
+  let metric: Experiment['metric'] = classification
+    ? { name: 'accuracy', higherIsBetter: true }
+    : { name: 'mse', higherIsBetter: false };
   if (text) metric = { name: 'bitsPerByte', higherIsBetter: false };
   return {
     config,
@@ -189,7 +211,10 @@ export function buildExperiment(config: RunConfig, shard: { rank?: number; world
       const ds = split === 'validation' ? splits.validation : splits[split];
       if (!ds) throw new RangeError(`this run has no ${split} split (data.validationFraction is 0)`);
       if (isTextSplit(ds)) {
-        const bytes = Math.max(ds.sequenceLength + 1, Math.floor((options.share ?? 1) * (config.data.evalBytes ?? ds.bytes.length)));
+        const bytes = Math.max(
+          ds.sequenceLength + 1,
+          Math.floor((options.share ?? 1) * (config.data.evalBytes ?? ds.bytes.length)),
+        );
         return evaluate(m, textChunks(ds.bytes, ds.sequenceLength, TEXT_EVAL_BATCH, bytes), { sequence: true });
       }
       return evaluate(m, datasetChunks(ds));

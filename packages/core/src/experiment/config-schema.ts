@@ -12,7 +12,16 @@ import { checkFileDataFields, fileDataFields } from './data-schema.js';
 const positiveInt = z.number().int().min(1);
 
 /** Data sets a run config may name in `data.dataset`. */
-export const DATASET_NAMES = ['doublemoon', 'spiral', 'spiralhard', 'mnist', 'moby-dick', 'csv', 'jsonl', 'text'] as const;
+export const DATASET_NAMES = [
+  'doublemoon',
+  'spiral',
+  'spiralhard',
+  'mnist',
+  'moby-dick',
+  'csv',
+  'jsonl',
+  'text',
+] as const;
 
 /** Data sets of byte text, trained with a sequence model (model.type 'transformer'). */
 export const TEXT_DATASET_NAMES = ['moby-dick', 'text'] as const;
@@ -33,12 +42,23 @@ const distributionSchema = z
  * `model.minRate` is the exponential's `distribution.lowerBound` under the name the paper's
  * settings use; giving both with different values, or with a power law, is a mistake.
  */
-function checkMinRate(m: { minRate?: number; distribution: z.output<typeof distributionSchema> }, ctx: z.RefinementCtx): void {
+function checkMinRate(
+  m: { minRate?: number; distribution: z.output<typeof distributionSchema> },
+  ctx: z.RefinementCtx,
+): void {
   if (m.minRate === undefined) return;
   if (m.distribution.family !== 'exponential') {
-    ctx.addIssue({ code: 'custom', path: ['minRate'], message: `applies to the exponential distribution only (for '${m.distribution.family}' use distribution.lowerBound)` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['minRate'],
+      message: `applies to the exponential distribution only (for '${m.distribution.family}' use distribution.lowerBound)`,
+    });
   } else if (m.distribution.lowerBound !== undefined && m.distribution.lowerBound !== m.minRate) {
-    ctx.addIssue({ code: 'custom', path: ['minRate'], message: `contradicts distribution.lowerBound (${m.distribution.lowerBound}); give one of them` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['minRate'],
+      message: `contradicts distribution.lowerBound (${m.distribution.lowerBound}); give one of them`,
+    });
   }
 }
 
@@ -104,10 +124,15 @@ const transformerSchema = z
   .refine((m) => m.dModel % m.heads === 0, { message: 'heads must divide dModel', path: ['heads'] });
 
 /** Input of the model field: `type` may be left out for an MLP (the original format). */
-type ModelInput = Omit<z.input<typeof mlpSchema>, 'type'> & { type?: 'mlp' } | z.input<typeof transformerSchema>;
+type ModelInput = (Omit<z.input<typeof mlpSchema>, 'type'> & { type?: 'mlp' }) | z.input<typeof transformerSchema>;
 
 const modelSchema = z.preprocess(
-  (v: ModelInput | undefined) => (v === undefined ? { type: 'mlp' } : typeof v === 'object' && v !== null && !('type' in v) ? { ...v, type: 'mlp' } : v),
+  (v: ModelInput | undefined) =>
+    v === undefined
+      ? { type: 'mlp' }
+      : typeof v === 'object' && v !== null && !('type' in v)
+        ? { ...v, type: 'mlp' }
+        : v,
   z.discriminatedUnion('type', [mlpSchema, transformerSchema]),
 );
 
@@ -209,11 +234,21 @@ export const runConfigSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['model', 'type'],
-        message: text ? `text data set '${c.data.dataset}' needs model.type 'transformer'` : `model.type 'transformer' needs a text data set (${TEXT_DATASET_NAMES.join(', ')})`,
+        message: text
+          ? `text data set '${c.data.dataset}' needs model.type 'transformer'`
+          : `model.type 'transformer' needs a text data set (${TEXT_DATASET_NAMES.join(', ')})`,
       });
     }
-    if (c.model.type === 'transformer' && c.data.sequenceLength !== undefined && c.data.sequenceLength > c.model.context) {
-      ctx.addIssue({ code: 'custom', path: ['data', 'sequenceLength'], message: `must be ≤ model.context (${c.model.context})` });
+    if (
+      c.model.type === 'transformer' &&
+      c.data.sequenceLength !== undefined &&
+      c.data.sequenceLength > c.model.context
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data', 'sequenceLength'],
+        message: `must be ≤ model.context (${c.model.context})`,
+      });
     }
   });
 

@@ -26,15 +26,34 @@ const FILE_ONLY = ['path', 'validationPath', 'testPath', 'label', 'features', 't
 const TABULAR_ONLY = ['label', 'features', 'task'] as const;
 
 /** Which fields go with which data set: a file source needs a path, a table needs a label. */
-export function checkFileDataFields(d: { dataset: string } & { [K in (typeof FILE_ONLY)[number]]?: unknown }, ctx: z.RefinementCtx): void {
+export function checkFileDataFields(
+  d: { dataset: string } & { [K in (typeof FILE_ONLY)[number]]?: unknown },
+  ctx: z.RefinementCtx,
+): void {
   const file = d.dataset === 'csv' || d.dataset === 'jsonl' || d.dataset === 'text';
   const tabular = d.dataset === 'csv' || d.dataset === 'jsonl';
-  if (file && d.path === undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: `data set '${d.dataset}' reads your files: give data.path` });
-  if (tabular && d.label === undefined) ctx.addIssue({ code: 'custom', path: ['label'], message: `data set '${d.dataset}' needs data.label, the column holding the target` });
+  if (file && d.path === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['path'],
+      message: `data set '${d.dataset}' reads your files: give data.path`,
+    });
+  if (tabular && d.label === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['label'],
+      message: `data set '${d.dataset}' needs data.label, the column holding the target`,
+    });
   for (const field of FILE_ONLY) {
     if (d[field] === undefined) continue;
     const forTables = (TABULAR_ONLY as readonly string[]).includes(field);
-    if (forTables ? !tabular : !file) ctx.addIssue({ code: 'custom', path: [field], message: `only for data sets ${forTables ? "'csv' and 'jsonl'" : "read from files ('csv', 'jsonl', 'text')"}, not '${d.dataset}'` });
+    if (forTables ? !tabular : !file)
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `only for data sets ${forTables ? "'csv' and 'jsonl'" : "read from files ('csv', 'jsonl', 'text')"}, not '${d.dataset}'`,
+      });
   }
-  if (d.delimiter !== undefined && d.dataset !== 'csv') ctx.addIssue({ code: 'custom', path: ['delimiter'], message: `only for data set 'csv', not '${d.dataset}'` });
+  if (d.delimiter !== undefined && d.dataset !== 'csv')
+    ctx.addIssue({ code: 'custom', path: ['delimiter'], message: `only for data set 'csv', not '${d.dataset}'` });
 }

@@ -24,7 +24,10 @@ function nameOf(path: string): string {
  * column. `preprocessing` (as saved by the training run) is reused rather than refitted, so
  * evaluation scales features exactly as training did.
  */
-export async function loadRunData(config: RunConfig, options: { preprocessing?: Preprocessing } = {}): Promise<RunData> {
+export async function loadRunData(
+  config: RunConfig,
+  options: { preprocessing?: Preprocessing } = {},
+): Promise<RunData> {
   const d = config.data;
   if (d.dataset === 'csv' || d.dataset === 'jsonl') {
     const { preprocessing, ...splits } = await loadTabularSplits({
@@ -61,6 +64,10 @@ export async function loadRunData(config: RunConfig, options: { preprocessing?: 
 }
 
 /** {@link loadRunData} then {@link buildExperiment}: a run's experiment from any data set. */
-export async function createExperiment(config: RunConfig, shard: { rank?: number; worldSize?: number } = {}, options: { preprocessing?: Preprocessing } = {}): Promise<Experiment> {
+export async function createExperiment(
+  config: RunConfig,
+  shard: { rank?: number; worldSize?: number } = {},
+  options: { preprocessing?: Preprocessing } = {},
+): Promise<Experiment> {
   return buildExperiment(config, shard, await loadRunData(config, options));
 }

@@ -15,9 +15,13 @@ export class ConfigError extends Error {
 function describeIssue(issue: z.core.$ZodIssue): { path: string; message: string } {
   const path = issue.path.length ? issue.path.join('.') : '(top level)';
   if (issue.code === 'unrecognized_keys') {
-    return { path: issue.path.length ? path : issue.keys.join(', '), message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
+    return {
+      path: issue.path.length ? path : issue.keys.join(', '),
+      message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`,
+    };
   }
-  if (issue.code === 'invalid_value') return { path, message: `${issue.message} (allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')})` };
+  if (issue.code === 'invalid_value')
+    return { path, message: `${issue.message} (allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')})` };
   return { path, message: issue.message };
 }
 

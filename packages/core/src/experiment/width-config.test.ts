@@ -12,7 +12,7 @@ function problems(value: unknown): string[] {
   return [];
 }
 
-describe('run config: the paper\'s N and λ bound', () => {
+describe("run config: the paper's N and λ bound", () => {
   it('loss.nObservations overrides N (the training-set size by default)', () => {
     const base = { seed: 1, data: { dataset: 'spiral' }, model: { hiddenLayers: 1 }, training: { steps: 1 } };
     assert.equal(buildExperiment(parseRunConfig(base)).loss.nObservations, 3600);
@@ -20,7 +20,14 @@ describe('run config: the paper\'s N and λ bound', () => {
   });
 
   it('model.minRate bounds λ: a rate pushed below it is projected back to softplus⁻¹(minRate)', () => {
-    const exp = buildExperiment(parseRunConfig({ seed: 1, data: { dataset: 'spiral' }, model: { hiddenLayers: 1, minRate: 0.0005 }, training: { steps: 1 } }));
+    const exp = buildExperiment(
+      parseRunConfig({
+        seed: 1,
+        data: { dataset: 'spiral' },
+        model: { hiddenLayers: 1, minRate: 0.0005 },
+        training: { steps: 1 },
+      }),
+    );
     const layer = exp.model.adaptiveLayers[0];
     layer.rawRate!.scalar = layer.distribution.raw(1e-6);
     exp.model.updateWidths(0);
@@ -28,7 +35,9 @@ describe('run config: the paper\'s N and λ bound', () => {
     assert.ok(Math.abs(layer.rate! / 0.0005 - 1) < 1e-5, `rate ${layer.rate}`);
     // The bound asks for −ln(0.1)/0.0005 + 2 = 4607 neurons; the default maxWidth holds it at 4096.
     assert.equal(layer.width, 4096);
-    const unbounded = buildExperiment(parseRunConfig({ seed: 1, data: { dataset: 'spiral' }, model: { hiddenLayers: 1 }, training: { steps: 1 } }));
+    const unbounded = buildExperiment(
+      parseRunConfig({ seed: 1, data: { dataset: 'spiral' }, model: { hiddenLayers: 1 }, training: { steps: 1 } }),
+    );
     const free = unbounded.model.adaptiveLayers[0];
     free.rawRate!.scalar = free.distribution.raw(1e-6);
     unbounded.model.updateWidths(0);
@@ -36,7 +45,14 @@ describe('run config: the paper\'s N and λ bound', () => {
   });
 
   it('the Transformer takes model.minRate too', () => {
-    const exp = buildExperiment(parseRunConfig({ seed: 1, data: { dataset: 'moby-dick' }, model: { type: 'transformer', blocks: 1, minRate: 0.02 }, training: { steps: 1 } }));
+    const exp = buildExperiment(
+      parseRunConfig({
+        seed: 1,
+        data: { dataset: 'moby-dick' },
+        model: { type: 'transformer', blocks: 1, minRate: 0.02 },
+        training: { steps: 1 },
+      }),
+    );
     const layer = exp.model.adaptiveLayers[0];
     layer.rawRate!.scalar = layer.distribution.raw(0.001);
     exp.model.updateWidths(0);
@@ -46,9 +62,19 @@ describe('run config: the paper\'s N and λ bound', () => {
 
   it('names model.minRate when it contradicts distribution.lowerBound or meets a power law', () => {
     const base = { data: { dataset: 'spiral' }, training: { steps: 1 } };
-    assert.deepEqual(problems({ ...base, model: { minRate: 0.001, distribution: { family: 'exponential', lowerBound: 0.002 } } }), ['model.minRate: contradicts distribution.lowerBound (0.002); give one of them']);
-    assert.deepEqual(problems({ ...base, model: { minRate: 0.001, distribution: { family: 'power-law' } } }), ["model.minRate: applies to the exponential distribution only (for 'power-law' use distribution.lowerBound)"]);
-    assert.deepEqual(problems({ ...base, model: { minRate: 0 } }), ['model.minRate: Too small: expected number to be >0']);
-    assert.deepEqual(problems({ ...base, model: { minRate: 0.001, distribution: { family: 'exponential', lowerBound: 0.001 } } }), []);
+    assert.deepEqual(
+      problems({ ...base, model: { minRate: 0.001, distribution: { family: 'exponential', lowerBound: 0.002 } } }),
+      ['model.minRate: contradicts distribution.lowerBound (0.002); give one of them'],
+    );
+    assert.deepEqual(problems({ ...base, model: { minRate: 0.001, distribution: { family: 'power-law' } } }), [
+      "model.minRate: applies to the exponential distribution only (for 'power-law' use distribution.lowerBound)",
+    ]);
+    assert.deepEqual(problems({ ...base, model: { minRate: 0 } }), [
+      'model.minRate: Too small: expected number to be >0',
+    ]);
+    assert.deepEqual(
+      problems({ ...base, model: { minRate: 0.001, distribution: { family: 'exponential', lowerBound: 0.001 } } }),
+      [],
+    );
   });
 });

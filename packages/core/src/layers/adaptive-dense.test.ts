@@ -8,7 +8,15 @@ import { Prng } from '../random/prng.js';
 import { TEST_BACKENDS, useBackend } from '../testing/backends.js';
 
 function mlp(seed = 5, initialRate = 0.05): AdaptiveMlp {
-  return new AdaptiveMlp({ inputDim: 3, outputDim: 2, task: 'classification', hiddenLayers: 2, adaptive: true, initialRate, seed });
+  return new AdaptiveMlp({
+    inputDim: 3,
+    outputDim: 2,
+    task: 'classification',
+    hiddenLayers: 2,
+    adaptive: true,
+    initialRate,
+    seed,
+  });
 }
 
 function moments(values: ArrayLike<number>): { mean: number; std: number } {
@@ -22,7 +30,10 @@ function moments(values: ArrayLike<number>): { mean: number; std: number } {
 
 function inputs(n = 16): tf.Tensor2D {
   const prng = Prng.fromKey(99);
-  return tf.tensor2d(Float32Array.from({ length: n * 3 }, () => prng.normal()), [n, 3]);
+  return tf.tensor2d(
+    Float32Array.from({ length: n * 3 }, () => prng.normal()),
+    [n, 3],
+  );
 }
 
 /** Pre-activation of the layer after hidden layer 0 (z = h0 · W1 + b1) and h0's importance sum. */
@@ -65,7 +76,10 @@ for (const backend of TEST_BACKENDS) {
           // Old neurons' f is rescaled by Z_old / Z_new; everything else equals the old output.
           const expected = (before.z[r * out + c] - b1[c]) * (zOld / zNew) + b1[c] + tail;
           const got = after.z[r * out + c];
-          assert.ok(Math.abs(got - expected) < 1e-3 * Math.max(1, Math.abs(expected)), `row ${r} col ${c}: ${got} vs ${expected}`);
+          assert.ok(
+            Math.abs(got - expected) < 1e-3 * Math.max(1, Math.abs(expected)),
+            `row ${r} col ${c}: ${got} vs ${expected}`,
+          );
         }
       }
       x.dispose();
@@ -101,21 +115,61 @@ for (const backend of TEST_BACKENDS) {
       const newBias = Array.from(h0.bias.read().subarray(D));
       const out = h1.width;
       const newOut = Array.from(h1.weight.read().subarray(D * out));
-      for (const [what, values] of [['incoming weights', newIn], ['biases', newBias], ['outgoing weights', newOut]] as const) {
+      for (const [what, values] of [
+        ['incoming weights', newIn],
+        ['biases', newBias],
+        ['outgoing weights', newOut],
+      ] as const) {
         const m = moments(values);
-        assert.ok(Math.abs(m.mean) < 0.15 && Math.abs(m.std - 1) < 0.1, `new ${what}: mean ${m.mean}, std ${m.std} over ${values.length}`);
+        assert.ok(
+          Math.abs(m.mean) < 0.15 && Math.abs(m.std - 1) < 0.1,
+          `new ${what}: mean ${m.mean}, std ${m.std} over ${values.length}`,
+        );
       }
     });
 
     it('a layer whose rate asks for at least maxWidth reports it sits at the cap', () => {
-      const capped = new AdaptiveMlp({ inputDim: 3, outputDim: 2, task: 'classification', hiddenLayers: 2, adaptive: true, initialRate: 0.01, maxWidth: 100, seed: 1 });
-      assert.deepEqual(capped.layers.map((l) => [l.width, l.atMaxWidth]), [[100, true], [100, true]]);
-      const free = new AdaptiveMlp({ inputDim: 3, outputDim: 2, task: 'classification', hiddenLayers: 1, adaptive: true, initialRate: 0.01, maxWidth: 232, seed: 1 });
+      const capped = new AdaptiveMlp({
+        inputDim: 3,
+        outputDim: 2,
+        task: 'classification',
+        hiddenLayers: 2,
+        adaptive: true,
+        initialRate: 0.01,
+        maxWidth: 100,
+        seed: 1,
+      });
+      assert.deepEqual(
+        capped.layers.map((l) => [l.width, l.atMaxWidth]),
+        [
+          [100, true],
+          [100, true],
+        ],
+      );
+      const free = new AdaptiveMlp({
+        inputDim: 3,
+        outputDim: 2,
+        task: 'classification',
+        hiddenLayers: 1,
+        adaptive: true,
+        initialRate: 0.01,
+        maxWidth: 232,
+        seed: 1,
+      });
       assert.equal(free.layers[0].width, 232);
       assert.equal(free.layers[0].atMaxWidth, true, 'asking exactly maxWidth is at the cap');
       free.layers[0].rawRate!.scalar = free.layers[0].distribution.raw(0.02);
       assert.equal(free.layers[0].atMaxWidth, false);
-      const fixed = new AdaptiveMlp({ inputDim: 3, outputDim: 2, task: 'classification', hiddenLayers: 1, adaptive: false, widths: [8], maxWidth: 8, seed: 1 });
+      const fixed = new AdaptiveMlp({
+        inputDim: 3,
+        outputDim: 2,
+        task: 'classification',
+        hiddenLayers: 1,
+        adaptive: false,
+        widths: [8],
+        maxWidth: 8,
+        seed: 1,
+      });
       assert.equal(fixed.layers[0].atMaxWidth, false, 'a fixed layer has no rate to run away');
     });
 
@@ -132,7 +186,7 @@ for (const backend of TEST_BACKENDS) {
       }
     });
 
-    it('truncation keeps the survivors\' un-renormalised importance, so survivors compute the same activations', () => {
+    it("truncation keeps the survivors' un-renormalised importance, so survivors compute the same activations", () => {
       const model = mlp(13);
       const x = inputs(8);
       const full = nextPreActivation(model, x);
@@ -140,14 +194,29 @@ for (const backend of TEST_BACKENDS) {
       const small = truncate(model, [keep, model.layers[1].width]) as AdaptiveMlp;
       const cut = nextPreActivation(small, x);
       const D = model.layers[0].width;
-      for (let r = 0; r < 8; r++) for (let j = 0; j < keep; j++) assert.ok(Math.abs(cut.h[r * keep + j] - full.h[r * D + j]) < 1e-6);
+      for (let r = 0; r < 8; r++)
+        for (let j = 0; j < keep; j++) assert.ok(Math.abs(cut.h[r * keep + j] - full.h[r * D + j]) < 1e-6);
       x.dispose();
     });
 
     it('a fixed-width MLP runs through the same layers without importance', () => {
-      const fixed = new AdaptiveMlp({ inputDim: 3, outputDim: 2, task: 'classification', hiddenLayers: 2, adaptive: false, widths: [8, 4], seed: 1 });
-      assert.deepEqual(fixed.layers.map((l) => l.width), [8, 4]);
-      assert.equal(fixed.parameters.some((p) => p.role === 'rate'), false);
+      const fixed = new AdaptiveMlp({
+        inputDim: 3,
+        outputDim: 2,
+        task: 'classification',
+        hiddenLayers: 2,
+        adaptive: false,
+        widths: [8, 4],
+        seed: 1,
+      });
+      assert.deepEqual(
+        fixed.layers.map((l) => l.width),
+        [8, 4],
+      );
+      assert.equal(
+        fixed.parameters.some((p) => p.role === 'rate'),
+        false,
+      );
       assert.deepEqual(fixed.updateWidths(0), []);
       const x = inputs(4);
       const tensors = uploadParameters(fixed.parameters);

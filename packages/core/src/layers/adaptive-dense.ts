@@ -96,7 +96,13 @@ export class AdaptiveDense {
     const prng = Prng.fromKey(seed, 0, config.index, 0);
     const std = Math.sqrt(inputVariance ?? 2 / fanIn);
     const capCols = config.adaptive ? Math.ceil(this.currentWidth * this.config.capacityFactor) : this.currentWidth;
-    this.weight = new Parameter(`${config.name}.weight`, 'weight', [fanIn, this.currentWidth], () => prng.normal() * std, [Math.max(fanIn, config.inputCapacity ?? fanIn), capCols]);
+    this.weight = new Parameter(
+      `${config.name}.weight`,
+      'weight',
+      [fanIn, this.currentWidth],
+      () => prng.normal() * std,
+      [Math.max(fanIn, config.inputCapacity ?? fanIn), capCols],
+    );
     this.bias = new Parameter(`${config.name}.bias`, 'bias', [this.currentWidth], () => 0, [capCols]);
   }
 
@@ -156,7 +162,10 @@ export class AdaptiveDense {
   /** Forward pass: σ(x W + b) · f. */
   apply(x: tf.Tensor, tensors: ParamTensors): tf.Tensor {
     return tf.tidy(() => {
-      const z = tf.add(matMulFast(x, paramTensor<tf.Tensor2D>(tensors, this.weight.name)), paramTensor(tensors, this.bias.name));
+      const z = tf.add(
+        matMulFast(x, paramTensor<tf.Tensor2D>(tensors, this.weight.name)),
+        paramTensor(tensors, this.bias.name),
+      );
       const a = activate(z, this.config.activation);
       if (!this.config.importance) return a;
       if (this.rawRate && !this.config.frozenImportance) {

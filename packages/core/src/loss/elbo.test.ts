@@ -12,8 +12,20 @@ import type { TensorBatch } from '../train/batch.js';
 function batch(task: 'classification' | 'regression'): TensorBatch {
   const prng = Prng.fromKey(21);
   const n = 12;
-  const inputs = tf.tensor2d(Float32Array.from({ length: n * 2 }, () => prng.normal()), [n, 2]);
-  const targets = task === 'classification' ? tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i % 2), 'int32') : tf.tensor2d(Float32Array.from({ length: n }, () => prng.normal()), [n, 1]);
+  const inputs = tf.tensor2d(
+    Float32Array.from({ length: n * 2 }, () => prng.normal()),
+    [n, 2],
+  );
+  const targets =
+    task === 'classification'
+      ? tf.tensor1d(
+          Int32Array.from({ length: n }, (_, i) => i % 2),
+          'int32',
+        )
+      : tf.tensor2d(
+          Float32Array.from({ length: n }, () => prng.normal()),
+          [n, 1],
+        );
   return { inputs, targets, size: n, epoch: 0 };
 }
 
@@ -24,7 +36,15 @@ for (const backend of TEST_BACKENDS) {
 
     for (const task of ['classification', 'regression'] as const) {
       it(`${task}: gradient w.r.t. every raw rate matches finite differences of the loss`, () => {
-        const model = new AdaptiveMlp({ inputDim: 2, outputDim: task === 'classification' ? 2 : 1, task, hiddenLayers: 2, adaptive: true, initialRate: 0.15, seed: 4 });
+        const model = new AdaptiveMlp({
+          inputDim: 2,
+          outputDim: task === 'classification' ? 2 : 1,
+          task,
+          hiddenLayers: 2,
+          adaptive: true,
+          initialRate: 0.15,
+          seed: 4,
+        });
         const b = batch(task);
         const { gradient, loss } = computeGradients(model, b, config);
         assert.ok(loss.ratePrior !== 0 && loss.weightPrior > 0 && loss.nll > 0);
@@ -41,14 +61,25 @@ for (const backend of TEST_BACKENDS) {
           p.scalar = r0;
           const fd = (up - down) / (2 * h);
           const g = gradient[offsets[i]];
-          assert.ok(Math.abs(g - fd) < 0.02 * Math.abs(fd) + 1e-4, `${p.name}: autodiff ${g} vs finite difference ${fd}`);
+          assert.ok(
+            Math.abs(g - fd) < 0.02 * Math.abs(fd) + 1e-4,
+            `${p.name}: autodiff ${g} vs finite difference ${fd}`,
+          );
         });
         tf.dispose([b.inputs, b.targets]);
       });
     }
 
     it('weight prior equals Σw² / (2σ²N) over weights and biases', () => {
-      const model = new AdaptiveMlp({ inputDim: 2, outputDim: 2, task: 'classification', hiddenLayers: 1, adaptive: true, initialRate: 0.3, seed: 4 });
+      const model = new AdaptiveMlp({
+        inputDim: 2,
+        outputDim: 2,
+        task: 'classification',
+        hiddenLayers: 1,
+        adaptive: true,
+        initialRate: 0.3,
+        seed: 4,
+      });
       const b = batch('classification');
       const { loss } = computeGradients(model, b, { nObservations: 50, weightPriorStd: 3 });
       let sq = 0;

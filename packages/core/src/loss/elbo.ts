@@ -35,9 +35,12 @@ export interface LossValues {
 /** Validates a loss config, naming the bad field. */
 export function checkLossConfig(config: LossConfig): void {
   if (!(config.nObservations >= 1)) throw new RangeError(`loss.nObservations must be ≥ 1, got ${config.nObservations}`);
-  if (!(config.weightPriorStd > 0)) throw new RangeError(`loss.weightPriorStd must be > 0, got ${config.weightPriorStd}`);
-  if (config.rateStd !== undefined && !(config.rateStd > 0)) throw new RangeError(`loss.rateStd must be > 0, got ${config.rateStd}`);
-  if (config.rateStd !== undefined && config.rateMean === undefined) throw new RangeError('loss.rateMean is required when loss.rateStd is set');
+  if (!(config.weightPriorStd > 0))
+    throw new RangeError(`loss.weightPriorStd must be > 0, got ${config.weightPriorStd}`);
+  if (config.rateStd !== undefined && !(config.rateStd > 0))
+    throw new RangeError(`loss.rateStd must be > 0, got ${config.rateStd}`);
+  if (config.rateStd !== undefined && config.rateMean === undefined)
+    throw new RangeError('loss.rateMean is required when loss.rateStd is set');
 }
 
 /**
@@ -92,7 +95,14 @@ export function ratePrior(model: AdaptiveModel, tensors: ParamTensors, config: L
 }
 
 /** Negative ELBO of a batch with its terms (docs/method.md §4). */
-export function elbo(model: AdaptiveModel, tensors: ParamTensors, outputs: tf.Tensor, targets: tf.Tensor, config: LossConfig, mask?: tf.Tensor): LossTerms {
+export function elbo(
+  model: AdaptiveModel,
+  tensors: ParamTensors,
+  outputs: tf.Tensor,
+  targets: tf.Tensor,
+  config: LossConfig,
+  mask?: tf.Tensor,
+): LossTerms {
   const nll = negativeLogLikelihood(model.task, outputs, targets, mask);
   const wp = weightPrior(model, tensors, config);
   const rp = ratePrior(model, tensors, config);

@@ -33,7 +33,9 @@ export interface MlpConfig {
 }
 
 /** Defaults filled into an {@link MlpConfig}. */
-export function resolveMlpConfig(config: MlpConfig): Required<Omit<MlpConfig, 'widths' | 'frozenImportance'>> & Pick<MlpConfig, 'widths' | 'frozenImportance'> {
+export function resolveMlpConfig(
+  config: MlpConfig,
+): Required<Omit<MlpConfig, 'widths' | 'frozenImportance'>> & Pick<MlpConfig, 'widths' | 'frozenImportance'> {
   const resolved = {
     initialRate: 0.01,
     maxWidth: 4096,
@@ -42,10 +44,17 @@ export function resolveMlpConfig(config: MlpConfig): Required<Omit<MlpConfig, 'w
     capacityFactor: 1.5,
     ...config,
   };
-  if (!Number.isInteger(resolved.inputDim) || resolved.inputDim < 1) throw new RangeError(`model.inputDim must be a positive integer, got ${resolved.inputDim}`);
-  if (!Number.isInteger(resolved.outputDim) || resolved.outputDim < 1) throw new RangeError(`model.outputDim must be a positive integer, got ${resolved.outputDim}`);
-  if (!Number.isInteger(resolved.hiddenLayers) || resolved.hiddenLayers < 1) throw new RangeError(`model.hiddenLayers must be a positive integer, got ${resolved.hiddenLayers}`);
-  if (!resolved.adaptive && !resolved.frozenImportance && (!resolved.widths || resolved.widths.length !== resolved.hiddenLayers)) {
+  if (!Number.isInteger(resolved.inputDim) || resolved.inputDim < 1)
+    throw new RangeError(`model.inputDim must be a positive integer, got ${resolved.inputDim}`);
+  if (!Number.isInteger(resolved.outputDim) || resolved.outputDim < 1)
+    throw new RangeError(`model.outputDim must be a positive integer, got ${resolved.outputDim}`);
+  if (!Number.isInteger(resolved.hiddenLayers) || resolved.hiddenLayers < 1)
+    throw new RangeError(`model.hiddenLayers must be a positive integer, got ${resolved.hiddenLayers}`);
+  if (
+    !resolved.adaptive &&
+    !resolved.frozenImportance &&
+    (!resolved.widths || resolved.widths.length !== resolved.hiddenLayers)
+  ) {
     throw new RangeError(`model.widths must list ${resolved.hiddenLayers} widths for a fixed-width MLP`);
   }
   return resolved;
@@ -120,7 +129,10 @@ export class AdaptiveMlp implements AdaptiveModel {
     return tf.tidy(() => {
       let h = inputs;
       for (const layer of this.layers) h = layer.apply(h, tensors);
-      return tf.add(matMulFast(h, paramTensor<tf.Tensor2D>(tensors, this.outputWeight.name)), paramTensor(tensors, this.outputBias.name));
+      return tf.add(
+        matMulFast(h, paramTensor<tf.Tensor2D>(tensors, this.outputWeight.name)),
+        paramTensor(tensors, this.outputBias.name),
+      );
     });
   }
 
@@ -129,7 +141,8 @@ export class AdaptiveMlp implements AdaptiveModel {
   }
 
   withFrozenImportance(frozen: number[][]): AdaptiveMlp {
-    if (frozen.length !== this.layers.length) throw new RangeError(`expected ${this.layers.length} importance vectors, got ${frozen.length}`);
+    if (frozen.length !== this.layers.length)
+      throw new RangeError(`expected ${this.layers.length} importance vectors, got ${frozen.length}`);
     return new AdaptiveMlp({ ...this.config, frozenImportance: frozen });
   }
 

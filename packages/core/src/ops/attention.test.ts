@@ -39,7 +39,8 @@ function reference(input: Float32Array): Float64Array {
         const m = Math.max(...scores);
         const e = scores.map((s) => Math.exp(s - m));
         const z = e.reduce((a, c) => a + c, 0);
-        for (let j = 0; j < dh; j++) ctx[t * D + h * dh + j] = e.reduce((a, p, u) => a + (p / z) * proj(u, 2 * D + h * dh + j), 0);
+        for (let j = 0; j < dh; j++)
+          ctx[t * D + h * dh + j] = e.reduce((a, p, u) => a + (p / z) * proj(u, 2 * D + h * dh + j), 0);
       }
     }
     for (let t = 0; t < T; t++) {
@@ -55,7 +56,12 @@ function reference(input: Float32Array): Float64Array {
 
 function run(input: Float32Array): Float32Array {
   return tf.tidy(() => {
-    const weights = { qkv: tf.tensor2d(qkv, [D, 3 * D]), qkvBias: tf.tensor1d(qkvBias), out: tf.tensor2d(out, [D, D]), outBias: tf.tensor1d(outBias) };
+    const weights = {
+      qkv: tf.tensor2d(qkv, [D, 3 * D]),
+      qkvBias: tf.tensor1d(qkvBias),
+      out: tf.tensor2d(out, [D, D]),
+      outBias: tf.tensor1d(outBias),
+    };
     return causalSelfAttention(tf.tensor3d(input, [B, T, D]), weights, H).dataSync() as Float32Array;
   });
 }
@@ -67,7 +73,8 @@ for (const backend of TEST_BACKENDS) {
     it('matches a float64 multi-head reference', () => {
       const ours = run(x);
       const ref = reference(x);
-      for (let i = 0; i < ref.length; i++) assert.ok(Math.abs(ours[i] - ref[i]) <= 1e-4 * (1 + Math.abs(ref[i])), `entry ${i}: ${ours[i]} vs ${ref[i]}`);
+      for (let i = 0; i < ref.length; i++)
+        assert.ok(Math.abs(ours[i] - ref[i]) <= 1e-4 * (1 + Math.abs(ref[i])), `entry ${i}: ${ours[i]} vs ${ref[i]}`);
       assert.equal(tf.memory().numTensors, 0);
     });
 
@@ -79,15 +86,26 @@ for (const backend of TEST_BACKENDS) {
         const y = run(changed);
         for (let b = 0; b < B; b++) {
           const upTo = (b * T + t + 1) * D;
-          assert.deepEqual(y.subarray(b * T * D, upTo), base.subarray(b * T * D, upTo), `batch ${b}, change at ${t + 1}`);
-          assert.notDeepEqual(y.subarray(upTo, upTo + D), base.subarray(upTo, upTo + D), 'the changed position itself does change');
+          assert.deepEqual(
+            y.subarray(b * T * D, upTo),
+            base.subarray(b * T * D, upTo),
+            `batch ${b}, change at ${t + 1}`,
+          );
+          assert.notDeepEqual(
+            y.subarray(upTo, upTo + D),
+            base.subarray(upTo, upTo + D),
+            'the changed position itself does change',
+          );
         }
       }
     });
 
     it('causalMask is 0 on and below the diagonal and hugely negative above', () => {
       const m = causalMask(3);
-      assert.deepEqual(Array.from(m.dataSync()).map((v) => (v === 0 ? 0 : v < -1e8 ? -1 : NaN)), [0, -1, -1, 0, 0, -1, 0, 0, 0]);
+      assert.deepEqual(
+        Array.from(m.dataSync()).map((v) => (v === 0 ? 0 : v < -1e8 ? -1 : NaN)),
+        [0, -1, -1, 0, 0, -1, 0, 0, 0],
+      );
       m.dispose();
     });
   });

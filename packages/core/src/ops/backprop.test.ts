@@ -19,7 +19,13 @@ const b0 = data(64);
 function lossWithProbe(probe: number[]) {
   const marker = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     save([]);
-    return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => { probe.push(tf.memory().numBytes); return [tf.clone(dy)]; } };
+    return {
+      value: tf.clone(x),
+      gradFunc: (dy: tf.Tensor) => {
+        probe.push(tf.memory().numBytes);
+        return [tf.clone(dy)];
+      },
+    };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
   return (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Scalar => {
     let h = marker(x);
@@ -32,7 +38,7 @@ for (const backend of TEST_BACKENDS) {
   describe(`valueAndGradsLean on ${backend}`, () => {
     before(() => useBackend(backend));
 
-    it('gives tfjs\'s value and gradients, and holds far less memory at the end of the backward pass', () => {
+    it("gives tfjs's value and gradients, and holds far less memory at the end of the backward pass", () => {
       const x = tf.tensor2d(x0, [8, 64]);
       const w = tf.mul(tf.tensor2d(w0, [64, 64]), 0.2);
       const b = tf.tensor1d(b0);
@@ -45,7 +51,8 @@ for (const backend of TEST_BACKENDS) {
       ours.grads.forEach((g, i) => {
         const a = g.dataSync();
         const e = ref.grads[i].dataSync();
-        for (let k = 0; k < e.length; k++) assert.ok(Math.abs(a[k] - e[k]) <= 1e-5 * (1 + Math.abs(e[k])), `grad ${i}[${k}]: ${a[k]} vs ${e[k]}`);
+        for (let k = 0; k < e.length; k++)
+          assert.ok(Math.abs(a[k] - e[k]) <= 1e-5 * (1 + Math.abs(e[k])), `grad ${i}[${k}]: ${a[k]} vs ${e[k]}`);
       });
       tf.dispose([ours.value, ref.value, ...ours.grads, ...ref.grads]);
       assert.equal(tf.memory().numTensors, baseline, 'nothing leaks');

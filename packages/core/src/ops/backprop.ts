@@ -30,7 +30,8 @@ interface EngineInternals {
  * for training steps; nested inside another gradient computation it defers to tfjs's own.
  */
 export function valueAndGradsLean(
-  f: (...args: tf.Tensor[]) => tf.Scalar, xs: tf.Tensor[],
+  f: (...args: tf.Tensor[]) => tf.Scalar,
+  xs: tf.Tensor[],
 ): { value: tf.Scalar; grads: tf.Tensor[] } {
   const engine = tf.engine() as unknown as EngineInternals;
   // Recording a tape (a gradient of a gradient): tfjs's own handles the nesting.
@@ -41,7 +42,11 @@ export function valueAndGradsLean(
   engine.state.activeTape = null;
   let tape: TapeNode[] = [];
   try {
-    const y = engine.scopedRun(() => engine.startTape(), () => engine.endTape(), () => engine.tidy('forward', () => f(...xs)));
+    const y = engine.scopedRun(
+      () => engine.startTape(),
+      () => engine.endTape(),
+      () => engine.tidy('forward', () => f(...xs)),
+    );
     tape = engine.state.activeTape ?? [];
     engine.state.activeTape = outer;
     if (!(y instanceof tf.Tensor)) throw new Error('valueAndGradsLean: f must return a tensor');
@@ -83,9 +88,14 @@ function backward(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): tf.Tensor[] 
     names.forEach((n, k) => {
       const x = node.inputs[n];
       const dx = dxs[k];
-      if (dx.dtype !== 'float32') throw new Error(`Error in gradient for op ${node.kernelName}: the gradient of input ${n} must be float32, got ${dx.dtype}`);
+      if (dx.dtype !== 'float32')
+        throw new Error(
+          `Error in gradient for op ${node.kernelName}: the gradient of input ${n} must be float32, got ${dx.dtype}`,
+        );
       if (!tf.util.arraysEqual(dx.shape, x.shape)) {
-        throw new Error(`Error in gradient for op ${node.kernelName}: the gradient of input '${n}' has shape [${dx.shape}], not [${x.shape}]`);
+        throw new Error(
+          `Error in gradient for op ${node.kernelName}: the gradient of input '${n}' has shape [${dx.shape}], not [${x.shape}]`,
+        );
       }
       const current = grad.get(x.id);
       if (current) {

@@ -22,7 +22,10 @@ function referenceGradient(): Float64Array {
   return g;
 }
 
-function lookupAndGrad(lookup: (i: tf.Tensor, t: tf.Tensor2D) => tf.Tensor): { value: Float32Array; grad: Float32Array } {
+function lookupAndGrad(lookup: (i: tf.Tensor, t: tf.Tensor2D) => tf.Tensor): {
+  value: Float32Array;
+  grad: Float32Array;
+} {
   return tf.tidy(() => {
     const i = tf.tensor2d(ids, [2, 4], 'int32');
     const t = tf.tensor2d(table, [VOCAB, DIM]);
@@ -41,14 +44,20 @@ for (const backend of TEST_BACKENDS) {
       const out = tf.tidy(() => embeddingLookup(tf.tensor2d(ids, [2, 4], 'int32'), tf.tensor2d(table, [VOCAB, DIM])));
       assert.deepEqual(out.shape, [2, 4, DIM]);
       const v = out.dataSync();
-      ids.forEach((id, r) => assert.deepEqual(Array.from(v.subarray(r * DIM, (r + 1) * DIM)), Array.from(table.subarray(id * DIM, (id + 1) * DIM))));
+      ids.forEach((id, r) =>
+        assert.deepEqual(
+          Array.from(v.subarray(r * DIM, (r + 1) * DIM)),
+          Array.from(table.subarray(id * DIM, (id + 1) * DIM)),
+        ),
+      );
       out.dispose();
     });
 
     it('gradient accumulates repeated ids like a scatter-add (float64 reference)', () => {
       const { grad } = lookupAndGrad(embeddingLookup);
       const ref = referenceGradient();
-      for (let k = 0; k < ref.length; k++) assert.ok(Math.abs(grad[k] - ref[k]) <= 1e-5 * (1 + Math.abs(ref[k])), `entry ${k}: ${grad[k]} vs ${ref[k]}`);
+      for (let k = 0; k < ref.length; k++)
+        assert.ok(Math.abs(grad[k] - ref[k]) <= 1e-5 * (1 + Math.abs(ref[k])), `entry ${k}: ${grad[k]} vs ${ref[k]}`);
       assert.equal(tf.memory().numTensors, 0);
     });
 
@@ -57,7 +66,8 @@ for (const backend of TEST_BACKENDS) {
         const ours = lookupAndGrad(embeddingLookup);
         const plain = lookupAndGrad((i, t) => tf.gather(t, i));
         assert.deepEqual(ours.value, plain.value);
-        for (let k = 0; k < ours.grad.length; k++) assert.ok(Math.abs(ours.grad[k] - plain.grad[k]) <= 1e-6, `entry ${k}`);
+        for (let k = 0; k < ours.grad.length; k++)
+          assert.ok(Math.abs(ours.grad[k] - plain.grad[k]) <= 1e-6, `entry ${k}`);
       });
     }
   });

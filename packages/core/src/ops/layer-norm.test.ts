@@ -41,7 +41,11 @@ function reference(): { y: Float64Array; dx: Float64Array; dGamma: Float64Array;
 
 function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 1e-4): void {
   assert.equal(actual.length, expected.length);
-  for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])), `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  for (let i = 0; i < expected.length; i++)
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])),
+      `${what}[${i}]: ${actual[i]} vs ${expected[i]}`,
+    );
 }
 
 for (const backend of TEST_BACKENDS) {
@@ -55,7 +59,8 @@ for (const backend of TEST_BACKENDS) {
         const gt = tf.tensor1d(gamma);
         const bt = tf.tensor1d(beta);
         const wt = tf.tensor3d(w, [2, ROWS / 2, D]);
-        const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(layerNorm(a, b as tf.Tensor1D, c as tf.Tensor1D), wt));
+        const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.mul(layerNorm(a, b as tf.Tensor1D, c as tf.Tensor1D), wt));
         const grads = tf.grads(f)([xt, gt, bt]);
         return [layerNorm(xt, gt, bt), ...grads].map((t) => t.dataSync());
       });

@@ -10,7 +10,12 @@ export const LAYER_NORM_EPSILON = 1e-5;
  * about 10 kernels where tfjs's gradients of `moments` and the arithmetic run about 30 and keep every
  * intermediate.
  */
-export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon = LAYER_NORM_EPSILON): tf.Tensor {
+export function layerNorm(
+  x: tf.Tensor,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon = LAYER_NORM_EPSILON,
+): tf.Tensor {
   const d = x.shape[x.rank - 1];
   const op = tf.customGrad(((xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
     const mean = tf.mean(xs, -1, true);
@@ -28,6 +33,10 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
         return [dx, tf.sum(rows(tf.mul(dy, xh)), 0), tf.sum(rows(dy), 0)];
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as (
+    x: tf.Tensor,
+    gamma: tf.Tensor,
+    beta: tf.Tensor,
+  ) => tf.Tensor;
   return op(x, gamma, beta);
 }

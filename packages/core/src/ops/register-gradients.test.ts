@@ -10,7 +10,17 @@ import { encodeBytes } from '../data/text/byte-tokenizer.js';
 import './register-gradients.js';
 
 /** Kernels whose outputs carry no gradient (comparisons feed masks, never the loss's inputs). */
-const NOT_DIFFERENTIABLE = new Set(['Less', 'LessEqual', 'Greater', 'GreaterEqual', 'Equal', 'NotEqual', 'LogicalAnd', 'LogicalOr', 'LogicalNot']);
+const NOT_DIFFERENTIABLE = new Set([
+  'Less',
+  'LessEqual',
+  'Greater',
+  'GreaterEqual',
+  'Equal',
+  'NotEqual',
+  'LogicalAnd',
+  'LogicalOr',
+  'LogicalNot',
+]);
 
 async function kernelsOfOneStep(config: unknown, data?: Parameters<typeof buildExperiment>[2]): Promise<string[]> {
   const exp = buildExperiment(parseRunConfig(config), {}, data);
@@ -27,19 +37,34 @@ test('every kernel a training step of the MLP and the Transformer runs has its g
   const text = encodeBytes('Call me Ishmael. Some years ago, never mind how long precisely. '.repeat(8));
   const split = textSplit('t', text, 16);
   const transformer = await kernelsOfOneStep(
-    { data: { dataset: 'text', path: 'unused', sequenceLength: 16 }, model: { type: 'transformer', blocks: 1, dModel: 16, heads: 2, context: 16 }, training: { steps: 1, batchSize: 4 } },
+    {
+      data: { dataset: 'text', path: 'unused', sequenceLength: 16 },
+      model: { type: 'transformer', blocks: 1, dModel: 16, heads: 2, context: 16 },
+      training: { steps: 1, batchSize: 4 },
+    },
     { splits: { train: split, validation: undefined, test: split } },
   );
   for (const k of ['BatchMatMul', 'Relu6']) assert.ok(mlp.includes(k), `the MLP step runs ${k}`);
-  for (const k of ['BatchMatMul', 'Softmax', 'GatherV2']) assert.ok(transformer.includes(k), `the Transformer step runs ${k}`);
-  const missing = [...new Set([...mlp, ...transformer])].filter((k) => !NOT_DIFFERENTIABLE.has(k) && tf.getGradient(k) === undefined);
+  for (const k of ['BatchMatMul', 'Softmax', 'GatherV2'])
+    assert.ok(transformer.includes(k), `the Transformer step runs ${k}`);
+  const missing = [...new Set([...mlp, ...transformer])].filter(
+    (k) => !NOT_DIFFERENTIABLE.has(k) && tf.getGradient(k) === undefined,
+  );
   assert.deepEqual(missing, [], `kernels without a gradient: ${missing.join(', ')}`);
 });
 
 test('the vendored gradient bundle was made from the installed tfjs-core version', async () => {
   const { readFile } = await import('node:fs/promises');
   const { createRequire } = await import('node:module');
-  const version = (JSON.parse(await readFile(createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/package.json'), 'utf8')) as { version: string }).version;
+  const version = (
+    JSON.parse(
+      await readFile(createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/package.json'), 'utf8'),
+    ) as { version: string }
+  ).version;
   const bundle = await readFile(new URL('../../vendor/tfjs-gradients.mjs', import.meta.url), 'utf8');
-  assert.match(bundle.slice(0, 200), new RegExp(`from @tensorflow/tfjs-core ${version.replace(/\./g, '\\.')}\\n`), 'rerun packages/core/scripts/bundle-gradients.mjs after upgrading tfjs-core');
+  assert.match(
+    bundle.slice(0, 200),
+    new RegExp(`from @tensorflow/tfjs-core ${version.replace(/\./g, '\\.')}\\n`),
+    'rerun packages/core/scripts/bundle-gradients.mjs after upgrading tfjs-core',
+  );
 });

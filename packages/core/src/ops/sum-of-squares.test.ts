@@ -9,7 +9,10 @@ describe('sumOfSquares', () => {
   before(() => useBackend('cpu'));
 
   it('is Σ x² with gradient 2x, as tfjs computes them', () => {
-    const x = tf.tensor2d([[1, -2, 3], [0.5, 0, -4]]);
+    const x = tf.tensor2d([
+      [1, -2, 3],
+      [0.5, 0, -4],
+    ]);
     const ours = tf.valueAndGrad((t: tf.Tensor) => sumOfSquares(t))(x);
     const ref = tf.valueAndGrad((t: tf.Tensor) => tf.sum(tf.square(t)) as tf.Scalar)(x);
     assert.equal(ours.value.dataSync()[0], ref.value.dataSync()[0]);

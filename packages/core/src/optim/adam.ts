@@ -13,7 +13,8 @@ export class Adam implements Optimizer {
   stepCount = 0;
 
   constructor(config: Omit<AdamConfig, 'type'>) {
-    if (!(config.learningRate > 0)) throw new RangeError(`optimizer.learningRate must be > 0, got ${config.learningRate}`);
+    if (!(config.learningRate > 0))
+      throw new RangeError(`optimizer.learningRate must be > 0, got ${config.learningRate}`);
     this.config = { type: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, ...config };
   }
 

@@ -31,7 +31,11 @@ describe('width-aware Adam', () => {
     for (const g of grads) adam.apply([p], g);
     const w = p.read();
     for (let k = 0; k < 12; k++) {
-      const ref = referenceAdam(w0[k], grads.map((g) => g[k]), 0.01);
+      const ref = referenceAdam(
+        w0[k],
+        grads.map((g) => g[k]),
+        0.01,
+      );
       assert.ok(Math.abs(w[k] - ref) < 1e-5, `entry ${k}: ${w[k]} vs ${ref}`);
     }
     assert.equal(adam.stepCount, 20);
@@ -64,12 +68,18 @@ describe('width-aware Adam', () => {
     const a = new Parameter('a', 'weight', [2], () => 0);
     const sgd = new Sgd({ learningRate: 1, clipNorm: 1 });
     sgd.apply([a], Float32Array.from([3, 4]));
-    assert.deepEqual(Array.from(a.read()).map((x) => Math.round(x * 1e6) / 1e6), [-0.6, -0.8]);
+    assert.deepEqual(
+      Array.from(a.read()).map((x) => Math.round(x * 1e6) / 1e6),
+      [-0.6, -0.8],
+    );
   });
 
   it('rejects a gradient of the wrong length', () => {
     const a = new Parameter('a', 'weight', [2], () => 0);
-    assert.throws(() => new Adam({ learningRate: 0.1 }).apply([a], new Float32Array(3)), /gradient has 3 values, parameters have 2/);
+    assert.throws(
+      () => new Adam({ learningRate: 0.1 }).apply([a], new Float32Array(3)),
+      /gradient has 3 values, parameters have 2/,
+    );
   });
 });
 
@@ -82,7 +92,10 @@ describe('SGD with momentum', () => {
     // buf: 1, then 1.9; w = −0.1 − 0.19
     assert.ok(Math.abs(p.read()[0] + 0.29) < 1e-6);
     p.resize([3], () => 0);
-    assert.deepEqual(Array.from(p.readSlot('momentum')).map((x) => Math.round(x * 1e6) / 1e6), [1.9, 1.9, 0]);
+    assert.deepEqual(
+      Array.from(p.readSlot('momentum')).map((x) => Math.round(x * 1e6) / 1e6),
+      [1.9, 1.9, 0],
+    );
   });
 
   it('factory names a bad type', () => {

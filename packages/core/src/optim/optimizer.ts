@@ -46,5 +46,6 @@ export function clipScale(gradient: Float32Array, clipNorm: number | undefined):
 /** Checks a flat gradient matches the parameters it claims to update. */
 export function checkGradientLength(params: readonly Parameter[], gradient: Float32Array): void {
   const { length } = flatLayout(params);
-  if (gradient.length !== length) throw new RangeError(`gradient has ${gradient.length} values, parameters have ${length}`);
+  if (gradient.length !== length)
+    throw new RangeError(`gradient has ${gradient.length} values, parameters have ${length}`);
 }

@@ -10,7 +10,8 @@ export class Sgd implements Optimizer {
   stepCount = 0;
 
   constructor(config: Omit<SgdConfig, 'type'>) {
-    if (!(config.learningRate > 0)) throw new RangeError(`optimizer.learningRate must be > 0, got ${config.learningRate}`);
+    if (!(config.learningRate > 0))
+      throw new RangeError(`optimizer.learningRate must be > 0, got ${config.learningRate}`);
     if (config.momentum !== undefined && !(config.momentum >= 0 && config.momentum < 1)) {
       throw new RangeError(`optimizer.momentum must be in [0, 1), got ${config.momentum}`);
     }

@@ -40,8 +40,10 @@ export class Parameter {
    * @param capacity optional capacity shape (≥ shape); defaults to the active shape
    */
   constructor(name: string, role: ParameterRole, shape: number[], init: Initializer, capacity?: number[]) {
-    if (shape.length !== 1 && shape.length !== 2) throw new RangeError(`parameter ${name}: rank must be 1 or 2, got shape [${shape}]`);
-    for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new RangeError(`parameter ${name}: bad dimension ${d}`);
+    if (shape.length !== 1 && shape.length !== 2)
+      throw new RangeError(`parameter ${name}: rank must be 1 or 2, got shape [${shape}]`);
+    for (const d of shape)
+      if (!Number.isInteger(d) || d < 0) throw new RangeError(`parameter ${name}: bad dimension ${d}`);
     this.name = name;
     this.role = role;
     this.rank = shape.length as 1 | 2;
@@ -78,7 +80,8 @@ export class Parameter {
 
   /** Replaces the active block from a packed row-major array. */
   write(packed: ArrayLike<number>): void {
-    if (packed.length !== this.size) throw new RangeError(`parameter ${this.name}: write of ${packed.length} values into ${this.size}`);
+    if (packed.length !== this.size)
+      throw new RangeError(`parameter ${this.name}: write of ${packed.length} values into ${this.size}`);
     const cols = this.colsActive;
     for (let i = 0; i < this.rowsActive; i++) {
       const base = i * this.capCols;
@@ -120,7 +123,10 @@ export class Parameter {
   /** Replaces the active block of a slot from a packed array. */
   writeSlot(slotName: string, packed: ArrayLike<number>): void {
     const s = this.slot(slotName);
-    if (packed.length !== this.size) throw new RangeError(`parameter ${this.name}: slot ${slotName} write of ${packed.length} values into ${this.size}`);
+    if (packed.length !== this.size)
+      throw new RangeError(
+        `parameter ${this.name}: slot ${slotName} write of ${packed.length} values into ${this.size}`,
+      );
     for (let i = 0; i < this.rowsActive; i++) {
       for (let j = 0; j < this.colsActive; j++) s[i * this.capCols + j] = packed[i * this.colsActive + j];
     }
@@ -153,7 +159,8 @@ export class Parameter {
     if (shape.length !== this.rank) throw new RangeError(`parameter ${this.name}: resize to rank ${shape.length}`);
     const rows = this.rank === 2 ? shape[0] : 1;
     const cols = this.rank === 2 ? shape[1] : shape[0];
-    if (rows > this.capRows || cols > this.capCols) this.grow(Math.max(rows, this.capRows), Math.max(cols, this.capCols), rows, cols);
+    if (rows > this.capRows || cols > this.capCols)
+      this.grow(Math.max(rows, this.capRows), Math.max(cols, this.capCols), rows, cols);
     const oldRows = this.rowsActive;
     const oldCols = this.colsActive;
     const slots = [...this.slotBuffers.values()];
@@ -188,7 +195,8 @@ export class Parameter {
 
   private readBuffer(buffer: Float32Array, out?: Float32Array): Float32Array {
     const result = out ?? new Float32Array(this.size);
-    if (result.length < this.size) throw new RangeError(`parameter ${this.name}: output of ${result.length} < ${this.size}`);
+    if (result.length < this.size)
+      throw new RangeError(`parameter ${this.name}: output of ${result.length} < ${this.size}`);
     if (this.colsActive === this.capCols) {
       result.set(buffer.subarray(0, this.size));
       return result;

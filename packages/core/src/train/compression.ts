@@ -15,8 +15,10 @@ export interface CompressionSchedule {
 
 /** Checks a schedule, naming the bad field. */
 export function checkCompressionSchedule(s: CompressionSchedule): void {
-  if (!(Number.isInteger(s.startStep) && s.startStep >= 0)) throw new RangeError(`compression.startStep must be an integer ≥ 0, got ${s.startStep}`);
-  if (!(Number.isInteger(s.endStep) && s.endStep >= s.startStep)) throw new RangeError(`compression.endStep must be an integer ≥ startStep, got ${s.endStep}`);
+  if (!(Number.isInteger(s.startStep) && s.startStep >= 0))
+    throw new RangeError(`compression.startStep must be an integer ≥ 0, got ${s.startStep}`);
+  if (!(Number.isInteger(s.endStep) && s.endStep >= s.startStep))
+    throw new RangeError(`compression.endStep must be an integer ≥ startStep, got ${s.endStep}`);
   if (!(s.rateMean > 0)) throw new RangeError(`compression.rateMean must be > 0, got ${s.rateMean}`);
   if (!(s.startStd > 0)) throw new RangeError(`compression.startStd must be > 0, got ${s.startStd}`);
   if (!(s.endStd > 0)) throw new RangeError(`compression.endStd must be > 0, got ${s.endStd}`);
@@ -27,5 +29,9 @@ export function lossConfigAt(base: LossConfig, schedule: CompressionSchedule | u
   if (!schedule || step < schedule.startStep) return base;
   const span = schedule.endStep - schedule.startStep;
   const t = span === 0 ? 1 : Math.min(1, (step - schedule.startStep) / span);
-  return { ...base, rateMean: schedule.rateMean, rateStd: schedule.startStd + t * (schedule.endStd - schedule.startStd) };
+  return {
+    ...base,
+    rateMean: schedule.rateMean,
+    rateStd: schedule.startStd + t * (schedule.endStd - schedule.startStd),
+  };
 }

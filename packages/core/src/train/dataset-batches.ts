@@ -3,9 +3,18 @@ import { ShardedBatches, type ShardedBatchesOptions } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
 import type { BatchSource, DataCursor, TensorBatch } from './batch.js';
 
-function toTensors(dataset: Dataset, x: Float32Array, y: Int32Array | Float32Array, size: number, epoch: number): TensorBatch {
+function toTensors(
+  dataset: Dataset,
+  x: Float32Array,
+  y: Int32Array | Float32Array,
+  size: number,
+  epoch: number,
+): TensorBatch {
   const inputs = tf.tensor2d(x, [size, dataset.inputDim], 'float32');
-  const targets = dataset.task === 'classification' ? tf.tensor1d(y as Int32Array, 'int32') : tf.tensor2d(y as Float32Array, [size, dataset.outputDim], 'float32');
+  const targets =
+    dataset.task === 'classification'
+      ? tf.tensor1d(y as Int32Array, 'int32')
+      : tf.tensor2d(y as Float32Array, [size, dataset.outputDim], 'float32');
   return { inputs, targets, size, epoch };
 }
 
@@ -13,7 +22,10 @@ function toTensors(dataset: Dataset, x: Float32Array, y: Int32Array | Float32Arr
 export class DatasetBatchSource implements BatchSource {
   readonly batches: ShardedBatches;
 
-  constructor(readonly dataset: Dataset, options: ShardedBatchesOptions) {
+  constructor(
+    readonly dataset: Dataset,
+    options: ShardedBatchesOptions,
+  ) {
     this.batches = new ShardedBatches(dataset, options);
   }
 

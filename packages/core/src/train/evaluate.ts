@@ -22,7 +22,11 @@ export interface Scores {
  * Scores a model on batches without training-time behaviour. Parameters are uploaded once;
  * every batch is disposed after use.
  */
-export function evaluate(model: AdaptiveModel, batches: Iterable<TensorBatch>, options: { sequence?: boolean } = {}): Scores {
+export function evaluate(
+  model: AdaptiveModel,
+  batches: Iterable<TensorBatch>,
+  options: { sequence?: boolean } = {},
+): Scores {
   const tensors = uploadParameters(model.parameters);
   let nllSum = 0;
   let correct = 0;
@@ -42,7 +46,9 @@ export function evaluate(model: AdaptiveModel, batches: Iterable<TensorBatch>, o
             return [weight, meanNll, tf.sum(right), tf.scalar(0)].map((t) => t.dataSync()[0]);
           }
           outputsPerExample = outputs.shape[outputs.rank - 1];
-          return [weight, meanNll, tf.scalar(0), tf.sum(tf.square(tf.sub(outputs, batch.targets)))].map((t) => t.dataSync()[0]);
+          return [weight, meanNll, tf.scalar(0), tf.sum(tf.square(tf.sub(outputs, batch.targets)))].map(
+            (t) => t.dataSync()[0],
+          );
         });
         nllSum += nll * n;
         correct += hits;

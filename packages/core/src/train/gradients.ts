@@ -35,7 +35,10 @@ export function computeGradients(model: AdaptiveModel, batch: TensorBatch, lossC
       return terms.total;
     };
     // Saved activations and intermediate gradients are freed as the backward pass goes (ops/backprop.ts).
-    const { value, grads } = valueAndGradsLean(lossFn, trainable.map((p) => tensors.get(p.name)!));
+    const { value, grads } = valueAndGradsLean(
+      lossFn,
+      trainable.map((p) => tensors.get(p.name)!),
+    );
     const [nll, wp, rp] = kept.map((t) => t.dataSync()[0]);
     const loss = { total: value.dataSync()[0], nll, weightPrior: wp, ratePrior: rp };
     value.dispose();

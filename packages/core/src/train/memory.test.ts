@@ -36,8 +36,14 @@ for (const backend of TEST_BACKENDS) {
         },
       });
       assert.ok(changes >= 100, `widths changed only ${changes} times`);
-      assert.ok(counts.every((c) => c === baseline.numTensors), `tensor counts drifted: ${[...new Set(counts)].join(', ')}`);
-      assert.ok(bytes.every((b) => b === baseline.numBytes), 'tensor bytes drifted');
+      assert.ok(
+        counts.every((c) => c === baseline.numTensors),
+        `tensor counts drifted: ${[...new Set(counts)].join(', ')}`,
+      );
+      assert.ok(
+        bytes.every((b) => b === baseline.numBytes),
+        'tensor bytes drifted',
+      );
       exp.score(exp.model, 'test');
       assert.equal(tf.memory().numTensors, baseline.numTensors, 'evaluation disposes its tensors');
     });

@@ -25,12 +25,26 @@ const REFERENCE = fileURLToPath(new URL('../../reference/awn_reference.py', impo
 const torchMissing = (() => {
   const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.error) return `${PYTHON} is not available (${probe.error.message}); install Debian's python3-torch`;
-  return probe.status === 0 ? false : `${PYTHON} cannot import torch; install Debian's python3-torch (${probe.stderr.trim().split('\n').pop()})`;
+  return probe.status === 0
+    ? false
+    : `${PYTHON} cannot import torch; install Debian's python3-torch (${probe.stderr.trim().split('\n').pop()})`;
 })();
 
 const STEPS = 240;
 const BATCH = 64;
-const HYPER = { learningRate: 0.03, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, nObservations: 2000, weightPriorStd: 1, rateMean: 0.05, rateStd: 0.05, quantile: 0.9, maxWidth: 4096, minRate: 0.03 };
+const HYPER = {
+  learningRate: 0.03,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  nObservations: 2000,
+  weightPriorStd: 1,
+  rateMean: 0.05,
+  rateStd: 0.05,
+  quantile: 0.9,
+  maxWidth: 4096,
+  minRate: 0.03,
+};
 /** Largest relative difference allowed between the float32 run and the float64 reference. */
 const TOLERANCE = { loss: 1e-3, rate: 1e-3 };
 
@@ -49,7 +63,12 @@ class FixedBatches implements BatchSource {
   constructor(private readonly list: { x: number[]; y: number[] }[]) {}
   next(): TensorBatch {
     const b = this.list[this.i++];
-    return { inputs: tf.tensor2d(b.x, [b.y.length, 2]), targets: tf.tensor1d(b.y, 'int32'), size: b.y.length, epoch: 0 };
+    return {
+      inputs: tf.tensor2d(b.x, [b.y.length, 2]),
+      targets: tf.tensor1d(b.y, 'int32'),
+      size: b.y.length,
+      epoch: 0,
+    };
   }
   cursor() {
     return { i: this.i };
@@ -59,22 +78,44 @@ class FixedBatches implements BatchSource {
   }
 }
 
-const dump = (model: AdaptiveMlp) => Object.fromEntries(model.parameters.map((p) => [p.name, { shape: p.shape, values: Array.from(p.read()) }]));
+const dump = (model: AdaptiveMlp) =>
+  Object.fromEntries(model.parameters.map((p) => [p.name, { shape: p.shape, values: Array.from(p.read()) }]));
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
 
 describe('cross-check against an independent PyTorch reference', () => {
   before(() => useBackend('cpu'));
 
-  it(`${STEPS} steps of a 2-hidden-layer AWN on Spiral agree with the reference: widths exactly, loss terms and λ within ${TOLERANCE.loss} relative`, { skip: torchMissing }, async () => {
-    const model = new AdaptiveMlp({ inputDim: 2, outputDim: 2, task: 'classification', hiddenLayers: 2, adaptive: true, initialRate: 0.05, distribution: { family: 'exponential', quantile: HYPER.quantile, lowerBound: HYPER.minRate }, seed: 3 });
+  it(`${STEPS} steps of a 2-hidden-layer AWN on Spiral agree with the reference: widths exactly, loss terms and λ within ${TOLERANCE.loss} relative`, {
+    skip: torchMissing,
+  }, async () => {
+    const model = new AdaptiveMlp({
+      inputDim: 2,
+      outputDim: 2,
+      task: 'classification',
+      hiddenLayers: 2,
+      adaptive: true,
+      initialRate: 0.05,
+      distribution: { family: 'exponential', quantile: HYPER.quantile, lowerBound: HYPER.minRate },
+      seed: 3,
+    });
     const list = batches();
     const initial = dump(model);
     const growth: Record<string, ReturnType<typeof dump>> = {};
     const ours: StepMetrics[] = [];
     await fit({
       model,
-      optimizer: new Adam({ learningRate: HYPER.learningRate, beta1: HYPER.beta1, beta2: HYPER.beta2, epsilon: HYPER.epsilon }),
-      loss: { nObservations: HYPER.nObservations, weightPriorStd: HYPER.weightPriorStd, rateMean: HYPER.rateMean, rateStd: HYPER.rateStd },
+      optimizer: new Adam({
+        learningRate: HYPER.learningRate,
+        beta1: HYPER.beta1,
+        beta2: HYPER.beta2,
+        epsilon: HYPER.epsilon,
+      }),
+      loss: {
+        nObservations: HYPER.nObservations,
+        weightPriorStd: HYPER.weightPriorStd,
+        rateMean: HYPER.rateMean,
+        rateStd: HYPER.rateStd,
+      },
       train: new FixedBatches(list),
       steps: STEPS,
       onStep: (m) => {
@@ -96,7 +137,14 @@ describe('cross-check against an independent PyTorch reference', () => {
       writeFileSync(join(dir, 'in.json'), JSON.stringify(spec));
       const run = spawnSync(PYTHON, [REFERENCE, join(dir, 'in.json'), join(dir, 'out.json')], { encoding: 'utf8' });
       assert.equal(run.status, 0, `reference failed: ${run.stderr}`);
-      const theirs = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')).steps as { nll: number; weightPrior: number; ratePrior: number; total: number; rates: number[]; widths: number[] }[];
+      const theirs = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')).steps as {
+        nll: number;
+        weightPrior: number;
+        ratePrior: number;
+        total: number;
+        rates: number[];
+        widths: number[];
+      }[];
       assert.equal(theirs.length, STEPS);
       let grew = 0;
       let shrank = 0;
@@ -120,9 +168,14 @@ describe('cross-check against an independent PyTorch reference', () => {
         grew += a.widthChanges.filter((c) => c.to > c.from).length;
         shrank += a.widthChanges.filter((c) => c.to < c.from).length;
       }
-      assert.ok(grew >= 3 && shrank >= 3, `the run must exercise growth and shrinking (grew ${grew}, shrank ${shrank})`);
+      assert.ok(
+        grew >= 3 && shrank >= 3,
+        `the run must exercise growth and shrinking (grew ${grew}, shrank ${shrank})`,
+      );
       assert.ok(atBound >= 3, `the run must exercise the λ lower bound (${atBound} steps at it)`);
-      console.log(`cross-check: ${STEPS} steps, ${grew} growths, ${shrank} shrinks, ${atBound} steps with λ at its bound, widths ${ours[0].widths} → ${ours[STEPS - 1].widths}; worst relative difference: loss ${worst.loss.toExponential(1)}, λ ${worst.rate.toExponential(1)}`);
+      console.log(
+        `cross-check: ${STEPS} steps, ${grew} growths, ${shrank} shrinks, ${atBound} steps with λ at its bound, widths ${ours[0].widths} → ${ours[STEPS - 1].widths}; worst relative difference: loss ${worst.loss.toExponential(1)}, λ ${worst.rate.toExponential(1)}`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -27,45 +27,59 @@ function predict(model: AdaptiveModel, x: tf.Tensor2D): Float32Array {
   return y;
 }
 
-for (const backend of TEST_BACKENDS) describe(`training-state checkpoints (${backend})`, () => {
-  let dir = '';
-  before(async () => {
-    await useBackend(backend);
-    dir = await mkdtemp(join(tmpdir(), 'awn-ckpt-'));
-  });
-  after(() => rm(dir, { recursive: true, force: true }));
+for (const backend of TEST_BACKENDS)
+  describe(`training-state checkpoints (${backend})`, () => {
+    let dir = '';
+    before(async () => {
+      await useBackend(backend);
+      dir = await mkdtemp(join(tmpdir(), 'awn-ckpt-'));
+    });
+    after(() => rm(dir, { recursive: true, force: true }));
 
-  it('round trip restores identical predictions, widths, moments, and continues training identically', async () => {
-    const a = buildExperiment(config);
-    await fit({ model: a.model, optimizer: a.optimizer, loss: a.loss, train: a.train, steps: 60 });
-    const path = join(dir, 'mid.awnckpt');
-    await saveTrainingState(path, { model: a.model, optimizer: a.optimizer, step: 60, cursor: a.train.cursor() });
-    const restored = await loadTrainingState(path);
-    assert.equal(restored.step, 60);
-    assert.deepEqual(restored.model.adaptiveLayers.map((l) => l.width), a.model.adaptiveLayers.map((l) => l.width));
-    const x = tf.tensor2d((a.splits.test as Dataset).x.subarray(0, 200), [100, 2]);
-    assert.deepEqual(predict(restored.model, x), predict(a.model, x));
-    for (const p of a.model.parameters) {
-      const q = restored.model.parameters.find((r) => r.name === p.name)!;
-      assert.deepEqual(q.readSlot('m'), p.readSlot('m'), p.name);
-      assert.deepEqual(q.readSlot('v'), p.readSlot('v'), p.name);
-    }
-    // Continue both for 60 more steps: the resumed run must match the uninterrupted one bit for bit.
-    const b = buildExperiment(config);
-    b.train.restore(restored.cursor);
-    await fit({ model: a.model, optimizer: a.optimizer, loss: a.loss, train: a.train, steps: 120, startStep: 60 });
-    await fit({ model: restored.model, optimizer: restored.optimizer, loss: b.loss, train: b.train, steps: 120, startStep: 60 });
-    assert.deepEqual(predict(restored.model, x), predict(a.model, x));
-    x.dispose();
-  });
+    it('round trip restores identical predictions, widths, moments, and continues training identically', async () => {
+      const a = buildExperiment(config);
+      await fit({ model: a.model, optimizer: a.optimizer, loss: a.loss, train: a.train, steps: 60 });
+      const path = join(dir, 'mid.awnckpt');
+      await saveTrainingState(path, { model: a.model, optimizer: a.optimizer, step: 60, cursor: a.train.cursor() });
+      const restored = await loadTrainingState(path);
+      assert.equal(restored.step, 60);
+      assert.deepEqual(
+        restored.model.adaptiveLayers.map((l) => l.width),
+        a.model.adaptiveLayers.map((l) => l.width),
+      );
+      const x = tf.tensor2d((a.splits.test as Dataset).x.subarray(0, 200), [100, 2]);
+      assert.deepEqual(predict(restored.model, x), predict(a.model, x));
+      for (const p of a.model.parameters) {
+        const q = restored.model.parameters.find((r) => r.name === p.name)!;
+        assert.deepEqual(q.readSlot('m'), p.readSlot('m'), p.name);
+        assert.deepEqual(q.readSlot('v'), p.readSlot('v'), p.name);
+      }
+      // Continue both for 60 more steps: the resumed run must match the uninterrupted one bit for bit.
+      const b = buildExperiment(config);
+      b.train.restore(restored.cursor);
+      await fit({ model: a.model, optimizer: a.optimizer, loss: a.loss, train: a.train, steps: 120, startStep: 60 });
+      await fit({
+        model: restored.model,
+        optimizer: restored.optimizer,
+        loss: b.loss,
+        train: b.train,
+        steps: 120,
+        startStep: 60,
+      });
+      assert.deepEqual(predict(restored.model, x), predict(a.model, x));
+      x.dispose();
+    });
 
-  it('a flipped byte is rejected with a clear error naming the file', async () => {
-    const a = buildExperiment(config);
-    const path = join(dir, 'flip.awnckpt');
-    await saveTrainingState(path, { model: a.model, optimizer: a.optimizer, step: 0, cursor: a.train.cursor() });
-    const bytes = await readFile(path);
-    bytes[Math.floor(bytes.length / 2)] ^= 0x10;
-    await writeFile(path, bytes);
-    await assert.rejects(loadTrainingState(path), (e: unknown) => e instanceof CheckpointError && e.message.includes(path) && /checksum|corrupt/i.test(e.message));
+    it('a flipped byte is rejected with a clear error naming the file', async () => {
+      const a = buildExperiment(config);
+      const path = join(dir, 'flip.awnckpt');
+      await saveTrainingState(path, { model: a.model, optimizer: a.optimizer, step: 0, cursor: a.train.cursor() });
+      const bytes = await readFile(path);
+      bytes[Math.floor(bytes.length / 2)] ^= 0x10;
+      await writeFile(path, bytes);
+      await assert.rejects(
+        loadTrainingState(path),
+        (e: unknown) => e instanceof CheckpointError && e.message.includes(path) && /checksum|corrupt/i.test(e.message),
+      );
+    });
   });
-});

@@ -24,7 +24,8 @@ export function encodeTrainingState(state: TrainingState): CheckpointContents {
   const tensors: CheckpointContents['tensors'] = {};
   for (const p of model.parameters) {
     tensors[p.name] = { shape: p.shape, data: p.read() };
-    for (const slot of optimizer.slotNames) tensors[`${p.name}${SLOT_SEPARATOR}${slot}`] = { shape: p.shape, data: p.readSlot(slot) };
+    for (const slot of optimizer.slotNames)
+      tensors[`${p.name}${SLOT_SEPARATOR}${slot}`] = { shape: p.shape, data: p.readSlot(slot) };
   }
   return {
     kind: `awn-${model.kind}`,
@@ -56,14 +57,15 @@ export function decodeTrainingState(contents: CheckpointContents, source: string
     extra?: Record<string, unknown>;
   };
   const bad = (what: string): never => {
-    throw new CheckpointError(source, "invalid", what);
+    throw new CheckpointError(source, 'invalid', what);
   };
   if (typeof meta.modelKind !== 'string' || !meta.model) bad('meta.modelKind/meta.model missing');
   if (!Array.isArray(meta.widths)) bad('meta.widths missing');
   if (!meta.optimizer) bad('meta.optimizer missing');
   const model = createModel(meta.modelKind!, meta.model!);
   const layers = model.adaptiveLayers;
-  if (meta.widths!.length !== layers.length) bad(`has ${meta.widths!.length} widths for a model with ${layers.length} adaptive layers`);
+  if (meta.widths!.length !== layers.length)
+    bad(`has ${meta.widths!.length} widths for a model with ${layers.length} adaptive layers`);
   // Resize first so every parameter has its saved shape; the draws are overwritten just below.
   layers.forEach((layer, i) => layer.resize(meta.widths![i], model.seed, meta.step ?? 0));
   const optimizer = createOptimizer(meta.optimizer!);
@@ -71,7 +73,8 @@ export function decodeTrainingState(contents: CheckpointContents, source: string
   for (const p of model.parameters) {
     const t = contents.tensors[p.name];
     if (!t) bad(`parameter ${p.name} is missing`);
-    if (t.shape.join(',') !== p.shape.join(',')) bad(`parameter ${p.name} has shape [${t.shape}], the model expects [${p.shape}]`);
+    if (t.shape.join(',') !== p.shape.join(','))
+      bad(`parameter ${p.name} has shape [${t.shape}], the model expects [${p.shape}]`);
     p.write(t.data);
     for (const slot of optimizer.slotNames) {
       const s = contents.tensors[`${p.name}${SLOT_SEPARATOR}${slot}`];
@@ -90,6 +93,7 @@ export async function saveTrainingState(path: string, state: TrainingState): Pro
 /** Loads and verifies a training state; corrupt, truncated or foreign files are a CheckpointError. */
 export async function loadTrainingState(path: string): Promise<TrainingState> {
   const contents = await loadCheckpoint(path);
-  if (!contents.kind.startsWith('awn-')) throw new CheckpointError(path, 'kind', `holds '${contents.kind}', not an awn training state`);
+  if (!contents.kind.startsWith('awn-'))
+    throw new CheckpointError(path, 'kind', `holds '${contents.kind}', not an awn training state`);
   return decodeTrainingState(contents, path);
 }

@@ -8,9 +8,11 @@ export type TruncationTarget = number[] | { fraction: number };
 export function truncationWidths(model: AdaptiveModel, target: TruncationTarget): number[] {
   const current = model.adaptiveLayers.map((l) => l.width);
   if (Array.isArray(target)) {
-    if (target.length !== current.length) throw new RangeError(`truncation needs ${current.length} widths, got ${target.length}`);
+    if (target.length !== current.length)
+      throw new RangeError(`truncation needs ${current.length} widths, got ${target.length}`);
     target.forEach((w, i) => {
-      if (!Number.isInteger(w) || w < 1 || w > current[i]) throw new RangeError(`truncation width ${w} of layer ${i} must be an integer in [1, ${current[i]}]`);
+      if (!Number.isInteger(w) || w < 1 || w > current[i])
+        throw new RangeError(`truncation width ${w} of layer ${i} must be an integer in [1, ${current[i]}]`);
     });
     return [...target];
   }
@@ -55,7 +57,11 @@ export interface TruncationPoint {
  * Score against the fraction of neurons kept, for a model whose neurons are ordered by
  * importance: the accuracy/compute trade-off available after training at zero cost.
  */
-export function truncationCurve(model: AdaptiveModel, score: (m: AdaptiveModel) => number, fractions: number[]): TruncationPoint[] {
+export function truncationCurve(
+  model: AdaptiveModel,
+  score: (m: AdaptiveModel) => number,
+  fractions: number[],
+): TruncationPoint[] {
   const total = model.adaptiveLayers.reduce((n, l) => n + l.width, 0);
   return fractions.map((fraction) => {
     const small = truncate(model, { fraction });

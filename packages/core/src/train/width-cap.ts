@@ -18,7 +18,11 @@ export class WidthCapWatch {
 }
 
 /** The log line for layers that reached the cap. */
-export function widthCapWarning(reached: readonly number[], widths: readonly number[], rates: readonly number[]): string {
+export function widthCapWarning(
+  reached: readonly number[],
+  widths: readonly number[],
+  rates: readonly number[],
+): string {
   const layers = reached.map((i) => `layer ${i} (width ${widths[i]}, rate ${rates[i]?.toExponential(2)})`).join(', ');
   return `${layers} at model.maxWidth: the rate asks for more neurons than the cap allows, so the width ran away; check loss.weightPriorStd, loss.nObservations and model.minRate`;
 }

@@ -9,9 +9,21 @@ export const ENVELOPE: Envelope = { version: PROTOCOL_VERSION, runId: RUN_ID, ge
 const TIMINGS = { computeMs: 12.5, allreduceMs: 3.25, updateMs: 1, totalMs: 16.75 };
 
 /** One valid message of every type, with the tensors it carries. */
-export const SAMPLES: { readonly [T in MessageType]: { message: Extract<Message, { type: T }>; tensors: TensorInput[] } } = {
+export const SAMPLES: {
+  readonly [T in MessageType]: { message: Extract<Message, { type: T }>; tensors: TensorInput[] };
+} = {
   join: {
-    message: { ...ENVELOPE, sender: -1, type: 'join', workerId: 'w-1', host: 'node-a', pid: 4242, dataAddress: 'tcp://10.0.0.2:7001', configHash: 'ab'.repeat(32), backend: 'wasm' },
+    message: {
+      ...ENVELOPE,
+      sender: -1,
+      type: 'join',
+      workerId: 'w-1',
+      host: 'node-a',
+      pid: 4242,
+      dataAddress: 'tcp://10.0.0.2:7001',
+      configHash: 'ab'.repeat(32),
+      backend: 'wasm',
+    },
     tensors: [],
   },
   welcome: {
@@ -85,7 +97,17 @@ export const SAMPLES: { readonly [T in MessageType]: { message: Extract<Message,
     tensors: [{ data: new Float32Array([1.5, -2, 3.25, Number.MIN_VALUE]) }],
   },
   'broadcast-chunk': {
-    message: { ...ENVELOPE, type: 'broadcast-chunk', opSeq: 4, root: 0, index: 1, chunks: 3, layout: [10, 6], buffer: 0, offset: 8 },
+    message: {
+      ...ENVELOPE,
+      type: 'broadcast-chunk',
+      opSeq: 4,
+      root: 0,
+      index: 1,
+      chunks: 3,
+      layout: [10, 6],
+      buffer: 0,
+      offset: 8,
+    },
     tensors: [{ data: new Uint8Array([7, 9]) }],
   },
   'ring-token': { message: { ...ENVELOPE, type: 'ring-token', opSeq: 5, purpose: 'barrier', origin: 2 }, tensors: [] },
@@ -98,17 +120,47 @@ export const SAMPLES: { readonly [T in MessageType]: { message: Extract<Message,
     ],
   },
   'checkpoint-request': {
-    message: { ...ENVELOPE, sender: -1, type: 'checkpoint-request', requestId: 'ck-41', reason: 'interval', path: null },
+    message: {
+      ...ENVELOPE,
+      sender: -1,
+      type: 'checkpoint-request',
+      requestId: 'ck-41',
+      reason: 'interval',
+      path: null,
+    },
     tensors: [],
   },
   'checkpoint-ack': {
-    message: { ...ENVELOPE, type: 'checkpoint-ack', requestId: 'ck-41', ok: true, path: '/runs/a/ck', bytes: 123456, checksum: '00ff', error: null },
+    message: {
+      ...ENVELOPE,
+      type: 'checkpoint-ack',
+      requestId: 'ck-41',
+      ok: true,
+      path: '/runs/a/ck',
+      bytes: 123456,
+      checksum: '00ff',
+      error: null,
+    },
     tensors: [],
   },
-  evict: { message: { ...ENVELOPE, sender: -1, type: 'evict', rank: 2, workerId: 'w-3', reason: 'missed 3 heartbeats' }, tensors: [] },
-  shutdown: { message: { ...ENVELOPE, sender: -1, type: 'shutdown', reason: 'training finished', exitCode: 0 }, tensors: [] },
+  evict: {
+    message: { ...ENVELOPE, sender: -1, type: 'evict', rank: 2, workerId: 'w-3', reason: 'missed 3 heartbeats' },
+    tensors: [],
+  },
+  shutdown: {
+    message: { ...ENVELOPE, sender: -1, type: 'shutdown', reason: 'training finished', exitCode: 0 },
+    tensors: [],
+  },
   error: {
-    message: { ...ENVELOPE, type: 'error', code: 'collective-timeout', message: 'rank 2 silent for 5000 ms', ranks: [2, 1], reporter: 1, fatal: true },
+    message: {
+      ...ENVELOPE,
+      type: 'error',
+      code: 'collective-timeout',
+      message: 'rank 2 silent for 5000 ms',
+      ranks: [2, 1],
+      reporter: 1,
+      fatal: true,
+    },
     tensors: [],
   },
   metrics: {

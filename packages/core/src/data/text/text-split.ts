@@ -17,9 +17,17 @@ export interface TextSplit {
 
 /** Wraps bytes as a {@link TextSplit}. */
 export function textSplit(name: string, bytes: Uint8Array, sequenceLength: number): TextSplit {
-  if (!Number.isInteger(sequenceLength) || sequenceLength < 1) throw new RangeError(`${name}: sequenceLength must be a positive integer, got ${sequenceLength}`);
+  if (!Number.isInteger(sequenceLength) || sequenceLength < 1)
+    throw new RangeError(`${name}: sequenceLength must be a positive integer, got ${sequenceLength}`);
   if (bytes.length < 2) throw new RangeError(`${name}: a text split needs at least 2 bytes, got ${bytes.length}`);
-  return { kind: 'text', name, bytes, sequenceLength, n: Math.floor((bytes.length - 1) / sequenceLength), tokens: bytes.length - 1 };
+  return {
+    kind: 'text',
+    name,
+    bytes,
+    sequenceLength,
+    n: Math.floor((bytes.length - 1) / sequenceLength),
+    tokens: bytes.length - 1,
+  };
 }
 
 /** Whether a split is text (as opposed to a tabular `Dataset`). */

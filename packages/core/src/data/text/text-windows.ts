@@ -36,7 +36,8 @@ export interface TextBatch {
 const TAG_TEXT = 0x74657874;
 
 function checkInt(name: string, v: number, min: number): void {
-  if (!Number.isSafeInteger(v) || v < min) throw new RangeError(`TextWindows: ${name} must be an integer >= ${min}, got ${v}`);
+  if (!Number.isSafeInteger(v) || v < min)
+    throw new RangeError(`TextWindows: ${name} must be an integer >= ${min}, got ${v}`);
 }
 
 /** Seeded, rank-sharded, resumable windows over one text; see the module comment. */
@@ -69,14 +70,19 @@ export class TextWindows {
     checkInt('batchSize', this.batchSize, 1);
     checkInt('worldSize', this.worldSize, 1);
     checkInt('rank', this.rank, 0);
-    if (!Number.isSafeInteger(this.seed)) throw new RangeError(`TextWindows: seed must be a safe integer, got ${this.seed}`);
-    if (this.rank >= this.worldSize) throw new RangeError(`TextWindows: rank ${this.rank} is outside [0, worldSize = ${this.worldSize})`);
-    if (this.batchSize < this.worldSize) throw new RangeError(`TextWindows: batchSize ${this.batchSize} is smaller than worldSize ${this.worldSize}`);
+    if (!Number.isSafeInteger(this.seed))
+      throw new RangeError(`TextWindows: seed must be a safe integer, got ${this.seed}`);
+    if (this.rank >= this.worldSize)
+      throw new RangeError(`TextWindows: rank ${this.rank} is outside [0, worldSize = ${this.worldSize})`);
+    if (this.batchSize < this.worldSize)
+      throw new RangeError(`TextWindows: batchSize ${this.batchSize} is smaller than worldSize ${this.worldSize}`);
     // A window needs T + 1 bytes (inputs and the shifted targets); the phase takes up to T − 1.
     this.windowsPerEpoch = Math.floor((text.length - this.sequenceLength) / this.sequenceLength);
     this.stepsPerEpoch = Math.floor(this.windowsPerEpoch / this.batchSize);
     if (this.stepsPerEpoch === 0) {
-      throw new RangeError(`TextWindows: a text of ${text.length} bytes holds ${this.windowsPerEpoch} windows of ${this.sequenceLength}, not enough for a batch of ${this.batchSize}`);
+      throw new RangeError(
+        `TextWindows: a text of ${text.length} bytes holds ${this.windowsPerEpoch} windows of ${this.sequenceLength}, not enough for a batch of ${this.batchSize}`,
+      );
     }
   }
 
@@ -91,9 +97,12 @@ export class TextWindows {
    */
   restore(cursor: BatchCursor): void {
     const { epoch, offset } = cursor;
-    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`TextWindows.restore: cursor epoch must be an integer >= 0, got ${epoch}`);
+    if (!Number.isSafeInteger(epoch) || epoch < 0)
+      throw new RangeError(`TextWindows.restore: cursor epoch must be an integer >= 0, got ${epoch}`);
     if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.windowsPerEpoch) {
-      throw new RangeError(`TextWindows.restore: cursor offset ${offset} is outside the ${this.windowsPerEpoch} windows of an epoch`);
+      throw new RangeError(
+        `TextWindows.restore: cursor offset ${offset} is outside the ${this.windowsPerEpoch} windows of an epoch`,
+      );
     }
     this.epoch = epoch;
     this.offset = offset;

@@ -8,7 +8,9 @@ import { textChunks } from './text-batches.js';
 import { unigramEntropyBits } from './unigram.js';
 import { TEST_BACKENDS, useBackend } from '../../testing/backends.js';
 
-const text = encodeBytes('Call me Ishmael. Some years ago—never mind how long precisely—having little or no money in my purse. '.repeat(20));
+const text = encodeBytes(
+  'Call me Ishmael. Some years ago—never mind how long precisely—having little or no money in my purse. '.repeat(20),
+);
 
 describe('byte tokenizer', () => {
   it('round-trips UTF-8 text, multi-byte characters included', () => {
@@ -35,7 +37,10 @@ describe('Moby-Dick corpus', () => {
     assert.equal(c.sections.train.length, 126);
     assert.equal(c.sections.train[0], '1');
     assert.ok(decodeBytes(c.train.subarray(0, 16)).startsWith('Call me Ishmael.'));
-    assert.ok(c.train.length > 1e6 && c.validation.length > 2e4 && c.test.length > 5e4, `${c.train.length} / ${c.validation.length} / ${c.test.length}`);
+    assert.ok(
+      c.train.length > 1e6 && c.validation.length > 2e4 && c.test.length > 5e4,
+      `${c.train.length} / ${c.validation.length} / ${c.test.length}`,
+    );
     assert.equal(loadMobyDick(), c, 'cached per process');
     assert.throws(() => loadMobyDick({ validationChapters: 100, testChapters: 40 }), /no training text/);
   });
@@ -52,7 +57,10 @@ describe('TextWindows', () => {
       const row = b.inputs.subarray(k * 16, (k + 1) * 16);
       const start = w.windowStarts(0)[k];
       assert.deepEqual(Array.from(row), Array.from(text.subarray(start, start + 16)));
-      assert.deepEqual(Array.from(b.targets.subarray(k * 16, (k + 1) * 16)), Array.from(text.subarray(start + 1, start + 17)));
+      assert.deepEqual(
+        Array.from(b.targets.subarray(k * 16, (k + 1) * 16)),
+        Array.from(text.subarray(start + 1, start + 17)),
+      );
     }
   });
 
@@ -70,13 +78,22 @@ describe('TextWindows', () => {
 
   it('the union of the ranks’ shards of a step is the single-rank batch, for 1–4 ranks', () => {
     const single = new TextWindows(text, options);
-    const ranks = [2, 3, 4].map((worldSize) => Array.from({ length: worldSize }, (_, rank) => new TextWindows(text, { ...options, worldSize, rank })));
+    const ranks = [2, 3, 4].map((worldSize) =>
+      Array.from({ length: worldSize }, (_, rank) => new TextWindows(text, { ...options, worldSize, rank })),
+    );
     for (let step = 0; step < 12; step++) {
       const whole = single.next();
       for (const group of ranks) {
         const parts = group.map((r) => r.next());
-        assert.deepEqual(parts.map((p) => Array.from(p.inputs)).flat(), Array.from(whole.inputs), `step ${step}, ${group.length} ranks`);
-        assert.equal(parts.reduce((n, p) => n + p.size, 0), whole.size);
+        assert.deepEqual(
+          parts.map((p) => Array.from(p.inputs)).flat(),
+          Array.from(whole.inputs),
+          `step ${step}, ${group.length} ranks`,
+        );
+        assert.equal(
+          parts.reduce((n, p) => n + p.size, 0),
+          whole.size,
+        );
       }
     }
   });
@@ -95,21 +112,22 @@ describe('TextWindows', () => {
   });
 });
 
-for (const backend of TEST_BACKENDS) describe(`textChunks (evaluation) on ${backend}`, () => {
-  before(() => useBackend(backend));
-  it('predicts every byte after the first exactly once; padding is masked out', () => {
-    const bytes = text.subarray(0, 100);
-    const targets: number[] = [];
-    let batches = 0;
-    for (const b of textChunks(bytes, 16, 3)) {
-      const t = b.targets.dataSync();
-      const m = b.mask!.dataSync();
-      for (let i = 0; i < t.length; i++) if (m[i] === 1) targets.push(t[i]);
-      tf.dispose([b.inputs, b.targets, b.mask!]);
-      batches++;
-    }
-    assert.deepEqual(targets, Array.from(bytes.subarray(1)));
-    assert.equal(batches, 3, '7 windows of 16 in batches of 3');
-    assert.equal(tf.memory().numTensors, 0);
+for (const backend of TEST_BACKENDS)
+  describe(`textChunks (evaluation) on ${backend}`, () => {
+    before(() => useBackend(backend));
+    it('predicts every byte after the first exactly once; padding is masked out', () => {
+      const bytes = text.subarray(0, 100);
+      const targets: number[] = [];
+      let batches = 0;
+      for (const b of textChunks(bytes, 16, 3)) {
+        const t = b.targets.dataSync();
+        const m = b.mask!.dataSync();
+        for (let i = 0; i < t.length; i++) if (m[i] === 1) targets.push(t[i]);
+        tf.dispose([b.inputs, b.targets, b.mask!]);
+        batches++;
+      }
+      assert.deepEqual(targets, Array.from(bytes.subarray(1)));
+      assert.equal(batches, 3, '7 windows of 16 in batches of 3');
+      assert.equal(tf.memory().numTensors, 0);
+    });
   });
-});

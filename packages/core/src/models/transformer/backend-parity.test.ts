@@ -14,7 +14,12 @@ const RUN: RunConfigInput = {
 };
 const STEPS = 3;
 
-interface Outcome { losses: number[]; params: Float32Array[]; widths: number[]; info: BackendInfo }
+interface Outcome {
+  losses: number[];
+  params: Float32Array[];
+  widths: number[];
+  info: BackendInfo;
+}
 
 async function train(backend: 'wasm' | 'cpu', blas: boolean): Promise<Outcome> {
   const info = await selectBackend(backend, undefined, { blas });
@@ -22,11 +27,18 @@ async function train(backend: 'wasm' | 'cpu', blas: boolean): Promise<Outcome> {
   const options = { model: exp.model, optimizer: exp.optimizer, loss: exp.loss, train: exp.train, steps: STEPS };
   const losses: number[] = [];
   for (let s = 0; s < STEPS; s++) losses.push((await trainStep(options, s)).loss.total);
-  return { losses, params: exp.model.parameters.map((p) => p.read()), widths: exp.model.adaptiveLayers.map((l) => l.width), info };
+  return {
+    losses,
+    params: exp.model.parameters.map((p) => p.read()),
+    widths: exp.model.adaptiveLayers.map((l) => l.width),
+    info,
+  };
 }
 
 function assertSame(a: Outcome, b: Outcome, label: string): void {
-  a.losses.forEach((l, i) => assert.ok(Math.abs(l - b.losses[i]) <= 1e-4 * (1 + Math.abs(l)), `${label}: loss ${i}: ${l} vs ${b.losses[i]}`));
+  a.losses.forEach((l, i) =>
+    assert.ok(Math.abs(l - b.losses[i]) <= 1e-4 * (1 + Math.abs(l)), `${label}: loss ${i}: ${l} vs ${b.losses[i]}`),
+  );
   assert.deepEqual(a.widths, b.widths, `${label}: widths`);
   let worst = 0;
   a.params.forEach((p, i) => {

@@ -51,10 +51,20 @@ export class TransformerBlock {
     // drawing ~all its weights first would cost seconds per truncation point at 100M parameters.
     const draw = (next: () => number, std: number) => (c.frozenImportance ? () => 0 : () => next() * std);
     this.ln1 = normParameters(`${name}.ln1`, d);
-    this.qkv = new Parameter(`${name}.attn.qkv.weight`, 'weight', [d, 3 * d], draw(() => prng.normal(), attnStd));
+    this.qkv = new Parameter(
+      `${name}.attn.qkv.weight`,
+      'weight',
+      [d, 3 * d],
+      draw(() => prng.normal(), attnStd),
+    );
     this.qkvBias = new Parameter(`${name}.attn.qkv.bias`, 'bias', [3 * d], () => 0);
     const outStd = attnStd / Math.sqrt(2 * c.blocks);
-    this.attnOut = new Parameter(`${name}.attn.out.weight`, 'weight', [d, d], draw(() => prng.normal(), outStd));
+    this.attnOut = new Parameter(
+      `${name}.attn.out.weight`,
+      'weight',
+      [d, d],
+      draw(() => prng.normal(), outStd),
+    );
     this.attnOutBias = new Parameter(`${name}.attn.out.bias`, 'bias', [d], () => 0);
     this.ln2 = normParameters(`${name}.ln2`, d);
     const frozen = c.frozenImportance?.[index];
@@ -82,7 +92,13 @@ export class TransformerBlock {
     const downStd = Math.sqrt(this.ffnUp.outgoingVariance());
     const downPrng = Prng.fromKey(c.seed, TRANSFORMER_INIT_TAG, index, 1);
     const capRows = this.ffnUp.adaptive ? Math.ceil(width * c.capacityFactor) : width;
-    this.ffnDown = new Parameter(`${name}.ffn.down.weight`, 'weight', [width, d], draw(() => downPrng.normal(), downStd), [capRows, d]);
+    this.ffnDown = new Parameter(
+      `${name}.ffn.down.weight`,
+      'weight',
+      [width, d],
+      draw(() => downPrng.normal(), downStd),
+      [capRows, d],
+    );
     this.ffnDownBias = new Parameter(`${name}.ffn.down.bias`, 'bias', [d], () => 0);
     this.ffnUp.consumers.push(this.ffnDown);
   }
@@ -114,7 +130,8 @@ export class TransformerBlock {
    */
   private applyRecomputed(x: tf.Tensor, tensors: ParamTensors): tf.Tensor {
     const names = this.parameters.map((p) => p.name);
-    const run = (input: tf.Tensor, params: tf.Tensor[]) => this.forward(input, new Map(names.map((n, i) => [n, params[i]])), (t) => t);
+    const run = (input: tf.Tensor, params: tf.Tensor[]) =>
+      this.forward(input, new Map(names.map((n, i) => [n, params[i]])), (t) => t);
     const op = tf.customGrad(((...args: unknown[]) => {
       const save = args.pop() as tf.GradSaveFunc;
       const [input, ...params] = args as tf.Tensor[];
@@ -122,7 +139,10 @@ export class TransformerBlock {
       return {
         value: run(input, params),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const { value, grads } = valueAndGradsLean((a: tf.Tensor, ...p: tf.Tensor[]) => tf.sum(tf.mul(run(a, p), dy)) as tf.Scalar, saved);
+          const { value, grads } = valueAndGradsLean(
+            (a: tf.Tensor, ...p: tf.Tensor[]) => tf.sum(tf.mul(run(a, p), dy)) as tf.Scalar,
+            saved,
+          );
           value.dispose();
           return grads;
         },

@@ -52,7 +52,9 @@ export interface TransformerConfig {
 }
 
 /** A config with its defaults filled in. */
-export type ResolvedTransformerConfig = Required<Omit<TransformerConfig, 'ffnWidths' | 'frozenImportance' | 'importance'>> &
+export type ResolvedTransformerConfig = Required<
+  Omit<TransformerConfig, 'ffnWidths' | 'frozenImportance' | 'importance'>
+> &
   Pick<TransformerConfig, 'ffnWidths' | 'frozenImportance' | 'importance'>;
 
 function positiveInt(name: string, v: number): void {
@@ -77,11 +79,14 @@ export function resolveTransformerConfig(config: TransformerConfig): ResolvedTra
   for (const k of ['blocks', 'dModel', 'heads', 'context', 'vocabSize', 'maxWidth'] as const) positiveInt(k, c[k]);
   if (c.dModel % c.heads !== 0) throw new RangeError(`model.heads (${c.heads}) must divide model.dModel (${c.dModel})`);
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new RangeError(`model.dropout must be in [0, 1), got ${c.dropout}`);
-  if (c.recompute && c.dropout > 0) throw new RangeError('model.recompute needs model.dropout 0 (a recomputed block would draw new dropout masks)');
+  if (c.recompute && c.dropout > 0)
+    throw new RangeError('model.recompute needs model.dropout 0 (a recomputed block would draw new dropout masks)');
   if (!(c.initialRate > 0)) throw new RangeError(`model.initialRate must be > 0, got ${c.initialRate}`);
-  if (c.frozenImportance && c.frozenImportance.length !== c.blocks) throw new RangeError(`model.frozenImportance needs ${c.blocks} vectors, got ${c.frozenImportance.length}`);
+  if (c.frozenImportance && c.frozenImportance.length !== c.blocks)
+    throw new RangeError(`model.frozenImportance needs ${c.blocks} vectors, got ${c.frozenImportance.length}`);
   if (!c.adaptive && !c.frozenImportance) {
-    if (!c.ffnWidths || c.ffnWidths.length !== c.blocks) throw new RangeError(`model.ffnWidths must list ${c.blocks} widths for a fixed-width Transformer`);
+    if (!c.ffnWidths || c.ffnWidths.length !== c.blocks)
+      throw new RangeError(`model.ffnWidths must list ${c.blocks} widths for a fixed-width Transformer`);
     c.ffnWidths.forEach((w, i) => positiveInt(`ffnWidths[${i}]`, w));
   }
   return c;

@@ -8,12 +8,14 @@ describe('end-of-run scoring of a Transformer', () => {
   before(() => useBackend('cpu'));
 
   it('scores data.evalBytes by default and a share of them when asked (at least one window)', () => {
-    const exp = buildExperiment(parseRunConfig({
-      seed: 3,
-      data: { dataset: 'moby-dick', sequenceLength: 16, evalBytes: 500 },
-      model: { type: 'transformer', blocks: 1, dModel: 16, heads: 2, context: 16, initialRate: 0.05 },
-      training: { steps: 1, batchSize: 2 },
-    }));
+    const exp = buildExperiment(
+      parseRunConfig({
+        seed: 3,
+        data: { dataset: 'moby-dick', sequenceLength: 16, evalBytes: 500 },
+        model: { type: 'transformer', blocks: 1, dModel: 16, heads: 2, context: 16, initialRate: 0.05 },
+        training: { steps: 1, batchSize: 2 },
+      }),
+    );
     assert.equal(exp.score(exp.model, 'test').count, 499, 'every byte after the first is a target');
     assert.equal(exp.score(exp.model, 'test', { share: 0.1 }).count, 49);
     assert.equal(exp.score(exp.model, 'test', { share: 0.001 }).count, 16, 'one window at least');

@@ -37,7 +37,11 @@ export function sampleToken(logits: ArrayLike<number>, temperature: number, topK
  * reading at most `context` trailing tokens. Returns only the generated tokens. Parameters are
  * uploaded once; every tensor is disposed.
  */
-export function generate(model: AdaptiveModel & { config: { context: number } }, prompt: string | Uint8Array, options: GenerateOptions): Uint8Array {
+export function generate(
+  model: AdaptiveModel & { config: { context: number } },
+  prompt: string | Uint8Array,
+  options: GenerateOptions,
+): Uint8Array {
   const { n, temperature, topK, seed } = options;
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`generate: n must be an integer ≥ 0, got ${n}`);
   if (!(temperature >= 0)) throw new RangeError(`generate: temperature must be ≥ 0, got ${temperature}`);

@@ -7,5 +7,10 @@ registerModelKind('transformer', (config) => new TransformerLm(config as unknown
 
 export { TransformerLm } from './transformer-lm.js';
 export { TransformerBlock } from './block.js';
-export { resolveTransformerConfig, BYTE_VOCABULARY, type TransformerConfig, type ResolvedTransformerConfig } from './config.js';
+export {
+  resolveTransformerConfig,
+  BYTE_VOCABULARY,
+  type TransformerConfig,
+  type ResolvedTransformerConfig,
+} from './config.js';
 export { generate, sampleToken, type GenerateOptions } from './generate.js';

@@ -10,7 +10,10 @@ import { unigramEntropyBits } from '../../data/text/unigram.js';
 import { useBackend } from '../../testing/backends.js';
 
 /** examples/tiny.json, the CI-sized preset. */
-const TINY: RunConfig = parseRunConfig(JSON.parse(readFileSync(new URL('../../../../../examples/tiny.json', import.meta.url), 'utf8')), 'examples/tiny.json');
+const TINY: RunConfig = parseRunConfig(
+  JSON.parse(readFileSync(new URL('../../../../../examples/tiny.json', import.meta.url), 'utf8')),
+  'examples/tiny.json',
+);
 const STEPS = 250;
 
 function validationBytes(exp: Experiment): Uint8Array {
@@ -28,11 +31,21 @@ describe('tiny preset learns Moby-Dick (wasm: the CI backend; the cpu run follow
     const unigram = unigramEntropyBits(validationBytes(exp));
     const initial = exp.model.adaptiveLayers.map((l) => l.width);
     const history: number[][] = [];
-    await fit({ model: exp.model, optimizer: exp.optimizer, loss: exp.loss, train: exp.train, steps: STEPS, onStep: (m) => void history.push(m.widths) });
+    await fit({
+      model: exp.model,
+      optimizer: exp.optimizer,
+      loss: exp.loss,
+      train: exp.train,
+      steps: STEPS,
+      onStep: (m) => void history.push(m.widths),
+    });
     const bpb = exp.score(exp.model, 'validation').bitsPerByte!;
     assert.ok(bpb < unigram - 0.75, `validation ${bpb.toFixed(3)} bits/byte vs unigram entropy ${unigram.toFixed(3)}`);
     const final = history[history.length - 1];
-    assert.ok(final.some((w, i) => Math.abs(w - initial[i]) >= 10), `widths ${initial} → ${final}`);
+    assert.ok(
+      final.some((w, i) => Math.abs(w - initial[i]) >= 10),
+      `widths ${initial} → ${final}`,
+    );
     assert.ok(new Set(history.map((w) => w.join(','))).size > 5, 'widths changed along the way');
   });
 
@@ -55,13 +68,26 @@ describe('tiny preset on cpu follows the same trajectory as on wasm', () => {
       await useBackend(backend);
       const exp = buildExperiment(config);
       const losses: number[] = [];
-      await fit({ model: exp.model, optimizer: exp.optimizer, loss: exp.loss, train: exp.train, steps: 3, onStep: (m) => void losses.push(m.loss.total) });
-      return { losses, widths: exp.model.adaptiveLayers.map((l) => l.width), rates: exp.model.adaptiveLayers.map((l) => l.rate!) };
+      await fit({
+        model: exp.model,
+        optimizer: exp.optimizer,
+        loss: exp.loss,
+        train: exp.train,
+        steps: 3,
+        onStep: (m) => void losses.push(m.loss.total),
+      });
+      return {
+        losses,
+        widths: exp.model.adaptiveLayers.map((l) => l.width),
+        rates: exp.model.adaptiveLayers.map((l) => l.rate!),
+      };
     };
     const wasm = await run('wasm');
     const cpu = await run('cpu');
     assert.deepEqual(cpu.widths, wasm.widths);
-    cpu.losses.forEach((l, i) => assert.ok(Math.abs(l - wasm.losses[i]) <= 1e-4 * Math.abs(l), `step ${i}: cpu ${l} vs wasm ${wasm.losses[i]}`));
+    cpu.losses.forEach((l, i) =>
+      assert.ok(Math.abs(l - wasm.losses[i]) <= 1e-4 * Math.abs(l), `step ${i}: cpu ${l} vs wasm ${wasm.losses[i]}`),
+    );
     cpu.rates.forEach((r, i) => assert.ok(Math.abs(r - wasm.rates[i]) <= 1e-4 * r, `rate ${i}`));
   });
 });

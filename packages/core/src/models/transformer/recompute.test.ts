@@ -13,7 +13,10 @@ const RUN: RunConfigInput = {
   model: { type: 'transformer', blocks: 3, dModel: 24, heads: 3, context: 16, initialRate: 0.04 },
   training: { steps: 5, batchSize: 3 },
 };
-const withRecompute = (on: boolean): RunConfigInput => ({ ...RUN, model: { ...RUN.model, recompute: on } as RunConfigInput['model'] });
+const withRecompute = (on: boolean): RunConfigInput => ({
+  ...RUN,
+  model: { ...RUN.model, recompute: on } as RunConfigInput['model'],
+});
 
 function gradientsOf(input: RunConfigInput) {
   const exp = buildExperiment(parseRunConfig(input));
@@ -34,7 +37,10 @@ for (const backend of TEST_BACKENDS) {
       const kept = gradientsOf(withRecompute(false));
       const recomputed = gradientsOf(withRecompute(true));
       assert.equal(tf.memory().numTensors, baseline);
-      assert.ok(Math.abs(kept.loss.total - recomputed.loss.total) < 1e-6, `${kept.loss.total} vs ${recomputed.loss.total}`);
+      assert.ok(
+        Math.abs(kept.loss.total - recomputed.loss.total) < 1e-6,
+        `${kept.loss.total} vs ${recomputed.loss.total}`,
+      );
       let worst = 0;
       let largest = 0;
       for (let i = 0; i < kept.gradient.length; i++) {
@@ -45,22 +51,33 @@ for (const backend of TEST_BACKENDS) {
       assert.ok(worst <= 1e-5 * Math.max(1, largest), `gradients differ by up to ${worst}`);
     });
 
-    it('works under tfjs\'s own tf.grads too (the recomputation nests inside its backward pass)', () => {
+    it("works under tfjs's own tf.grads too (the recomputation nests inside its backward pass)", () => {
       const exp = buildExperiment(parseRunConfig(withRecompute(true)));
       const plain = buildExperiment(parseRunConfig(withRecompute(false)));
-      const ids = tf.tensor2d(Int32Array.from({ length: 32 }, (_, i) => (i * 37) % 256), [2, 16], 'int32');
+      const ids = tf.tensor2d(
+        Int32Array.from({ length: 32 }, (_, i) => (i * 37) % 256),
+        [2, 16],
+        'int32',
+      );
       const grad = (model: typeof exp.model) => {
         const tensors = uploadParameters(model.parameters);
         try {
           const table = tensors.get('embed.token')!;
-          return tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(tf.square(model.forward(new Map([...tensors, ['embed.token', t]]), ids, true))))(table).dataSync());
+          return tf.tidy(() =>
+            tf
+              .grad((t: tf.Tensor) =>
+                tf.sum(tf.square(model.forward(new Map([...tensors, ['embed.token', t]]), ids, true))),
+              )(table)
+              .dataSync(),
+          );
         } finally {
           disposeParameters(tensors);
         }
       };
       const a = grad(exp.model);
       const b = grad(plain.model);
-      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-4 * (1 + Math.abs(b[i])), `entry ${i}: ${a[i]} vs ${b[i]}`);
+      for (let i = 0; i < a.length; i++)
+        assert.ok(Math.abs(a[i] - b[i]) <= 1e-4 * (1 + Math.abs(b[i])), `entry ${i}: ${a[i]} vs ${b[i]}`);
       ids.dispose();
     });
   });
@@ -68,6 +85,10 @@ for (const backend of TEST_BACKENDS) {
 
 describe('model.recompute config', () => {
   it('is refused with dropout, naming the field', () => {
-    assert.throws(() => parseRunConfig({ ...RUN, model: { ...RUN.model, recompute: true, dropout: 0.1 } as RunConfigInput['model'] }), /recompute/);
+    assert.throws(
+      () =>
+        parseRunConfig({ ...RUN, model: { ...RUN.model, recompute: true, dropout: 0.1 } as RunConfigInput['model'] }),
+      /recompute/,
+    );
   });
 });

@@ -72,7 +72,10 @@ for (const backend of TEST_BACKENDS) {
       await saveTrainingState(path, { model: a.model, optimizer: a.optimizer, step: 20, cursor: a.train.cursor() });
       const restored = await loadTrainingState(path);
       assert.equal(restored.model.kind, 'transformer');
-      assert.deepEqual(restored.model.adaptiveLayers.map((l) => l.width), a.model.adaptiveLayers.map((l) => l.width));
+      assert.deepEqual(
+        restored.model.adaptiveLayers.map((l) => l.width),
+        a.model.adaptiveLayers.map((l) => l.width),
+      );
       assert.deepEqual(predict(restored.model), predict(a.model));
       for (const p of a.model.parameters) {
         const q = restored.model.parameters.find((r) => r.name === p.name)!;
@@ -81,9 +84,19 @@ for (const backend of TEST_BACKENDS) {
       const b = buildExperiment(config);
       b.train.restore(restored.cursor);
       await fit({ model: a.model, optimizer: a.optimizer, loss: a.loss, train: a.train, steps: 40, startStep: 20 });
-      await fit({ model: restored.model, optimizer: restored.optimizer, loss: b.loss, train: b.train, steps: 40, startStep: 20 });
+      await fit({
+        model: restored.model,
+        optimizer: restored.optimizer,
+        loss: b.loss,
+        train: b.train,
+        steps: 40,
+        startStep: 20,
+      });
       assert.deepEqual(predict(restored.model), predict(a.model));
-      assert.deepEqual(restored.model.adaptiveLayers.map((l) => l.width), a.model.adaptiveLayers.map((l) => l.width));
+      assert.deepEqual(
+        restored.model.adaptiveLayers.map((l) => l.width),
+        a.model.adaptiveLayers.map((l) => l.width),
+      );
     });
   });
 }

@@ -51,7 +51,10 @@ export class TransformerLm implements AdaptiveModel {
     this.tokenEmbedding = new Parameter('embed.token', 'embedding', [c.vocabSize, c.dModel], embed);
     this.positionEmbedding = new Parameter('embed.position', 'embedding', [c.context, c.dModel], embed);
     for (let i = 0; i < c.blocks; i++) this.blocks.push(new TransformerBlock(i, c));
-    this.finalNorm = [new Parameter('final.ln.gamma', 'norm', [c.dModel], () => 1), new Parameter('final.ln.beta', 'norm', [c.dModel], () => 0)];
+    this.finalNorm = [
+      new Parameter('final.ln.gamma', 'norm', [c.dModel], () => 1),
+      new Parameter('final.ln.beta', 'norm', [c.dModel], () => 0),
+    ];
     this.outputWeight = c.tiedEmbeddings
       ? undefined
       : new Parameter('output.weight', 'weight', [c.dModel, c.vocabSize], embed);
@@ -77,9 +80,11 @@ export class TransformerLm implements AdaptiveModel {
   /** Logits [B, T, vocab] for token ids [B, T] (T ≤ context); position t sees tokens ≤ t only. */
   forward(tensors: ParamTensors, inputs: tf.Tensor, training: boolean): tf.Tensor {
     const c = this.config;
-    if (inputs.rank !== 2) throw new RangeError(`transformer: inputs must be [batch, time] token ids, got shape [${inputs.shape}]`);
+    if (inputs.rank !== 2)
+      throw new RangeError(`transformer: inputs must be [batch, time] token ids, got shape [${inputs.shape}]`);
     const length = inputs.shape[1] as number;
-    if (length < 1 || length > c.context) throw new RangeError(`transformer: sequence length ${length} outside [1, context = ${c.context}]`);
+    if (length < 1 || length > c.context)
+      throw new RangeError(`transformer: sequence length ${length} outside [1, context = ${c.context}]`);
     const dropout = this.dropoutFor(inputs, training);
     return tf.tidy(() => {
       const t = <T extends tf.Tensor>(p: Parameter): T => paramTensor<T>(tensors, p.name);
@@ -111,7 +116,8 @@ export class TransformerLm implements AdaptiveModel {
   }
 
   withFrozenImportance(frozen: number[][]): TransformerLm {
-    if (frozen.length !== this.blocks.length) throw new RangeError(`expected ${this.blocks.length} importance vectors, got ${frozen.length}`);
+    if (frozen.length !== this.blocks.length)
+      throw new RangeError(`expected ${this.blocks.length} importance vectors, got ${frozen.length}`);
     return new TransformerLm({ ...this.config, frozenImportance: frozen });
   }
 

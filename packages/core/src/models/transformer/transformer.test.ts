@@ -15,7 +15,15 @@ import type { AdaptiveModel } from '../model.js';
 import { TEST_BACKENDS, useBackend } from '../../testing/backends.js';
 import './index.js';
 
-const MICRO: TransformerConfig = { blocks: 2, dModel: 16, heads: 2, context: 12, adaptive: true, initialRate: 0.1, seed: 4 };
+const MICRO: TransformerConfig = {
+  blocks: 2,
+  dModel: 16,
+  heads: 2,
+  context: 12,
+  adaptive: true,
+  initialRate: 0.1,
+  seed: 4,
+};
 const ids = Int32Array.from({ length: 2 * 12 }, (_, i) => (i * 37 + 11) % 256);
 
 function logits(model: AdaptiveModel, tokens: Int32Array, shape: [number, number], training = false): Float32Array {
@@ -51,11 +59,19 @@ for (const backend of TEST_BACKENDS) {
       assert.deepEqual(out.shape, [2, 12, 256]);
       tf.dispose([out]);
       disposeParameters(t);
-      assert.deepEqual(model.adaptiveLayers.map((l) => l.width), [25, 25]);
-      assert.deepEqual(model.adaptiveLayers[1].consumers.map((p) => p.name), ['block1.ffn.down.weight']);
+      assert.deepEqual(
+        model.adaptiveLayers.map((l) => l.width),
+        [25, 25],
+      );
+      assert.deepEqual(
+        model.adaptiveLayers[1].consumers.map((p) => p.name),
+        ['block1.ffn.down.weight'],
+      );
       assert.equal(model.parameters.filter((p) => p.role === 'rate').length, 2);
       assert.ok(!model.parameters.some((p) => p.name === 'output.weight'), 'tied by default');
-      assert.ok(new TransformerLm({ ...MICRO, tiedEmbeddings: false }).parameters.some((p) => p.name === 'output.weight'));
+      assert.ok(
+        new TransformerLm({ ...MICRO, tiedEmbeddings: false }).parameters.some((p) => p.name === 'output.weight'),
+      );
       assert.equal(tf.memory().numTensors, 0);
     });
 
@@ -70,8 +86,15 @@ for (const backend of TEST_BACKENDS) {
         const y = logits(model, changed, [2, 12]);
         for (let b = 0; b < 2; b++) {
           const from = b * 12 * V;
-          assert.deepEqual(y.subarray(from, from + (t + 1) * V), base.subarray(from, from + (t + 1) * V), `change at ${t + 1}, sequence ${b}`);
-          assert.notDeepEqual(y.subarray(from + (t + 1) * V, from + (t + 2) * V), base.subarray(from + (t + 1) * V, from + (t + 2) * V));
+          assert.deepEqual(
+            y.subarray(from, from + (t + 1) * V),
+            base.subarray(from, from + (t + 1) * V),
+            `change at ${t + 1}, sequence ${b}`,
+          );
+          assert.notDeepEqual(
+            y.subarray(from + (t + 1) * V, from + (t + 2) * V),
+            base.subarray(from + (t + 1) * V, from + (t + 2) * V),
+          );
         }
       }
     });
@@ -83,7 +106,10 @@ for (const backend of TEST_BACKENDS) {
       assert.deepEqual(logits(adaptive, ids, [2, 12]), logits(fixed, ids, [2, 12]), 'same initial function');
       const [la, lf] = [await train(adaptive, 8), await train(fixed, 8)];
       assert.deepEqual(la, lf, 'same losses at every step');
-      assert.deepEqual(adaptive.adaptiveLayers.map((l) => l.width), [width, width]);
+      assert.deepEqual(
+        adaptive.adaptiveLayers.map((l) => l.width),
+        [width, width],
+      );
       const byName = new Map(fixed.parameters.map((p) => [p.name, p]));
       for (const p of adaptive.parameters) {
         if (p.role === 'rate') continue;
@@ -107,15 +133,24 @@ for (const backend of TEST_BACKENDS) {
       const model = new TransformerLm(MICRO);
       await train(model, 3);
       const copy = createModel('transformer', JSON.parse(JSON.stringify(model.toConfig())));
-      assert.deepEqual(copy.parameters.map((p) => p.name), model.parameters.map((p) => p.name));
+      assert.deepEqual(
+        copy.parameters.map((p) => p.name),
+        model.parameters.map((p) => p.name),
+      );
       const widths = model.adaptiveLayers.map((l) => l.width);
       const full = truncate(model, { fraction: 1 });
       const a = logits(model, ids, [2, 12]);
       const b = logits(full, ids, [2, 12]);
       for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-4 * (1 + Math.abs(a[i])), `logit ${i}`);
       const perBlock = truncate(model, [Math.max(1, widths[0] - 5), widths[1]]);
-      assert.deepEqual(perBlock.adaptiveLayers.map((l) => l.width), [Math.max(1, widths[0] - 5), widths[1]]);
-      assert.deepEqual(perBlock.parameters.find((p) => p.name === 'block1.ffn.down.weight')!.read(), model.parameters.find((p) => p.name === 'block1.ffn.down.weight')!.read());
+      assert.deepEqual(
+        perBlock.adaptiveLayers.map((l) => l.width),
+        [Math.max(1, widths[0] - 5), widths[1]],
+      );
+      assert.deepEqual(
+        perBlock.parameters.find((p) => p.name === 'block1.ffn.down.weight')!.read(),
+        model.parameters.find((p) => p.name === 'block1.ffn.down.weight')!.read(),
+      );
       assert.notDeepEqual(logits(perBlock, ids, [2, 12]), a, 'cutting neurons changes the function');
     });
 
