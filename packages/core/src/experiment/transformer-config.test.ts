@@ -38,7 +38,7 @@ describe('run config: Transformer and text data', () => {
 
   it('names the bad field: model/data mismatch, heads not dividing dModel, missing fixed widths, unknown fields, long sequences', () => {
     assert.deepEqual(problems({ data: { dataset: 'moby-dick' }, training: { steps: 1 } }), ["model.type: text data set 'moby-dick' needs model.type 'transformer'"]);
-    assert.deepEqual(problems({ data: { dataset: 'spiral' }, model: { type: 'transformer' }, training: { steps: 1 } }), ["model.type: model.type 'transformer' needs a text data set (moby-dick)"]);
+    assert.deepEqual(problems({ data: { dataset: 'spiral' }, model: { type: 'transformer' }, training: { steps: 1 } }), ["model.type: model.type 'transformer' needs a text data set (moby-dick, text)"]);
     const t = (model: object, data: object = {}) => problems({ data: { dataset: 'moby-dick', ...data }, model: { type: 'transformer', ...model }, training: { steps: 1 } });
     assert.deepEqual(t({ heads: 3 }), ['model.heads: heads must divide dModel']);
     assert.deepEqual(t({ adaptive: false }), ['model.ffnWidths: a fixed-width Transformer (adaptive: false) needs one FFN width per block']);
