@@ -62,9 +62,11 @@ describe('liveness apart from progress (real processes, loopback)', () => {
         lines.map((l) => l.step),
         [1, 2, 3],
       );
-      // The delay really held a rank for the whole time: each step lasted at least SLOW_STEP_MS on every rank.
+      // The delay really held the ranks: each step lasted about SLOW_STEP_MS on every rank. The
+      // reported phases start a few milliseconds after the delay does (seen: 5372 of 5400 ms on a
+      // loaded CI machine), hence the 5 % slack; a step without the delay takes a fraction of it.
       for (const l of lines)
-        for (const r of l.ranks) assert.ok(r.totalMs >= SLOW_STEP_MS, `step ${l.step}: ${r.totalMs} ms`);
+        for (const r of l.ranks) assert.ok(r.totalMs >= 0.95 * SLOW_STEP_MS, `step ${l.step}: ${r.totalMs} ms`);
       for (const w of workers) assert.equal((await w.done(60_000)).code, 0);
     } finally {
       for (const p of [coordinator, ...workers]) p.kill();
