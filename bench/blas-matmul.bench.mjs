@@ -16,6 +16,7 @@ import {
   sgemm,
   unregisterBlasKernels,
 } from '../packages/kernels-blas/dist/index.js';
+import { fmt } from './lib/stats.mjs';
 
 const quick = process.argv.includes('--quick');
 const threads = Number(process.env.AWN_BLAS_THREADS ?? 1);
@@ -34,7 +35,6 @@ function timeMs(fn, { warmup = 2, minReps = quick ? 3 : 7, minMs = quick ? 200 :
   return samples[samples.length >> 1];
 }
 
-const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const rand = (n) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
 
 await tf.setBackend('wasm');

@@ -33,10 +33,13 @@ import {
   DatasetBatchSource,
   computeGradients,
   disposeBatch,
-  loadMnist,
   selectBackend,
   trainStep,
 } from '@awn/core';
+import { fmt as fmtDigits, median } from './lib/stats.mjs';
+import { mnistData } from './lib/mnist-data.mjs';
+
+const fmt = (x, d = 2) => fmtDigits(x, d);
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -51,34 +54,6 @@ const BATCH = 128;
 const LR = 1e-4;
 const LOSS = { nObservations: 60000, weightPriorStd: 1 };
 const Q = 0.9;
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n === 0 ? NaN : n % 2 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
-const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
-
-function mnistData() {
-  try {
-    return { data: loadMnist({ trainCount: 4096, testCount: 16, seed: 1 }).train, source: 'MNIST (mnist package)' };
-  } catch (error) {
-    const n = 4096;
-    const x = Float32Array.from({ length: n * 784 }, () => Math.random());
-    const y = Int32Array.from({ length: n }, (_, i) => i % 10);
-    const data = {
-      name: 'random-mnist',
-      task: 'classification',
-      inputDim: 784,
-      outputDim: 10,
-      numClasses: 10,
-      n,
-      x,
-      y,
-    };
-    return { data, source: `random MNIST-shaped data (${error.message.split('\n')[0]})` };
-  }
-}
 
 /** Rate at the centre of the interval of rates whose width is `width`. */
 const centredRate = (width) => -Math.log1p(-Q) / (width - 1.5);
@@ -185,7 +160,7 @@ async function measure(data, width, stepBudgetMs) {
   };
 }
 
-const { data, source } = mnistData();
+const { data, source } = mnistData(4096);
 console.log(`adaptive vs fixed MLP step: 784 → W → W → 10, batch ${BATCH}, Adam, data: ${source}`);
 console.log('medians over alternating steps after warm-up; ratio = adaptive / fixed (goal ≤ 1.10)\n');
 

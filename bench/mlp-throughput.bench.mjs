@@ -23,7 +23,11 @@
 // on a shared machine. Medians over rounds; cpu (~2 s a step) gets 3 rounds.
 // Backends run in the order wasm-own → wasm-blas → cpu: selectBackend never unregisters OpenBLAS.
 import * as tf from '@tensorflow/tfjs-core';
-import { AdaptiveMlp, Adam, DatasetBatchSource, loadMnist, selectBackend, trainStep } from '@awn/core';
+import { AdaptiveMlp, Adam, DatasetBatchSource, selectBackend, trainStep } from '@awn/core';
+import { fmt as fmtDigits, median } from './lib/stats.mjs';
+import { mnistData } from './lib/mnist-data.mjs';
+
+const fmt = (x, d = 1) => fmtDigits(x, d);
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -36,34 +40,6 @@ const MACS = LAYERS.slice(1).reduce((s, out, i) => s + LAYERS[i] * out, 0);
 const STEP_GFLOP = (6 * BATCH * MACS) / 1e9;
 const [M, K, N] = [128, 1024, 1024];
 const MATMUL_GFLOP = (2 * M * K * N) / 1e9;
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n === 0 ? NaN : n % 2 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
-const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
-
-function mnistData() {
-  try {
-    return { data: loadMnist({ trainCount: 4096, testCount: 16, seed: 1 }).train, source: 'MNIST (mnist package)' };
-  } catch (error) {
-    const n = 4096;
-    const x = Float32Array.from({ length: n * 784 }, () => Math.random());
-    const y = Int32Array.from({ length: n }, (_, i) => i % 10);
-    const data = {
-      name: 'random-mnist',
-      task: 'classification',
-      inputDim: 784,
-      outputDim: 10,
-      numClasses: 10,
-      n,
-      x,
-      y,
-    };
-    return { data, source: `random MNIST-shaped data (${error.message.split('\n')[0]})` };
-  }
-}
 
 function makeModel(adaptive) {
   const width = LAYERS[1];
@@ -170,7 +146,7 @@ async function measureBackend(data, { warmup, minRounds, maxRounds, budgetMs }) 
   ];
 }
 
-const { data, source } = mnistData();
+const { data, source } = mnistData(4096);
 console.log(`training throughput: MLP ${LAYERS.join(' → ')}, batch ${BATCH}, Adam; data: ${source}`);
 console.log(
   `one step = 6·B·Σ(in·out) = ${STEP_GFLOP.toFixed(3)} GFLOP; matMul reference ${M}×${K}·${K}×${N} = ${MATMUL_GFLOP.toFixed(3)} GFLOP\n`,

@@ -26,7 +26,11 @@
 //   · at capacity (capacityFactor 1.0): every buffer is exactly full, so any growth reallocates.
 //   "reallocs" is the increase of Σ Parameter.reallocations over the model per change.
 // Medians over repetitions; fresh models are rebuilt (untimed) for every repetition.
-import { AdaptiveMlp, Adam, DatasetBatchSource, loadMnist, selectBackend, trainStep } from '@awn/core';
+import { AdaptiveMlp, Adam, DatasetBatchSource, selectBackend, trainStep } from '@awn/core';
+import { fmt as fmtDigits, median } from './lib/stats.mjs';
+import { mnistData } from './lib/mnist-data.mjs';
+
+const fmt = (x, d = 2) => fmtDigits(x, d);
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -42,34 +46,6 @@ const LOSS = { nObservations: 60000, weightPriorStd: 1 };
 const SEED = 7;
 const REPS = quick ? 5 : 15;
 const FRESH_REPS = quick ? 3 : 7;
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n === 0 ? NaN : n % 2 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
-const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
-
-function mnistData() {
-  try {
-    return { data: loadMnist({ trainCount: 2048, testCount: 16, seed: 1 }).train, source: 'MNIST (mnist package)' };
-  } catch (error) {
-    const n = 2048;
-    const x = Float32Array.from({ length: n * 784 }, () => Math.random());
-    const y = Int32Array.from({ length: n }, (_, i) => i % 10);
-    const data = {
-      name: 'random-mnist',
-      task: 'classification',
-      inputDim: 784,
-      outputDim: 10,
-      numClasses: 10,
-      n,
-      x,
-      y,
-    };
-    return { data, source: `random MNIST-shaped data (${error.message.split('\n')[0]})` };
-  }
-}
 
 const centredRate = (width) => -Math.log1p(-0.9) / (width - 1.5);
 
@@ -170,7 +146,7 @@ function freshModel(kind, layer, width, capacityFactor) {
 
 const info = await selectBackend(BACKEND, undefined, { blas: BLAS });
 const backendLabel = `${info.name}${info.blas.enabled ? ' + OpenBLAS matMul' : ''}`;
-const { data, source } = mnistData();
+const { data, source } = mnistData(2048);
 console.log(
   `width change vs one training step: adaptive 784 → W → W → 10, batch ${BATCH}, Adam; steps on ${backendLabel}; data: ${source}`,
 );

@@ -9,25 +9,12 @@
  */
 import { Prng } from '../random/prng.js';
 import { targetWidth, type Dataset } from './dataset.js';
+import { ShardedCursor, type BatchCursor, type ShardedCursorOptions } from './sharded-cursor.js';
 
-/** Position of the next global batch: the epoch, and the index into that epoch's permutation. */
-export interface BatchCursor {
-  epoch: number;
-  offset: number;
-}
+export { shardBounds, type BatchCursor } from './sharded-cursor.js';
 
 /** How to cut batches; the seed and batch size must be the same on every rank. */
-export interface ShardedBatchesOptions {
-  /** Global batch size B: examples per step summed over all ranks. */
-  batchSize: number;
-  /** Number of ranks W (default 1). */
-  worldSize?: number;
-  /** This process's rank in `[0, W)` (default 0). */
-  rank?: number;
-  /** Seed of the per-epoch permutations. */
-  seed: number;
-  /** Drop the incomplete last global batch of each epoch (default true), so every step has B examples. */
-  dropLast?: boolean;
+export interface ShardedBatchesOptions extends ShardedCursorOptions {
   /** Shuffle each epoch (default true); `false` walks rows in order, e.g. for evaluation. */
   shuffle?: boolean;
 }
@@ -52,22 +39,6 @@ export interface Batch<Y extends Int32Array | Float32Array = Int32Array | Float3
 
 const TAG_BATCHES = 0x62617463;
 
-/**
- * Where rank `rank` of `worldSize` starts and how many examples it takes from a global batch of
- * `globalSize`: contiguous shards whose sizes differ by at most one, the first
- * `globalSize mod worldSize` ranks taking the extra example.
- */
-export function shardBounds(globalSize: number, worldSize: number, rank: number): { start: number; size: number } {
-  const base = Math.floor(globalSize / worldSize);
-  const extra = globalSize % worldSize;
-  return { start: rank * base + Math.min(rank, extra), size: base + (rank < extra ? 1 : 0) };
-}
-
-function checkInt(name: string, v: number, min: number): void {
-  if (!Number.isSafeInteger(v) || v < min)
-    throw new RangeError(`ShardedBatches: ${name} must be an integer >= ${min}, got ${v}`);
-}
-
 /** Seeded, rank-sharded, resumable minibatches over one data set; see the module comment. */
 export class ShardedBatches<T extends Dataset = Dataset> {
   /** Global batches per epoch: `floor(n / B)` with `dropLast`, otherwise `ceil(n / B)`. */
@@ -84,8 +55,7 @@ export class ShardedBatches<T extends Dataset = Dataset> {
   readonly dropLast: boolean;
   /** Whether epochs are permuted (false: rows in stored order). */
   readonly shuffle: boolean;
-  private epoch = 0;
-  private offset = 0;
+  private readonly position: ShardedCursor;
   private permEpoch = -1;
   private perm = new Int32Array(0);
 
@@ -94,36 +64,26 @@ export class ShardedBatches<T extends Dataset = Dataset> {
     readonly dataset: T,
     options: ShardedBatchesOptions,
   ) {
-    this.batchSize = options.batchSize;
-    this.worldSize = options.worldSize ?? 1;
-    this.rank = options.rank ?? 0;
-    this.seed = options.seed;
-    this.dropLast = options.dropLast ?? true;
+    this.position = new ShardedCursor(
+      'ShardedBatches',
+      dataset.n,
+      'examples',
+      options,
+      () =>
+        `data set '${dataset.name}' has ${dataset.n} examples, not enough for one batch of ${options.batchSize}${(options.dropLast ?? true) ? ' (dropLast is on)' : ''}`,
+    );
+    this.stepsPerEpoch = this.position.stepsPerEpoch;
+    this.batchSize = this.position.batchSize;
+    this.worldSize = this.position.worldSize;
+    this.rank = this.position.rank;
+    this.seed = this.position.seed;
+    this.dropLast = this.position.dropLast;
     this.shuffle = options.shuffle ?? true;
-    checkInt('batchSize', this.batchSize, 1);
-    checkInt('worldSize', this.worldSize, 1);
-    checkInt('rank', this.rank, 0);
-    if (!Number.isSafeInteger(this.seed))
-      throw new RangeError(`ShardedBatches: seed must be a safe integer, got ${this.seed}`);
-    if (this.rank >= this.worldSize)
-      throw new RangeError(`ShardedBatches: rank ${this.rank} is outside [0, worldSize = ${this.worldSize})`);
-    if (this.batchSize < this.worldSize) {
-      throw new RangeError(
-        `ShardedBatches: batchSize ${this.batchSize} is smaller than worldSize ${this.worldSize}; some ranks would never get data`,
-      );
-    }
-    const n = dataset.n;
-    this.stepsPerEpoch = this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
-    if (this.stepsPerEpoch === 0) {
-      throw new RangeError(
-        `ShardedBatches: data set '${dataset.name}' has ${n} examples, not enough for one batch of ${this.batchSize}${this.dropLast ? ' (dropLast is on)' : ''}`,
-      );
-    }
   }
 
   /** Position of the next step; store it in checkpoints. A fresh object each call. */
   cursor(): BatchCursor {
-    return { epoch: this.epoch, offset: this.offset };
+    return this.position.cursor();
   }
 
   /**
@@ -133,16 +93,7 @@ export class ShardedBatches<T extends Dataset = Dataset> {
    * resumes at the same example; offsets outside the epoch are refused.
    */
   restore(cursor: BatchCursor): void {
-    const { epoch, offset } = cursor;
-    if (!Number.isSafeInteger(epoch) || epoch < 0)
-      throw new RangeError(`ShardedBatches.restore: cursor epoch must be an integer >= 0, got ${epoch}`);
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.dataset.n) {
-      throw new RangeError(
-        `ShardedBatches.restore: cursor offset ${offset} is outside the ${this.dataset.n} examples of an epoch of '${this.dataset.name}'`,
-      );
-    }
-    this.epoch = epoch;
-    this.offset = offset;
+    this.position.restore(cursor);
   }
 
   /**
@@ -162,33 +113,17 @@ export class ShardedBatches<T extends Dataset = Dataset> {
   /** This rank's shard of the next global batch; advances the cursor, rolling over to the next epoch. */
   next(): Batch<T['y']> {
     const ds = this.dataset;
-    if (this.epochDone(this.offset)) this.rollEpoch(); // a restored offset may leave no full batch
-    const epoch = this.epoch;
-    const stepInEpoch = Math.floor(this.offset / this.batchSize);
-    const globalSize = Math.min(this.batchSize, ds.n - this.offset);
-    const { start, size } = shardBounds(globalSize, this.worldSize, this.rank);
+    const { epoch, stepInEpoch, offset, globalSize, shardStart, shardSize: size } = this.position.take();
     const perm = this.permutation(epoch);
     const d = ds.inputDim;
     const tw = targetWidth(ds);
     const x = new Float32Array(size * d);
     const y = (ds.task === 'classification' ? new Int32Array(size) : new Float32Array(size * tw)) as T['y'];
     for (let k = 0; k < size; k++) {
-      const row = perm[this.offset + start + k];
+      const row = perm[offset + shardStart + k];
       x.set(ds.x.subarray(row * d, (row + 1) * d), k * d);
       y.set(ds.y.subarray(row * tw, (row + 1) * tw), k * tw);
     }
-    this.offset += this.batchSize;
-    if (this.epochDone(this.offset)) this.rollEpoch();
-    return { x, y, size, globalSize, epoch, stepInEpoch, shardStart: start };
-  }
-
-  /** Whether no (complete, with dropLast) global batch starts at `offset` in this epoch. */
-  private epochDone(offset: number): boolean {
-    return this.dropLast ? offset + this.batchSize > this.dataset.n : offset >= this.dataset.n;
-  }
-
-  private rollEpoch(): void {
-    this.epoch++;
-    this.offset = 0;
+    return { x, y, size, globalSize, epoch, stepInEpoch, shardStart };
   }
 }

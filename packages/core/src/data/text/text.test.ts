@@ -86,7 +86,7 @@ describe('TextWindows', () => {
       for (const group of ranks) {
         const parts = group.map((r) => r.next());
         assert.deepEqual(
-          parts.map((p) => Array.from(p.inputs)).flat(),
+          parts.flatMap((p) => Array.from(p.inputs)),
           Array.from(whole.inputs),
           `step ${step}, ${group.length} ranks`,
         );
