@@ -35,7 +35,7 @@ import {
   disposeBatch,
   selectBackend,
   trainStep,
-} from '@awn/core';
+} from '@awn/core/internal';
 import { fmt as fmtDigits, median } from './lib/stats.mjs';
 import { mnistData } from './lib/mnist-data.mjs';
 

@@ -10,7 +10,7 @@ import {
   estimateTrainingMemory,
   selectBackend,
   type RunConfig,
-} from '@awn/core';
+} from '@awn/core/internal';
 import type { Secret } from '@awn/protocol';
 import { MetricsPusher, MetricsRecorder, type Logger } from '@awn/telemetry';
 import { Coordinator, type StepProgress } from './coordinator.js';

@@ -9,7 +9,7 @@ import {
   parseRunConfig,
   selectBackend,
   type TrainingState,
-} from '@awn/core';
+} from '@awn/core/internal';
 import type { Logger } from '@awn/telemetry';
 import { CoordinatorGone, LIVENESS_MISSES, type ControlSession, type Ring } from './control/control-session.js';
 import { sendState, stateIntakeMs, synchronizeState, trainGeneration } from './train-generation.js';

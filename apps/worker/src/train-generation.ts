@@ -12,7 +12,7 @@ import {
   type TrainingState,
   WidthCapWatch,
   widthCapWarning,
-} from '@awn/core';
+} from '@awn/core/internal';
 import type { ControlSession, Ring } from './control/control-session.js';
 import { CoordinatorGone } from './control/control-session.js';
 import { ringReducer } from './reducer.js';

@@ -4,6 +4,10 @@
  * Layers whose width is learned, models built from them, the negative-ELBO loss, width-aware
  * optimizers, truncation, checkpoints, data sets and a training loop. Nothing distributed: the
  * workers of the cluster plug an all-reduce into {@link fit} through `reduceGradient`.
+ *
+ * This is the public API (docs/architecture.md, "The core's public API"). The runtime's own
+ * processes also use `@awn/core/internal` (./internal.ts): wire encodings, checkpoint file naming,
+ * kernels and helpers whose shape may change between releases.
  */
 
 // Tensor backend
@@ -19,7 +23,6 @@ export {
   estimateTrainingMemory,
   formatBytes,
   parseMemorySize,
-  WASM_HEAP_BYTES,
   type MemoryEstimate,
 } from './backend/memory-estimate.js';
 
@@ -30,7 +33,6 @@ export {
   PowerLawDistribution,
   softplus,
   inverseSoftplus,
-  MASS_FLOOR,
   type DistributionConfig,
   type DistributionFamily,
   type ImportanceDistribution,
@@ -39,11 +41,9 @@ export {
 } from './distributions/index.js';
 
 // Parameters, layers and models
-export { Parameter, CAPACITY_GROWTH, type ParameterRole, type Initializer } from './params/parameter.js';
-export { uploadParameters, disposeParameters, type ParamTensors } from './params/param-tensors.js';
+export { Parameter, type ParameterRole, type Initializer } from './params/parameter.js';
 export { AdaptiveDense, type AdaptiveDenseConfig, type WidthChange } from './layers/adaptive-dense.js';
-export { ACTIVATIONS, activate, type Activation } from './ops/activation.js';
-export { matMulFast, batchMatMulFast, setTransposeStrategy } from './ops/matmul.js';
+export { ACTIVATIONS, type Activation } from './ops/activation.js';
 export { AdaptiveMlp, resolveMlpConfig, type MlpConfig } from './models/mlp.js';
 export { widthsOf, ratesOf, parameterCount, updateLayerWidths, type AdaptiveModel, type Task } from './models/model.js';
 export { createModel, registerModelKind, type ModelFactory } from './models/registry.js';
@@ -54,14 +54,13 @@ export {
   negativeLogLikelihood,
   weightPrior,
   ratePrior,
-  checkLossConfig,
   type LossConfig,
   type LossTerms,
   type LossValues,
 } from './loss/elbo.js';
-export { Adam, Sgd, createOptimizer, flatLayout, type Optimizer, type OptimizerConfig } from './optim/index.js';
+export { Adam, Sgd, createOptimizer, type Optimizer, type OptimizerConfig } from './optim/index.js';
 
-// Training
+// Training, evaluation, truncation
 export {
   fit,
   trainStep,
@@ -71,12 +70,10 @@ export {
   type StepTimings,
   type GradientReducer,
 } from './train/fit.js';
-export { WidthCapWatch, widthCapWarning } from './train/width-cap.js';
-export { computeGradients, type GradientResult } from './train/gradients.js';
 export { evaluate, type Scores } from './train/evaluate.js';
-export { disposeBatch, type TensorBatch, type BatchSource, type DataCursor } from './train/batch.js';
+export type { TensorBatch, BatchSource, DataCursor } from './train/batch.js';
 export { DatasetBatchSource, datasetChunks } from './train/dataset-batches.js';
-export { lossConfigAt, checkCompressionSchedule, type CompressionSchedule } from './train/compression.js';
+export type { CompressionSchedule } from './train/compression.js';
 export {
   truncate,
   truncationCurve,
@@ -84,23 +81,100 @@ export {
   type TruncationTarget,
   type TruncationPoint,
 } from './train/truncate.js';
-export {
-  encodeTrainingState,
-  decodeTrainingState,
-  saveTrainingState,
-  loadTrainingState,
-  type TrainingState,
-} from './train/training-state.js';
+export { saveTrainingState, loadTrainingState, type TrainingState } from './train/training-state.js';
 
-// Checkpoints, data, randomness
-export * from './checkpoint/index.js';
-export * from './data/index.js';
-export { Prng, deriveState, type PrngState } from './random/prng.js';
+// Checkpoints (format: packages/core/src/checkpoint/FORMAT.md)
+export {
+  CheckpointError,
+  saveCheckpoint,
+  loadCheckpoint,
+  listCheckpoints,
+  latestValidCheckpoint,
+  type CheckpointProblem,
+  type CheckpointContents,
+  type CheckpointTensor,
+  type CheckpointFile,
+  type SkippedCheckpoint,
+  type LatestCheckpointResult,
+} from './checkpoint/index.js';
+
+// Data sets
+export {
+  DatasetError,
+  validateDataset,
+  doubleMoon,
+  spiral,
+  spiralHard,
+  stratifiedSplit,
+  fitStandardizer,
+  applyStandardizer,
+  standardizeSplit,
+  loadMnist,
+  MNIST_INPUT_DIM,
+  ShardedBatches,
+  type Dataset,
+  type ClassificationDataset,
+  type RegressionDataset,
+  type SyntheticOptions,
+  type DoubleMoonOptions,
+  type SplitOptions,
+  type SplitResult,
+  type Standardizer,
+  type MnistOptions,
+  type MnistDigit,
+  type Batch,
+  type BatchCursor,
+  type ShardedBatchesOptions,
+} from './data/index.js';
+export {
+  BYTE_VOCABULARY_SIZE,
+  encodeBytes,
+  decodeBytes,
+  loadMobyDick,
+  TextWindows,
+  TextBatchSource,
+  unigramEntropyBits,
+  textSplit,
+  isTextSplit,
+  type MobyDickCorpus,
+  type MobyDickOptions,
+  type TextWindowsOptions,
+  type TextBatch,
+  type TextSplit,
+} from './data/text/index.js';
+export {
+  DataFileError,
+  readTable,
+  loadTabularSplits,
+  loadTextSplits,
+  readTextBytes,
+  type Table,
+  type TableOptions,
+  type Preprocessing,
+  type TabularSourceOptions,
+  type TextSourceOptions,
+} from './data/files/index.js';
+export { Prng, type PrngState } from './random/prng.js';
 
 // Run configuration shared by the CLI, coordinator and workers
-export * from './experiment/index.js';
+export {
+  runConfigSchema,
+  DATASET_NAMES,
+  FILE_DATASET_NAMES,
+  parseRunConfig,
+  ConfigError,
+  buildExperiment,
+  loadRunData,
+  createExperiment,
+  type RunConfig,
+  type RunConfigInput,
+  type Experiment,
+  type Splits,
+  type RunData,
+} from './experiment/index.js';
+export type { DataSplit, MetricName } from './experiment/build-experiment.js';
+export { TEXT_DATASET_NAMES, type MlpModelConfig, type TransformerModelConfig } from './experiment/config-schema.js';
 
-// ---------------------------------------------------------------------------------------------
 // Transformer: adaptive-FFN decoder-only language model over bytes (importing this section
 // registers model kind 'transformer' for checkpoints and workers)
 export {
@@ -114,10 +188,3 @@ export {
   type ResolvedTransformerConfig,
   type GenerateOptions,
 } from './models/transformer/index.js';
-export { embeddingLookup } from './ops/embedding.js';
-export { layerNorm, LAYER_NORM_EPSILON } from './ops/layer-norm.js';
-export { causalSelfAttention, causalMask, type AttentionWeights } from './ops/attention.js';
-export * from './data/text/index.js';
-export * from './data/files/index.js';
-export { sequenceLengthOf, type DataSplit, type MetricName } from './experiment/build-experiment.js';
-export { TEXT_DATASET_NAMES, type MlpModelConfig, type TransformerModelConfig } from './experiment/config-schema.js';

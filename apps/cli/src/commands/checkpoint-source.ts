@@ -18,7 +18,7 @@ import {
   type Preprocessing,
   type RunConfig,
   type TrainingState,
-} from '@awn/core';
+} from '@awn/core/internal';
 import { UsageError } from '../errors.js';
 
 /** A checkpoint read from disk and turned back into a model, with the run config it was trained with. */

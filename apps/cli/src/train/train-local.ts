@@ -15,7 +15,7 @@ import {
   type TrainingState,
   WidthCapWatch,
   widthCapWarning,
-} from '@awn/core';
+} from '@awn/core/internal';
 import type { Logger } from '@awn/telemetry';
 import { RunDirectory, summarizeRun, writeReport, type RunSummary } from '@awn/coordinator';
 import { ProgressView } from '../progress/progress-view.js';

@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { join } from 'node:path';
-import { checkpointFileName, decodeCheckpoint, pruneCheckpoints, saveCheckpoint } from '@awn/core';
+import { checkpointFileName, decodeCheckpoint, pruneCheckpoints, saveCheckpoint } from '@awn/core/internal';
 import type { WriteRequest, WriteResult } from './checkpoint-writer.js';
 
 const port = parentPort!;
