@@ -23,18 +23,8 @@ export { computeGradients, type GradientResult } from './train/gradients.js';
 export { disposeBatch } from './train/batch.js';
 export { lossConfigAt, checkCompressionSchedule } from './train/compression.js';
 export { encodeTrainingState, decodeTrainingState } from './train/training-state.js';
-export {
-  encodeCheckpoint,
-  decodeCheckpoint,
-  CHECKPOINT_MAGIC,
-  CHECKPOINT_FORMAT_VERSION,
-  CHECKPOINT_ALIGNMENT,
-  CHECKSUM_BYTES,
-  CHECKPOINT_EXTENSION,
-  checkpointFileName,
-  parseCheckpointFileName,
-  pruneCheckpoints,
-} from './checkpoint/index.js';
+// All of the checkpoint module: its format constants, encoders and file naming.
+export * from './checkpoint/index.js';
 export {
   selectRows,
   classCounts,

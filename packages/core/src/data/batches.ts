@@ -9,7 +9,7 @@
  */
 import { Prng } from '../random/prng.js';
 import { targetWidth, type Dataset } from './dataset.js';
-import { ShardedCursor, type BatchCursor, type ShardedCursorOptions } from './sharded-cursor.js';
+import { ShardedCursor, ShardedSource, type ShardedCursorOptions } from './sharded-cursor.js';
 
 export { shardBounds, type BatchCursor } from './sharded-cursor.js';
 
@@ -40,22 +40,9 @@ export interface Batch<Y extends Int32Array | Float32Array = Int32Array | Float3
 const TAG_BATCHES = 0x62617463;
 
 /** Seeded, rank-sharded, resumable minibatches over one data set; see the module comment. */
-export class ShardedBatches<T extends Dataset = Dataset> {
-  /** Global batches per epoch: `floor(n / B)` with `dropLast`, otherwise `ceil(n / B)`. */
-  readonly stepsPerEpoch: number;
-  /** Global batch size B, summed over ranks. */
-  readonly batchSize: number;
-  /** Number of ranks W sharing each global batch. */
-  readonly worldSize: number;
-  /** This process's rank; picks its shard of every global batch. */
-  readonly rank: number;
-  /** Seed of the per-epoch permutations; equal on every rank. */
-  readonly seed: number;
-  /** Whether the incomplete last global batch of each epoch is skipped. */
-  readonly dropLast: boolean;
+export class ShardedBatches<T extends Dataset = Dataset> extends ShardedSource {
   /** Whether epochs are permuted (false: rows in stored order). */
   readonly shuffle: boolean;
-  private readonly position: ShardedCursor;
   private permEpoch = -1;
   private perm = new Int32Array(0);
 
@@ -64,36 +51,17 @@ export class ShardedBatches<T extends Dataset = Dataset> {
     readonly dataset: T,
     options: ShardedBatchesOptions,
   ) {
-    this.position = new ShardedCursor(
-      'ShardedBatches',
-      dataset.n,
-      'examples',
-      options,
-      () =>
-        `data set '${dataset.name}' has ${dataset.n} examples, not enough for one batch of ${options.batchSize}${(options.dropLast ?? true) ? ' (dropLast is on)' : ''}`,
+    super(
+      new ShardedCursor(
+        'ShardedBatches',
+        dataset.n,
+        'examples',
+        options,
+        () =>
+          `data set '${dataset.name}' has ${dataset.n} examples, not enough for one batch of ${options.batchSize}${(options.dropLast ?? true) ? ' (dropLast is on)' : ''}`,
+      ),
     );
-    this.stepsPerEpoch = this.position.stepsPerEpoch;
-    this.batchSize = this.position.batchSize;
-    this.worldSize = this.position.worldSize;
-    this.rank = this.position.rank;
-    this.seed = this.position.seed;
-    this.dropLast = this.position.dropLast;
     this.shuffle = options.shuffle ?? true;
-  }
-
-  /** Position of the next step; store it in checkpoints. A fresh object each call. */
-  cursor(): BatchCursor {
-    return this.position.cursor();
-  }
-
-  /**
-   * Continues from a stored cursor, so the next {@link next} returns exactly the step that would
-   * have followed when the cursor was taken. The offset counts examples, not batches, so a cursor
-   * taken with another global batch size (elastic training that keeps the per-worker batch)
-   * resumes at the same example; offsets outside the epoch are refused.
-   */
-  restore(cursor: BatchCursor): void {
-    this.position.restore(cursor);
   }
 
   /**

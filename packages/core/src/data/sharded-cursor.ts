@@ -159,3 +159,51 @@ export class ShardedCursor {
       throw new RangeError(`${this.owner}: ${name} must be an integer >= ${min}, got ${v}`);
   }
 }
+
+/**
+ * Base of the sources built on a {@link ShardedCursor} (tabular batches, text windows): their
+ * settings and resumable position are the cursor's, so both expose them the same way.
+ */
+export abstract class ShardedSource {
+  protected constructor(protected readonly position: ShardedCursor) {}
+
+  /** Global batch size B, summed over ranks. */
+  get batchSize(): number {
+    return this.position.batchSize;
+  }
+  /** Number of ranks W sharing each global batch. */
+  get worldSize(): number {
+    return this.position.worldSize;
+  }
+  /** This process's rank; picks its shard of every global batch. */
+  get rank(): number {
+    return this.position.rank;
+  }
+  /** Seed of the per-epoch orders; equal on every rank. */
+  get seed(): number {
+    return this.position.seed;
+  }
+  /** Whether the incomplete last global batch of each epoch is skipped. */
+  get dropLast(): boolean {
+    return this.position.dropLast;
+  }
+  /** Global batches per epoch: `floor(n / B)` with `dropLast`, otherwise `ceil(n / B)`. */
+  get stepsPerEpoch(): number {
+    return this.position.stepsPerEpoch;
+  }
+
+  /** Position of the next step; store it in checkpoints. A fresh object each call. */
+  cursor(): BatchCursor {
+    return this.position.cursor();
+  }
+
+  /**
+   * Continues from a stored cursor, so the next step is exactly the one that would have followed
+   * when the cursor was taken. The offset counts items (examples, windows), not batches, so a
+   * cursor taken with another global batch size (elastic training that keeps the per-worker
+   * batch) resumes at the same item; offsets outside the epoch are refused.
+   */
+  restore(cursor: BatchCursor): void {
+    this.position.restore(cursor);
+  }
+}

@@ -8,7 +8,7 @@
  * step is exactly the batch one process would draw. The cursor `{ epoch, offset }` does not
  * depend on the world size.
  */
-import { ShardedCursor, type BatchCursor } from '../sharded-cursor.js';
+import { ShardedCursor, ShardedSource } from '../sharded-cursor.js';
 import { Prng } from '../../random/prng.js';
 
 /** How to cut windows; everything but `rank` must be equal on every rank. */
@@ -36,17 +36,10 @@ export interface TextBatch {
 const TAG_TEXT = 0x74657874;
 
 /** Seeded, rank-sharded, resumable windows over one text; see the module comment. */
-export class TextWindows {
+export class TextWindows extends ShardedSource {
   readonly sequenceLength: number;
-  readonly batchSize: number;
-  readonly worldSize: number;
-  readonly rank: number;
-  readonly seed: number;
   /** Windows per epoch: the same for every phase, so epochs have equal length. */
   readonly windowsPerEpoch: number;
-  /** Global batches per epoch (an incomplete last batch is dropped). */
-  readonly stepsPerEpoch: number;
-  private readonly position: ShardedCursor;
   private startsEpoch = -1;
   private starts = new Int32Array(0);
 
@@ -58,35 +51,20 @@ export class TextWindows {
     const T = options.sequenceLength;
     if (!Number.isSafeInteger(T) || T < 1)
       throw new RangeError(`TextWindows: sequenceLength must be an integer >= 1, got ${T}`);
-    this.sequenceLength = T;
     // A window needs T + 1 bytes (inputs and the shifted targets); the phase takes up to T − 1.
-    this.windowsPerEpoch = Math.max(0, Math.floor((text.length - T) / T));
-    this.position = new ShardedCursor(
-      'TextWindows',
-      this.windowsPerEpoch,
-      'windows',
-      { ...options, dropLast: true },
-      () =>
-        `a text of ${text.length} bytes holds ${this.windowsPerEpoch} windows of ${T}, not enough for a batch of ${options.batchSize}`,
+    const windowsPerEpoch = Math.max(0, Math.floor((text.length - T) / T));
+    super(
+      new ShardedCursor(
+        'TextWindows',
+        windowsPerEpoch,
+        'windows',
+        { ...options, dropLast: true },
+        () =>
+          `a text of ${text.length} bytes holds ${windowsPerEpoch} windows of ${T}, not enough for a batch of ${options.batchSize}`,
+      ),
     );
-    this.batchSize = this.position.batchSize;
-    this.worldSize = this.position.worldSize;
-    this.rank = this.position.rank;
-    this.seed = this.position.seed;
-    this.stepsPerEpoch = this.position.stepsPerEpoch;
-  }
-
-  /** Position of the next step; store it in checkpoints. */
-  cursor(): BatchCursor {
-    return this.position.cursor();
-  }
-
-  /**
-   * Continues from a stored cursor. The offset counts windows, not batches, so a cursor taken with
-   * another global batch size resumes at the same window; offsets outside the epoch are refused.
-   */
-  restore(cursor: BatchCursor): void {
-    this.position.restore(cursor);
+    this.sequenceLength = T;
+    this.windowsPerEpoch = windowsPerEpoch;
   }
 
   /** Start byte of every window of `epoch` in visiting order, identical on every rank. */
