@@ -116,41 +116,21 @@ function distributionOf(m: RunConfig['model']): DistributionConfig {
 
 /** Builds the model a config describes for data of the given shape. */
 export function buildModel(config: RunConfig, dataset: DataSplit): AdaptiveModel {
+  // The schema's model fields are the constructors' options (models/defaults.ts holds the
+  // defaults of both): only the tag differs, and the λ bound is folded into the distribution.
   const m = config.model;
   if (m.type === 'transformer') {
-    return new TransformerLm({
-      blocks: m.blocks,
-      dModel: m.dModel,
-      heads: m.heads,
-      context: m.context,
-      adaptive: m.adaptive,
-      initialRate: m.initialRate,
-      ffnWidths: m.ffnWidths,
-      ...(m.importance !== undefined ? { importance: m.importance } : {}),
-      trainRate: m.trainRate,
-      maxWidth: m.maxWidth,
-      activation: m.activation,
-      distribution: distributionOf(m),
-      capacityFactor: m.capacityFactor,
-      tiedEmbeddings: m.tiedEmbeddings,
-      dropout: m.dropout,
-      recompute: m.recompute,
-      seed: config.seed,
-    });
+    const { type: _tag, minRate: _bound, ...options } = m;
+    return new TransformerLm({ ...options, distribution: distributionOf(m), seed: config.seed });
   }
   if (isTextSplit(dataset)) throw new RangeError(`model.type 'mlp' cannot read text data ('${dataset.name}')`);
+  const { type: _tag, minRate: _bound, ...options } = m;
   return new AdaptiveMlp({
+    ...options,
     inputDim: dataset.inputDim,
     outputDim: dataset.outputDim,
     task: dataset.task,
-    hiddenLayers: m.hiddenLayers,
-    adaptive: m.adaptive,
-    initialRate: m.initialRate,
-    widths: m.widths,
-    maxWidth: m.maxWidth,
-    activation: m.activation,
     distribution: distributionOf(m),
-    capacityFactor: m.capacityFactor,
     seed: config.seed,
   });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACTIVATIONS } from '../ops/activation.js';
+import { MLP_DEFAULTS, TRANSFORMER_DEFAULTS } from '../models/defaults.js';
 import { BACKEND_NAMES } from '../backend/select-backend.js';
 import { checkFileDataFields, fileDataFields } from './data-schema.js';
 
@@ -67,14 +68,14 @@ const mlpSchema = z
     type: z.literal('mlp'),
     hiddenLayers: positiveInt.default(2),
     adaptive: z.boolean().default(true),
-    initialRate: z.number().gt(0).default(0.01),
+    initialRate: z.number().gt(0).default(MLP_DEFAULTS.initialRate),
     widths: z.array(positiveInt).optional(),
-    maxWidth: positiveInt.default(4096),
-    activation: z.enum(ACTIVATIONS).default('relu6'),
-    distribution: distributionSchema.default({ family: 'exponential', quantile: 0.9 }),
+    maxWidth: positiveInt.default(MLP_DEFAULTS.maxWidth),
+    activation: z.enum(ACTIVATIONS).default(MLP_DEFAULTS.activation),
+    distribution: distributionSchema.default({ ...MLP_DEFAULTS.distribution }),
     /** Lower bound on λ (exponential): below it r is projected back to softplus⁻¹(minRate). */
     minRate: z.number().gt(0).optional(),
-    capacityFactor: z.number().min(1).default(1.5),
+    capacityFactor: z.number().min(1).default(MLP_DEFAULTS.capacityFactor),
   })
   .strict()
   .superRefine(checkMinRate)
@@ -96,23 +97,23 @@ const transformerSchema = z
     /** Longest sequence the model reads (positional table size). */
     context: positiveInt.default(64),
     adaptive: z.boolean().default(true),
-    initialRate: z.number().gt(0).default(0.01),
+    initialRate: z.number().gt(0).default(TRANSFORMER_DEFAULTS.initialRate),
     /** FFN width of each block of a fixed-width model (adaptive: false). */
     ffnWidths: z.array(positiveInt).optional(),
     /** Scale FFN activations by the importance f (default: same as adaptive). */
     importance: z.boolean().optional(),
     /** Learn the rates; false freezes the widths at their initial value. */
-    trainRate: z.boolean().default(true),
-    maxWidth: positiveInt.default(4096),
-    activation: z.enum(ACTIVATIONS).default('relu'),
-    distribution: distributionSchema.default({ family: 'exponential', quantile: 0.9 }),
+    trainRate: z.boolean().default(TRANSFORMER_DEFAULTS.trainRate),
+    maxWidth: positiveInt.default(TRANSFORMER_DEFAULTS.maxWidth),
+    activation: z.enum(ACTIVATIONS).default(TRANSFORMER_DEFAULTS.activation),
+    distribution: distributionSchema.default({ ...TRANSFORMER_DEFAULTS.distribution }),
     /** Lower bound on λ of each FFN (exponential), as for the MLP. */
     minRate: z.number().gt(0).optional(),
-    capacityFactor: z.number().min(1).default(1.5),
-    tiedEmbeddings: z.boolean().default(true),
-    dropout: z.number().min(0).lt(1).default(0),
+    capacityFactor: z.number().min(1).default(TRANSFORMER_DEFAULTS.capacityFactor),
+    tiedEmbeddings: z.boolean().default(TRANSFORMER_DEFAULTS.tiedEmbeddings),
+    dropout: z.number().min(0).lt(1).default(TRANSFORMER_DEFAULTS.dropout),
     /** Recompute each block's activations in the backward pass instead of keeping them (needs dropout 0). */
-    recompute: z.boolean().default(false),
+    recompute: z.boolean().default(TRANSFORMER_DEFAULTS.recompute),
   })
   .strict()
   .superRefine(checkMinRate)

@@ -6,6 +6,7 @@ import type { Activation } from '../ops/activation.js';
 import { Parameter } from '../params/parameter.js';
 import { paramTensor, type ParamTensors } from '../params/param-tensors.js';
 import { Prng } from '../random/prng.js';
+import { MLP_DEFAULTS } from './defaults.js';
 import { updateLayerWidths, type AdaptiveModel, type Task } from './model.js';
 
 /** Configuration of an MLP whose hidden layers are all adaptive (or all fixed, for baselines). */
@@ -37,11 +38,8 @@ export function resolveMlpConfig(
   config: MlpConfig,
 ): Required<Omit<MlpConfig, 'widths' | 'frozenImportance'>> & Pick<MlpConfig, 'widths' | 'frozenImportance'> {
   const resolved = {
-    initialRate: 0.01,
-    maxWidth: 4096,
-    activation: 'relu6' as Activation,
-    distribution: { family: 'exponential', quantile: 0.9 } as DistributionConfig,
-    capacityFactor: 1.5,
+    ...MLP_DEFAULTS,
+    distribution: { ...MLP_DEFAULTS.distribution } as DistributionConfig,
     ...config,
   };
   if (!Number.isInteger(resolved.inputDim) || resolved.inputDim < 1)

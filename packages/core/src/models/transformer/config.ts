@@ -1,5 +1,6 @@
 import type { DistributionConfig } from '../../distributions/index.js';
 import type { Activation } from '../../ops/activation.js';
+import { TRANSFORMER_DEFAULTS } from '../defaults.js';
 
 /** Byte-level vocabulary: every byte value is a token, nothing to train. */
 export const BYTE_VOCABULARY = 256;
@@ -65,15 +66,8 @@ function positiveInt(name: string, v: number): void {
 export function resolveTransformerConfig(config: TransformerConfig): ResolvedTransformerConfig {
   const c: ResolvedTransformerConfig = {
     vocabSize: BYTE_VOCABULARY,
-    initialRate: 0.01,
-    trainRate: true,
-    maxWidth: 4096,
-    activation: 'relu',
-    distribution: { family: 'exponential', quantile: 0.9 },
-    capacityFactor: 1.5,
-    tiedEmbeddings: true,
-    dropout: 0,
-    recompute: false,
+    ...TRANSFORMER_DEFAULTS,
+    distribution: { ...TRANSFORMER_DEFAULTS.distribution },
     ...config,
   };
   for (const k of ['blocks', 'dModel', 'heads', 'context', 'vocabSize', 'maxWidth'] as const) positiveInt(k, c[k]);
