@@ -23,9 +23,9 @@
 // on a shared machine. Medians over rounds; cpu (~2 s a step) gets 3 rounds.
 // Backends run in the order wasm-own → wasm-blas → cpu: selectBackend never unregisters OpenBLAS.
 import * as tf from '@tensorflow/tfjs-core';
-import { AdaptiveMlp, Adam, DatasetBatchSource, selectBackend, trainStep } from '@awn/core';
+import { AdaptiveMlp, selectBackend, trainStep } from '@awn/core';
 import { fmt as fmtDigits, median } from './lib/stats.mjs';
-import { mnistData } from './lib/mnist-data.mjs';
+import { MNIST_BATCH as BATCH, mnistData, timedStepOptions } from './lib/mnist-data.mjs';
 
 const fmt = (x, d = 1) => fmtDigits(x, d);
 
@@ -34,8 +34,6 @@ const quick = args.includes('--quick');
 const backendsArg = args.find((a) => a.startsWith('--backends='));
 const BACKENDS = backendsArg ? backendsArg.slice('--backends='.length).split(',') : ['wasm-blas', 'wasm', 'cpu'];
 const LAYERS = [784, 1024, 1024, 10];
-const BATCH = 128;
-const LOSS = { nObservations: 60000, weightPriorStd: 1 };
 const MACS = LAYERS.slice(1).reduce((s, out, i) => s + LAYERS[i] * out, 0);
 const STEP_GFLOP = (6 * BATCH * MACS) / 1e9;
 const [M, K, N] = [128, 1024, 1024];
@@ -58,13 +56,7 @@ function makeModel(adaptive) {
 /** One model's training steps, timed, with phases and Adam.apply split out. */
 function stepRunner(data, adaptive) {
   const model = makeModel(adaptive);
-  const options = {
-    model,
-    loss: LOSS,
-    steps: Number.MAX_SAFE_INTEGER,
-    optimizer: new Adam({ learningRate: 1e-4 }),
-    train: new DatasetBatchSource(data, { batchSize: BATCH, seed: 3 }),
-  };
+  const options = timedStepOptions(model, data);
   const raw0 = model.layers.map((l) => l.rawRate?.scalar);
   // Time Adam.apply inside the step, so the update phase splits into Adam and the rest (the
   // gradient finiteness check and the width update) as they run in trainStep itself.

@@ -26,9 +26,9 @@
 //   · at capacity (capacityFactor 1.0): every buffer is exactly full, so any growth reallocates.
 //   "reallocs" is the increase of Σ Parameter.reallocations over the model per change.
 // Medians over repetitions; fresh models are rebuilt (untimed) for every repetition.
-import { AdaptiveMlp, Adam, DatasetBatchSource, selectBackend, trainStep } from '@awn/core';
+import { AdaptiveMlp, Adam, selectBackend, trainStep } from '@awn/core';
 import { fmt as fmtDigits, median } from './lib/stats.mjs';
-import { mnistData } from './lib/mnist-data.mjs';
+import { MNIST_BATCH as BATCH, mnistData, timedStepOptions } from './lib/mnist-data.mjs';
 
 const fmt = (x, d = 2) => fmtDigits(x, d);
 
@@ -41,8 +41,6 @@ const option = (name, fallback) => {
 const WIDTHS = option('widths', '256,1024').split(',').map(Number);
 const BACKEND = option('backend', 'wasm');
 const BLAS = !args.includes('--no-blas');
-const BATCH = 128;
-const LOSS = { nObservations: 60000, weightPriorStd: 1 };
 const SEED = 7;
 const REPS = quick ? 5 : 15;
 const FRESH_REPS = quick ? 3 : 7;
@@ -75,13 +73,7 @@ function withSlots(model, optimizer) {
 /** Median step time with the widths held at `width`, plus the trained model for the inside-capacity cases. */
 async function stepTime(data, width) {
   const model = build(width, 1.5);
-  const options = {
-    model,
-    loss: LOSS,
-    steps: Number.MAX_SAFE_INTEGER,
-    optimizer: new Adam({ learningRate: 1e-4 }),
-    train: new DatasetBatchSource(data, { batchSize: BATCH, seed: 3 }),
-  };
+  const options = timedStepOptions(model, data);
   const raw0 = model.layers.map((l) => l.rawRate.scalar);
   const times = [];
   const start = performance.now();
