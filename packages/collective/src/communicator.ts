@@ -325,7 +325,7 @@ export class Communicator {
     // Keepalives tell the successor this rank is inside the collective, so a timeout further
     // down the ring is blamed on whoever is really missing.
     const keepalive = setInterval(() => {
-      if (this.sender?.idle) ring.send('heartbeat', { step, sentAt: Date.now(), workerId: '' });
+      if (this.sender?.idle) ring.send('heartbeat', { step, sentAt: Date.now() });
     }, keepaliveMs);
     try {
       const result = await body(ring);

@@ -45,7 +45,6 @@ describe('ipc:// twins of loopback endpoints', () => {
           sender: 0,
           type: 'heartbeat',
           sentAt: 1,
-          workerId: '',
         }),
       );
       for (let i = 0; i < 200 && endpoint.counters.messagesReceived === 0; i++) await sleep(20);

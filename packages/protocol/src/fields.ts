@@ -1,6 +1,6 @@
 import { ProtocolError } from './errors.js';
 import type { Limits } from './limits.js';
-import type { JsonValue } from './messages.js';
+import type { JsonValue } from './json.js';
 
 /** True for objects msgpack maps decode to; Dates, Maps, Errors and arrays are not records. */
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {
@@ -27,7 +27,7 @@ export class FieldReader {
   }
 
   private raw(field: string): unknown {
-    return Object.prototype.hasOwnProperty.call(this.source, field) ? this.source[field] : undefined;
+    return Object.hasOwn(this.source, field) ? this.source[field] : undefined;
   }
 
   int(field: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {

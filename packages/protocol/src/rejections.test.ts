@@ -49,7 +49,7 @@ describe('decoder rejections', () => {
     rejects([header({ sentAt: 'now' })], 'malformed');
     rejects([header({ generation: -1 })], 'malformed');
     rejects([header({ step: 1.5 })], 'malformed');
-    rejects([header({ workerId: undefined })], 'malformed');
+    rejects([header({ sentAt: undefined })], 'malformed');
     rejects([header({ tensors: 'none' })], 'malformed');
     rejects([], 'malformed');
     rejects(['text' as unknown as Uint8Array], 'malformed');
@@ -61,7 +61,13 @@ describe('decoder rejections', () => {
     assert.match(error.message, /peers/);
     rejects([packHeader({ ...welcome, rank: 3, tensors: [] })], 'malformed');
     rejects([packHeader({ ...welcome, config: { when: new Date(0) }, tensors: [] })], 'malformed');
-    rejects([packHeader({ ...SAMPLES['step-ready'].message, widthHash: 2 ** 32, tensors: [] })], 'malformed');
+    rejects([packHeader({ ...SAMPLES['step-done'].message, widthHash: 2 ** 32, tensors: [] })], 'malformed');
+    rejects([packHeader({ ...SAMPLES['step-done'].message, timings: { computeMs: -1 }, tensors: [] })], 'malformed');
+    const chunk = SAMPLES['broadcast-chunk'].message;
+    assert.match(
+      rejects([packHeader({ ...chunk, buffer: chunk.layout.length, tensors: [] })], 'malformed').message,
+      /buffer/,
+    );
   });
 
   it('malformed: tensor shape disagrees with byte length', () => {

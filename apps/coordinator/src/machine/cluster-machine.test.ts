@@ -73,12 +73,7 @@ describe('ClusterMachine (events in, commands out)', () => {
       for (const i of [0, 2])
         m.receive(
           peer(i),
-          from(
-            withEnvelope({ runId: 'run', generation: 0, step: 0, sender: i }, 'heartbeat', {
-              sentAt: 0,
-              workerId: `w${i}`,
-            }),
-          ),
+          from(withEnvelope({ runId: 'run', generation: 0, step: 0, sender: i }, 'heartbeat', { sentAt: 0 })),
           t,
         );
     };
@@ -114,9 +109,7 @@ describe('ClusterMachine (events in, commands out)', () => {
     const m = started(2);
     m.receive(
       peer(0),
-      from(
-        withEnvelope({ runId: 'run', generation: 0, step: 0, sender: 0 }, 'heartbeat', { sentAt: 0, workerId: 'w0' }),
-      ),
+      from(withEnvelope({ runId: 'run', generation: 0, step: 0, sender: 0 }, 'heartbeat', { sentAt: 0 })),
       250,
     );
     const out = m.tick(350);
@@ -136,9 +129,7 @@ describe('ClusterMachine (events in, commands out)', () => {
     for (let t = 100; t < allowance; t += 100) {
       m.receive(
         peer(0),
-        from(
-          withEnvelope({ runId: 'run', generation: 0, step: 0, sender: 0 }, 'heartbeat', { sentAt: 0, workerId: 'w0' }),
-        ),
+        from(withEnvelope({ runId: 'run', generation: 0, step: 0, sender: 0 }, 'heartbeat', { sentAt: 0 })),
         t,
       );
       assert.ok(
@@ -148,9 +139,7 @@ describe('ClusterMachine (events in, commands out)', () => {
     }
     m.receive(
       peer(0),
-      from(
-        withEnvelope({ runId: 'run', generation: 0, step: 0, sender: 0 }, 'heartbeat', { sentAt: 0, workerId: 'w0' }),
-      ),
+      from(withEnvelope({ runId: 'run', generation: 0, step: 0, sender: 0 }, 'heartbeat', { sentAt: 0 })),
       allowance + 20,
     );
     const fail = m.tick(allowance + 20).find((c) => c.kind === 'fail');

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import {
   tensorToArray,
   withEnvelope,
@@ -107,7 +106,7 @@ export class ClusterMachine {
     if (this.ended) return this.take();
     if (now - this.lastHeartbeat >= this.options.heartbeatMs * 0.9) {
       this.lastHeartbeat = now;
-      for (const m of this.membership.all()) this.send(m, 'heartbeat', { sentAt: Date.now(), workerId: hostname() });
+      for (const m of this.membership.all()) this.send(m, 'heartbeat', { sentAt: Date.now() });
     }
     for (const { member, silentMs } of this.membership.silent(now)) {
       this.lose(
@@ -156,8 +155,7 @@ export class ClusterMachine {
   /** Asks the ring to stop after the step its ranks agree on next. */
   requestStop(): Command[] {
     this.stopRequested = true;
-    for (const m of this.inRing())
-      this.send(m, 'checkpoint-request', { requestId: `stop-${Date.now()}`, reason: 'manual', path: null });
+    for (const m of this.inRing()) this.send(m, 'stop', { reason: 'stop requested' });
     return this.take();
   }
 

@@ -42,9 +42,7 @@ export function ringAnnouncements(
       worldSize: plan.ring.length,
       peers,
       resumeStep: plan.resumeStep,
-      stateSource: 'broadcast',
       broadcastRoot: plan.root,
-      checkpointPath: null,
     };
     const kind = m.welcomed ? 'assignment' : 'welcome';
     m.welcomed = true;

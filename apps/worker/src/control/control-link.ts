@@ -7,7 +7,7 @@ export interface ControlTransport {
   send(message: Message, tensors?: readonly { name: string; data: Uint8Array }[]): void;
   pinRun(runId: string): void;
   setContext(context: EnvelopeContext): void;
-  startHeartbeat(intervalMs: number, misses: number, workerId: string): void;
+  startHeartbeat(intervalMs: number, misses: number): void;
   /** Tolerates the coordinator's silence for `forMs` from now (it is taking in a checkpoint). */
   expectQuiet(forMs: number): void;
   /** Delivers queued messages (unless `discard`) and ends the connection. */
@@ -59,8 +59,8 @@ export class ControlLink implements ControlTransport {
     this.post({ kind: 'context', context: { ...context } });
   }
 
-  startHeartbeat(intervalMs: number, misses: number, workerId: string): void {
-    this.post({ kind: 'heartbeat', intervalMs, misses, workerId });
+  startHeartbeat(intervalMs: number, misses: number): void {
+    this.post({ kind: 'heartbeat', intervalMs, misses });
   }
 
   expectQuiet(forMs: number): void {

@@ -16,7 +16,7 @@ class FakeTransport implements ControlTransport {
   readonly sent: Message[] = [];
   pinned: string | undefined;
   context: EnvelopeContext | undefined;
-  heartbeat: { intervalMs: number; misses: number; workerId: string } | undefined;
+  heartbeat: { intervalMs: number; misses: number } | undefined;
   closedWith: boolean | undefined;
   send(message: Message): void {
     this.sent.push(message);
@@ -31,8 +31,8 @@ class FakeTransport implements ControlTransport {
   expectQuiet(forMs: number): void {
     this.quietForMs = forMs;
   }
-  startHeartbeat(intervalMs: number, misses: number, workerId: string): void {
-    this.heartbeat = { intervalMs, misses, workerId };
+  startHeartbeat(intervalMs: number, misses: number): void {
+    this.heartbeat = { intervalMs, misses };
   }
   async close(discard: boolean): Promise<void> {
     this.closedWith = discard;
@@ -58,9 +58,7 @@ function assignment(generation: number, peers: string[]): DecodedMessage {
       worldSize: peers.length,
       peers,
       resumeStep: 9,
-      stateSource: 'broadcast',
       broadcastRoot: 0,
-      checkpointPath: null,
     },
     generation,
   );
@@ -96,9 +94,7 @@ describe('ControlSession', () => {
           worldSize: 3,
           peers: PEERS,
           resumeStep: 0,
-          stateSource: 'broadcast',
           broadcastRoot: 0,
-          checkpointPath: null,
           config: {},
           configHash: 'h',
           heartbeatIntervalMs: 250,
@@ -108,10 +104,10 @@ describe('ControlSession', () => {
     };
     session.welcomed(welcome as never);
     assert.equal(transport.pinned, 'run');
-    assert.deepEqual(transport.heartbeat, { intervalMs: 250, misses: LIVENESS_MISSES, workerId: 'me' });
+    assert.deepEqual(transport.heartbeat, { intervalMs: 250, misses: LIVENESS_MISSES });
     assert.deepEqual(transport.context, { runId: 'run', generation: 0, step: 0, sender: 1 });
     session.step = 4;
-    session.send('heartbeat', { sentAt: 0, workerId: 'me' });
+    session.send('heartbeat', { sentAt: 0 });
     assert.deepEqual([transport.sent[1]!.runId, transport.sent[1]!.step, transport.sent[1]!.sender], ['run', 4, 1]);
   });
 
@@ -173,7 +169,7 @@ describe('ControlSession', () => {
     const { session, transport, aborts } = inRing();
     const stop = session.waitUntil(() => session.stopRequested, 3_600_000, 'never');
     const shutdown = session.waitFor((m) => m.type === 'shutdown', 3_600_000, 'never');
-    session.receive(from('checkpoint-request', { requestId: 'r', reason: 'manual', path: null }));
+    session.receive(from('stop', { reason: 'stop requested' }));
     await stop;
     session.coordinatorSilent();
     await assert.rejects(shutdown, CoordinatorGone);

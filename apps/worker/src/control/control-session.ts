@@ -63,7 +63,7 @@ export class ControlSession {
         // A coordinator-ordered abort must not wait out a collective deadline.
         if (m.exitCode !== 0) this.abandonRing(`the coordinator ended the run: ${m.reason}`);
         break;
-      case 'checkpoint-request':
+      case 'stop':
         this.stopRequested = true;
         break;
       case 'evict':
@@ -112,7 +112,7 @@ export class ControlSession {
     Object.assign(this.context, { runId: welcome.runId, generation: welcome.generation, sender: welcome.rank });
     this.heartbeatMs = welcome.heartbeatIntervalMs;
     this.transport.setContext(this.context);
-    this.transport.startHeartbeat(this.heartbeatMs, LIVENESS_MISSES, this.workerId);
+    this.transport.startHeartbeat(this.heartbeatMs, LIVENESS_MISSES);
   }
 
   /** Enters `ring`; `abort` fails its pending collective when the session learns the ring is gone. */

@@ -41,7 +41,7 @@ const channel = new DealerChannel(init.address, {
     // (The coordinator heartbeats only workers it admitted, so its run id is the one to answer with.)
     if (heartbeat === undefined && decoded.message.type === 'heartbeat') {
       if (context.runId === '') context = { ...context, runId: decoded.message.runId };
-      sendHeartbeat(init.workerId);
+      sendHeartbeat();
     }
     post({ kind: 'message', decoded });
   },
@@ -63,7 +63,7 @@ port.on('message', (m: ToControl) => {
       quietUntil = Math.max(quietUntil, performance.now() + m.forMs);
       return;
     case 'heartbeat':
-      startHeartbeat(m.intervalMs, m.misses, m.workerId);
+      startHeartbeat(m.intervalMs, m.misses);
       return;
     case 'close': {
       clearInterval(heartbeat);
@@ -80,12 +80,12 @@ port.on('message', (m: ToControl) => {
   }
 });
 
-function startHeartbeat(intervalMs: number, misses: number, workerId: string): void {
+function startHeartbeat(intervalMs: number, misses: number): void {
   clearInterval(heartbeat);
   lastHeard = performance.now();
   let lastTick = performance.now();
   heartbeat = setInterval(() => {
-    sendHeartbeat(workerId);
+    sendHeartbeat();
     const now = performance.now();
     // A tick this late means this process was not running (starved, stopped): what the
     // coordinator sent meanwhile is still unread, so its silence counts from now.
@@ -99,6 +99,6 @@ function startHeartbeat(intervalMs: number, misses: number, workerId: string): v
   }, intervalMs);
 }
 
-function sendHeartbeat(workerId: string): void {
-  void channel.send(withEnvelope(context, 'heartbeat', { sentAt: Date.now(), workerId }) as Message);
+function sendHeartbeat(): void {
+  void channel.send(withEnvelope(context, 'heartbeat', { sentAt: Date.now() }) as Message);
 }

@@ -17,7 +17,7 @@ export type ToControl =
     }
   | { readonly kind: 'pin'; readonly runId: string }
   /** Start heartbeating (after the welcome): every `intervalMs`, and count the coordinator lost after `misses` silent intervals. */
-  | { readonly kind: 'heartbeat'; readonly intervalMs: number; readonly misses: number; readonly workerId: string }
+  | { readonly kind: 'heartbeat'; readonly intervalMs: number; readonly misses: number }
   /** The envelope heartbeats carry from now on. */
   | { readonly kind: 'context'; readonly context: EnvelopeContext }
   /** The coordinator is about to take in a training state: its silence until `forMs` from now is no sign of loss. */

@@ -36,9 +36,7 @@ export const SAMPLES: {
       worldSize: 3,
       peers: ['tcp://10.0.0.1:7001', 'tcp://10.0.0.2:7001', 'tcp://10.0.0.3:7001'],
       resumeStep: 40,
-      stateSource: 'broadcast',
       broadcastRoot: 0,
-      checkpointPath: null,
       config: { model: { widths: [64, 64], activation: 'relu' }, lr: 0.001, seed: 7, nested: [true, null, 'x'] },
       configHash: 'cd'.repeat(32),
       heartbeatIntervalMs: 1000,
@@ -55,14 +53,11 @@ export const SAMPLES: {
       worldSize: 1,
       peers: ['tcp://127.0.0.1:9000'],
       resumeStep: 12,
-      stateSource: 'checkpoint',
       broadcastRoot: 0,
-      checkpointPath: '/runs/a/checkpoints/step-12.awnckpt',
     },
     tensors: [],
   },
-  heartbeat: { message: { ...ENVELOPE, type: 'heartbeat', sentAt: 1732531200123.5, workerId: 'w-1' }, tensors: [] },
-  'step-ready': { message: { ...ENVELOPE, type: 'step-ready', widthHash: 0xdeadbeef, timings: TIMINGS }, tensors: [] },
+  heartbeat: { message: { ...ENVELOPE, type: 'heartbeat', sentAt: 1732531200123.5 }, tensors: [] },
   'step-done': {
     message: {
       ...ENVELOPE,
@@ -119,28 +114,8 @@ export const SAMPLES: {
       { name: 'empty', data: new Float64Array(0), shape: [0, 5] },
     ],
   },
-  'checkpoint-request': {
-    message: {
-      ...ENVELOPE,
-      sender: -1,
-      type: 'checkpoint-request',
-      requestId: 'ck-41',
-      reason: 'interval',
-      path: null,
-    },
-    tensors: [],
-  },
-  'checkpoint-ack': {
-    message: {
-      ...ENVELOPE,
-      type: 'checkpoint-ack',
-      requestId: 'ck-41',
-      ok: true,
-      path: '/runs/a/ck',
-      bytes: 123456,
-      checksum: '00ff',
-      error: null,
-    },
+  stop: {
+    message: { ...ENVELOPE, sender: -1, type: 'stop', reason: 'interrupted (SIGINT)' },
     tensors: [],
   },
   evict: {
@@ -160,20 +135,6 @@ export const SAMPLES: {
       ranks: [2, 1],
       reporter: 1,
       fatal: true,
-    },
-    tensors: [],
-  },
-  metrics: {
-    message: {
-      ...ENVELOPE,
-      type: 'metrics',
-      process: 'worker',
-      timestamp: 1732531200000,
-      samples: [
-        { kind: 'gauge', name: 'awn_layer_width', labels: { layer: '0', rank: '1' }, value: 63 },
-        { kind: 'counter', name: 'awn_samples_total', labels: {}, value: 5248 },
-        { kind: 'histogram', name: 'awn_step_seconds', labels: { phase: 'allreduce' }, observations: [0.012, 0.0135] },
-      ],
     },
     tensors: [],
   },
