@@ -27,7 +27,7 @@ export class FieldReader {
   }
 
   private raw(field: string): unknown {
-    return Object.prototype.hasOwnProperty.call(this.source, field) ? this.source[field] : undefined;
+    return Object.hasOwn(this.source, field) ? this.source[field] : undefined;
   }
 
   int(field: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
@@ -68,6 +68,10 @@ export class FieldReader {
       this.fail(field, `a string of ${minLength}..${this.limits.maxStringLength} characters`);
     }
     return value;
+  }
+
+  has(field: string): boolean {
+    return this.raw(field) !== undefined;
   }
 
   isNull(field: string): boolean {

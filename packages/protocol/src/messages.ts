@@ -63,6 +63,11 @@ export interface HeartbeatMessage extends Envelope {
   /** Sender's wall clock, ms since the epoch. */
   readonly sentAt: number;
   readonly workerId: string;
+  /**
+   * The coordinator's heartbeat interval (ms), in its heartbeats: a worker admitted but not yet
+   * welcomed learns from it when the coordinator's silence means it is gone.
+   */
+  readonly intervalMs?: number;
 }
 
 export interface StepTimings {

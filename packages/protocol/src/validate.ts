@@ -75,7 +75,12 @@ const PARSERS: { readonly [T in MessageType]: BodyParser } = {
     heartbeatIntervalMs: r.int('heartbeatIntervalMs', 1),
   }),
   assignment: (r) => ({ type: 'assignment', ...assignment(r) }),
-  heartbeat: (r) => ({ type: 'heartbeat', sentAt: r.finite('sentAt'), workerId: r.str('workerId') }),
+  heartbeat: (r) => ({
+    type: 'heartbeat',
+    sentAt: r.finite('sentAt'),
+    workerId: r.str('workerId'),
+    ...(r.has('intervalMs') ? { intervalMs: r.int('intervalMs', 1, 3_600_000) } : {}),
+  }),
   'step-ready': (r) => ({
     type: 'step-ready',
     widthHash: r.uint32('widthHash'),
