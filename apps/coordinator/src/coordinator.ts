@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PROTOCOL_VERSION, DEFAULT_STALL_FLOOR_MS, configHash as hashConfig } from '@awn/protocol';
+import { PROTOCOL_VERSION, DEFAULT_STALL_FLOOR_MS, DropLog, configHash as hashConfig } from '@awn/protocol';
 import { RouterChannel } from './control/router-channel.js';
 import { RunFailedError } from './errors.js';
 import { ClusterMachine, type Command, type PulledState } from './machine/cluster-machine.js';
@@ -26,7 +26,7 @@ export class Coordinator {
   private joinTimer: NodeJS.Timeout | undefined;
   private settle!: { resolve: (s: PulledState) => void; reject: (e: Error) => void };
   private readonly finished: Promise<PulledState>;
-  readonly dropped = new Map<string, number>();
+  private readonly drops: DropLog;
   /** Called for every step all ranks completed. */
   onStep: (p: StepProgress) => void = () => undefined;
   /** Called for every checkpoint rank 0 sends (interval and final). */
@@ -38,6 +38,7 @@ export class Coordinator {
     this.runId = options.runId ?? randomUUID();
     this.configHash = hashConfig(options.config);
     this.heartbeatMs = options.heartbeatMs ?? 1000;
+    this.drops = new DropLog((fields, line) => options.logger.warn(fields, line));
     const stallFloorMs = options.stallTimeoutMs ?? DEFAULT_STALL_FLOOR_MS;
     if (!(stallFloorMs > 0)) throw new RangeError(`stallTimeoutMs must be positive, got ${options.stallTimeoutMs}`);
     const minWorkers = options.minWorkers ?? options.workers;
@@ -70,7 +71,10 @@ export class Coordinator {
     });
     // Silence is checked ten times per heartbeat, so a death is noticed within a tenth of a
     // heartbeat of the third missed one, not up to a whole one later.
-    this.timer = setInterval(() => this.safely(() => this.machine.tick(performance.now())), this.heartbeatMs / 10);
+    this.timer = setInterval(() => {
+      this.safely(() => this.machine.tick(performance.now()));
+      this.drops.flush();
+    }, this.heartbeatMs / 10);
     const joinTimeoutMs = this.options.joinTimeoutMs ?? 120_000;
     this.joinTimer = setTimeout(() => this.safely(() => this.machine.joinTimedOut(joinTimeoutMs)), joinTimeoutMs);
     this.options.logger.info(
@@ -140,10 +144,16 @@ export class Coordinator {
     return this.machine.ledger.lastCompleted;
   }
 
+  /** Messages dropped so far, by code (awn_dropped_messages_total). */
+  get dropped(): ReadonlyMap<string, number> {
+    return this.drops.counts;
+  }
+
   private async close(): Promise<void> {
     clearInterval(this.timer);
     clearTimeout(this.joinTimer);
     await this.channel?.close();
+    this.drops.flush(performance.now(), true);
   }
 
   private safely(event: () => Command[]): void {
@@ -186,10 +196,9 @@ export class Coordinator {
     }
   }
 
-  /** Counts and logs a message that is not acted on; the run goes on. */
+  /** Counts a message that is not acted on, logging a few per code and interval; the run goes on. */
   private drop(code: string, reason: string, peer: Buffer): void {
-    this.dropped.set(code, (this.dropped.get(code) ?? 0) + 1);
-    this.options.logger.warn({ code, peer: peer.toString('hex') }, `dropped a control message: ${reason}`);
+    this.drops.record(code, `dropped a control message: ${reason}`, { peer: peer.toString('hex') });
   }
 }
 

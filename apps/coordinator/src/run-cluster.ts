@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { relative } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { configHash } from '@awn/protocol';
@@ -29,7 +30,16 @@ export interface ClusterRunOptions {
   /** Control address to bind, e.g. tcp://127.0.0.1:5555 (port 0 picks one). */
   bind: string;
   workers: number;
+  /** Shared secret of the cluster (AWN_CLUSTER_SECRET): every control message is signed with it. */
   secret?: Secret;
+  /**
+   * Without `secret`: generate a fresh random one for this run, handed to `onListening` as the
+   * environment of the workers this process starts itself. Only they can then join, send
+   * control messages or reach a ring port; no other local process can.
+   */
+  perRunSecret?: boolean;
+  /** With a secret: how ring messages are authenticated ('plain' only when every rank is on loopback). */
+  ringAuth?: 'hmac' | 'plain';
   /** Cluster CURVE keypair (z85) for the control socket. */
   curve?: { readonly publicKey: string; readonly secretKey: string };
   heartbeatMs?: number;
@@ -38,8 +48,12 @@ export interface ClusterRunOptions {
   /** Floor of the progress (stall) deadline, ms; see CoordinatorOptions. */
   stallTimeoutMs?: number;
   collectiveDeadlineMs?: number;
-  /** Called once the control socket is bound (launch local workers here). */
-  onListening?: (address: string, runId: string) => void;
+  /**
+   * Called once the control socket is bound (launch local workers here). `env` holds what the
+   * workers need in their environment (the secret, never on a command line, where any local user
+   * could read it).
+   */
+  onListening?: (address: string, runId: string, env: Record<string, string>) => void;
   /** Called for every completed step (progress display). */
   onStep?: (p: StepProgress) => void;
   /** Receives the coordinator so the caller can request a stop (Ctrl-C). */
@@ -101,12 +115,17 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     dir = await RunDirectory.create(options.out, { force: options.force });
     await dir.writeJson('config.json', config);
   }
+  // Text, since it travels as an environment variable: 43 base64url characters of 32 random bytes.
+  const childSecret =
+    options.secret === undefined && options.perRunSecret ? randomBytes(32).toString('base64url') : undefined;
+  const secret = options.secret ?? childSecret;
   const coordinator = new Coordinator({
     config,
     bind: options.bind,
     workers: options.workers,
     logger,
-    secret: options.secret,
+    secret,
+    ringAuth: options.ringAuth,
     curve: options.curve,
     heartbeatMs: options.heartbeatMs,
     livenessMisses: options.livenessMisses,
@@ -166,7 +185,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     return { generation: coordinator.currentGeneration, step: coordinator.completedStep, samples: recorder.snapshot() };
   };
   const stopPushing = pusher?.pushEvery(1000, snapshot);
-  options.onListening?.(address, coordinator.runId);
+  options.onListening?.(address, coordinator.runId, childSecret ? { AWN_CLUSTER_SECRET: childSecret } : {});
   let final;
   try {
     final = await coordinator.run();

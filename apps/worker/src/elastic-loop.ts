@@ -1,6 +1,13 @@
 import { hostname } from 'node:os';
 import { CollectiveError, Communicator, RingEndpoint } from '@awn/collective';
-import { configHash as hashConfig, StepClock, type ClusterSettings, type WelcomeMessage } from '@awn/protocol';
+import {
+  configHash as hashConfig,
+  deriveRingPassword,
+  StepClock,
+  type ClusterSettings,
+  type Secret,
+  type WelcomeMessage,
+} from '@awn/protocol';
 import {
   createExperiment,
   decodeCheckpoint,
@@ -26,6 +33,28 @@ const AWN_VERSION = '0.1.0';
 export type WorkerPhase = 'joining' | 'synchronizing' | 'training' | 'awaiting-ring' | 'finishing' | 'done';
 
 class RefusedError extends Error {}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+
+/**
+ * How this rank's ring connections are authenticated: HMAC on every message with the shared
+ * secret, or (announced by the coordinator for rings on loopback) the run's ZAP PLAIN password,
+ * which costs nothing per message but crosses the wire in the clear, so never off loopback.
+ */
+function ringAccess(
+  secret: Secret | undefined,
+  mode: ClusterSettings['ringAuth'],
+  runId: string,
+  bindHost: string,
+): { secret?: Secret; plainPassword?: string } {
+  if (secret === undefined) return {};
+  if (mode !== 'plain') return { secret };
+  if (!LOOPBACK.test(bindHost))
+    throw new RefusedError(
+      `the coordinator asked for ring passwords (loopback only), but this worker binds ${bindHost}`,
+    );
+  return { plainPassword: deriveRingPassword(secret, runId) };
+}
 class JoinTimeout extends Error {}
 class ShutdownSignal extends Error {}
 
@@ -66,9 +95,10 @@ export class ElasticWorker {
         engineBytes: estimateTrainingMemory(config).engineBytes,
       });
       const exp = await createExperiment(config, { rank: welcome.rank, worldSize: welcome.worldSize });
+      const ringAuth = ringAccess(options.secret, cluster?.ringAuth, welcome.runId, options.bindHost);
       this.endpoint = await RingEndpoint.bind(`tcp://${options.bindHost}:${options.port}`, {
         runId: welcome.runId,
-        secret: options.secret,
+        ...ringAuth,
         curve: options.curve,
       });
       this.telemetry = new WorkerTelemetry({
@@ -102,7 +132,7 @@ export class ElasticWorker {
           runId: ring.runId,
           peers: ring.peers,
           endpoint: this.endpoint,
-          secret: options.secret,
+          ...ringAuth,
           curve: options.curve,
           deadlineMs: clock.deadlineMs,
         });
@@ -220,8 +250,15 @@ export class ElasticWorker {
     );
     const joinTimeoutMs = options.joinTimeoutMs ?? 120_000;
     const answer = await session
-      .waitFor((m) => m.type === 'welcome' || m.type === 'error' || m.type === 'shutdown', joinTimeoutMs, 'no answer')
-      .catch(() => {
+      .waitFor(
+        // A welcome addressed to another worker (one replayed from an earlier run) is not ours.
+        (m) => (m.type === 'welcome' && m.workerId === options.workerId) || m.type === 'error' || m.type === 'shutdown',
+        joinTimeoutMs,
+        'no answer',
+      )
+      .catch((error: unknown) => {
+        // Admitted, then the coordinator went silent for three of its heartbeats.
+        if (session.coordinatorLost) throw error;
         // Unsigned or wrongly signed joins are dropped without a reply, so a secret mismatch looks like silence.
         throw new JoinTimeout(
           `no answer from the coordinator at ${options.coordinator} within ${joinTimeoutMs / 1000} s: is it running, and do the AWN_CLUSTER_SECRET values or CURVE keys match?`,

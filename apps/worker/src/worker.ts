@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { freePort } from '@awn/collective';
-import type { Secret } from '@awn/protocol';
+import { DropLog, type Secret } from '@awn/protocol';
 import type { RunConfig } from '@awn/core';
 import type { Logger } from '@awn/telemetry';
 import { ControlLink } from './control/control-link.js';
@@ -64,14 +64,20 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
     );
   const log = options.logger;
   let session: ControlSession | undefined;
+  // A flood of junk from the coordinator's address costs a few lines, not one per message.
+  const drops = new DropLog((fields, line) => log.warn(fields, line));
   const link = new ControlLink(
     { address: options.coordinator, workerId, secret: options.secret, curve: options.curve },
     {
       onMessage: (decoded) => session!.receive(decoded),
-      onDrop: (code, message) => log.warn({ code }, `dropped a message from the coordinator: ${message}`),
+      onDrop: (code, message) => drops.record(code, `dropped a message from the coordinator: ${message}`),
       onCoordinatorLost: () => session!.coordinatorSilent(),
     },
   );
   session = new ControlSession(link, workerId, options.runId);
-  return new ElasticWorker({ ...options, workerId, bindHost, port, dataAddress, stepDelayMs }, session).run();
+  try {
+    return await new ElasticWorker({ ...options, workerId, bindHost, port, dataAddress, stepDelayMs }, session).run();
+  } finally {
+    drops.flush(performance.now(), true);
+  }
 }

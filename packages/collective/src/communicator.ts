@@ -38,6 +38,8 @@ export interface CommunicatorOptions {
   readonly secret?: Secret;
   /** Cluster CURVE keypair (z85): the ring's sockets then use CURVE (server: each endpoint). */
   readonly curve?: { readonly publicKey: string; readonly secretKey: string };
+  /** Run password (ZAP PLAIN): the ring's connections admit only its holders, without per-message cost. */
+  readonly plainPassword?: string;
   readonly limits?: Partial<Limits>;
   /** Default deadline of each collective (ms): 30 000. */
   readonly deadlineMs?: number;
@@ -114,6 +116,7 @@ export class Communicator {
         dialAddress(options.peers[(this.rank + 1) % this.worldSize]!, options.preferIpc ?? true),
         this.lingerMs,
         options.curve,
+        options.plainPassword,
       );
       endpoint.attach(this.generation, this.sink);
     }
@@ -145,6 +148,7 @@ export class Communicator {
       runId: options.runId,
       secret: options.secret,
       curve: options.curve,
+      plainPassword: options.plainPassword,
       limits: options.limits,
       ipcTwin: options.preferIpc,
     });
@@ -171,6 +175,7 @@ export class Communicator {
         oversize: 0,
         'unknown-type': 0,
         'bad-signature': 0,
+        replayed: 0,
         'stale-generation': 0,
         'unexpected-sender': 0,
         'unexpected-type': 0,

@@ -22,6 +22,7 @@ export function emptyDrops(): Record<DropReason, number> {
     oversize: 0,
     'unknown-type': 0,
     'bad-signature': 0,
+    replayed: 0,
     'stale-generation': 0,
     'unexpected-sender': 0,
     'unexpected-type': 0,

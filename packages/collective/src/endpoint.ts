@@ -1,9 +1,16 @@
-import { type DecodedMessage, type Limits, MessageCodec, ProtocolError, type Secret } from '@awn/protocol';
+import {
+  type DecodedMessage,
+  type Limits,
+  MAX_FRAME_BYTES,
+  MessageCodec,
+  ProtocolError,
+  type Secret,
+} from '@awn/protocol';
 import { rmSync } from 'node:fs';
 import { Pull } from 'zeromq';
 import { type DropReason, emptyDrops } from './counters.js';
 import { localTwin } from './local-twin.js';
-import { acquireZapHandler, curveServerOptions, type CurveKeys } from './zap-handler.js';
+import { acquireZapHandler, curveServerOptions, plainServerOptions, type CurveKeys } from './zap-handler.js';
 
 export interface EndpointOptions {
   readonly runId: string;
@@ -11,6 +18,8 @@ export interface EndpointOptions {
   readonly limits?: Partial<Limits>;
   /** Cluster CURVE keypair: the endpoint is then a CURVE server admitting only its holders. */
   readonly curve?: CurveKeys;
+  /** Run password: the endpoint is then a PLAIN server admitting only clients presenting it. */
+  readonly plainPassword?: string;
   /**
    * Also bind the ipc:// twin of a loopback tcp address (local-twin.ts), which same-host
    * successors then dial instead (default true).
@@ -71,7 +80,8 @@ export class RingEndpoint {
   static async bind(address: string, options: EndpointOptions): Promise<RingEndpoint> {
     // The receive timeout makes the reader re-poll the socket now and then, so a readiness
     // notification lost by the binding can delay a message but never strand it.
-    const releaseZap = options.curve === undefined ? undefined : await acquireZapHandler();
+    const releaseZap =
+      options.curve === undefined && options.plainPassword === undefined ? undefined : await acquireZapHandler();
     // A bounded receive queue: while the reader pauses (a collective's inbox is full), ZeroMQ stops
     // reading the connection and TCP/the Unix socket pushes back on the sender, instead of
     // buffering an unbounded stream in this process.
@@ -79,7 +89,9 @@ export class RingEndpoint {
       linger: 0,
       receiveHighWaterMark: RECEIVE_QUEUE_MESSAGES,
       receiveTimeout: POLL_MS,
-      ...curveServerOptions(options.curve),
+      // libzmq drops a connection announcing a larger frame before buffering it.
+      maxMessageSize: MAX_FRAME_BYTES,
+      ...(options.curve ? curveServerOptions(options.curve) : plainServerOptions(options.plainPassword)),
     });
     try {
       await socket.bind(address.replace(/:0$/, ':*'));

@@ -6,7 +6,13 @@ export {
   type BroadcastOptions,
 } from './communicator.js';
 export { RingEndpoint, type EndpointOptions } from './endpoint.js';
-export { acquireZapHandler, curveServerOptions, type CurveKeys } from './zap-handler.js';
+export {
+  acquireZapHandler,
+  curveServerOptions,
+  plainServerOptions,
+  plainClientOptions,
+  type CurveKeys,
+} from './zap-handler.js';
 export { CollectiveError, CollectiveTimeoutError, type CollectiveErrorCode } from './errors.js';
 export type { CollectiveCounters, DropReason } from './counters.js';
 export { ringSegments, ringReferenceSum, type Span } from './ring.js';

@@ -1,4 +1,5 @@
 import { Push } from 'zeromq';
+import { plainClientOptions } from './zap-handler.js';
 
 const POLL_MS = 100;
 
@@ -18,12 +19,17 @@ export class RingSender {
   bytes = 0;
 
   /** With `curve` (the cluster keypair) the socket is a CURVE client of the successor's endpoint. */
-  constructor(address: string, lingerMs: number, curve?: { readonly publicKey: string; readonly secretKey: string }) {
+  constructor(
+    address: string,
+    lingerMs: number,
+    curve?: { readonly publicKey: string; readonly secretKey: string },
+    plainPassword?: string,
+  ) {
     // Sends time out and are retried, so a readiness notification lost by the binding delays a
     // message instead of stranding it (and everything queued behind it).
     const keys =
       curve === undefined
-        ? {}
+        ? plainClientOptions(plainPassword)
         : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey };
     this.socket = new Push({ linger: lingerMs, sendHighWaterMark: 0, sendTimeout: POLL_MS, ...keys });
     this.socket.connect(address);

@@ -1,7 +1,9 @@
 /**
  * The process-wide ZAP handler that makes CURVE servers admit only holders of the cluster keypair
- * (shared by the coordinator's control socket and every ring endpoint).
+ * and PLAIN servers only holders of the run's password (shared by the coordinator's control
+ * socket and every ring endpoint).
  */
+import { createHash } from 'node:crypto';
 import { Reply } from 'zeromq';
 
 /** A cluster CURVE keypair (z85): servers use the secret key, clients present the pair. */
@@ -48,14 +50,14 @@ async function serveZap(socket: Reply): Promise<void> {
     } catch {
       return;
     }
-    const [version, requestId, domain, , , mechanism, clientKey] = frames;
+    const [version, requestId, domain, , , mechanism, clientKey, password] = frames;
+    const kind = mechanism?.toString();
     const admitted =
       version?.toString() === '1.0' &&
-      mechanism?.toString() === 'CURVE' &&
-      clientKey?.length === 32 &&
       domain !== undefined &&
       domain.length > 0 &&
-      z85(clientKey) === domain.toString();
+      ((kind === 'CURVE' && clientKey?.length === 32 && z85(clientKey) === domain.toString()) ||
+        (kind === 'PLAIN' && password !== undefined && domain.toString() === plainDomain(password)));
     try {
       await socket.send([
         '1.0',
@@ -114,6 +116,25 @@ export async function acquireZapHandler(): Promise<() => void> {
     throw new Error(`cannot start the ZAP handler: ${error instanceof Error ? error.message : String(error)}`);
   }
   return release;
+}
+
+/**
+ * A PLAIN server's ZAP domain: a digest of the one password it admits, so the stateless handler
+ * can check a client's password without holding it. (PLAIN sends the password in the clear at
+ * connect time: per-run credentials on loopback, where only root can read the traffic.)
+ */
+function plainDomain(password: Uint8Array | string): string {
+  return `plain:${createHash('sha256').update(password).digest('hex')}`;
+}
+
+/** Socket options of a PLAIN server that admits only clients presenting `password`. */
+export function plainServerOptions(password: string | undefined): { plainServer?: boolean; zapDomain?: string } {
+  return password === undefined ? {} : { plainServer: true, zapDomain: plainDomain(password) };
+}
+
+/** Socket options of a PLAIN client presenting `password`. */
+export function plainClientOptions(password: string | undefined): { plainUsername?: string; plainPassword?: string } {
+  return password === undefined ? {} : { plainUsername: 'awn', plainPassword: password };
 }
 
 export function curveServerOptions(curve: CurveKeys | undefined): {

@@ -5,7 +5,9 @@ export type ProtocolErrorCode =
   | 'malformed'
   | 'oversize'
   | 'unknown-type'
-  | 'bad-signature';
+  | 'bad-signature'
+  /** Signed correctly but seen before, or signed outside the replay window (auth.ts). */
+  | 'replayed';
 
 /**
  * The only error the decoder throws. Receivers drop the message and count `code`; nothing about

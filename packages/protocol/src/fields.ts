@@ -70,6 +70,10 @@ export class FieldReader {
     return value;
   }
 
+  has(field: string): boolean {
+    return this.raw(field) !== undefined;
+  }
+
   isNull(field: string): boolean {
     return this.raw(field) === null;
   }

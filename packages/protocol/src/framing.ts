@@ -1,4 +1,14 @@
-import { checkSecret, type Secret, SIGNATURE_BYTES, signFrames, verifyFrames } from './auth.js';
+import {
+  checkSecret,
+  deriveRunKey,
+  ReplayGuard,
+  type Secret,
+  SIGNATURE_BYTES,
+  signFrames,
+  TRAILER_BYTES,
+  TrailerSource,
+  verifyFrames,
+} from './auth.js';
 import { chunkEnvelope, decodeChunkHeader, encodeChunkHeader, isChunkHeader } from './chunk-header.js';
 import { packHeader, unpackHeader } from './codec.js';
 import { ProtocolError } from './errors.js';
@@ -19,8 +29,13 @@ import { parseHeader } from './validate.js';
 export interface CodecOptions {
   /** When set, decoding refuses messages of any other run ('run-id-mismatch'). */
   readonly runId?: string;
-  /** When set, every message is signed and every received message must verify. */
+  /**
+   * When set, every message is signed with the key of its run (auth.ts deriveRunKey) and carries
+   * a timestamp and nonce; every received message must verify and be fresh.
+   */
   readonly secret?: Secret;
+  /** Remembers accepted nonces; share one between codecs that replace each other (default: own). */
+  readonly replayGuard?: ReplayGuard;
   readonly limits?: Partial<Limits>;
   /** Largest payload frame this side sends (≤ 16 MiB). */
   readonly frameBytes?: number;
@@ -35,19 +50,24 @@ export interface DecodedMessage {
  * Frames of a message: [header, ...payload frames, signature?]. The header is msgpack (a fixed
  * binary layout for all-reduce chunks, see chunk-header.ts); each
  * payload tensor travels as raw bytes split into ≤ frameBytes frames right after it, in the order
- * of the header's `tensors` list; the 32-byte HMAC comes last when a secret is configured.
+ * of the header's `tensors` list. With a secret, a 24-byte trailer (timestamp, nonce) and the
+ * 32-byte HMAC of everything before it come last.
  */
 export class MessageCodec {
   readonly limits: Limits;
   private readonly runId: string | undefined;
   private readonly secret: Secret | undefined;
   private readonly frameBytes: number;
+  private readonly keys = new Map<string, Buffer>();
+  private readonly trailers = new TrailerSource();
+  readonly replayGuard: ReplayGuard;
 
   constructor(options: CodecOptions = {}) {
     this.limits = resolveLimits(options.limits);
     this.runId = options.runId;
     this.secret = options.secret;
     if (this.secret !== undefined) checkSecret(this.secret);
+    this.replayGuard = options.replayGuard ?? new ReplayGuard();
     this.frameBytes = options.frameBytes ?? Math.min(MAX_FRAME_BYTES, this.limits.maxFrameBytes);
     if (!Number.isSafeInteger(this.frameBytes) || this.frameBytes <= 0 || this.frameBytes > this.limits.maxFrameBytes) {
       throw new RangeError(`frameBytes must be in [1, ${this.limits.maxFrameBytes}]`);
@@ -85,7 +105,10 @@ export class MessageCodec {
     }
     const frames = [head, ...payload];
     this.checkSizes(frames);
-    if (this.secret !== undefined) frames.push(signFrames(this.secret, frames));
+    if (this.secret !== undefined) {
+      frames.push(this.trailers.next());
+      frames.push(signFrames(this.keyOf(message.runId), frames));
+    }
     return frames;
   }
 
@@ -103,17 +126,14 @@ export class MessageCodec {
     if (!Array.isArray(frames) || frames.length === 0 || !frames.every((f) => f instanceof Uint8Array)) {
       throw new ProtocolError('malformed', 'a message is a non-empty list of byte frames');
     }
-    let body: readonly Uint8Array[] = frames;
-    if (this.secret !== undefined) {
-      const tag = frames[frames.length - 1];
-      body = frames.slice(0, -1);
-      this.checkSizes(body);
-      if (tag === undefined || body.length === 0 || !verifyFrames(this.secret, body, tag)) {
-        throw new ProtocolError('bad-signature', 'message signature missing or invalid');
-      }
-    } else {
-      this.checkSizes(body);
-    }
+    const signed = this.secret !== undefined;
+    const body: readonly Uint8Array[] = signed ? frames.slice(0, -2) : frames;
+    this.checkSizes(body);
+    if (body.length === 0) throw new ProtocolError('bad-signature', 'message signature missing or invalid');
+    // A receiver pinned to its run knows the key and verifies before parsing anything; one that is
+    // not (a coordinator taking joins, a worker before its welcome) reads the run id first to
+    // select the key, and trusts nothing else before verification.
+    if (signed && this.runId !== undefined) this.verify(frames, body, this.runId);
 
     const first = body[0] as Uint8Array;
     const binary = isChunkHeader(first);
@@ -126,6 +146,11 @@ export class MessageCodec {
       const got = typeof raw['runId'] === 'string' ? JSON.stringify(raw['runId'].slice(0, 80)) : 'none';
       throw new ProtocolError('run-id-mismatch', `run id ${got}, expected ${JSON.stringify(this.runId)}`);
     }
+    if (signed && this.runId === undefined) {
+      const runId = raw['runId'];
+      if (typeof runId !== 'string') throw new ProtocolError('bad-signature', 'message without a run id to verify');
+      this.verify(frames, body, runId);
+    }
     const { message, tensors: descriptors } = binary
       ? decodeChunkHeader(first, this.limits)
       : parseHeader(raw, this.limits);
@@ -135,8 +160,9 @@ export class MessageCodec {
     if (payload.length !== expected) {
       if (
         this.secret === undefined &&
-        payload.length === expected + 1 &&
-        payload[expected]?.byteLength === SIGNATURE_BYTES
+        payload.length === expected + 2 &&
+        payload[expected]?.byteLength === TRAILER_BYTES &&
+        payload[expected + 1]?.byteLength === SIGNATURE_BYTES
       ) {
         throw new ProtocolError('bad-signature', 'message is signed but no shared secret is configured');
       }
@@ -161,6 +187,32 @@ export class MessageCodec {
       tensors.push({ descriptor, byteLength, frames: own });
     }
     return { message, tensors };
+  }
+
+  /** Checks the tag over body and trailer with `runId`'s key, then the trailer's freshness. */
+  private verify(frames: readonly Uint8Array[], body: readonly Uint8Array[], runId: string): void {
+    const trailer = frames[frames.length - 2];
+    const tag = frames[frames.length - 1] as Uint8Array;
+    if (
+      trailer === undefined ||
+      trailer.byteLength !== TRAILER_BYTES ||
+      !verifyFrames(this.keyOf(runId), [...body, trailer], tag)
+    ) {
+      throw new ProtocolError('bad-signature', 'message signature missing or invalid');
+    }
+    const stale = this.replayGuard.admit(trailer);
+    if (stale !== undefined) throw new ProtocolError('replayed', stale);
+  }
+
+  /** The run's key, derived once per run id (a handful per codec: the guard keeps it bounded). */
+  private keyOf(runId: string): Buffer {
+    let key = this.keys.get(runId);
+    if (key === undefined) {
+      if (this.keys.size >= 16) this.keys.clear();
+      key = deriveRunKey(this.secret as Secret, runId);
+      this.keys.set(runId, key);
+    }
+    return key;
   }
 
   private checkSizes(frames: readonly Uint8Array[]): void {

@@ -25,6 +25,7 @@ const CODES: readonly ProtocolErrorCode[] = [
   'oversize',
   'unknown-type',
   'bad-signature',
+  'replayed',
 ];
 
 class Outcomes {

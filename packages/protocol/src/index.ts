@@ -17,7 +17,19 @@ export {
   type ReceivedTensor,
 } from './tensors.js';
 export { MessageCodec, encodeMessage, decodeMessage, type CodecOptions, type DecodedMessage } from './framing.js';
-export { signFrames, verifyFrames, SIGNATURE_BYTES, type Secret } from './auth.js';
+export {
+  signFrames,
+  verifyFrames,
+  deriveRunKey,
+  deriveRingPassword,
+  ReplayGuard,
+  REPLAY_WINDOW_MS,
+  SIGNATURE_BYTES,
+  TRAILER_BYTES,
+  TrailerSource,
+  type Secret,
+} from './auth.js';
 export { canonicalJson, configHash, widthHash } from './hash.js';
 export { StepClock, STALL_MEDIAN_FACTOR, STALL_WARMUP_FLOORS, DEFAULT_STALL_FLOOR_MS } from './progress.js';
 export type { ClusterSettings } from './cluster-settings.js';
+export { DropLog } from './drop-log.js';

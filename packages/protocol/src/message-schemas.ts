@@ -76,6 +76,11 @@ export const BODIES = {
   heartbeat: {
     /** Sender's wall clock, ms since the epoch. */
     sentAt: field.finite(),
+    /**
+     * The coordinator's heartbeat interval (ms), in its heartbeats: a worker admitted but not yet
+     * welcomed learns from it when the coordinator's silence means it is gone.
+     */
+    intervalMs: field.optional(field.int(1, 3_600_000)),
   },
   /** A rank finished a step: what the coordinator's step ledger records. */
   'step-done': {

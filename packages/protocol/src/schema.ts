@@ -18,16 +18,30 @@ export interface Field<T> {
   read(r: FieldReader, name: string): T;
 }
 
+/** A field a message may leave out (absent on the wire, absent in the decoded object). */
+export interface OptionalField<T> extends Field<T> {
+  readonly optional: true;
+}
+
 /** A message body (or nested record): field name → field. */
 export type Shape = { readonly [name: string]: Field<unknown> };
 
+type FieldType<F> = F extends Field<infer T> ? T : never;
+type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K] extends OptionalField<unknown> ? K : never }[keyof S];
+
 /** The type a schema describes: every field readonly, as decoded messages are never mutated. */
-export type Infer<S extends Shape> = { readonly [K in keyof S]: S[K] extends Field<infer T> ? T : never };
+export type Infer<S extends Shape> = {
+  readonly [K in Exclude<keyof S, OptionalKeys<S>>]: FieldType<S[K]>;
+} & { readonly [K in OptionalKeys<S>]?: FieldType<S[K]> };
 
 /** Reads every field of `shape` into a fresh object (unknown fields of the source are dropped). */
 export function readShape<S extends Shape>(r: FieldReader, shape: S): Infer<S> {
   const out: Record<string, unknown> = {};
-  for (const name of Object.keys(shape)) out[name] = (shape[name] as Field<unknown>).read(r, name);
+  for (const name of Object.keys(shape)) {
+    const spec = shape[name] as Field<unknown> | OptionalField<unknown>;
+    if ('optional' in spec && !r.has(name)) continue;
+    out[name] = spec.read(r, name);
+  }
   return out as Infer<S>;
 }
 
@@ -55,6 +69,8 @@ export const field = {
   json: (): Field<JsonValue> => ({ read: (r, k) => r.json(k) }),
   /** A nested record with its own schema. */
   record: <S extends Shape>(shape: S): Field<Infer<S>> => ({ read: (r, k) => readShape(r.record(k), shape) }),
+  /** `inner` when present; a message may leave the field out. */
+  optional: <T>(inner: Field<T>): OptionalField<T> => ({ read: inner.read, optional: true }),
   /** `inner`, or null. */
   nullable: <T>(inner: Field<T>): Field<T | null> => ({ read: (r, k) => (r.isNull(k) ? null : inner.read(r, k)) }),
 };

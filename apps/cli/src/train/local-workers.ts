@@ -19,13 +19,19 @@ export class LocalWorkers {
     private readonly onFailure: (index: number, reason: string) => void = () => undefined,
   ) {}
 
-  start(count: number, coordinator: string, extraArgs: string[] = []): void {
+  /** `env` adds to the inherited environment (the run's secret travels there, never in argv). */
+  start(count: number, coordinator: string, extraArgs: string[] = [], env: Record<string, string> = {}): void {
     for (let i = 0; i < count; i++) {
       const child = spawn(process.execPath, [MAIN, 'worker', '--coordinator', coordinator, ...extraArgs], {
         stdio: ['ignore', 'inherit', 'inherit'],
         // Ctrl-C reaches the whole process group; the coordinator (this process) turns it into a
         // clean stop at a step all workers agree on, so the workers themselves ignore it.
-        env: { ...process.env, AWN_LOG_LEVEL: process.env.AWN_LOG_LEVEL ?? 'warn', AWN_WORKER_IGNORE_SIGINT: '1' },
+        env: {
+          ...process.env,
+          ...env,
+          AWN_LOG_LEVEL: process.env.AWN_LOG_LEVEL ?? 'warn',
+          AWN_WORKER_IGNORE_SIGINT: '1',
+        },
       });
       this.children.push(child);
       this.exits.push(

@@ -7,6 +7,7 @@ import type { Logger } from '@awn/telemetry';
 import { startMetricsExporter, type MetricsExporter } from '@awn/metrics-exporter';
 import { ProgressView } from '../progress/progress-view.js';
 import { LocalWorkers } from './local-workers.js';
+import { readSecret } from '../commands/secret.js';
 
 export interface TrainClusterOptions {
   config: RunConfig;
@@ -61,12 +62,15 @@ async function startRunExporter(port: number, logger: Logger): Promise<MetricsEx
  */
 export async function trainCluster(options: TrainClusterOptions): Promise<RunSummary> {
   const { config, logger } = options;
+  // AWN_CLUSTER_SECRET when set (the workers inherit it), else a fresh secret of this run for its
+  // own children only: no other local process can join, send control messages or reach a ring.
+  const secret = readSecret('127.0.0.1');
   const backend = await selectBackend(config.backend, undefined, {
     engineBytes: estimateTrainingMemory(config).engineBytes,
   });
   logger.info(
     { backend: backend.name, blas: backend.blas },
-    runtimeLine({ backend, worldSize: options.workers, protection: 'none (loopback only)' }),
+    runtimeLine({ backend, worldSize: options.workers, protection: 'hmac (loopback, ring: run password)' }),
   );
   const progress = new ProgressView(config.training.steps, logger, {
     tty: options.tty,
@@ -98,14 +102,19 @@ export async function trainCluster(options: TrainClusterOptions): Promise<RunSum
       logger,
       bind: options.bind ?? 'tcp://127.0.0.1:0',
       workers: options.workers,
+      secret,
+      perRunSecret: true,
+      // Every rank is on loopback: the ring admits connections by the run's password instead of
+      // signing every message (HMAC costs 2.5-3x the all-reduce time, bench/ring-auth.bench.mjs).
+      ringAuth: 'plain',
       minWorkers: options.minWorkers,
       batchPolicy: options.batchPolicy,
       metricsEndpoint: options.metricsEndpoint ?? exporter?.snapshotEndpoint,
       onCoordinator: (c) => (coordinator = c),
-      onListening: (address) => {
+      onListening: (address, _runId, env) => {
         if (options.data.preprocessing)
           void writeJsonAtomic(join(options.out, 'preprocessing.json'), options.data.preprocessing);
-        workers.start(options.workers, address);
+        workers.start(options.workers, address, [], env);
       },
       onStep: (p) =>
         progress.update({

@@ -1,6 +1,7 @@
 import { Router } from 'zeromq';
 import { acquireZapHandler, curveServerOptions, type CurveKeys } from '@awn/collective';
 import {
+  MAX_FRAME_BYTES,
   MessageCodec,
   ProtocolError,
   type DecodedMessage,
@@ -57,6 +58,9 @@ export class RouterChannel {
       linger: 1000,
       receiveTimeout: POLL_MS,
       mandatory: false,
+      // libzmq drops a connection announcing a larger frame before buffering it (the codec's
+      // limits would only refuse it after the whole message had been received).
+      maxMessageSize: MAX_FRAME_BYTES,
       ...curveServerOptions(options.curve),
     });
     try {

@@ -91,6 +91,7 @@ export class ClusterMachine {
       if (!member) this.drop('unexpected-sender', `${message.type} from a peer that never joined`, peer);
       else {
         this.membership.heard(member, now);
+        if (!member.confirmed) this.confirm(member, now);
         if (message.type === 'step-done') this.stepDone(member, message as StepReport, now);
         else if (message.type === 'state') this.state(member, decoded);
         else if (message.type === 'error') this.workerError(member, message, now);
@@ -106,7 +107,7 @@ export class ClusterMachine {
     if (this.ended) return this.take();
     if (now - this.lastHeartbeat >= this.options.heartbeatMs * 0.9) {
       this.lastHeartbeat = now;
-      for (const m of this.membership.all()) this.send(m, 'heartbeat', { sentAt: Date.now() });
+      for (const m of this.membership.all()) this.heartbeat(m);
     }
     for (const { member, silentMs } of this.membership.silent(now)) {
       this.lose(
@@ -206,6 +207,10 @@ export class ClusterMachine {
     this.out.push({ kind: 'send', peer: to.peer, message, tensors });
   }
 
+  private heartbeat(to: Pick<Member, 'peer'>): void {
+    this.send(to, 'heartbeat', { sentAt: Date.now(), intervalMs: this.options.heartbeatMs });
+  }
+
   private drop(code: string, reason: string, peer: Buffer): void {
     this.out.push({ kind: 'drop', code, reason, peer });
   }
@@ -218,12 +223,52 @@ export class ClusterMachine {
     this.out.push({ kind: 'fail', error });
   }
 
+  /** With a secret, a worker joining before the run starts must answer a heartbeat first. */
+  private get challenges(): boolean {
+    return this.options.secret !== undefined && this.phase === 'admitting';
+  }
+
+  /** `member` answered with a message signed for this run: it counts now. */
+  private confirm(member: Member, now: number): void {
+    member.confirmed = true;
+    this.options.logger.info(
+      { workerId: member.workerId },
+      `worker confirmed (${this.membership.confirmed}/${this.options.workers})`,
+    );
+    if (this.phase !== 'admitting' || this.membership.confirmed < this.options.workers) return;
+    for (const m of this.membership.all())
+      if (!m.confirmed) {
+        // Verified, never answered: a replayed join, or a worker too late for this run.
+        this.options.logger.warn({ workerId: m.workerId }, `dropping worker ${m.workerId}: it never answered`);
+        this.membership.remove(m);
+        this.send(m, 'evict', { rank: 0, workerId: m.workerId, reason: 'never answered its heartbeat' });
+      }
+    this.startRun(now);
+  }
+
+  private startRun(now: number): void {
+    this.formRing('every worker joined', now);
+    this.options.logger.info(
+      { ranks: this.byRank.map((m) => `${m.rank}:${m.workerId}`) },
+      `run ${this.runId} started with ${this.byRank.length} workers`,
+    );
+  }
+
   private admit(peer: Buffer, join: JoinMessage, now: number): void {
-    const admission = this.membership.admit(peer, join, now, this.ended);
+    const challenge = this.challenges;
+    const admission = this.membership.admit(peer, join, now, this.ended, challenge);
     if ('refused' in admission) {
       const { code, message } = admission.refused;
       this.options.logger.warn({ code }, `refused a worker: ${message}`);
-      this.send({ peer }, 'error', { code, message, ranks: [], reporter: -1, fatal: true });
+      // Not admitted, so not trusted with the run id: the refusal carries none.
+      const refusal = withEnvelope({ runId: '', generation: 0, step: 0, sender: -1 }, 'error', {
+        code,
+        message,
+        ranks: [],
+        reporter: -1,
+        fatal: true,
+      }) as Message;
+      this.out.push({ kind: 'send', peer, message: refusal, tensors: [] });
       return;
     }
     const size = this.membership.size;
@@ -232,12 +277,11 @@ export class ClusterMachine {
       `worker joined (${size}/${this.options.workers})`,
     );
     if (this.phase === 'admitting') {
-      if (size < this.options.workers) return;
-      this.formRing('every worker joined', now);
-      this.options.logger.info(
-        { ranks: this.byRank.map((m) => `${m.rank}:${m.workerId}`) },
-        `run ${this.runId} started with ${this.byRank.length} workers`,
-      );
+      // With a secret: a challenge, which only a holder of the run's key can answer. It also
+      // tells the waiting worker how often to expect a heartbeat, so it notices a lost
+      // coordinator within three of them while it waits for the others.
+      if (challenge) return this.heartbeat({ peer });
+      if (size >= this.options.workers) this.startRun(now);
       return;
     }
     // A new or returning worker enters at the next generation; the running ring stops at a step
@@ -288,6 +332,7 @@ export class ClusterMachine {
       resume: first && this.options.resume !== undefined,
       batchPolicy: this.options.batchPolicy ?? 'global',
       workers: this.options.workers,
+      ...(this.options.secret === undefined ? {} : { ringAuth: this.options.ringAuth ?? 'hmac' }),
     };
     return {
       ...(this.options.config as unknown as Record<string, JsonValue>),

@@ -15,6 +15,12 @@ export interface Member {
   completed: number;
   /** Set while a state (checkpoint) message from it is due: the deadline for it to arrive. */
   stateDueBy?: number;
+  /**
+   * Whether it answered with a message of this run (signed with the run's key when there is a
+   * secret). A join replayed from an earlier capture verifies but never answers, so with a
+   * secret only confirmed members count towards the run's workers.
+   */
+  confirmed: boolean;
 }
 
 export type Admission = { admitted: Member } | { refused: { code: string; message: string } };
@@ -58,13 +64,24 @@ export class Membership {
     return undefined;
   }
 
-  /** Checks a join (run id, config hash, duplicate id, capacity) and admits it or says why not. */
-  admit(peer: Buffer, join: JoinMessage, now: number, closed: boolean): Admission {
+  /** Members that answered with a message of this run. */
+  get confirmed(): number {
+    let n = 0;
+    for (const m of this.members.values()) if (m.confirmed) n++;
+    return n;
+  }
+
+  /**
+   * Checks a join (run id, config hash, duplicate id, capacity) and admits it or says why not.
+   * With `unconfirmed`, the member must answer before it counts (see Member.confirmed): capacity
+   * then counts confirmed members, and at most `capacity` unconfirmed ones wait beside them.
+   */
+  admit(peer: Buffer, join: JoinMessage, now: number, closed: boolean, unconfirmed = false): Admission {
     const { runId, configHash } = this.expected;
     if (join.runId !== '' && join.runId !== runId)
       return refuse(
         'run-id-mismatch',
-        `worker ${join.workerId} belongs to run ${join.runId}, this coordinator runs ${runId}`,
+        `worker ${join.workerId} belongs to run ${join.runId}, which this coordinator does not run`,
       );
     if (join.configHash !== 'none' && join.configHash !== configHash) {
       return refuse(
@@ -74,7 +91,8 @@ export class Membership {
     }
     if (this.members.has(join.workerId))
       return refuse('duplicate-worker', `a worker with id ${join.workerId} already joined`);
-    if (closed || this.members.size >= this.capacity)
+    const counted = unconfirmed ? this.confirmed : this.members.size;
+    if (closed || counted >= this.capacity || this.members.size >= 2 * this.capacity)
       return refuse('run-full', `the run already has its ${this.capacity} workers`);
     const member: Member = {
       workerId: join.workerId,
@@ -84,6 +102,7 @@ export class Membership {
       lastSeen: now,
       welcomed: false,
       completed: -1,
+      confirmed: !unconfirmed,
     };
     this.members.set(join.workerId, member);
     return { admitted: member };

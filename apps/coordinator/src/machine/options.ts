@@ -12,6 +12,8 @@ export interface CoordinatorOptions {
   logger: Logger;
   /** Shared secret: every control message is signed (HMAC-SHA256) and checked. */
   secret?: Secret;
+  /** With `secret`: how ring messages are authenticated (cluster-settings.ts; default 'hmac'). */
+  ringAuth?: 'hmac' | 'plain';
   /** Cluster CURVE keypair (z85): the control socket is then a CURVE server admitting only its holders. */
   curve?: { readonly publicKey: string; readonly secretKey: string };
   /** Heartbeat interval both ways (ms, default 1000). */

@@ -10,6 +10,7 @@ const member = (workerId: string, completed: number): Member => ({
   rank: -1,
   lastSeen: 0,
   welcomed: true,
+  confirmed: true,
   completed,
 });
 

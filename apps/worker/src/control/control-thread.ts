@@ -14,6 +14,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Context } from 'zeromq';
 import { withEnvelope, type EnvelopeContext, type Message } from '@awn/protocol';
 import { DEALER_LINGER_MS, DealerChannel } from './dealer-channel.js';
+import { LIVENESS_MISSES } from './control-session.js';
 import type { ControlThreadInit, FromControl, ToControl } from './thread-messages.js';
 
 const port = parentPort!;
@@ -41,6 +42,11 @@ const channel = new DealerChannel(init.address, {
     // (The coordinator heartbeats only workers it admitted, so its run id is the one to answer with.)
     if (heartbeat === undefined && decoded.message.type === 'heartbeat') {
       if (context.runId === '') context = { ...context, runId: decoded.message.runId };
+      // Its heartbeats say how often to expect one: from now on its silence counts, so a
+      // coordinator lost while this worker waits for the others is noticed within three of them
+      // (the welcome restarts the heartbeat at the same interval).
+      const intervalMs = decoded.message.intervalMs;
+      if (intervalMs !== undefined) startHeartbeat(intervalMs, LIVENESS_MISSES);
       sendHeartbeat();
     }
     post({ kind: 'message', decoded });

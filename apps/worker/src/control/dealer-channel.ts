@@ -1,5 +1,6 @@
 import { Dealer, type Context } from 'zeromq';
 import {
+  MAX_FRAME_BYTES,
   MessageCodec,
   ProtocolError,
   type DecodedMessage,
@@ -46,6 +47,7 @@ export class DealerChannel {
       linger: DEALER_LINGER_MS,
       receiveTimeout: POLL_MS,
       immediate: false,
+      maxMessageSize: MAX_FRAME_BYTES,
       ...keys,
       ...(options.context ? { context: options.context } : {}),
     });
