@@ -17,3 +17,15 @@ export { CollectiveError, CollectiveTimeoutError, type CollectiveErrorCode } fro
 export type { CollectiveCounters, DropReason } from './counters.js';
 export { ringSegments, ringReferenceSum, type Span } from './ring.js';
 export { freePort } from './free-port.js';
+export {
+  SendQueue,
+  receiveLoop,
+  bindSocket,
+  serverSecurity,
+  clientSecurity,
+  needsZap,
+  type Sendable,
+  type Receivable,
+  type Bindable,
+  type SocketSecurity,
+} from './channel/index.js';

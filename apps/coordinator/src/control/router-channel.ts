@@ -1,5 +1,5 @@
 import { Router } from 'zeromq';
-import { acquireZapHandler, curveServerOptions, type CurveKeys } from '@awn/collective';
+import { acquireZapHandler, bindSocket, type CurveKeys, receiveLoop, SendQueue, serverSecurity } from '@awn/collective';
 import {
   MAX_FRAME_BYTES,
   MessageCodec,
@@ -19,13 +19,13 @@ export interface Incoming {
 }
 
 /**
- * The coordinator's control socket: a ROUTER bound for every worker's DEALER. Sends go through a
- * FIFO (zeromq.js allows one send in flight per socket); receives are decoded and validated by
- * the protocol codec, and anything malformed, oversize, unsigned or from another protocol version
- * is dropped and reported to `onDrop`, never passed on.
+ * The coordinator's control socket: a ROUTER bound for every worker's DEALER. Sends go through the
+ * shared FIFO (packages/collective/src/channel); receives are decoded and validated by the
+ * protocol codec, and anything malformed, oversize, unsigned or from another protocol version is
+ * dropped and reported to `onDrop`, never passed on.
  */
 export class RouterChannel {
-  private tail: Promise<void> = Promise.resolve();
+  private readonly queue: SendQueue;
   private closed = false;
   private readonly reader: Promise<void>;
 
@@ -37,7 +37,12 @@ export class RouterChannel {
     private readonly onDrop: (error: ProtocolError, peer: Buffer) => void,
     private readonly releaseZap: (() => void) | undefined,
   ) {
-    this.reader = this.read();
+    this.queue = new SendQueue(socket);
+    this.reader = receiveLoop(
+      socket,
+      () => this.closed,
+      (frames) => this.handle(frames),
+    );
   }
 
   /**
@@ -61,78 +66,42 @@ export class RouterChannel {
       // libzmq drops a connection announcing a larger frame before buffering it (the codec's
       // limits would only refuse it after the whole message had been received).
       maxMessageSize: MAX_FRAME_BYTES,
-      ...curveServerOptions(options.curve),
+      ...serverSecurity({ curve: options.curve }),
     });
-    try {
-      await socket.bind(address.replace(/:0$/, ':*'));
-    } catch (error) {
-      socket.close();
-      releaseZap?.();
-      throw new Error(
-        `cannot bind coordinator socket ${address}: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
+    const bound = await bindSocket(socket, address, 'coordinator socket', releaseZap);
     const codec = new MessageCodec({ secret: options.secret });
-    return new RouterChannel(
-      socket,
-      socket.lastEndpoint ?? address,
-      codec,
-      options.onMessage,
-      options.onDrop,
-      releaseZap,
-    );
+    return new RouterChannel(socket, bound, codec, options.onMessage, options.onDrop, releaseZap);
   }
 
   /** Queues a message to one peer; never throws (a vanished peer is noticed by heartbeats). */
   send(peer: Buffer, message: Message, tensors: readonly TensorInput[] = []): void {
     if (this.closed) return;
-    const frames = this.codec.encode(message, tensors);
-    this.tail = this.tail
-      .then(async () => {
-        for (;;) {
-          if (this.closed) return;
-          try {
-            await this.socket.send([peer, ...frames]);
-            return;
-          } catch (error) {
-            if ((error as { code?: string }).code !== 'EAGAIN') return;
-          }
-        }
-      })
-      .catch(() => undefined);
+    void this.queue.enqueue([peer, ...this.codec.encode(message, tensors)]);
   }
 
   /** Resolves once every queued message was handed to ZeroMQ. */
   drained(): Promise<void> {
-    return this.tail;
+    return this.queue.drained();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     await this.drained();
     this.closed = true;
+    this.queue.close();
     this.socket.close();
     await this.reader;
     this.releaseZap?.();
   }
 
-  private async read(): Promise<void> {
-    while (!this.closed) {
-      let frames: Buffer[];
-      try {
-        frames = await this.socket.receive();
-      } catch (error) {
-        if (this.closed || (error as { code?: string }).code === 'EAGAIN') continue;
-        return;
-      }
-      const [peer, ...body] = frames;
-      if (!peer) continue;
-      try {
-        this.onMessage({ peer, decoded: this.codec.decode(body) });
-      } catch (error) {
-        if (error instanceof ProtocolError) this.onDrop(error, peer);
-        else throw error;
-      }
+  private handle(frames: Buffer[]): void {
+    const [peer, ...body] = frames;
+    if (!peer) return;
+    try {
+      this.onMessage({ peer, decoded: this.codec.decode(body) });
+    } catch (error) {
+      if (error instanceof ProtocolError) this.onDrop(error, peer);
+      else throw error;
     }
   }
 }

@@ -1,4 +1,5 @@
 import { Dealer, type Context } from 'zeromq';
+import { clientSecurity, receiveLoop, SendQueue } from '@awn/collective';
 import {
   MAX_FRAME_BYTES,
   MessageCodec,
@@ -14,14 +15,14 @@ const POLL_MS = 100;
 export const DEALER_LINGER_MS = 1000;
 
 /**
- * A worker's control connection to the coordinator (DEALER → ROUTER). Sends are queued (one in
- * flight per socket in zeromq.js); received messages are decoded and validated, and anything the
+ * A worker's control connection to the coordinator (DEALER → ROUTER). Sends are queued (the
+ * shared FIFO of packages/collective/src/channel); received messages are decoded and validated, and anything the
  * codec refuses is counted and dropped, never passed on: a malformed message cannot crash a worker.
  */
 export class DealerChannel {
   private readonly socket: Dealer;
   private codec: MessageCodec;
-  private tail: Promise<void> = Promise.resolve();
+  private readonly queue: SendQueue;
   private closed = false;
   private readonly reader: Promise<void>;
   readonly dropped = new Map<string, number>();
@@ -38,22 +39,22 @@ export class DealerChannel {
       context?: Context;
     },
   ) {
-    const curve = options.curve;
-    const keys =
-      curve === undefined
-        ? {}
-        : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey };
     this.socket = new Dealer({
       linger: DEALER_LINGER_MS,
       receiveTimeout: POLL_MS,
       immediate: false,
       maxMessageSize: MAX_FRAME_BYTES,
-      ...keys,
+      ...clientSecurity({ curve: options.curve }),
       ...(options.context ? { context: options.context } : {}),
     });
     this.socket.connect(address);
     this.codec = new MessageCodec({ secret: options.secret });
-    this.reader = this.read();
+    this.queue = new SendQueue(this.socket);
+    this.reader = receiveLoop(
+      this.socket,
+      () => this.closed,
+      (frames) => this.handle(frames),
+    );
   }
 
   /** From now on only messages of `runId` are accepted (once the coordinator told us the run). */
@@ -63,52 +64,30 @@ export class DealerChannel {
 
   send(message: Message, tensors: readonly TensorInput[] = []): Promise<void> {
     if (this.closed) return Promise.resolve();
-    const frames = this.codec.encode(message, tensors);
-    this.tail = this.tail
-      .then(async () => {
-        for (;;) {
-          if (this.closed) return;
-          try {
-            await this.socket.send(frames);
-            return;
-          } catch (error) {
-            if ((error as { code?: string }).code !== 'EAGAIN') return;
-          }
-        }
-      })
-      .catch(() => undefined);
-    return this.tail;
+    return this.queue.enqueue(this.codec.encode(message, tensors));
   }
 
   /** Closes the socket; `discard` drops queued messages instead of lingering to deliver them. */
   async close(discard = false): Promise<void> {
     if (this.closed) return;
     if (discard) this.socket.linger = 0;
-    else await this.tail;
+    else await this.queue.drained();
     this.closed = true;
+    this.queue.close();
     this.socket.close();
     await this.reader;
   }
 
-  private async read(): Promise<void> {
-    while (!this.closed) {
-      let frames: Buffer[];
-      try {
-        frames = await this.socket.receive();
-      } catch (error) {
-        if (this.closed || (error as { code?: string }).code === 'EAGAIN') continue;
-        return;
-      }
-      let decoded: DecodedMessage;
-      try {
-        decoded = this.codec.decode(frames);
-      } catch (error) {
-        if (!(error instanceof ProtocolError)) throw error;
-        this.dropped.set(error.code, (this.dropped.get(error.code) ?? 0) + 1);
-        this.options.onDrop?.(error);
-        continue;
-      }
-      this.options.onMessage(decoded);
+  private handle(frames: Buffer[]): void {
+    let decoded: DecodedMessage;
+    try {
+      decoded = this.codec.decode(frames);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.dropped.set(error.code, (this.dropped.get(error.code) ?? 0) + 1);
+      this.options.onDrop?.(error);
+      return;
     }
+    this.options.onMessage(decoded);
   }
 }
