@@ -13,11 +13,12 @@ import { registerRepeat } from './commands/repeat.js';
 import { registerEnv } from './commands/env.js';
 import { RunFailedError, UsageError } from './errors.js';
 import { DataFileError } from '@awn/core';
+import { AWN_VERSION } from '@awn/telemetry';
 
 const program = new Command()
   .name('awn')
   .description('Train neural networks that learn their own layer widths (Adaptive Width Networks).')
-  .version('0.1.0')
+  .version(AWN_VERSION)
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)');
 

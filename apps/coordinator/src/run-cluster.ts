@@ -1,3 +1,4 @@
+import type { CurveKeys } from '@awn/collective';
 import { randomBytes } from 'node:crypto';
 import { relative } from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import {
   type RunConfig,
 } from '@awn/core/internal';
 import type { Secret } from '@awn/protocol';
-import { MetricsPusher, MetricsRecorder, type Logger } from '@awn/telemetry';
+import { AWN_VERSION, MetricsPusher, MetricsRecorder, type Logger } from '@awn/telemetry';
 import { Coordinator, type StepProgress } from './coordinator.js';
 import { RunDirectory } from './run-dir/run-directory.js';
 import { summarizeRun, type RunSummary } from './run-dir/summarize-run.js';
@@ -41,7 +42,7 @@ export interface ClusterRunOptions {
   /** With a secret: how ring messages are authenticated ('plain' only when every rank is on loopback). */
   ringAuth?: 'hmac' | 'plain';
   /** Cluster CURVE keypair (z85) for the control socket. */
-  curve?: { readonly publicKey: string; readonly secretKey: string };
+  curve?: CurveKeys;
   heartbeatMs?: number;
   livenessMisses?: number;
   joinTimeoutMs?: number;
@@ -139,7 +140,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     batchPolicy: options.batchPolicy,
   });
   const recorder = new MetricsRecorder();
-  recorder.buildInfo({ version: '0.1.0', backend: config.backend });
+  recorder.buildInfo({ version: AWN_VERSION, backend: config.backend });
   let lastLoss: RunSummary['train'] = {
     loss: Number.NaN,
     nll: Number.NaN,

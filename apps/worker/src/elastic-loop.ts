@@ -17,14 +17,11 @@ import {
   selectBackend,
   type TrainingState,
 } from '@awn/core/internal';
-import type { Logger } from '@awn/telemetry';
+import { AWN_VERSION, type Logger } from '@awn/telemetry';
 import { CoordinatorGone, LIVENESS_MISSES, type ControlSession, type Ring } from './control/control-session.js';
 import { sendState, stateIntakeMs, synchronizeState, trainGeneration } from './train-generation.js';
 import { WorkerTelemetry } from './telemetry.js';
 import type { WorkerOptions, WorkerOutcome } from './worker.js';
-
-/** Version reported in awn_build_info. */
-const AWN_VERSION = '0.1.0';
 
 /**
  * Where a worker is in its run. joining → (synchronizing → training)+ → finishing → done, with

@@ -1,3 +1,4 @@
+import type { CurveKeys } from '@awn/collective';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { freePort } from '@awn/collective';
@@ -25,7 +26,7 @@ export interface WorkerOptions {
   config?: RunConfig;
   secret?: Secret;
   /** Cluster CURVE keypair (z85): control and ring sockets then use CURVE. */
-  curve?: { readonly publicKey: string; readonly secretKey: string };
+  curve?: CurveKeys;
   /** Stable id of this worker (default: host-pid-random). */
   workerId?: string;
   /** How long to wait for the coordinator's welcome (ms, default 120 000). */

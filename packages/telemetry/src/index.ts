@@ -39,3 +39,4 @@ export {
   decodeSnapshot,
 } from './wire.js';
 export type { SnapshotBody, SnapshotMessage, DropReason, DecodeResult } from './wire.js';
+export { AWN_VERSION } from './version.js';

@@ -1,5 +1,11 @@
 import { freemem, totalmem } from 'node:os';
-import { estimateTrainingMemory, formatBytes, WASM_HEAP_BYTES, type MemoryEstimate, type RunConfig } from '@awn/core/internal';
+import {
+  estimateTrainingMemory,
+  formatBytes,
+  WASM_HEAP_BYTES,
+  type MemoryEstimate,
+  type RunConfig,
+} from '@awn/core/internal';
 import { UsageError } from '../errors.js';
 
 /** What `awn train` checks before it starts, and what `--dry-run` prints. */

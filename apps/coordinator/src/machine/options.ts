@@ -1,3 +1,4 @@
+import type { CurveKeys } from '@awn/collective';
 import type { Secret } from '@awn/protocol';
 import type { RunConfig } from '@awn/core';
 import type { Logger } from '@awn/telemetry';
@@ -15,7 +16,7 @@ export interface CoordinatorOptions {
   /** With `secret`: how ring messages are authenticated (cluster-settings.ts; default 'hmac'). */
   ringAuth?: 'hmac' | 'plain';
   /** Cluster CURVE keypair (z85): the control socket is then a CURVE server admitting only its holders. */
-  curve?: { readonly publicKey: string; readonly secretKey: string };
+  curve?: CurveKeys;
   /** Heartbeat interval both ways (ms, default 1000). */
   heartbeatMs?: number;
   /** Missed heartbeats before a worker counts as dead (default 3). */

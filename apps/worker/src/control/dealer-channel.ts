@@ -1,3 +1,4 @@
+import type { CurveKeys } from '@awn/collective';
 import { Dealer, type Context } from 'zeromq';
 import { clientSecurity, receiveLoop, SendQueue } from '@awn/collective';
 import {
@@ -32,7 +33,7 @@ export class DealerChannel {
     private readonly options: {
       secret?: Secret;
       /** Cluster CURVE keypair: the coordinator's ROUTER is then a CURVE server with its secret key. */
-      curve?: { readonly publicKey: string; readonly secretKey: string };
+      curve?: CurveKeys;
       onMessage: (m: DecodedMessage) => void;
       onDrop?: (e: ProtocolError) => void;
       /** ZeroMQ context (default: the process-wide one); the control thread passes its own. */

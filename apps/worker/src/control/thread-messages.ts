@@ -1,3 +1,4 @@
+import type { CurveKeys } from '@awn/collective';
 import type { DecodedMessage, EnvelopeContext, Message, Secret } from '@awn/protocol';
 
 /** What the control thread is started with (its workerData). */
@@ -5,7 +6,7 @@ export interface ControlThreadInit {
   readonly address: string;
   readonly workerId: string;
   readonly secret?: Secret;
-  readonly curve?: { readonly publicKey: string; readonly secretKey: string };
+  readonly curve?: CurveKeys;
 }
 
 /** Main thread → control thread. */
