@@ -92,7 +92,7 @@ export class ClusterMachine {
       else {
         this.membership.heard(member, now);
         if (!member.confirmed) this.confirm(member, now);
-        if (message.type === 'step-done') this.stepDone(member, message as StepReport, now);
+        if (message.type === 'step-done') this.stepDone(member, message, now);
         else if (message.type === 'state') this.state(member, decoded);
         else if (message.type === 'error') this.workerError(member, message, now);
         else if (message.type !== 'heartbeat')

@@ -14,7 +14,7 @@ function report(step: number, sender: number, generation = 0, widthHash = 7, sam
     rates: [0.1],
     lossTerms: { nll: 1, weightPrior: 0.25, ratePrior: 0.25 },
     widthChanges: 0,
-  }) as StepReport;
+  });
 }
 
 describe('StepLedger', () => {

@@ -1,15 +1,8 @@
-import { StepClock, type StepDoneMessage } from '@awn/protocol';
+import type { LossValues } from '@awn/core';
+import { StepClock, type StepDoneMessage, type StepTimings } from '@awn/protocol';
 
-/** Fields the worker adds to step-done beyond the protocol's minimum (see worker/src/train-generation.ts). */
-export interface StepDoneDetails {
-  epoch?: number;
-  widths?: number[];
-  rates?: number[];
-  lossTerms?: { nll: number; weightPrior: number; ratePrior: number };
-  widthChanges?: number;
-}
-
-export type StepReport = StepDoneMessage & StepDoneDetails;
+/** One rank's report of a step (the protocol's step-done message). */
+export type StepReport = StepDoneMessage;
 
 /** A completed step as every rank reported it. */
 export interface StepProgress {
@@ -17,14 +10,14 @@ export interface StepProgress {
   /** Generation of the ring that ran the step. */
   generation: number;
   epoch: number;
-  loss: { total: number; nll: number; weightPrior: number; ratePrior: number };
+  loss: LossValues;
   widths: number[];
   rates: number[];
   widthChanges: number;
   samples: number;
   samplesPerSecond: number;
   /** Per-rank timings (ms) of this step, index = rank. */
-  timings: { computeMs: number; allreduceMs: number; updateMs: number; totalMs: number }[];
+  timings: StepTimings[];
 }
 
 /** What a step report led to. */
@@ -120,16 +113,11 @@ export class StepLedger {
     return {
       step,
       generation: r0.generation,
-      epoch: r0.epoch ?? 0,
-      loss: {
-        total: r0.loss,
-        nll: r0.lossTerms?.nll ?? Number.NaN,
-        weightPrior: r0.lossTerms?.weightPrior ?? Number.NaN,
-        ratePrior: r0.lossTerms?.ratePrior ?? Number.NaN,
-      },
-      widths: r0.widths ?? [],
-      rates: r0.rates ?? [],
-      widthChanges: r0.widthChanges ?? 0,
+      epoch: r0.epoch,
+      loss: { total: r0.loss, ...r0.lossTerms },
+      widths: [...r0.widths],
+      rates: [...r0.rates],
+      widthChanges: r0.widthChanges,
       samples,
       samplesPerSecond: seconds > 0 ? samples / seconds : 0,
       timings: [...reports.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => ({ ...r.timings })),
