@@ -5,7 +5,7 @@ import { Pull, Push } from 'zeromq';
 import { createLogger, type Logger } from '@awn/telemetry';
 import { SenderStore } from './store.js';
 import { DropCounts, createExposition } from './exposition.js';
-import { decodeSnapshot, type DropReason } from '@awn/telemetry';
+import { decodeSnapshot, type SnapshotDropReason } from '@awn/telemetry';
 
 export const DEFAULT_SNAPSHOT_ENDPOINT = 'tcp://127.0.0.1:9465';
 export const DEFAULT_HTTP_HOST = '0.0.0.0';
@@ -39,7 +39,7 @@ export interface MetricsExporter {
   /** The ZeroMQ endpoint actually bound, with the chosen port, for senders to connect to. */
   readonly snapshotEndpoint: string;
   /** Snapshots this exporter dropped, by reason. */
-  dropped(reason: DropReason): number;
+  dropped(reason: SnapshotDropReason): number;
   close(): Promise<void>;
 }
 
@@ -86,7 +86,7 @@ export async function startMetricsExporter(options: MetricsExporterOptions = {})
     throw new Error(`metrics exporter cannot bind ${wakeEndpoint}: ${(error as Error).message}`);
   }
 
-  const lastDropLog = new Map<DropReason, number>();
+  const lastDropLog = new Map<SnapshotDropReason, number>();
   let stopping = false;
   const receiving = (async () => {
     while (!stopping && !pull.closed) {
@@ -101,7 +101,7 @@ export async function startMetricsExporter(options: MetricsExporterOptions = {})
       // The wake-up from stopReceiving(), or a snapshot that raced it: the exporter is closing.
       if (stopping) break;
       const decoded = decodeSnapshot(frames);
-      let reason: DropReason | undefined;
+      let reason: SnapshotDropReason | undefined;
       let detail = '';
       if (!decoded.ok) ({ reason, detail } = decoded);
       else {

@@ -1,17 +1,17 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { METRICS, SENDER_LABELS, type MetricDefinition, type MetricName } from '@awn/telemetry';
 import type { ScalarSeries, SenderStore } from './store.js';
-import { DROP_REASONS, type DropReason } from '@awn/telemetry';
+import { DROP_REASONS, type SnapshotDropReason } from '@awn/telemetry';
 
 /** The exporter's own dropped messages, exposed with role="exporter" and no rank. */
 export class DropCounts {
-  readonly #counts = new Map<DropReason, number>(DROP_REASONS.map((r) => [r, 0]));
+  readonly #counts = new Map<SnapshotDropReason, number>(DROP_REASONS.map((r) => [r, 0]));
 
-  add(reason: DropReason): void {
+  add(reason: SnapshotDropReason): void {
     this.#counts.set(reason, (this.#counts.get(reason) ?? 0) + 1);
   }
 
-  get(reason: DropReason): number {
+  get(reason: SnapshotDropReason): number {
     return this.#counts.get(reason) ?? 0;
   }
 

@@ -38,5 +38,5 @@ export {
   encodeSnapshot,
   decodeSnapshot,
 } from './wire.js';
-export type { SnapshotBody, SnapshotMessage, DropReason, DecodeResult } from './wire.js';
+export type { SnapshotBody, SnapshotMessage, SnapshotDropReason, DecodeResult } from './wire.js';
 export { AWN_VERSION } from './version.js';

@@ -48,9 +48,12 @@ export const DROP_REASONS = [
   'too_many_senders',
   'too_many_series',
 ] as const;
-export type DropReason = (typeof DROP_REASONS)[number];
+/** Why the exporter dropped a snapshot (counted in awn_exporter_dropped_total). */
+export type SnapshotDropReason = (typeof DROP_REASONS)[number];
 
-export type DecodeResult = { ok: true; snapshot: SnapshotMessage } | { ok: false; reason: DropReason; detail: string };
+export type DecodeResult =
+  | { ok: true; snapshot: SnapshotMessage }
+  | { ok: false; reason: SnapshotDropReason; detail: string };
 
 // Records off: a record's structure lives in the decoder's state, so a receiver that missed the
 // first message (or a non-msgpackr decoder) could not read the rest.
@@ -115,6 +118,6 @@ function isIndex(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
-function drop(reason: DropReason, detail: string): DecodeResult {
+function drop(reason: SnapshotDropReason, detail: string): DecodeResult {
   return { ok: false, reason, detail };
 }
