@@ -48,7 +48,7 @@ export const DROP_REASONS = [
   'too_many_senders',
   'too_many_series',
 ] as const;
-/** Why the exporter dropped a snapshot (counted in awn_exporter_dropped_total). */
+/** Why the exporter dropped a snapshot (counted in awn_dropped_messages_total with this reason). */
 export type SnapshotDropReason = (typeof DROP_REASONS)[number];
 
 export type DecodeResult =
