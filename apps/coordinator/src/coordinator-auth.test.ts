@@ -74,7 +74,9 @@ describe('coordinator authentication', () => {
 
   async function start(extra: Partial<ConstructorParameters<typeof Coordinator>[0]> = {}) {
     const { logger, lines } = capturingLogger();
-    const c = new Coordinator({ config, bind: 'tcp://127.0.0.1:0', workers: 1, logger, heartbeatMs: 100, ...extra });
+    // Heartbeats slow enough that no peer is declared lost while a loaded machine runs the test
+    // (the challenge heartbeat of a join is sent at once, whatever the interval).
+    const c = new Coordinator({ config, bind: 'tcp://127.0.0.1:0', workers: 1, logger, heartbeatMs: 60_000, ...extra });
     const address = await c.start();
     const outcome = c.run().catch((e: unknown) => e);
     const peer = (secret?: string) => {
