@@ -163,4 +163,19 @@ describe('coordinator authentication', () => {
     assert.ok(dropLines.length <= 6, `${dropLines.length} lines:\n${dropLines.join('\n')}`);
     assert.match(dropLines.at(-1)!, /dropped 2995 more bad-signature messages/);
   });
+
+  it('a frame above the frame limit is refused by the socket before it is buffered or decoded', async () => {
+    const { c, peer } = await start();
+    const big = peer();
+    await big.socket.send([Buffer.alloc(16 * 1024 * 1024 + 1)]);
+    // A small junk message on another connection shows the reader got past the big one.
+    const probe = peer();
+    await probe.socket.send([Buffer.from('junk')]);
+    for (let i = 0; i < 200 && (c.dropped.get('malformed') ?? 0) === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(c.dropped.get('malformed'), 1);
+    assert.equal(c.dropped.get('oversize'), undefined, 'the oversize frame never reached the decoder');
+    c.abort(new RunFailedError('test over'));
+  });
 });

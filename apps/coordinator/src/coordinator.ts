@@ -111,6 +111,11 @@ export class Coordinator {
     this.execute(this.machine.abort(error));
   }
 
+  /** The survivors' state, saved as a checkpoint before the run failed for lack of workers. */
+  get salvaged(): PulledState | undefined {
+    return this.machine.salvaged;
+  }
+
   /** Workers lost during the run (for the summary). */
   get lost(): readonly string[] {
     return this.machine.lost;

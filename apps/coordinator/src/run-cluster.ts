@@ -15,11 +15,11 @@ import {
 } from '@awn/core/internal';
 import type { Secret } from '@awn/protocol';
 import { AWN_VERSION, MetricsPusher, MetricsRecorder, type Logger } from '@awn/telemetry';
-import { Coordinator, type StepProgress } from './coordinator.js';
+import { Coordinator, type PulledState, type StepProgress } from './coordinator.js';
 import { RunDirectory } from './run-dir/run-directory.js';
 import { summarizeRun, type RunSummary } from './run-dir/summarize-run.js';
 import { writeReport } from './report/write-report.js';
-import { UsageError } from './errors.js';
+import { RunFailedError, UsageError } from './errors.js';
 import { CheckpointWriter } from './checkpoint-sink/checkpoint-writer.js';
 
 export interface ClusterRunOptions {
@@ -187,9 +187,12 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
   };
   const stopPushing = pusher?.pushEvery(1000, snapshot);
   options.onListening?.(address, coordinator.runId, childSecret ? { AWN_CLUSTER_SECRET: childSecret } : {});
-  let final;
+  let final: PulledState | undefined;
+  let failure: unknown;
   try {
     final = await coordinator.run();
+  } catch (error) {
+    failure = error;
   } finally {
     stopPushing?.();
     pusher?.push(snapshot());
@@ -199,27 +202,45 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     await dir.close();
   }
   const wallSeconds = (performance.now() - started) / 1e3;
-  const backend = await selectBackend(config.backend, undefined, {
-    engineBytes: estimateTrainingMemory(config).engineBytes,
-  });
-  const exp = await createExperiment(config);
-  const state = decodeTrainingState(
-    decodeCheckpoint(final.bytes, 'final state from rank 0'),
-    'final state from rank 0',
-  );
-  const summary = summarizeRun({
-    exp,
-    model: state.model,
-    status: state.step >= config.training.steps ? 'completed' : 'interrupted',
-    steps: state.step,
-    worldSize,
-    backend: backend.name,
-    wallSeconds,
-    samples,
-    lastLoss,
-    checkpoint: lastCheckpoint && relative(dir.path, lastCheckpoint),
-  });
-  await dir.writeJson('summary.json', summary);
-  await writeReport(dir.path);
-  return summary;
+  const outcome = async (bytes: Uint8Array, source: string, status: RunSummary['status'], reason?: string) => {
+    const backend = await selectBackend(config.backend, undefined, {
+      engineBytes: estimateTrainingMemory(config).engineBytes,
+    });
+    const exp = await createExperiment(config);
+    const state = decodeTrainingState(decodeCheckpoint(bytes, source), source);
+    const summary = summarizeRun({
+      exp,
+      model: state.model,
+      status: status === 'completed' && state.step < config.training.steps ? 'interrupted' : status,
+      reason,
+      steps: state.step,
+      worldSize,
+      backend: backend.name,
+      wallSeconds,
+      samples,
+      lastLoss,
+      checkpoint: lastCheckpoint && relative(dir.path, lastCheckpoint),
+    });
+    await dir.writeJson('summary.json', summary);
+    await writeReport(dir.path);
+    return summary;
+  };
+  if (final === undefined) {
+    // A failed run still leaves a summary and a report of the newest state it saved, and why.
+    if (failure instanceof RunFailedError) {
+      const saved = coordinator.salvaged?.bytes ?? (await newestCheckpointBytes(dir.checkpoints));
+      if (saved)
+        await outcome(saved, 'the newest saved state', 'failed', failure.message).catch((error: unknown) =>
+          logger.warn({ err: error }, 'could not write the summary of the failed run'),
+        );
+    }
+    throw failure;
+  }
+  return outcome(final.bytes, 'final state from rank 0', 'completed');
+}
+
+/** The encoded newest valid checkpoint in `dir`, if there is one. */
+async function newestCheckpointBytes(dir: string): Promise<Uint8Array | undefined> {
+  const { latest } = await latestValidCheckpoint(dir);
+  return latest ? encodeCheckpoint(latest.contents) : undefined;
 }

@@ -35,8 +35,8 @@ test('serves pushed snapshots with role and rank labels', { timeout: 20_000 }, a
   try {
     for (const rank of [0, 1]) {
       const r = new MetricsRecorder();
-      r.gauge('awn_layer_width', 25 + rank, { layer: '1' });
-      r.gauge('awn_layer_rate', 0.1, { layer: '1' });
+      r.gauge('awn_layer_width', 25 + rank, { layer: '0' });
+      r.gauge('awn_layer_rate', 0.1, { layer: '0' });
       r.gauge('awn_total_width', 25 + rank);
       r.gauge('awn_loss', 0.75, { term: 'nll' });
       r.inc('awn_samples_total', 64 * (rank + 1));
@@ -55,8 +55,8 @@ test('serves pushed snapshots with role and rank labels', { timeout: 20_000 }, a
     );
 
     const s = await scrape(exporter);
-    assert.equal(seriesValue(s, 'awn_layer_width', { layer: '1', role: 'worker', rank: '0' }), 25);
-    assert.equal(seriesValue(s, 'awn_layer_width', { layer: '1', role: 'worker', rank: '1' }), 26);
+    assert.equal(seriesValue(s, 'awn_layer_width', { layer: '0', role: 'worker', rank: '0' }), 25);
+    assert.equal(seriesValue(s, 'awn_layer_width', { layer: '0', role: 'worker', rank: '1' }), 26);
     assert.equal(seriesValue(s, 'awn_samples_total', { role: 'worker', rank: '1' }), 128);
     assert.equal(seriesValue(s, 'awn_loss', { term: 'nll', rank: '0' }), 0.75);
     assert.equal(seriesValue(s, 'awn_workers', { state: 'alive', role: 'coordinator', rank: '0' }), 2);
@@ -135,13 +135,13 @@ test('gauges missing from a snapshot vanish; a new run starts its series afresh'
       push,
       message({
         step: 1,
-        samples: [width('1', 10), width('2', 20), { name: 'awn_samples_total', labels: {}, value: 500 }],
+        samples: [width('0', 10), width('1', 20), { name: 'awn_samples_total', labels: {}, value: 500 }],
       }),
     );
-    await deliver(exporter, push, message({ step: 2, samples: [width('1', 11)] }));
+    await deliver(exporter, push, message({ step: 2, samples: [width('0', 11)] }));
     let s = await scrape(exporter);
-    assert.equal(seriesValue(s, 'awn_layer_width', { layer: '1' }), 11);
-    assert.equal(seriesValue(s, 'awn_layer_width', { layer: '2' }), undefined);
+    assert.equal(seriesValue(s, 'awn_layer_width', { layer: '0' }), 11);
+    assert.equal(seriesValue(s, 'awn_layer_width', { layer: '1' }), undefined);
     assert.equal(seriesValue(s, 'awn_samples_total', { rank: '0' }), 500, 'a counter keeps its last cumulative value');
 
     await deliver(
@@ -151,7 +151,7 @@ test('gauges missing from a snapshot vanish; a new run starts its series afresh'
     );
     s = await scrape(exporter);
     assert.equal(seriesValue(s, 'awn_samples_total', { rank: '0' }), 7);
-    assert.equal(seriesValue(s, 'awn_layer_width', { layer: '1' }), undefined);
+    assert.equal(seriesValue(s, 'awn_layer_width', { layer: '0' }), undefined);
   } finally {
     push.close();
     await exporter.close();
@@ -246,37 +246,59 @@ test('malformed messages are dropped and counted, and the exporter keeps serving
   }
 });
 
-test('layer labels must be layer indices, and one sender cannot hold more than its series limit', {
+test('layer labels must be layer indices of the sender, and one sender cannot hold more than its series limit', {
   timeout: 30_000,
 }, async () => {
-  const exporter = await startTestExporter({ maxSeriesPerSender: 8 });
+  const exporter = await startTestExporter({ maxSeriesPerSender: 9 });
   const push = await rawPusher(exporter.snapshotEndpoint);
   try {
-    const layers = (n: number, from = 0): MetricSample[] =>
-      Array.from({ length: n }, (_, i) => ({
-        name: 'awn_width_changes_total',
-        labels: { layer: String(from + i) },
-        value: 1,
-      }));
+    // A sender with `n` adaptive layers: one width gauge and one change counter per layer.
+    const layers = (n: number): MetricSample[] =>
+      Array.from({ length: n }, (_, i): MetricSample[] => [
+        { name: 'awn_layer_width', labels: { layer: String(i) }, value: 4 },
+        { name: 'awn_width_changes_total', labels: { layer: String(i) }, value: 1 },
+      ]).flat();
     for (const layer of ['-1', '01', 'x', '1024', '1e3']) {
       await push.send(pack(message({ samples: [{ name: 'awn_layer_width', labels: { layer }, value: 4 }] })));
     }
-    await deliver(exporter, push, message({ rank: 0, step: 1, samples: layers(6) }));
-    // Counters accumulate over the sender's life: 6 kept + 3 new > 8, refused whole.
-    await push.send(pack(message({ rank: 0, step: 2, samples: layers(3, 6) })));
+    await deliver(exporter, push, message({ rank: 0, step: 1, samples: layers(4) }));
+    // A layer the sender does not have (it reports 4): refused whole, however small the index.
+    await push.send(
+      pack(
+        message({
+          rank: 0,
+          step: 2,
+          samples: [...layers(4), { name: 'awn_width_changes_total', labels: { layer: '4' }, value: 1 }],
+        }),
+      ),
+    );
+    // Counters accumulate over the sender's life: 8 kept + 2 new > 9, refused whole.
+    await push.send(
+      pack(
+        message({
+          rank: 0,
+          step: 3,
+          samples: [
+            ...layers(4),
+            { name: 'awn_samples_total', labels: {}, value: 1 },
+            { name: 'awn_allreduce_bytes_total', labels: {}, value: 1 },
+          ],
+        }),
+      ),
+    );
     await waitFor(
       'drops counted',
-      async () => exporter.dropped('bad_sample') === 5 && exporter.dropped('too_many_series') === 1,
+      async () => exporter.dropped('bad_sample') === 6 && exporter.dropped('too_many_series') === 1,
     );
     const s = await scrape(exporter);
     const kept = s.filter((x) => x.name === 'awn_width_changes_total' && x.labels['rank'] === '0');
-    assert.equal(kept.length, 6, 'the refused snapshot added no series');
+    assert.equal(kept.length, 4, 'the refused snapshots added no series');
     assert.equal(seriesValue(s, 'awn_dropped_messages_total', { role: 'exporter', reason: 'too_many_series' }), 1);
-    // A second sender has a limit of its own.
-    await deliver(exporter, push, message({ rank: 1, step: 1, samples: layers(8) }));
+    // A second sender has a limit and a layer count of its own.
+    await deliver(exporter, push, message({ rank: 1, step: 1, samples: layers(4) }));
     assert.equal(
       (await scrape(exporter)).filter((x) => x.name === 'awn_width_changes_total' && x.labels['rank'] === '1').length,
-      8,
+      4,
     );
   } finally {
     push.close();

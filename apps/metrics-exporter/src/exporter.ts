@@ -106,7 +106,10 @@ export async function startMetricsExporter(options: MetricsExporterOptions = {})
       if (!decoded.ok) ({ reason, detail } = decoded);
       else {
         const applied = store.apply(decoded.snapshot, Date.now());
-        if (applied !== 'applied') {
+        if (applied === 'bad_sample') {
+          reason = applied;
+          detail = `${decoded.snapshot.role} ${decoded.snapshot.rank}: ${store.lastRefusal}`;
+        } else if (applied !== 'applied') {
           reason = applied;
           const limit = applied === 'too_many_senders' ? 'sender limit' : 'series limit per sender';
           detail = `${decoded.snapshot.role} ${decoded.snapshot.rank} would exceed the ${limit}`;

@@ -48,6 +48,8 @@ interface Sender {
   gauges: Map<string, { name: string; labels: Labels; value: number }>;
   counters: Map<string, Counter>;
   histograms: Map<string, Histo>;
+  /** Adaptive layers it reported (its awn_layer_width series): `layer` labels must be below. */
+  layers: number;
 }
 
 /**
@@ -57,13 +59,34 @@ interface Sender {
  * offset). A sender silent for `staleAfterMs` keeps only `awn_up = 0`: its other series vanish
  * instead of repeating old values as if they were current.
  */
-export type ApplyResult = 'applied' | 'too_many_senders' | 'too_many_series';
+export type ApplyResult = 'applied' | 'too_many_senders' | 'too_many_series' | 'bad_sample';
+
+/**
+ * The layers a snapshot reports: one awn_layer_width sample per adaptive layer of the sender's
+ * model (apps/worker/src/telemetry.ts), or undefined when it reports none.
+ */
+function reportedLayers(snapshot: SnapshotMessage): number | undefined {
+  let n = 0;
+  for (const sample of snapshot.samples) if (sample.name === 'awn_layer_width') n++;
+  return n > 0 ? n : undefined;
+}
+
+/** A `layer` label at or above the sender's layer count, if any. */
+function strayLayer(snapshot: SnapshotMessage, layers: number): string | undefined {
+  for (const sample of snapshot.samples) {
+    const layer = (sample.labels as Labels)['layer'];
+    if (layer !== undefined && Number(layer) >= layers) return `${sample.name}{layer="${layer}"}`;
+  }
+  return undefined;
+}
 
 export class SenderStore {
   readonly #senders = new Map<string, Sender>();
   readonly #staleAfterMs: number;
   readonly #maxSenders: number;
   readonly #maxSeriesPerSender: number;
+  /** Why the last 'bad_sample' was refused (for the drop log). */
+  lastRefusal = '';
 
   constructor(options: { staleAfterMs: number; maxSenders: number; maxSeriesPerSender: number }) {
     this.#staleAfterMs = options.staleAfterMs;
@@ -87,6 +110,14 @@ export class SenderStore {
     if (!sender) {
       if (this.#senders.size >= this.#maxSenders) return 'too_many_senders';
     }
+    // Label values must name the sender's own layers, so it cannot mint series with made-up ones.
+    // (A snapshot may leave out layers it reported before: the most it ever reported counts.)
+    const layers = Math.max(reportedLayers(snapshot) ?? 0, sender?.layers ?? 0);
+    const stray = strayLayer(snapshot, layers);
+    if (stray !== undefined) {
+      this.lastRefusal = `${stray} names a layer the sender does not have (it reports ${layers})`;
+      return 'bad_sample';
+    }
     if (this.#seriesAfter(sender, snapshot) > this.#maxSeriesPerSender) return 'too_many_series';
     if (!sender) {
       sender = {
@@ -100,9 +131,11 @@ export class SenderStore {
         gauges: new Map(),
         counters: new Map(),
         histograms: new Map(),
+        layers,
       };
       this.#senders.set(id, sender);
     }
+    sender.layers = layers;
     sender.generation = snapshot.generation;
     sender.step = snapshot.step;
     sender.lastSeen = now;

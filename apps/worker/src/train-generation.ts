@@ -67,6 +67,9 @@ export async function trainGeneration(g: GenerationContext): Promise<'completed'
     }),
     shouldStop: () => agreedStop !== undefined,
     onStep: async (m: StepMetrics) => {
+      // A ring of one does no I/O, so its steps would chain through microtasks alone and the
+      // coordinator's messages (a stop request, a shutdown) would wait until training ended.
+      if (ring.worldSize === 1) await new Promise((resolve) => setImmediate(resolve));
       const step = m.step + 1;
       clock.tick(performance.now());
       // The state object follows the model: it is what the next generation broadcasts.

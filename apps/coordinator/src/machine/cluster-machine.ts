@@ -56,6 +56,10 @@ export class ClusterMachine {
   readonly lost: string[] = [];
   private stopRequested = false;
   private degradedSince = 0;
+  /** Why the run fails once the survivors' state is saved (see salvage), and by when it must be. */
+  private salvaging: { error: RunFailedError; until: number } | undefined;
+  /** The survivors' state saved before failing, if it was. */
+  salvaged: PulledState | undefined;
   private lastHeartbeat = -Infinity;
   private out: Command[] = [];
 
@@ -119,11 +123,17 @@ export class ClusterMachine {
     }
     const rejoinMs = this.options.rejoinTimeoutMs ?? 60_000;
     if (this.phase === 'degraded' && now - this.degradedSince > rejoinMs) {
-      this.fail(
-        new RunFailedError(
-          `only ${this.membership.size} workers left (minimum ${this.options.minWorkers}) and none rejoined within ${rejoinMs / 1000} s`,
-        ),
+      const error = new RunFailedError(
+        `only ${this.membership.size} workers left (minimum ${this.options.minWorkers}) and none rejoined within ${rejoinMs / 1000} s`,
       );
+      if (this.salvaging || this.membership.size === 0) this.fail(this.salvaging?.error ?? error);
+      else this.salvage(error, now);
+    }
+    if (this.salvaging && now > this.salvaging.until) {
+      this.options.logger.error(
+        `the survivors' state did not arrive in time: nothing saved beyond the last checkpoint`,
+      );
+      this.fail(this.salvaging.error);
     }
     // Progress, apart from liveness: every member answers, yet no step completes.
     const stall =
@@ -140,6 +150,22 @@ export class ClusterMachine {
       );
     }
     return this.take();
+  }
+
+  /**
+   * Too few workers to go on: the survivors still hold every step since the last checkpoint in
+   * memory, so they form one last ring, stop at a step they agree on and rank 0 sends its state,
+   * which is written as a checkpoint before the run fails (checkpointWritten).
+   */
+  private salvage(error: RunFailedError, now: number): void {
+    this.options.logger.warn(
+      { survivors: this.membership.size },
+      `${error.message}: saving the survivors' state before stopping`,
+    );
+    this.salvaging = { error, until: now + this.options.stallFloorMs + this.stateTransferMs };
+    this.formRing('saving the survivors’ state', now);
+    this.stopRequested = true;
+    for (const m of this.inRing()) this.send(m, 'stop', { reason: 'saving the survivors’ state before the run fails' });
   }
 
   /** Not every worker joined in time. */
@@ -174,7 +200,10 @@ export class ClusterMachine {
           `cannot write the checkpoint of step ${state.step}: ${error instanceof Error ? error.message : String(error)}`,
         ),
       );
-    else if (state.final && !this.ended) {
+    else if (state.final && this.salvaging && !this.ended) {
+      this.salvaged = state;
+      this.fail(this.salvaging.error);
+    } else if (state.final && !this.ended) {
       this.phase = 'ended';
       for (const m of this.inRing()) this.send(m, 'shutdown', { reason: 'run complete', exitCode: 0 });
       this.out.push({ kind: 'finish', state });

@@ -78,6 +78,7 @@ function summaryTable(summary: Record<string, unknown>): string {
           : String(v);
   const rows = [
     'status',
+    'reason',
     'steps',
     'epochs',
     'worldSize',

@@ -15,7 +15,10 @@ function named(scores: Scores): Record<string, number> {
 /** What a finished (or interrupted) run reports in summary.json (docs/cli.md describes the run directory). */
 export interface RunSummary {
   name: string;
-  status: 'completed' | 'interrupted';
+  /** 'failed': the run ended with an error (`reason`); the model is the newest state saved. */
+  status: 'completed' | 'interrupted' | 'failed';
+  /** Why the run failed (status 'failed' only). */
+  reason?: string;
   steps: number;
   epochs: number;
   worldSize: number;
@@ -38,6 +41,7 @@ export function summarizeRun(args: {
   exp: Experiment;
   model: AdaptiveModel;
   status: RunSummary['status'];
+  reason?: string;
   steps: number;
   worldSize: number;
   backend: string;
@@ -58,6 +62,7 @@ export function summarizeRun(args: {
   return {
     name: exp.config.name,
     status: args.status,
+    ...(args.reason === undefined ? {} : { reason: args.reason }),
     steps: args.steps,
     epochs: (args.steps * exp.config.training.batchSize) / exp.splits.train.n,
     worldSize: args.worldSize,
