@@ -133,7 +133,7 @@ describe('awn train (single process)', () => {
     const html = await readFile(join(out, 'report.html'), 'utf8');
     assert.match(html, /<figure id="chart-widths"/);
     assert.match(html, /accuracy \(higher is better\)/);
-    assert.match(html, /<h2>Resolved config<\/h2>\n<pre>\{\n  &quot;name&quot;: &quot;doublemoon&quot;/);
+    assert.match(html, /<h2>Resolved config<\/h2>\n<pre>\{\n {2}&quot;name&quot;: &quot;doublemoon&quot;/);
     const missing = await awn(['report', join(dir, 'no-such-run')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read .*no-such-run\/summary\.json/);

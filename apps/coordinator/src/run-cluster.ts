@@ -14,9 +14,7 @@ import {
 import type { Secret } from '@awn/protocol';
 import { MetricsPusher, MetricsRecorder, type Logger } from '@awn/telemetry';
 import { Coordinator, type StepProgress } from './coordinator.js';
-import { RunDirectory } from './run-dir/run-directory.js';
-import { summarizeRun, type RunSummary } from './run-dir/summarize-run.js';
-import { writeReport } from './report/write-report.js';
+import { metricsLine, RunDirectory, summarizeRun, writeReport, type MetricsLine, type RunSummary } from '@awn/run';
 import { UsageError } from './errors.js';
 import { CheckpointWriter } from './checkpoint-sink/checkpoint-writer.js';
 
@@ -56,8 +54,8 @@ export interface ClusterRunOptions {
 }
 
 /** One metrics.jsonl line of a distributed step. */
-function metricsRecord(p: StepProgress): Record<string, unknown> {
-  return {
+function metricsRecord(p: StepProgress): MetricsLine {
+  return metricsLine({
     step: p.step,
     epoch: p.epoch,
     loss: p.loss.total,
@@ -66,12 +64,11 @@ function metricsRecord(p: StepProgress): Record<string, unknown> {
     ratePrior: p.loss.ratePrior,
     widths: p.widths,
     rates: p.rates,
-    totalWidth: p.widths.reduce((a, b) => a + b, 0),
     widthChanges: p.widthChanges,
     samples: p.samples,
     samplesPerSecond: p.samplesPerSecond,
     ranks: p.timings,
-  };
+  });
 }
 
 /**

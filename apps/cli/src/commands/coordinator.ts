@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { runCluster, defaultRunPath } from '@awn/coordinator';
+import { runCluster } from '@awn/coordinator';
+import { defaultRunPath } from '@awn/run';
 import { createLogger } from '@awn/telemetry';
 import { loadRunConfig } from '../config/load-config-file.js';
 import { parseIntegerOption } from './options.js';

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { createLogger } from '@awn/telemetry';
 import { loadRunConfig } from '../config/load-config-file.js';
-import { defaultRunPath, writeJsonAtomic } from '@awn/coordinator';
+import { defaultRunPath, writeJsonAtomic } from '@awn/run';
 import { trainLocal } from '../train/train-local.js';
 import { trainCluster } from '../train/train-cluster.js';
 import { printOutcome } from '../train/print-outcome.js';

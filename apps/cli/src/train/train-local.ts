@@ -17,7 +17,7 @@ import {
   widthCapWarning,
 } from '@awn/core';
 import type { Logger } from '@awn/telemetry';
-import { RunDirectory, summarizeRun, writeReport, type RunSummary } from '@awn/coordinator';
+import { metricsLine, RunDirectory, summarizeRun, writeReport, type MetricsLine, type RunSummary } from '@awn/run';
 import { ProgressView } from '../progress/progress-view.js';
 import { UsageError } from '../errors.js';
 import { runtimeLine } from './runtime-line.js';
@@ -37,8 +37,8 @@ export interface TrainLocalOptions {
 }
 
 /** One line of metrics.jsonl. */
-function metricsRecord(m: StepMetrics, validation?: Record<string, number>): Record<string, unknown> {
-  return {
+function metricsRecord(m: StepMetrics, validation?: Record<string, number>): MetricsLine {
+  return metricsLine({
     step: m.step + 1,
     epoch: m.epoch,
     loss: m.loss.total,
@@ -47,13 +47,12 @@ function metricsRecord(m: StepMetrics, validation?: Record<string, number>): Rec
     ratePrior: m.loss.ratePrior,
     widths: m.widths,
     rates: m.rates,
-    totalWidth: m.widths.reduce((a, b) => a + b, 0),
     widthChanges: m.widthChanges.length,
     samples: m.globalBatch,
     samplesPerSecond: m.samplesPerSecond,
-    seconds: m.seconds,
-    ...(validation ? { validation } : {}),
-  };
+    seconds: { ...m.seconds },
+    validation,
+  });
 }
 
 /** The newest checkpoint of a run directory that verifies, as a training state. */

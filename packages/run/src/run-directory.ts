@@ -1,13 +1,8 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile, open, type FileHandle } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
-
-/** Writes `value` as JSON through a temp file and a rename, so readers never see half a file. */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(tmp, path);
-}
+import { UsageError } from './errors.js';
+import { writeJsonAtomic } from './json-file.js';
+import { MetricsLog, type MetricsLine } from './metrics-log.js';
 
 /**
  * A run directory: config.json, metrics.jsonl, checkpoints/, summary.json,
@@ -16,10 +11,11 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
  */
 export class RunDirectory {
   readonly path: string;
-  private metrics: FileHandle | undefined;
+  readonly metrics: MetricsLog;
 
   private constructor(path: string) {
     this.path = resolve(path);
+    this.metrics = new MetricsLog(this.file('metrics.jsonl'));
   }
 
   static async create(path: string, options: { force?: boolean } = {}): Promise<RunDirectory> {
@@ -59,17 +55,8 @@ export class RunDirectory {
   }
 
   /** Drops metrics.jsonl lines past `step` (a resumed run logs those steps again). */
-  async truncateMetrics(step: number): Promise<void> {
-    let text = '';
-    try {
-      text = await readFile(this.file('metrics.jsonl'), 'utf8');
-    } catch {
-      return;
-    }
-    const kept = text.split('\n').filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= step);
-    const tmp = `${this.file('metrics.jsonl')}.tmp-${process.pid}`;
-    await writeFile(tmp, kept.map((l) => `${l}\n`).join(''));
-    await rename(tmp, this.file('metrics.jsonl'));
+  truncateMetrics(step: number): Promise<void> {
+    return this.metrics.truncateAfter(step);
   }
 
   get checkpoints(): string {
@@ -84,15 +71,13 @@ export class RunDirectory {
     return writeJsonAtomic(this.file(name), value);
   }
 
-  /** Appends one JSON object as a line of metrics.jsonl. */
-  async appendMetrics(record: Record<string, unknown>): Promise<void> {
-    this.metrics ??= await open(this.file('metrics.jsonl'), 'a');
-    await this.metrics.write(`${JSON.stringify(record)}\n`);
+  /** Appends one line to metrics.jsonl. */
+  appendMetrics(line: MetricsLine): Promise<void> {
+    return this.metrics.append(line);
   }
 
   async close(): Promise<void> {
-    await this.metrics?.close();
-    this.metrics = undefined;
+    await this.metrics.close();
   }
 }
 
