@@ -14,8 +14,18 @@ import {
 import type { Secret } from '@awn/protocol';
 import { MetricsPusher, MetricsRecorder, type Logger } from '@awn/telemetry';
 import { Coordinator, type StepProgress } from './coordinator.js';
-import { metricsLine, RunDirectory, summarizeRun, writeReport, type MetricsLine, type RunSummary } from '@awn/run';
-import { UsageError } from './errors.js';
+import {
+  divergedError,
+  DivergenceWatch,
+  metricsLine,
+  RunDirectory,
+  summarizeRun,
+  writeReport,
+  type Divergence,
+  type MetricsLine,
+  type RunSummary,
+} from '@awn/run';
+import { RunFailedError, UsageError } from './errors.js';
 import { CheckpointWriter } from './checkpoint-sink/checkpoint-writer.js';
 
 export interface ClusterRunOptions {
@@ -129,7 +139,13 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
   let lastCheckpoint: string | null = null;
   const logEvery = config.training.logEvery;
   let writes: Promise<void> = Promise.resolve();
+  // A diverged loss or runaway widths end the run before the state is summarised (docs/cli.md).
+  const watch = new DivergenceWatch(config.model.maxWidth);
+  let diverged: Divergence | undefined;
   coordinator.onStep = (p) => {
+    if (diverged) return;
+    diverged = watch.update({ step: p.step, loss: p.loss.total, nll: p.loss.nll, widths: p.widths });
+    if (diverged) return coordinator.abort(new RunFailedError(`training diverged: ${diverged.reason}`));
     samples += p.samples;
     worldSize = p.timings.length;
     lastLoss = { loss: p.loss.total, nll: p.loss.nll, weightPrior: p.loss.weightPrior, ratePrior: p.loss.ratePrior };
@@ -166,7 +182,10 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
   options.onListening?.(address, coordinator.runId);
   let final;
   try {
-    final = await coordinator.run();
+    // A diverged run's abort rejects here; the finally below drains the writer first.
+    final = await coordinator.run().catch((error: unknown) => {
+      if (!diverged) throw error;
+    });
   } finally {
     stopPushing?.();
     pusher?.push(snapshot());
@@ -175,6 +194,8 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     await checkpoints.close();
     await dir.close();
   }
+  // After the writer has drained: checkpoints of the diverged state are set aside, then the run ends.
+  if (diverged || !final) throw await divergedError(dir.path, diverged!, config.training.optimizer.learningRate);
   const wallSeconds = (performance.now() - started) / 1e3;
   const backend = await selectBackend(config.backend, undefined, {
     engineBytes: estimateTrainingMemory(config).engineBytes,
@@ -198,5 +219,6 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
   });
   await dir.writeJson('summary.json', summary);
   await writeReport(dir.path);
+  await dir.release();
   return summary;
 }

@@ -65,6 +65,7 @@ export { Adam, Sgd, createOptimizer, flatLayout, type Optimizer, type OptimizerC
 export {
   fit,
   trainStep,
+  NonFiniteGradientError,
   type FitOptions,
   type FitResult,
   type StepMetrics,
