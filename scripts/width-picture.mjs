@@ -4,7 +4,7 @@
 //   node scripts/width-picture.mjs RUN_DIR_A RUN_DIR_B [RUN_DIR_C …] > docs/width-over-time.svg
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderSvg } from '@awn/coordinator';
+import { renderSvg } from '@awn/run';
 
 const rows = process.argv.slice(2).flatMap((dir) => {
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));

@@ -14,13 +14,15 @@ import { registerEnv } from './commands/env.js';
 import { RunFailedError, UsageError } from './errors.js';
 import { DataFileError } from '@awn/core';
 import { AWN_VERSION } from '@awn/telemetry';
+import { DivergedError } from '@awn/run';
 
 const program = new Command()
   .name('awn')
   .description('Train neural networks that learn their own layer widths (Adaptive Width Networks).')
   .version(AWN_VERSION)
   .exitOverride()
-  .showHelpAfterError('(run with --help for usage)');
+  // A usage error is one line (the flag, its allowed values) with the hint on the same line.
+  .configureOutput({ outputError: (text, write) => write(text.replace(/\n*$/, ' (run with --help for usage)\n')) });
 
 registerTrain(program);
 registerCoordinator(program);
@@ -44,7 +46,7 @@ try {
     // A bad data file read outside the commands' own checks (e.g. by a worker) is still the user's input.
     process.stderr.write(`awn: data: ${error.message}\n`);
     process.exitCode = 2;
-  } else if (error instanceof UsageError || error instanceof RunFailedError) {
+  } else if (error instanceof UsageError || error instanceof RunFailedError || error instanceof DivergedError) {
     process.stderr.write(`awn: ${error.message}\n`);
     process.exitCode = error.exitCode;
   } else {

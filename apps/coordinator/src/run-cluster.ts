@@ -16,9 +16,17 @@ import {
 import type { Secret } from '@awn/protocol';
 import { AWN_VERSION, MetricsPusher, MetricsRecorder, type Logger } from '@awn/telemetry';
 import { Coordinator, type PulledState, type StepProgress } from './coordinator.js';
-import { RunDirectory } from './run-dir/run-directory.js';
-import { summarizeRun, type RunSummary } from './run-dir/summarize-run.js';
-import { writeReport } from './report/write-report.js';
+import {
+  divergedError,
+  DivergenceWatch,
+  metricsLine,
+  RunDirectory,
+  summarizeRun,
+  writeReport,
+  type Divergence,
+  type MetricsLine,
+  type RunSummary,
+} from '@awn/run';
 import { RunFailedError, UsageError } from './errors.js';
 import { CheckpointWriter } from './checkpoint-sink/checkpoint-writer.js';
 
@@ -71,8 +79,8 @@ export interface ClusterRunOptions {
 }
 
 /** One metrics.jsonl line of a distributed step. */
-function metricsRecord(p: StepProgress): Record<string, unknown> {
-  return {
+function metricsRecord(p: StepProgress): MetricsLine {
+  return metricsLine({
     step: p.step,
     epoch: p.epoch,
     loss: p.loss.total,
@@ -81,12 +89,11 @@ function metricsRecord(p: StepProgress): Record<string, unknown> {
     ratePrior: p.loss.ratePrior,
     widths: p.widths,
     rates: p.rates,
-    totalWidth: p.widths.reduce((a, b) => a + b, 0),
     widthChanges: p.widthChanges,
     samples: p.samples,
     samplesPerSecond: p.samplesPerSecond,
     ranks: p.timings,
-  };
+  });
 }
 
 /**
@@ -152,7 +159,13 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
   let lastCheckpoint: string | null = null;
   const logEvery = config.training.logEvery;
   let writes: Promise<void> = Promise.resolve();
+  // A diverged loss or runaway widths end the run before the state is summarised (docs/cli.md).
+  const watch = new DivergenceWatch(config.model.maxWidth);
+  let diverged: Divergence | undefined;
   coordinator.onStep = (p) => {
+    if (diverged) return;
+    diverged = watch.update({ step: p.step, loss: p.loss.total, nll: p.loss.nll, widths: p.widths });
+    if (diverged) return coordinator.abort(new RunFailedError(`training diverged: ${diverged.reason}`));
     samples += p.samples;
     worldSize = p.timings.length;
     lastLoss = { loss: p.loss.total, nll: p.loss.nll, weightPrior: p.loss.weightPrior, ratePrior: p.loss.ratePrior };
@@ -201,6 +214,8 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     await checkpoints.close();
     await dir.close();
   }
+  // After the writer has drained: checkpoints of the diverged state are set aside, then the run ends.
+  if (diverged) throw await divergedError(dir.path, diverged, config.training.optimizer.learningRate);
   const wallSeconds = (performance.now() - started) / 1e3;
   const outcome = async (bytes: Uint8Array, source: string, status: RunSummary['status'], reason?: string) => {
     const backend = await selectBackend(config.backend, undefined, {
@@ -236,7 +251,9 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     }
     throw failure;
   }
-  return outcome(final.bytes, 'final state from rank 0', 'completed');
+  const summary = await outcome(final.bytes, 'final state from rank 0', 'completed');
+  await dir.release();
+  return summary;
 }
 
 /** The encoded newest valid checkpoint in `dir`, if there is one. */

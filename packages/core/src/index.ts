@@ -64,6 +64,7 @@ export { Adam, Sgd, createOptimizer, type Optimizer, type OptimizerConfig } from
 export {
   fit,
   trainStep,
+  NonFiniteGradientError,
   type FitOptions,
   type FitResult,
   type StepMetrics,

@@ -15,10 +15,10 @@ export interface AwnResult {
 }
 
 /** Runs `awn ARGS` to completion (log level warn unless `env` says otherwise); a run past `timeoutMs` is killed and fails the test. */
-export function awn(args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = {}): Promise<AwnResult> {
+export function awn(args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = {}, cwd = root): Promise<AwnResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [main, ...args], {
-      cwd: root,
+      cwd,
       env: { ...process.env, AWN_LOG_LEVEL: 'warn', ...env },
     });
     let stdout = '';

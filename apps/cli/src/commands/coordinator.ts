@@ -1,8 +1,10 @@
 import { Option, type Command } from 'commander';
-import { runCluster, defaultRunPath } from '@awn/coordinator';
+import { runCluster } from '@awn/coordinator';
+import { checkRunPath, claimDefaultRunPath } from '@awn/run';
 import { createLogger } from '@awn/telemetry';
 import { loadRunConfig } from '../config/load-config-file.js';
-import { parseIntegerOption } from './options.js';
+import { MAX_PORT, MAX_TIMEOUT_S, parseIntegerOption } from './options.js';
+import { checkConfigBounds, checkWorkers } from '../config/bounds.js';
 import { readSecurity } from './secret.js';
 import { UsageError } from '../errors.js';
 import { printOutcome } from '../train/print-outcome.js';
@@ -33,7 +35,7 @@ export function registerCoordinator(program: Command): void {
     .command('coordinator')
     .description('run the coordinator of a multi-machine job: workers started with `awn worker` join it')
     .requiredOption('-c, --config <file>', 'run config, JSON or YAML')
-    .option('-p, --port <port>', 'control port workers dial', parseIntegerOption('--port', 0), 5555)
+    .option('-p, --port <port>', 'control port workers dial', parseIntegerOption('--port', 0, MAX_PORT), 5555)
     .option(
       '--host <address>',
       'interface to bind (use 0.0.0.0 for other machines; set CURVE keys or AWN_CLUSTER_SECRET then)',
@@ -42,23 +44,28 @@ export function registerCoordinator(program: Command): void {
     .option('-w, --workers <n>', 'workers the run waits for', parseIntegerOption('--workers', 1), 2)
     .option('-o, --out <dir>', 'run directory (default: runs/<name>-<timestamp>)')
     .option('--force', 'replace the run directory if it exists')
-    .option('--heartbeat-ms <ms>', 'heartbeat interval both ways', parseIntegerOption('--heartbeat-ms', 50), 1000)
+    .option(
+      '--heartbeat-ms <ms>',
+      'heartbeat interval both ways',
+      parseIntegerOption('--heartbeat-ms', 50, 60_000),
+      1000,
+    )
     .option(
       '--join-timeout <s>',
       'seconds to wait for every worker to join',
-      parseIntegerOption('--join-timeout', 1),
+      parseIntegerOption('--join-timeout', 1, MAX_TIMEOUT_S),
       120,
     )
     .option(
       '--stall-timeout <s>',
       'floor of the progress deadline: the run fails when no step completes for max(S, 10 × median step) seconds although every worker is alive',
-      parseIntegerOption('--stall-timeout', 1),
+      parseIntegerOption('--stall-timeout', 1, MAX_TIMEOUT_S),
       60,
     )
     .option(
       '--collective-deadline <s>',
       "floor of each collective's deadline; it grows to 10 × the median step like the stall deadline (default: --stall-timeout)",
-      parseIntegerOption('--collective-deadline', 1),
+      parseIntegerOption('--collective-deadline', 1, MAX_TIMEOUT_S),
     )
     .option(
       '--min-workers <n>',
@@ -68,7 +75,7 @@ export function registerCoordinator(program: Command): void {
     .option(
       '--rejoin-timeout <s>',
       'elastic: seconds to wait below --min-workers for workers to (re)join',
-      parseIntegerOption('--rejoin-timeout', 1),
+      parseIntegerOption('--rejoin-timeout', 1, MAX_TIMEOUT_S),
       60,
     )
     .addOption(
@@ -104,6 +111,12 @@ Examples:
     )
     .action(async (flags: CoordinatorFlags) => {
       const config = await loadRunConfig(flags.config);
+      // Every bound before anything starts (no directory, socket or data read for a run that cannot run).
+      checkConfigBounds(config);
+      checkWorkers(flags, config, false);
+      if (flags.resume && flags.out && flags.out !== flags.resume)
+        throw new UsageError('--resume names the run directory: drop --out or make it the same');
+      if (!flags.resume && flags.out) await checkRunPath(flags.out, { force: flags.force });
       const logger = createLogger({ name: 'awn-coordinator', destination: process.stderr });
       // The coordinator scores the final model on the data: a file it cannot read fails now, not after training.
       await loadRunData(config).catch((error: unknown) => {
@@ -117,11 +130,7 @@ Examples:
         { backend: backend.name, blas: backend.blas },
         runtimeLine({ backend, worldSize: flags.workers, protection }),
       );
-      if (flags.minWorkers !== undefined && flags.minWorkers > flags.workers)
-        throw new UsageError(`--min-workers (${flags.minWorkers}) must not exceed --workers (${flags.workers})`);
-      if (flags.resume && flags.out && flags.out !== flags.resume)
-        throw new UsageError('--resume names the run directory: drop --out or make it the same');
-      const out = flags.resume ?? flags.out ?? defaultRunPath(config.name);
+      const out = flags.resume ?? flags.out ?? (await claimDefaultRunPath(config.name));
       const summary = await runCluster({
         config,
         out,

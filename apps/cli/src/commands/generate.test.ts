@@ -94,9 +94,13 @@ describe('awn generate', { timeout: 300_000 }, () => {
 
   const bad: [string, string[], RegExp][] = [
     ['no --prompt', [], /required option '-p, --prompt <text>' not specified/],
-    ['--length 0', ['--prompt', 'a', '--length', '0'], /--length must be an integer ≥ 1, got '0'/],
+    ['--length 0', ['--prompt', 'a', '--length', '0'], /--length must be an integer in \[1, 100000\], got '0'/],
     ['a negative --temperature', ['--prompt', 'a', '--temperature', '-1'], /--temperature must be a number ≥ 0/],
-    ['a fractional --top-k', ['--prompt', 'a', '--top-k', '2.5'], /--top-k must be an integer ≥ 0, got '2\.5'/],
+    [
+      'a fractional --top-k',
+      ['--prompt', 'a', '--top-k', '2.5'],
+      /--top-k must be an integer in \[0, 256\], got '2\.5'/,
+    ],
   ];
   for (const [what, flags, message] of bad) {
     it(`${what} is exit code 2 naming the flag`, async () => {

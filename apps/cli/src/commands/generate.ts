@@ -4,6 +4,9 @@ import { UsageError } from '../errors.js';
 import { checkBackendFlag, loadCheckpointTarget } from './checkpoint-source.js';
 import { parseIntegerOption } from './options.js';
 
+/** Most bytes one `awn generate` writes: each costs a forward pass, so more would run for hours. */
+export const MAX_GENERATE_BYTES = 100_000;
+
 interface GenerateFlags {
   prompt: string;
   length: number;
@@ -28,7 +31,12 @@ export function registerGenerate(program: Command): void {
     .description('sample text from a language-model checkpoint (model type transformer)')
     .argument('<target>', 'run directory (its newest valid checkpoint is used) or a .awnckpt file')
     .requiredOption('-p, --prompt <text>', 'text the sample continues')
-    .option('-n, --length <bytes>', 'bytes to generate', parseIntegerOption('--length', 1), 200)
+    .option(
+      '-n, --length <bytes>',
+      `bytes to generate (at most ${MAX_GENERATE_BYTES})`,
+      parseIntegerOption('--length', 1, MAX_GENERATE_BYTES),
+      200,
+    )
     .option(
       '-t, --temperature <t>',
       'softmax temperature; 0 picks the most likely byte every time',
@@ -38,7 +46,7 @@ export function registerGenerate(program: Command): void {
     .option(
       '-k, --top-k <k>',
       'sample among the k most likely bytes only (0: all)',
-      parseIntegerOption('--top-k', 0),
+      parseIntegerOption('--top-k', 0, 256),
       40,
     )
     .option('--seed <n>', 'seed of the sampling: the same seed gives the same text', parseIntegerOption('--seed', 0), 1)

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { defaultRunPath } from '@awn/coordinator';
+import { defaultRunPath } from '@awn/run';
 import { loadRunConfig } from '../config/load-config-file.js';
 import { RunFailedError, UsageError } from '../errors.js';
 import { parseIntegerOption } from './options.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writeReport } from '@awn/coordinator';
+import { writeReport } from '@awn/run';
 
 export function registerReport(program: Command): void {
   program

@@ -1,15 +1,16 @@
 import { Option, type Command } from 'commander';
 import { createLogger } from '@awn/telemetry';
 import { loadRunConfig } from '../config/load-config-file.js';
-import { defaultRunPath, writeJsonAtomic } from '@awn/coordinator';
+import { checkRunPath, claimDefaultRunPath, writeJsonAtomic } from '@awn/run';
 import { trainLocal } from '../train/train-local.js';
 import { trainCluster } from '../train/train-cluster.js';
 import { printOutcome } from '../train/print-outcome.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { join, resolve } from 'node:path';
-import { DataFileError, loadRunData } from '@awn/core';
+import { BACKEND_NAMES, DataFileError, loadRunData } from '@awn/core';
 import { resumeConfig } from '../train/resume-config.js';
-import { parseIntegerOption } from './options.js';
+import { MAX_PORT, parseIntegerOption } from './options.js';
+import { checkConfigBounds, checkWorkers, LIMITS } from '../config/bounds.js';
 import { InvalidArgumentError } from 'commander';
 import { parseMemorySize } from '@awn/core';
 import { assertMemory, checkMemory, formatMemoryCheck } from '../train/memory-check.js';
@@ -59,13 +60,17 @@ export function registerTrain(program: Command): void {
     )
     .option('-o, --out <dir>', 'run directory to create (default: runs/<name>-<timestamp>)')
     .option('--force', 'replace the run directory if it exists')
-    .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm or cpu (overrides the config)')
+    .addOption(new Option('--backend <name>', 'tensor backend (overrides the config)').choices([...BACKEND_NAMES]))
     .option(
       '--seed <n>',
       'seed of data, initialisation and growth (overrides the config)',
       parseIntegerOption('--seed', 0),
     )
-    .option('--steps <n>', 'number of training steps (overrides the config)', parseIntegerOption('--steps', 1))
+    .option(
+      '--steps <n>',
+      'number of training steps (overrides the config)',
+      parseIntegerOption('--steps', 1, LIMITS.steps),
+    )
     .option(
       '-w, --workers <n>',
       'data-parallel: start a coordinator here and N local worker processes (omit for one process, no sockets)',
@@ -74,7 +79,7 @@ export function registerTrain(program: Command): void {
     .option(
       '--metrics-port <port>',
       'with --workers: HTTP port of the Prometheus /metrics endpoint started for the run (0: any free port)',
-      parseIntegerOption('--metrics-port', 0),
+      parseIntegerOption('--metrics-port', 0, MAX_PORT),
       9464,
     )
     .option('--no-metrics', 'with --workers: start no metrics exporter')
@@ -134,6 +139,10 @@ Examples:
         process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
         return;
       }
+      // Every bound before anything starts: no directory, socket or process for a run that cannot run.
+      checkConfigBounds(config);
+      checkWorkers(flags, config, true);
+      if (!flags.resume && flags.out) await checkRunPath(flags.out, { force: flags.force });
       const memory = checkMemory(config, { processes: flags.workers ?? 1, memoryLimit: flags.memoryLimit });
       if (flags.dryRun) {
         process.stdout.write(formatMemoryCheck(config, memory));
@@ -148,7 +157,8 @@ Examples:
       const data = await loadRunData(config).catch((error: unknown) => {
         throw error instanceof DataFileError ? new UsageError(`data: ${error.message}`) : error;
       });
-      const out = flags.resume ?? flags.out ?? defaultRunPath(config.name);
+      // A default name is claimed (made, exclusively) only now that every input has been checked.
+      const out = flags.resume ?? flags.out ?? (await claimDefaultRunPath(config.name));
       // The cluster path checks config.json against the config it is given: record an accepted change first.
       if (resumed?.changed.length) await writeJsonAtomic(join(out, 'config.json'), config);
       if (flags.workers && (process.env.AWN_CURVE_PUBLIC_KEY || process.env.AWN_CURVE_SECRET_KEY)) {

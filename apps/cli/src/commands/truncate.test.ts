@@ -33,7 +33,7 @@ describe('awn truncate', { timeout: 300_000 }, () => {
     assert.equal(r.code, 0, r.stderr);
     const t: TruncateJson = JSON.parse(r.stdout);
     assert.equal(t.source, source);
-    assert.equal(t.out, join(run, 'checkpoints', 'truncated-keep1.00.awnckpt'));
+    assert.equal(t.out, join(run, 'truncated-keep1.00.awnckpt'), 'in the run directory, not in its checkpoints/');
     assert.deepEqual(t.after.widths, t.before.widths);
     assert.equal(t.before.scores.accuracy, summary.test.accuracy);
     assert.equal(t.after.scores.accuracy, t.before.scores.accuracy);
@@ -46,7 +46,7 @@ describe('awn truncate', { timeout: 300_000 }, () => {
   it('--keep 0.7 writes a smaller checkpoint that awn eval loads, losing at most one point of accuracy', async () => {
     const r = await awn(['truncate', run, '--keep', '0.7']);
     assert.equal(r.code, 0, r.stderr);
-    const out = join(run, 'checkpoints', 'truncated-keep0.70.awnckpt');
+    const out = join(run, 'truncated-keep0.70.awnckpt');
     assert.match(r.stdout, literal(`written        ${out}`));
     const kept = summary.widths.map((w) => Math.max(1, Math.round(w * 0.7)));
     assert.match(
@@ -118,6 +118,31 @@ describe('awn truncate', { timeout: 300_000 }, () => {
       assert.deepEqual(await readdir(join(run, 'checkpoints')), before);
     });
   }
+
+  it('refuses an existing --out without --force and any --out inside a run checkpoints/', async () => {
+    const summaryPath = join(run, 'summary.json');
+    const summaryBytes = await readFile(summaryPath);
+    const clobber = await awn(['truncate', run, '--keep', '0.5', '--out', summaryPath]);
+    assert.equal(clobber.code, 2, clobber.stderr);
+    assert.match(clobber.stderr, /--out .*summary\.json already exists; pass --force/);
+    assert.deepEqual(await readFile(summaryPath), summaryBytes, 'summary.json untouched');
+
+    const before = await readdir(join(run, 'checkpoints'));
+    const newest = join(run, 'checkpoints', 'step-99999999.awnckpt');
+    const fake = await awn(['truncate', run, '--keep', '0.5', '--out', newest, '--force']);
+    assert.equal(fake.code, 2, fake.stderr);
+    assert.match(fake.stderr, /inside the checkpoints\/ of run .*holds only the run's own checkpoints/);
+    const step = join(run, 'checkpoints', before[before.length - 1]);
+    const overwrite = await awn(['truncate', source, '--keep', '0.5', '--out', step, '--force']);
+    assert.equal(overwrite.code, 2, overwrite.stderr);
+    assert.deepEqual(await readdir(join(run, 'checkpoints')), before, 'checkpoints/ untouched');
+    assert.deepEqual(await readFile(source), sourceBytes);
+
+    const again = await awn(['truncate', run, '--keep', '1']);
+    assert.equal(again.code, 2, 'the default output exists from the first test');
+    assert.match(again.stderr, /truncated-keep1\.00\.awnckpt already exists/);
+    assert.equal((await awn(['truncate', run, '--keep', '1', '--force'])).code, 0);
+  });
 
   it('refuses to overwrite its source, a missing run and a corrupt checkpoint with exit code 2', async () => {
     const self = await awn(['truncate', source, '--keep', '0.5', '--out', source]);

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { runOfCheckpointsDir } from '@awn/run';
 import {
   CheckpointError,
   createOptimizer,
@@ -19,6 +20,7 @@ interface TruncateFlags {
   keep?: number;
   widths?: number[];
   out?: string;
+  force?: boolean;
   split: SplitName;
   backend?: string;
   json?: boolean;
@@ -55,21 +57,37 @@ function checkWidths(widths: number[], model: AdaptiveModel): void {
   });
 }
 
-/** Default output: next to the source, named by the request so different cuts do not collide. */
-function defaultOut(source: string, flags: TruncateFlags): string {
+/**
+ * Default output, named by the request so different cuts do not collide: in the run directory
+ * when the source is one of its checkpoints (never in checkpoints/ itself), else next to the source.
+ */
+async function defaultOut(source: string, flags: TruncateFlags): Promise<string> {
   const tag = flags.widths ? `widths${flags.widths.join('-')}` : `keep${flags.keep!.toFixed(2)}`;
-  return join(dirname(source), `truncated-${tag}.awnckpt`);
+  const run = await runOfCheckpointsDir(source);
+  return join(run ?? dirname(source), `truncated-${tag}.awnckpt`);
 }
 
-async function checkOut(out: string, source: string): Promise<void> {
+/** Refuses an --out that is the source, a directory, inside a run's checkpoints/, or (without --force) any existing file. */
+async function checkOut(out: string, source: string, force: boolean): Promise<void> {
   if (resolve(out) === resolve(source))
     throw new UsageError(`--out ${out} is the source checkpoint; truncate never overwrites its source`);
+  const run = await runOfCheckpointsDir(out);
+  if (run)
+    throw new UsageError(
+      `--out ${out} is inside the checkpoints/ of run ${run}, which holds only the run's own checkpoints; write it elsewhere, e.g. ${join(run, basename(out))}`,
+    );
+  let exists = false;
   try {
     if ((await stat(out)).isDirectory())
       throw new UsageError(`--out ${out} is a directory; give a file name such as ${join(out, 'small.awnckpt')}`);
+    exists = true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (error instanceof UsageError) throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new UsageError(`--out ${out}: ${(error as Error).message}`);
   }
+  if (exists && !force)
+    throw new UsageError(`--out ${out} already exists; pass --force to replace it or choose another file`);
 }
 
 export function registerTruncate(program: Command): void {
@@ -93,6 +111,7 @@ export function registerTruncate(program: Command): void {
       '-o, --out <file>',
       'checkpoint to write (default: truncated-keep<F>.awnckpt or truncated-widths<W>.awnckpt next to the source)',
     )
+    .option('--force', 'replace --out if it exists')
     .addOption(splitOption())
     .option('--backend <name>', "tensor backend: auto, tensorflow, wasm or cpu (default: the run's)")
     .option('--json', 'print the result as JSON')
@@ -105,7 +124,7 @@ so no retraining is needed. The new checkpoint can be scored with awn eval.
 Examples:
   $ awn truncate runs/moon --keep 0.7
   $ awn truncate runs/moon --widths 40,30 --out runs/moon/small.awnckpt
-  $ awn eval runs/moon/checkpoints/truncated-keep0.70.awnckpt`,
+  $ awn eval runs/moon/truncated-keep0.70.awnckpt`,
     )
     .action(async (target: string, flags: TruncateFlags) => {
       if (flags.keep === undefined && flags.widths === undefined)
@@ -114,8 +133,8 @@ Examples:
       const loaded = await loadCheckpointTarget(target, backendFlag);
       const { path, state, config } = loaded;
       if (flags.widths) checkWidths(flags.widths, state.model);
-      const out = flags.out ?? defaultOut(path, flags);
-      await checkOut(out, path);
+      const out = flags.out ?? (await defaultOut(path, flags));
+      await checkOut(out, path, flags.force === true);
 
       const targetWidths: TruncationTarget = flags.widths ?? { fraction: flags.keep! };
       const small = truncate(state.model, targetWidths);

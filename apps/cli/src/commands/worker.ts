@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { runWorker } from '@awn/worker';
 import { createLogger } from '@awn/telemetry';
 import { loadRunConfig } from '../config/load-config-file.js';
-import { parseIntegerOption } from './options.js';
+import { MAX_PORT, MAX_TIMEOUT_S, parseIntegerOption } from './options.js';
 import { readSecurity } from './secret.js';
 import { UsageError } from '../errors.js';
 
@@ -34,12 +34,12 @@ export function registerWorker(program: Command): void {
     .option(
       '--data-port <port>',
       'port of the collective endpoint (default: a free one)',
-      parseIntegerOption('--data-port', 1),
+      parseIntegerOption('--data-port', 1, MAX_PORT),
     )
     .option(
       '--join-timeout <s>',
       'seconds to wait for the coordinator to accept this worker',
-      parseIntegerOption('--join-timeout', 1),
+      parseIntegerOption('--join-timeout', 1, MAX_TIMEOUT_S),
       120,
     )
     .option(

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadTrainingState, type AdaptiveModel } from '@awn/core';
-import { writeJsonAtomic, writeReport, type RunSummary } from '@awn/coordinator';
+import { writeJsonAtomic, writeReport, type RunSummary } from '@awn/run';
 import { formatWidths } from '../progress/progress-view.js';
 
 /** Prompts for the samples printed after a language-model run: a human check of what it learned. */

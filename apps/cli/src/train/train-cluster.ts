@@ -1,6 +1,6 @@
-import { RunFailedError, runCluster, type Coordinator, type RunSummary } from '@awn/coordinator';
+import { RunFailedError, runCluster, type Coordinator } from '@awn/coordinator';
+import { writeJsonAtomic, type RunSummary } from '@awn/run';
 import { estimateTrainingMemory, selectBackend, type RunConfig, type RunData } from '@awn/core';
-import { writeJsonAtomic } from '@awn/coordinator';
 import { join } from 'node:path';
 import { runtimeLine } from './runtime-line.js';
 import type { Logger } from '@awn/telemetry';

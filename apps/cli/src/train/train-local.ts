@@ -5,6 +5,7 @@ import {
   decodeTrainingState,
   estimateTrainingMemory,
   fit,
+  NonFiniteGradientError,
   latestValidCheckpoint,
   pruneCheckpoints,
   saveTrainingState,
@@ -17,7 +18,19 @@ import {
   widthCapWarning,
 } from '@awn/core/internal';
 import type { Logger } from '@awn/telemetry';
-import { RunDirectory, summarizeRun, writeReport, type RunSummary } from '@awn/coordinator';
+import {
+  DivergedError,
+  divergedMessage,
+  DivergenceWatch,
+  metricsLine,
+  RunDirectory,
+  setAsideDiverged,
+  summarizeRun,
+  writeReport,
+  type Divergence,
+  type MetricsLine,
+  type RunSummary,
+} from '@awn/run';
 import { ProgressView } from '../progress/progress-view.js';
 import { UsageError } from '../errors.js';
 import { runtimeLine } from './runtime-line.js';
@@ -37,8 +50,8 @@ export interface TrainLocalOptions {
 }
 
 /** One line of metrics.jsonl. */
-function metricsRecord(m: StepMetrics, validation?: Record<string, number>): Record<string, unknown> {
-  return {
+function metricsRecord(m: StepMetrics, validation?: Record<string, number>): MetricsLine {
+  return metricsLine({
     step: m.step + 1,
     epoch: m.epoch,
     loss: m.loss.total,
@@ -47,13 +60,31 @@ function metricsRecord(m: StepMetrics, validation?: Record<string, number>): Rec
     ratePrior: m.loss.ratePrior,
     widths: m.widths,
     rates: m.rates,
-    totalWidth: m.widths.reduce((a, b) => a + b, 0),
     widthChanges: m.widthChanges.length,
     samples: m.globalBatch,
     samplesPerSecond: m.samplesPerSecond,
-    seconds: m.seconds,
-    ...(validation ? { validation } : {}),
-  };
+    seconds: { ...m.seconds },
+    validation,
+  });
+}
+
+/** Thrown out of the step callback to end `fit` when the watch finds the run diverged. */
+class DivergenceStop extends Error {
+  constructor(readonly divergence: Divergence) {
+    super(divergence.reason);
+  }
+}
+
+/** The divergence an error from `fit` reports, if it is one. */
+function divergenceOf(error: unknown): Divergence | undefined {
+  if (error instanceof DivergenceStop) return error.divergence;
+  if (error instanceof NonFiniteGradientError)
+    return {
+      step: error.step + 1,
+      reason: `a gradient is not finite (loss ${error.loss})`,
+      firstBadState: error.step,
+    };
+  return undefined;
 }
 
 /** The newest checkpoint of a run directory that verifies, as a training state. */
@@ -117,6 +148,10 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
     text: exp.metric.name === 'bitsPerByte',
   });
   const capWatch = new WidthCapWatch();
+  const divergence = new DivergenceWatch(
+    config.model.maxWidth,
+    model.adaptiveLayers.map((l) => l.width),
+  );
   let samples = 0;
   let lastCheckpoint: string | null = null;
   const checkpoint = async (step: number) => {
@@ -143,6 +178,9 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
       shouldStop: options.shouldStop,
       onStep: async (m) => {
         const step = m.step + 1;
+        // Before anything is logged or checkpointed: a diverged state is never saved as the newest.
+        const diverged = divergence.update({ step, loss: m.loss.total, nll: m.loss.nll, widths: m.widths });
+        if (diverged) throw new DivergenceStop(diverged);
         samples += m.globalBatch;
         const cap = capWatch.update(m.atMaxWidth);
         if (cap.reached.length)
@@ -178,6 +216,13 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
         });
       },
     });
+  } catch (error) {
+    const d = divergenceOf(error);
+    if (!d) throw error;
+    progress.stop();
+    const kept = await setAsideDiverged(dir.checkpoints, d.firstBadState);
+    await dir.release();
+    throw new DivergedError(divergedMessage(d, kept, dir.path, optimizer.config.learningRate));
   } finally {
     progress.stop();
     await dir.close();
@@ -213,5 +258,6 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
   );
   await dir.writeJson('summary.json', summary);
   await writeReport(dir.path);
+  await dir.release();
   return summary;
 }

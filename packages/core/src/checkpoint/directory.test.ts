@@ -11,7 +11,9 @@ import {
   listCheckpoints,
   parseCheckpointFileName,
   pruneCheckpoints,
+  removeOrphanedTemporaries,
 } from './directory.js';
+import { spawn } from 'node:child_process';
 
 let dir = '';
 beforeEach(async () => {
@@ -117,4 +119,18 @@ test('pruneCheckpoints keeps the newest valid ones and never the last good state
   await corrupt(3);
   assert.deepEqual(await pruneCheckpoints(dir, 1), [], 'no valid checkpoint: nothing is deleted');
   await assert.rejects(pruneCheckpoints(dir, 0), /keep/);
+});
+
+test('removeOrphanedTemporaries removes the temporary files of dead writers only', async () => {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((r) => child.on('exit', r));
+  const dead = child.pid!;
+  await saveCheckpoint(join(dir, checkpointFileName(5)), contents(5));
+  const orphan = `.${checkpointFileName(6)}.${dead}.1.tmp`;
+  const live = `.${checkpointFileName(7)}.${process.pid}.3.tmp`;
+  await fsp.writeFile(join(dir, orphan), 'half a checkpoint');
+  await fsp.writeFile(join(dir, live), 'being written');
+  assert.deepEqual(await removeOrphanedTemporaries(dir), [join(dir, orphan)]);
+  assert.deepEqual((await fsp.readdir(dir)).sort(), [live, checkpointFileName(5)].sort());
+  assert.deepEqual(await removeOrphanedTemporaries(join(dir, 'missing')), []);
 });

@@ -47,6 +47,42 @@ export function parseCheckpointFileName(name: string): number | undefined {
   return Number.isSafeInteger(step) ? step : undefined;
 }
 
+/** A temporary file {@link saveCheckpoint} writes before its rename: `.<name>.<pid>.<n>.tmp`. */
+const TEMP_PATTERN = /^\..+\.(\d+)\.\d+\.tmp$/;
+
+/**
+ * Removes the temporary files that saves killed mid-write left in `dir` (a killed process never
+ * reaches its own clean-up), and returns their paths. Only files whose writer is gone are
+ * removed: a live process on this machine may still be renaming its own. A missing directory
+ * holds none.
+ */
+export async function removeOrphanedTemporaries(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP_PATTERN.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    await fsp.rm(join(dir, name), { force: true });
+    removed.push(join(dir, name));
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * Checkpoint files in `dir`, oldest step first, without reading them. A missing directory is an
  * empty list (a fresh run has nothing to resume); a path that is not a directory is an error.

@@ -18,5 +18,6 @@ export {
   listCheckpoints,
   latestValidCheckpoint,
   pruneCheckpoints,
+  removeOrphanedTemporaries,
 } from './directory.js';
 export type { CheckpointFile, SkippedCheckpoint, LatestCheckpointResult } from './directory.js';

@@ -6,6 +6,20 @@ import { disposeBatch, type BatchSource } from './batch.js';
 import { checkCompressionSchedule, lossConfigAt, type CompressionSchedule } from './compression.js';
 import { computeGradients } from './gradients.js';
 
+/**
+ * A step whose gradient holds NaN or ±Infinity: training diverged. `step` is 0-based, so the
+ * parameters after `step` updates are the first bad state (callers keep checkpoints before it).
+ */
+export class NonFiniteGradientError extends Error {
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+  ) {
+    super(`non-finite gradient at step ${step} (loss ${loss}): lower the learning rate or enable optimizer.clipNorm`);
+    this.name = 'NonFiniteGradientError';
+  }
+}
+
 /** Seconds spent in each phase of one step. */
 export interface StepTimings {
   data: number;
@@ -92,10 +106,7 @@ export async function trainStep(options: FitOptions, step: number): Promise<Step
   const t3 = performance.now();
   // An indexed loop: V8 leaves a for…of over 1.8 M floats slow when it runs once per step.
   for (let i = 0; i < gradient.length; i++) {
-    if (!Number.isFinite(gradient[i]))
-      throw new Error(
-        `non-finite gradient at step ${step} (loss ${loss.total}): lower the learning rate or enable optimizer.clipNorm`,
-      );
+    if (!Number.isFinite(gradient[i])) throw new NonFiniteGradientError(step, loss.total);
   }
   optimizer.apply(model.parameters, gradient);
   // Widths follow the updated rates; growth draws are keyed by this step, identical on all ranks.

@@ -1,9 +1,10 @@
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import { reportCharts } from './charts.js';
 import { UsageError } from '../errors.js';
+import { writeTextAtomic } from '../json-file.js';
 
 /** Renders a Vega-Lite spec to an SVG string on the server: the report needs no network or JS to view. */
 export async function renderSvg(spec: Parameters<typeof compile>[0]): Promise<string> {
@@ -131,7 +132,6 @@ ${config ? `<h2>Resolved config</h2>\n<pre>${escapeHtml(JSON.stringify(config, n
 </body></html>
 `;
   const path = join(runDir, 'report.html');
-  await writeFile(`${path}.tmp`, html);
-  await rename(`${path}.tmp`, path);
+  await writeTextAtomic(path, html);
   return path;
 }
