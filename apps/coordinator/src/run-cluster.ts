@@ -1,4 +1,3 @@
-import type { CurveKeys } from '@awn/collective';
 import { randomBytes } from 'node:crypto';
 import { relative } from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -11,11 +10,10 @@ import {
   decodeTrainingState,
   estimateTrainingMemory,
   selectBackend,
-  type RunConfig,
 } from '@awn/core/internal';
-import type { Secret } from '@awn/protocol';
-import { AWN_VERSION, MetricsPusher, MetricsRecorder, type Logger } from '@awn/telemetry';
+import { AWN_VERSION, MetricsPusher, MetricsRecorder } from '@awn/telemetry';
 import { Coordinator, type PulledState, type StepProgress } from './coordinator.js';
+import type { CoordinatorOptions } from './machine/options.js';
 import {
   divergedError,
   DivergenceWatch,
@@ -30,33 +28,20 @@ import {
 import { RunFailedError, UsageError } from './errors.js';
 import { CheckpointWriter } from './checkpoint-sink/checkpoint-writer.js';
 
-export interface ClusterRunOptions {
-  config: RunConfig;
+/**
+ * A whole distributed run from the coordinator's side: the coordinator's own options
+ * (machine/options.ts) plus the run directory and the callbacks of whoever launched it.
+ */
+export interface ClusterRunOptions extends Omit<CoordinatorOptions, 'runId' | 'metricsEndpoint' | 'resume'> {
   /** Run directory to create. */
   out: string;
   force?: boolean;
-  logger: Logger;
-  /** Control address to bind, e.g. tcp://127.0.0.1:5555 (port 0 picks one). */
-  bind: string;
-  workers: number;
-  /** Shared secret of the cluster (AWN_CLUSTER_SECRET): every control message is signed with it. */
-  secret?: Secret;
   /**
    * Without `secret`: generate a fresh random one for this run, handed to `onListening` as the
    * environment of the workers this process starts itself. Only they can then join, send
    * control messages or reach a ring port; no other local process can.
    */
   perRunSecret?: boolean;
-  /** With a secret: how ring messages are authenticated ('plain' only when every rank is on loopback). */
-  ringAuth?: 'hmac' | 'plain';
-  /** Cluster CURVE keypair (z85) for the control socket. */
-  curve?: CurveKeys;
-  heartbeatMs?: number;
-  livenessMisses?: number;
-  joinTimeoutMs?: number;
-  /** Floor of the progress (stall) deadline, ms; see CoordinatorOptions. */
-  stallTimeoutMs?: number;
-  collectiveDeadlineMs?: number;
   /**
    * Called once the control socket is bound (launch local workers here). `env` holds what the
    * workers need in their environment (the secret, never on a command line, where any local user
@@ -69,13 +54,8 @@ export interface ClusterRunOptions {
   onCoordinator?: (c: Coordinator) => void;
   /** Metrics exporter snapshot endpoint: the coordinator pushes there and tells every worker to. */
   metricsEndpoint?: string;
-  /** Fewest workers to continue with after a loss (default: all of them). */
-  minWorkers?: number;
-  rejoinTimeoutMs?: number;
   /** Continue the run in `out` from its newest valid checkpoint (after a coordinator loss). */
   resume?: boolean;
-  /** Keep the global batch (default) or each worker's batch when the world size changes. */
-  batchPolicy?: 'global' | 'per-worker';
 }
 
 /** One metrics.jsonl line of a distributed step. */
@@ -127,24 +107,21 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
   const childSecret =
     options.secret === undefined && options.perRunSecret ? randomBytes(32).toString('base64url') : undefined;
   const secret = options.secret ?? childSecret;
+  const {
+    out: _out,
+    force: _force,
+    perRunSecret: _perRunSecret,
+    onListening: _onListening,
+    onStep: _onStep,
+    onCoordinator: _onCoordinator,
+    resume: _resume,
+    ...coordinatorOptions
+  } = options;
   const coordinator = new Coordinator({
-    config,
-    bind: options.bind,
-    workers: options.workers,
-    logger,
+    ...coordinatorOptions,
     secret,
-    ringAuth: options.ringAuth,
-    curve: options.curve,
-    heartbeatMs: options.heartbeatMs,
-    livenessMisses: options.livenessMisses,
-    joinTimeoutMs: options.joinTimeoutMs,
-    stallTimeoutMs: options.stallTimeoutMs,
-    collectiveDeadlineMs: options.collectiveDeadlineMs,
     metricsEndpoint: options.metricsEndpoint ?? null,
-    minWorkers: options.minWorkers,
-    rejoinTimeoutMs: options.rejoinTimeoutMs,
     resume,
-    batchPolicy: options.batchPolicy,
   });
   const recorder = new MetricsRecorder();
   recorder.buildInfo({ version: AWN_VERSION, backend: config.backend });
