@@ -30,7 +30,7 @@ const CONSTRUCTORS: Readonly<Record<DType, TypedArrayConstructor>> = {
 export const DTYPES: readonly DType[] = Object.freeze(Object.keys(CONSTRUCTORS) as DType[]);
 
 export function isDType(value: unknown): value is DType {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(CONSTRUCTORS, value);
+  return typeof value === 'string' && Object.hasOwn(CONSTRUCTORS, value);
 }
 
 export function bytesPerElement(dtype: DType): number {
