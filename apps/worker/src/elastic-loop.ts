@@ -17,7 +17,6 @@ import {
   selectBackend,
   type TrainingState,
 } from '@awn/core';
-import type { Logger } from '@awn/telemetry';
 import { CoordinatorGone, LIVENESS_MISSES, type ControlSession, type Ring } from './control/control-session.js';
 import { sendState, stateIntakeMs, synchronizeState, trainGeneration } from './train-generation.js';
 import { WorkerTelemetry } from './telemetry.js';
