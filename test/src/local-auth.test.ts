@@ -90,4 +90,33 @@ describe('per-run authentication of awn train --workers', () => {
       run.kill();
     }
   });
+
+  it('with AWN_CLUSTER_SECRET set, the coordinator verifies with it and the workers inherit it', async () => {
+    const out = join(dir, 'env-secret');
+    const run = new AwnProcess(
+      [
+        'train',
+        '--config',
+        join(dir, 'c.json'),
+        '--workers',
+        '2',
+        '--out',
+        out,
+        '--metrics-port',
+        '0',
+        '--steps',
+        '10',
+      ],
+      { AWN_CLUSTER_SECRET: 'a-cluster-secret-set-by-the-user-0123456789' },
+    );
+    try {
+      const finished = await run.done(240_000);
+      assert.equal(finished.code, 0, finished.stderr.slice(-3000));
+      assert.doesNotMatch(finished.stderr, /bad-signature/);
+      const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { status: string };
+      assert.equal(summary.status, 'completed');
+    } finally {
+      run.kill();
+    }
+  });
 });

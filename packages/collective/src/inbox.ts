@@ -1,6 +1,6 @@
 import type { DecodedMessage } from '@awn/protocol';
 import { performance } from 'node:perf_hooks';
-import { CollectiveError, CollectiveTimeoutError } from './errors.js';
+import { type CollectiveError, CollectiveTimeoutError } from './errors.js';
 
 /** Deadline bookkeeping of one collective call. */
 export interface OpClock {

@@ -6,7 +6,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = new URL('..', import.meta.url);
-const required = ['dist/index.js', 'dist/index.d.ts', 'dist/internal.js', 'dist/internal.d.ts', 'dist/ops/register-gradients.js', 'vendor/tfjs-gradients.mjs'];
+const required = [
+  'dist/index.js',
+  'dist/index.d.ts',
+  'dist/internal.js',
+  'dist/internal.d.ts',
+  'dist/ops/register-gradients.js',
+  'vendor/tfjs-gradients.mjs',
+];
 const missing = required.filter((f) => !existsSync(fileURLToPath(new URL(f, root))));
 if (missing.length > 0) {
   console.error(

@@ -336,7 +336,7 @@ function computeStrides(shape) {
   return strides;
 }
 function createNestedArray(offset, shape, a, isComplex = false) {
-  const ret = new Array();
+  const ret = [];
   if (shape.length === 1) {
     const d = shape[0] * (isComplex ? 2 : 1);
     for (let i = 0; i < d; i++) {
@@ -1341,7 +1341,7 @@ Object.defineProperty(Variable, Symbol.hasInstance, {
 
 // node_modules/@tensorflow/tfjs-core/dist/types.js
 var Rank;
-(function (Rank2) {
+((Rank2) => {
   Rank2['R0'] = 'R0';
   Rank2['R1'] = 'R1';
   Rank2['R2'] = 'R2';
@@ -1351,28 +1351,28 @@ var Rank;
   Rank2['R6'] = 'R6';
 })(Rank || (Rank = {}));
 var UpcastInt32AndMap;
-(function (UpcastInt32AndMap2) {
+((UpcastInt32AndMap2) => {
   UpcastInt32AndMap2['float32'] = 'float32';
   UpcastInt32AndMap2['int32'] = 'int32';
   UpcastInt32AndMap2['bool'] = 'int32';
   UpcastInt32AndMap2['complex64'] = 'complex64';
 })(UpcastInt32AndMap || (UpcastInt32AndMap = {}));
 var UpcastBoolAndMap;
-(function (UpcastBoolAndMap2) {
+((UpcastBoolAndMap2) => {
   UpcastBoolAndMap2['float32'] = 'float32';
   UpcastBoolAndMap2['int32'] = 'int32';
   UpcastBoolAndMap2['bool'] = 'bool';
   UpcastBoolAndMap2['complex64'] = 'complex64';
 })(UpcastBoolAndMap || (UpcastBoolAndMap = {}));
 var UpcastFloat32AndMap;
-(function (UpcastFloat32AndMap2) {
+((UpcastFloat32AndMap2) => {
   UpcastFloat32AndMap2['float32'] = 'float32';
   UpcastFloat32AndMap2['int32'] = 'float32';
   UpcastFloat32AndMap2['bool'] = 'float32';
   UpcastFloat32AndMap2['complex64'] = 'complex64';
 })(UpcastFloat32AndMap || (UpcastFloat32AndMap = {}));
 var UpcastComplex64AndMap;
-(function (UpcastComplex64AndMap2) {
+((UpcastComplex64AndMap2) => {
   UpcastComplex64AndMap2['float32'] = 'complex64';
   UpcastComplex64AndMap2['int32'] = 'complex64';
   UpcastComplex64AndMap2['bool'] = 'complex64';
@@ -6945,7 +6945,7 @@ function computeOutShape2(shapes, axis) {
 
 // node_modules/@tensorflow/tfjs-core/dist/ops/ragged_to_dense_util.js
 var RowPartitionType;
-(function (RowPartitionType2) {
+((RowPartitionType2) => {
   RowPartitionType2[(RowPartitionType2['FIRST_DIM_SIZE'] = 0)] = 'FIRST_DIM_SIZE';
   RowPartitionType2[(RowPartitionType2['VALUE_ROWIDS'] = 1)] = 'VALUE_ROWIDS';
   RowPartitionType2[(RowPartitionType2['ROW_LENGTHS'] = 2)] = 'ROW_LENGTHS';
@@ -6954,7 +6954,7 @@ var RowPartitionType;
   RowPartitionType2[(RowPartitionType2['ROW_STARTS'] = 5)] = 'ROW_STARTS';
 })(RowPartitionType || (RowPartitionType = {}));
 function combineRaggedTensorToTensorShapes(raggedRank, shape, valueShape) {
-  let outputShape = new Array();
+  let outputShape = [];
   if (valueShape == null && shape == null) {
     return outputShape;
   }

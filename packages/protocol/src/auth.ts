@@ -84,7 +84,8 @@ export class ReplayGuard {
 
   constructor(
     readonly windowMs = REPLAY_WINDOW_MS,
-    private readonly capacity = 1 << 20,
+    // About 25 MB at most; beyond 2,000 messages per second for the whole window the oldest go.
+    private readonly capacity = 1 << 18,
   ) {}
 
   /** Undefined when `trailer` is fresh (and records it), else why not. */

@@ -18,7 +18,7 @@ export interface ClusterSettings {
    * How ring messages are authenticated when the cluster has a shared secret: 'hmac' (default)
    * signs every message; 'plain' admits only connections presenting the run's password (ZAP
    * PLAIN, auth.ts deriveRingPassword) and signs nothing, for rings on loopback only, where
-   * HMAC would cost 2.5-3x the all-reduce time (bench/ring-auth.bench.mjs).
+   * HMAC would cost 2-3.5x the all-reduce time (bench/ring-auth.bench.mjs).
    */
   readonly ringAuth?: 'hmac' | 'plain';
 }

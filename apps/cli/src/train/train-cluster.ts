@@ -105,7 +105,7 @@ export async function trainCluster(options: TrainClusterOptions): Promise<RunSum
       secret,
       perRunSecret: true,
       // Every rank is on loopback: the ring admits connections by the run's password instead of
-      // signing every message (HMAC costs 2.5-3x the all-reduce time, bench/ring-auth.bench.mjs).
+      // signing every message (HMAC costs 2-3.5x the all-reduce time, bench/ring-auth.bench.mjs).
       ringAuth: 'plain',
       minWorkers: options.minWorkers,
       batchPolicy: options.batchPolicy,

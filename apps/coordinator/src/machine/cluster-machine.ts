@@ -274,7 +274,7 @@ export class ClusterMachine extends RingState {
         member.peer,
       );
     const tensor = decoded.tensors[0];
-    if (!tensor || tensor.descriptor.dtype !== 'uint8')
+    if (tensor?.descriptor.dtype !== 'uint8')
       return this.drop('malformed', 'state without a uint8 payload', member.peer);
     this.membership.stateArrived(member);
     const final = decoded.message.type === 'state' && decoded.message.final;

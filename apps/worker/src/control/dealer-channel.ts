@@ -60,7 +60,8 @@ export class DealerChannel {
 
   /** From now on only messages of `runId` are accepted (once the coordinator told us the run). */
   pinRun(runId: string): void {
-    this.codec = new MessageCodec({ runId, secret: this.options.secret });
+    // The same replay guard: what was accepted before the pin stays seen.
+    this.codec = new MessageCodec({ runId, secret: this.options.secret, replayGuard: this.codec.replayGuard });
   }
 
   send(message: Message, tensors: readonly TensorInput[] = []): Promise<void> {

@@ -53,7 +53,7 @@ describe('power-law distribution', () => {
   it('width follows the closed-form quantile', () => {
     for (const g of [1.7, 2.3, 3.1]) {
       const gamma = d.parameter(d.raw(g));
-      const q = Math.pow(0.1, -1 / (gamma - 1));
+      const q = 0.1 ** (-1 / (gamma - 1));
       assert.equal(d.width(d.raw(g)), Math.floor(q + 2));
     }
   });

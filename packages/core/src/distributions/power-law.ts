@@ -54,7 +54,7 @@ export class PowerLawDistribution implements ImportanceDistribution {
 
   width(raw: number): number {
     const c = X_MIN + this.offset;
-    const q = c * Math.pow(1 - this.quantile, -1 / (this.parameter(raw) - 1)) - this.offset;
+    const q = c * (1 - this.quantile) ** (-1 / (this.parameter(raw) - 1)) - this.offset;
     // Very flat power laws overflow the quantile; the caller's width cap then applies.
     return Number.isFinite(q) ? Math.floor(q + 2) : Number.MAX_SAFE_INTEGER;
   }
@@ -87,7 +87,7 @@ export class PowerLawDistribution implements ImportanceDistribution {
     const a = this.parameter(raw) - 1;
     const c = X_MIN + this.offset;
     const out = new Float64Array(width);
-    for (let j = 0; j < width; j++) out[j] = Math.pow(c / (j + c), a) - Math.pow(c / (j + 1 + c), a) + MASS_FLOOR;
+    for (let j = 0; j < width; j++) out[j] = (c / (j + c)) ** a - (c / (j + 1 + c)) ** a + MASS_FLOOR;
     return out;
   }
 

@@ -23,8 +23,8 @@ export class Adam implements Optimizer {
     const { learningRate: lr, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = this.config;
     const scale = clipScale(gradient, this.config.clipNorm);
     this.stepCount++;
-    const c1 = 1 - Math.pow(beta1, this.stepCount);
-    const c2 = 1 - Math.pow(beta2, this.stepCount);
+    const c1 = 1 - beta1 ** this.stepCount;
+    const c2 = 1 - beta2 ** this.stepCount;
     const stepSize = (lr * Math.sqrt(c2)) / c1;
     const eps = epsilon * Math.sqrt(c2);
     let offset = 0;
