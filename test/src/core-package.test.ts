@@ -45,7 +45,7 @@ describe('@awn/core as an npm package', () => {
       assert.equal(r.status, 1);
       assert.match(
         r.stderr,
-        /@awn\/core is not built: dist\/index\.js, dist\/index\.d\.ts, dist\/ops\/register-gradients\.js, vendor\/tfjs-gradients\.mjs missing/,
+        /@awn\/core is not built: dist\/index\.js, dist\/index\.d\.ts, dist\/internal\.js, dist\/internal\.d\.ts, dist\/ops\/register-gradients\.js, vendor\/tfjs-gradients\.mjs missing/,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
