@@ -59,7 +59,9 @@ async function main() {
   const variants = [
     { name: 'ipc', ipc: true, module: undefined },
     { name: 'tcp', ipc: false, module: undefined },
-    ...(baseline ? [{ name: 'before', ipc: false, module: pathToFileURL(baseline).href }] : []),
+    ...(baseline
+      ? [{ name: 'before', ipc: args.includes('--baseline-ipc'), module: pathToFileURL(baseline).href }]
+      : []),
   ];
   const load0 = os.loadavg();
   console.log(

@@ -1,6 +1,6 @@
 import type { DecodedMessage } from '@awn/protocol';
 import { performance } from 'node:perf_hooks';
-import { CollectiveError, CollectiveTimeoutError } from './errors.js';
+import { type CollectiveError, CollectiveTimeoutError } from './errors.js';
 
 /** Deadline bookkeeping of one collective call. */
 export interface OpClock {
@@ -12,6 +12,23 @@ export interface OpClock {
   /** After the deadline, how long to wait for an upstream rank to name the real culprit. */
   readonly graceMs: number;
   readonly predecessor: number;
+}
+
+/**
+ * The clock of a collective starting now. Keepalives go out every `keepaliveMs`; three missed ones
+ * mean the predecessor is silent, and after the deadline an upstream rank gets up to half the
+ * deadline (at least six keepalives) to name the real culprit.
+ */
+export function startClock(deadlineMs: number, keepaliveMs: number, predecessor: number): OpClock {
+  const startedAt = performance.now();
+  return {
+    startedAt,
+    deadlineAt: startedAt + deadlineMs,
+    deadlineMs,
+    silenceMs: 3 * keepaliveMs,
+    graceMs: Math.max(6 * keepaliveMs, deadlineMs / 2),
+    predecessor,
+  };
 }
 
 /**

@@ -43,6 +43,18 @@ export class RingContext {
   }
 
   /**
+   * Heartbeats to the successor every `intervalMs` while nothing else is being sent: they tell it
+   * this rank is inside the collective, so a timeout further down the ring is blamed on whoever is
+   * really missing. Returns the function that stops them.
+   */
+  startKeepalive(intervalMs: number): () => void {
+    const timer = setInterval(() => {
+      if (this.sender.idle) this.send('heartbeat', { step: this.step, sentAt: Date.now(), workerId: '' });
+    }, intervalMs);
+    return () => clearInterval(timer);
+  }
+
+  /**
    * The next message from the predecessor, which must be of `type` and agree on every field of
    * `expected`; the first disagreement is a mismatch naming both ranks.
    */

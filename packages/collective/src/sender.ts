@@ -76,6 +76,15 @@ export class RingSender {
     return this.tail;
   }
 
+  /** Like drained(), but gives up after `withinMs` (messages still queued then stay queued). */
+  async drain(withinMs: number): Promise<void> {
+    if (this.idle) return;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, withinMs))));
+    await Promise.race([this.tail, expired]);
+    clearTimeout(timer);
+  }
+
   /**
    * Queued messages still go out for up to the linger time, unless `discard` (a broken ring,
    * where nobody will read them): then they are dropped at once.
