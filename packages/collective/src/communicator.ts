@@ -6,7 +6,6 @@ import { type CollectiveCounters, emptyDrops } from './counters.js';
 import { RingEndpoint } from './endpoint.js';
 import { CollectiveError } from './errors.js';
 import { Inbox, startClock } from './inbox.js';
-import { dialAddress } from './local-twin.js';
 import {
   type AllReduceOptions,
   type BroadcastOptions,
@@ -18,7 +17,9 @@ import {
 } from './options.js';
 import { abortMessage, remoteFailure } from './remote-failure.js';
 import { RingContext } from './ring-context.js';
-import { RingSender } from './sender.js';
+import { openRingLink } from './ring-link.js';
+import type { LinkSender } from './link.js';
+import type { StreamReceiver } from './stream-receiver.js';
 import { tokenRound } from './tokens.js';
 
 /** Chunks a rank buffers ahead of its collective before it stops reading (see Inbox). */
@@ -37,7 +38,8 @@ export class Communicator {
   readonly runId: string;
   private readonly endpoint: RingEndpoint | undefined;
   private readonly ownsEndpoint: boolean;
-  private readonly sender: RingSender | undefined;
+  private readonly sender: LinkSender | undefined;
+  private readonly streamIn: StreamReceiver | undefined;
   private readonly codec: MessageCodec;
   private readonly inbox: Inbox;
   private readonly deadlineMs: number;
@@ -65,11 +67,9 @@ export class Communicator {
     this.ownsEndpoint = ownsEndpoint;
     this.sink = (decoded) => this.receive(decoded);
     if (endpoint !== undefined) {
-      this.sender = new RingSender(
-        dialAddress(options.peers[(this.rank + 1) % this.worldSize]!, options.preferIpc ?? true),
-        this.lingerMs,
-        options.curve,
-      );
+      const link = openRingLink(options, this.codec, this.sink, (reason) => endpoint.countDrop(reason));
+      this.sender = link.sender;
+      this.streamIn = link.receiver;
       endpoint.attach(this.generation, this.sink);
     }
   }
@@ -102,8 +102,8 @@ export class Communicator {
     return {
       messagesSent: this.sender?.messages ?? 0,
       bytesSent: this.sender?.bytes ?? 0,
-      messagesReceived: received?.messagesReceived ?? 0,
-      bytesReceived: received?.bytesReceived ?? 0,
+      messagesReceived: (received?.messagesReceived ?? 0) + (this.streamIn?.messagesReceived ?? 0),
+      bytesReceived: (received?.bytesReceived ?? 0) + (this.streamIn?.bytesReceived ?? 0),
       inboxPeakBytes: this.inbox.peakBytes,
       dropped: received?.dropped ?? emptyDrops(),
     };
@@ -186,8 +186,11 @@ export class Communicator {
     this.closed = true;
     this.inbox.fail(new CollectiveError('closed', `communicator of rank ${this.rank} was closed`, [this.rank]));
     this.endpoint?.detach(this.sink);
-    if (this.broken === undefined) await this.sender?.drain(this.lingerMs);
-    this.sender?.close(this.broken !== undefined);
+    // A collective still running fails with 'closed': nothing of it needs to arrive any more.
+    const useless = this.broken !== undefined || this.busy;
+    if (!useless) await this.sender?.drain(this.lingerMs);
+    this.sender?.close(useless);
+    this.streamIn?.close();
     if (this.ownsEndpoint && this.endpoint !== undefined) {
       this.endpoint.close();
       await this.endpoint.closedReader();
@@ -238,6 +241,7 @@ export class Communicator {
       this.codec,
       this.sender,
       this.inbox,
+      this.streamIn === undefined ? undefined : (decoded) => this.streamIn?.recycle(decoded),
     );
     const stopKeepalive = ring.startKeepalive(keepaliveMs);
     try {
@@ -255,6 +259,7 @@ export class Communicator {
       throw failure;
     } finally {
       stopKeepalive();
+      ring.releaseLast();
       this.busy = false;
     }
   }
@@ -281,7 +286,7 @@ export class Communicator {
       case 'error': {
         const failure = remoteFailure(message, this.rank);
         this.inbox.heard();
-        this.inbox.fail(failure);
+        this.inbox.failAfterQueued(failure);
         // Between collectives nobody is waiting: remember, forward, and fail the next call.
         if (!this.busy) this.breakWith(failure, message.step);
         return;

@@ -44,6 +44,7 @@ export class Inbox {
   private wake: (() => void) | undefined;
   private lastHeard = -Infinity;
   private failure: CollectiveError | undefined;
+  private reported: CollectiveError | undefined;
   private queuedBytes = 0;
   private room: { promise: Promise<void>; resolve: () => void } | undefined;
   /** Most payload bytes ever queued at once (the receiving side's buffering, for tests/metrics). */
@@ -57,7 +58,7 @@ export class Inbox {
   constructor(private readonly limitBytes = Infinity) {}
 
   get aborted(): CollectiveError | undefined {
-    return this.failure;
+    return this.failure ?? this.reported;
   }
 
   /**
@@ -67,7 +68,8 @@ export class Inbox {
    */
   push(decoded: DecodedMessage): Promise<void> | undefined {
     this.heard();
-    if (this.failure !== undefined) return undefined;
+    // Nothing the predecessor sends after its error is part of a collective any more.
+    if (this.failure !== undefined || this.reported !== undefined) return undefined;
     this.queue.push(decoded);
     this.queuedBytes += payloadBytes(decoded);
     if (this.queuedBytes > this.peakBytes) this.peakBytes = this.queuedBytes;
@@ -91,6 +93,16 @@ export class Inbox {
     this.wake?.();
   }
 
+  /**
+   * A failure the predecessor reported: it takes effect once the messages it sent before it have
+   * been taken, as on a stream, so a collective still sees (and can blame precisely) what came
+   * first. Failing at once would drop them depending on how reads happened to batch.
+   */
+  failAfterQueued(error: CollectiveError): void {
+    if (this.queue.length === 0) this.fail(error);
+    else this.reported ??= error;
+  }
+
   fail(error: CollectiveError): void {
     this.failure ??= error;
     // Nobody will take what is queued: drop it, and let a paused reader go on (it still has to
@@ -109,6 +121,10 @@ export class Inbox {
         this.queuedBytes -= payloadBytes(next);
         if (this.queuedBytes < this.limitBytes) this.release();
         return next;
+      }
+      if (this.reported !== undefined) {
+        this.fail(this.reported);
+        continue;
       }
       const now = performance.now();
       let until = clock.deadlineAt;

@@ -2,7 +2,7 @@ import type { DecodedMessage, Message, MessageCodec, MessageOf, MessageType, Ten
 import { PROTOCOL_VERSION } from '@awn/protocol';
 import { CollectiveError } from './errors.js';
 import type { Inbox, OpClock } from './inbox.js';
-import type { RingSender } from './sender.js';
+import type { LinkSender } from './link.js';
 
 type Body<T extends MessageType> = Omit<MessageOf<T>, 'version' | 'runId' | 'generation' | 'sender' | 'type'>;
 
@@ -18,9 +18,22 @@ export class RingContext {
     readonly step: number,
     readonly clock: OpClock,
     private readonly codec: MessageCodec,
-    private readonly sender: RingSender,
+    private readonly sender: LinkSender,
     private readonly inbox: Inbox,
+    /** Takes back a message's pooled frames once the collective is done with it (streams). */
+    private readonly recycle?: (decoded: DecodedMessage) => void,
   ) {}
+
+  private last: DecodedMessage | undefined;
+
+  /**
+   * Hands the message expect() returned last back to its pool. Collectives consume a message
+   * completely (sum, copy, forward from their own memory) before they ask for the next one.
+   */
+  releaseLast(): void {
+    if (this.last !== undefined) this.recycle?.(this.last);
+    this.last = undefined;
+  }
 
   get predecessor(): number {
     return (this.rank - 1 + this.worldSize) % this.worldSize;
@@ -62,7 +75,9 @@ export class RingContext {
     type: T,
     expected: Partial<MessageOf<T>>,
   ): Promise<DecodedMessage & { message: MessageOf<T> }> {
+    this.releaseLast();
     const decoded = await this.inbox.take(this.clock);
+    this.last = decoded;
     const got = decoded.message;
     const pred = this.predecessor;
     const context = `${this.opName} #${this.opSeq}`;

@@ -1,14 +1,14 @@
 import { Push } from 'zeromq';
+import { type LinkSender, within } from './link.js';
 
 const POLL_MS = 100;
 
 /**
- * The sending side: one PUSH socket to the ring successor. zeromq.js allows one send in flight
- * per socket, so frames go through a FIFO chain; callers enqueue and never await each send.
- * Frames are sent without copying: whoever enqueues them keeps the memory unchanged until the
- * collective's completion round proves the successor has received it.
+ * The sending side over ZeroMQ: one PUSH socket to the ring successor. zeromq.js allows one send
+ * in flight per socket, so frames go through a FIFO chain; callers enqueue and never await each
+ * send. Frames are sent without copying (see LinkSender).
  */
-export class RingSender {
+export class RingSender implements LinkSender {
   private readonly socket: Push;
   private tail: Promise<void> = Promise.resolve();
   private inFlight = 0;
@@ -78,11 +78,7 @@ export class RingSender {
 
   /** Like drained(), but gives up after `withinMs` (messages still queued then stay queued). */
   async drain(withinMs: number): Promise<void> {
-    if (this.idle) return;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, withinMs))));
-    await Promise.race([this.tail, expired]);
-    clearTimeout(timer);
+    if (!this.idle) await within(this.tail, withinMs);
   }
 
   /**
