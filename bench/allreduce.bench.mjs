@@ -28,8 +28,9 @@
 //   preferring ipc) that imports another build of @awn/collective (PATH = its dist/index.js, e.g.
 //   built from an older commit).
 // - `--heap-mb=N`: every rank process first fills its JS heap with ~N MB of small objects, as a
-//   worker's heap holds its model, optimizer and data set: the cost of garbage collections that
-//   received bytes trigger grows with the heap (packages/collective/src/ring-link.ts).
+//   training process's heap holds 80-90 MB (tfjs, model, data set; measured with --trace-gc): the
+//   cost of the garbage collections that received bytes trigger grows with the heap
+//   (packages/collective/src/ring-link.ts).
 // Environment: WS=<ranks> and SZ=<MiB,...> restrict the cases; AWN_BENCH_CHUNK_KIB sets chunkBytes.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -255,8 +256,8 @@ async function child(config) {
       process.send({ cpu: cpuSeconds(cpu0) });
     }
   }
-  // ~100 bytes of heap per object: a worker-sized heap for the collector to walk.
-  globalThis.ballast = Array.from({ length: (config.heapMb ?? 0) * 10_000 }, (_, i) => ({ i, s: `b${i}` }));
+  // ~80 bytes of live heap per object (measured): a worker-sized heap for the collector to walk.
+  globalThis.ballast = Array.from({ length: (config.heapMb ?? 0) * 12_500 }, (_, i) => ({ i, s: `b${i}` }));
   const { Communicator, RingEndpoint } = await import(config.module ?? '@awn/collective');
   const endpoint = await RingEndpoint.bind('tcp://127.0.0.1:*', { runId: 'bench', ipcTwin: config.ipc });
   const setup = await new Promise((resolve) => {

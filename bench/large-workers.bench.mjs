@@ -75,17 +75,23 @@ const child = spawn(
   { env: { ...process.env, AWN_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
 );
 const logs = [];
+const problems = [];
 let pending = '';
 const collect = (chunk) => {
   pending += chunk;
   const lines = pending.split('\n');
   pending = lines.pop();
   for (const line of lines) {
-    if (!line.startsWith('{')) continue;
+    if (!line.startsWith('{')) {
+      if (/error|fail|exited/i.test(line)) problems.push(line);
+      continue;
+    }
     try {
-      logs.push({ ...JSON.parse(line), seenAt: performance.now() });
+      const entry = JSON.parse(line);
+      logs.push({ ...entry, seenAt: performance.now() });
+      if (entry.level >= 40) problems.push(`${entry.name ?? ''} ${entry.msg ?? ''} ${entry.err?.message ?? ''}`);
     } catch {
-      // A non-JSON line (the CLI's closing summary): not needed here.
+      problems.push(line.slice(0, 300));
     }
   }
 };
@@ -114,8 +120,8 @@ const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c
 clearInterval(sampler);
 const wallSeconds = (performance.now() - started) / 1e3;
 if (code !== 0) {
-  console.log(`awn train exited with ${code}; last log lines:`);
-  for (const l of logs.slice(-8)) console.log(`  ${l.msg}`);
+  console.log(`awn train exited with ${code}; warnings and errors:`);
+  for (const p of problems.slice(-12)) console.log(`  ${p}`);
 }
 
 const metricsPath = join(runDir, 'metrics.jsonl');
