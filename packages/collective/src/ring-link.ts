@@ -16,7 +16,8 @@ const MAX_SOCKET_PATH = 107;
  * addresses) without CURVE. Both ends decide from the addresses and options alone, never from
  * what exists yet, so they always pick the same transport however their start-ups interleave
  * (the reading end retries until the sending end listens). The path derives from the sender's
- * address and the generation: unique while the sender holds its tcp port.
+ * address and the generation: unique while the sender holds its tcp port. AWN_RING_STREAMS=0 (set
+ * alike for every rank) keeps ZeroMQ, e.g. to compare (bench/scaling.bench.mjs --transports).
  */
 export function streamPath(
   from: string,
@@ -24,7 +25,8 @@ export function streamPath(
   generation: number,
   options: Pick<CommunicatorOptions, 'preferIpc' | 'curve'>,
 ): string | undefined {
-  if (options.preferIpc === false || options.curve !== undefined) return undefined;
+  if (options.preferIpc === false || options.curve !== undefined || process.env['AWN_RING_STREAMS'] === '0')
+    return undefined;
   const twin = localTwin(from);
   if (twin === undefined || localTwin(to) === undefined) return undefined;
   const path = `${twin.slice('ipc://'.length)}.g${generation}`;
