@@ -14,22 +14,21 @@ import {
   checkAllReduceArgs,
   checkCommunicatorOptions,
   DEFAULT_CHUNK_BYTES,
+  resolveCallOptions,
 } from './options.js';
 import { abortMessage, remoteFailure } from './remote-failure.js';
 import { RingContext } from './ring-context.js';
-import { openRingLink } from './ring-link.js';
-import type { LinkSender } from './link.js';
-import type { StreamReceiver } from './stream-receiver.js';
+import { openRingLink, type RingLink } from './ring-link.js';
 import { tokenRound } from './tokens.js';
 
 /** Chunks a rank buffers ahead of its collective before it stops reading (see Inbox). */
 const INBOX_CHUNKS = 8;
 
 /**
- * One rank's view of the ring: receives from rank-1 (its endpoint's PULL socket), sends to
- * rank+1 (a PUSH socket). Collectives run one at a time, in the same order on every rank; each
- * has a deadline, and any failure (timeout, mismatch, abort reported by another rank) breaks the
- * communicator for good: the caller re-forms the ring under a new generation.
+ * One rank's view of the ring: receives from rank-1, sends to rank+1 (ring-link.ts: a Unix stream
+ * on one host, else ZeroMQ via its endpoint). Collectives run one at a time, in the same order on
+ * every rank; each has a deadline, and any failure (timeout, mismatch, abort reported by another
+ * rank) breaks the communicator for good: the caller re-forms the ring under a new generation.
  */
 export class Communicator {
   readonly rank: number;
@@ -38,8 +37,8 @@ export class Communicator {
   readonly runId: string;
   private readonly endpoint: RingEndpoint | undefined;
   private readonly ownsEndpoint: boolean;
-  private readonly sender: LinkSender | undefined;
-  private readonly streamIn: StreamReceiver | undefined;
+  private readonly sender: RingLink['sender'] | undefined;
+  private readonly streamIn: RingLink['receiver'];
   private readonly codec: MessageCodec;
   private readonly inbox: Inbox;
   private readonly deadlineMs: number;
@@ -218,11 +217,7 @@ export class Communicator {
       throw new CollectiveError('busy', `${opName}: another collective is still running on rank ${this.rank}`, [
         this.rank,
       ]);
-    const step = options.step ?? 0;
-    const deadlineMs = options.deadlineMs ?? this.deadlineMs;
-    if (!Number.isSafeInteger(step) || step < 0)
-      throw new CollectiveError('invalid', `${opName}: step must be a non-negative integer`, [this.rank]);
-    if (!(deadlineMs > 0)) throw new CollectiveError('invalid', `${opName}: deadlineMs must be positive`, [this.rank]);
+    const { step, deadlineMs } = resolveCallOptions(opName, options, this.deadlineMs, this.rank);
     const opSeq = this.opSeq++;
     if (this.sender === undefined) return null;
 

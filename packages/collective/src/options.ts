@@ -72,6 +72,21 @@ export function checkCommunicatorOptions(options: CommunicatorOptions): void {
   }
 }
 
+/** A collective call's step and deadline (the communicator's default unless given), checked. */
+export function resolveCallOptions(
+  opName: string,
+  options: CollectiveCallOptions,
+  defaultDeadlineMs: number,
+  rank: number,
+): { step: number; deadlineMs: number } {
+  const step = options.step ?? 0;
+  const deadlineMs = options.deadlineMs ?? defaultDeadlineMs;
+  if (!Number.isSafeInteger(step) || step < 0)
+    throw new CollectiveError('invalid', `${opName}: step must be a non-negative integer`, [rank]);
+  if (!(deadlineMs > 0)) throw new CollectiveError('invalid', `${opName}: deadlineMs must be positive`, [rank]);
+  return { step, deadlineMs };
+}
+
 /** The checks every all-reduce call makes before touching the ring. */
 export function checkAllReduceArgs(buffer: Float32Array, options: AllReduceOptions): void {
   if (!(buffer instanceof Float32Array)) throw new CollectiveError('invalid', 'allReduce takes a Float32Array');

@@ -67,7 +67,8 @@ export class StreamReceiver {
       // collective's deadline, as with ZeroMQ.
     });
     socket.on('close', () => {
-      if (!this.connected && !this.closed) this.retry = setTimeout(() => this.dial(), RETRY_MS);
+      // Unref'd: retrying alone must not keep a process alive whose communicator was never closed.
+      if (!this.connected && !this.closed) this.retry = setTimeout(() => this.dial(), RETRY_MS).unref();
     });
   }
 

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type LinkSender, within } from './link.js';
 import { type StreamHello, readHello } from './stream-framing.js';
@@ -31,7 +31,14 @@ export class StreamSender implements LinkSender {
     rmSync(path, { force: true });
     this.server = createServer((conn) => this.accept(conn));
     this.server.on('error', (error) => this.fail(error));
-    this.server.listen(path);
+    // Only this user may connect (the successor runs as the same user on this host).
+    this.server.listen(path, () => {
+      try {
+        chmodSync(path, 0o600);
+      } catch {
+        // Closed (and removed) before listening completed.
+      }
+    });
   }
 
   get idle(): boolean {
