@@ -3,7 +3,7 @@
 // on the same machine. Every rank is its own process (the script re-runs itself as a child). Not a
 // test: nothing is asserted.
 //
-//   node bench/allreduce.bench.mjs [--quick] [--rounds=N] [--baseline=PATH]
+//   node bench/allreduce.bench.mjs [--quick] [--rounds=N] [--baseline=PATH [--baseline-ipc]] [--heap-mb=N]
 //
 // All processes start once and stay up; then every round measures, one after the other, raw
 // point-to-point over tcp and over ipc, and each all-reduce case (ranks × transport × size, a few
@@ -22,9 +22,15 @@
 //   is CPU work (two kernel copies and the receive buffer's lifecycle), so when the machine's
 //   cores are the limit, busbw/p2p cannot exceed the ratio of p2p's CPU per 64 MiB to the
 //   all-reduce's CPU per 64 MiB sent, times how much of the machine each gets.
-// - transports: `ipc` dials the ranks' ipc:// twins (packages/collective/src/local-twin.ts), `tcp`
-//   plain tcp loopback. `--baseline=PATH` adds a `before` variant over tcp that imports another
-//   build of @awn/collective (PATH = its dist/index.js, e.g. built from an older commit).
+// - transports: `stream` is the default for ranks on one host (Unix stream sockets read into reused
+//   buffers, packages/collective/src/ring-link.ts), `tcp` ZeroMQ over tcp loopback (preferIpc
+//   false); its "same transport" p2p is ZeroMQ ipc, resp. tcp. `--baseline=PATH` adds a `before` variant over tcp (with `--baseline-ipc`:
+//   preferring ipc) that imports another build of @awn/collective (PATH = its dist/index.js, e.g.
+//   built from an older commit).
+// - `--heap-mb=N`: every rank process first fills its JS heap with ~N MB of small objects, as a
+//   training process's heap holds 80-90 MB (tfjs, model, data set; measured with --trace-gc): the
+//   cost of the garbage collections that received bytes trigger grows with the heap
+//   (packages/collective/src/ring-link.ts).
 // Environment: WS=<ranks> and SZ=<MiB,...> restrict the cases; AWN_BENCH_CHUNK_KIB sets chunkBytes.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -38,6 +44,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const roundsArg = args.find((a) => a.startsWith('--rounds='));
 const baseline = args.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length);
+const heapMb = Number(args.find((a) => a.startsWith('--heap-mb='))?.slice('--heap-mb='.length) ?? 0);
 
 if (args[0] === '--child') await child(JSON.parse(args[1]));
 else await main();
@@ -57,13 +64,15 @@ async function main() {
   const opsPerRound = (floats) =>
     floats >= (64 * MiB) / 4 ? 2 : floats >= (16 * MiB) / 4 ? 3 : floats >= MiB / 4 ? 6 : 20;
   const variants = [
-    { name: 'ipc', ipc: true, module: undefined },
+    { name: 'stream', ipc: true, module: undefined },
     { name: 'tcp', ipc: false, module: undefined },
-    ...(baseline ? [{ name: 'before', ipc: false, module: pathToFileURL(baseline).href }] : []),
+    ...(baseline
+      ? [{ name: 'before', ipc: args.includes('--baseline-ipc'), module: pathToFileURL(baseline).href }]
+      : []),
   ];
   const load0 = os.loadavg();
   console.log(
-    `all-reduce benchmark: ${os.availableParallelism?.() ?? os.cpus().length} cores, node ${process.version}, load average ${load0.map((l) => l.toFixed(2)).join(' ')}, ${rounds} rounds${process.env.AWN_BENCH_CHUNK_KIB ? `, chunk ${process.env.AWN_BENCH_CHUNK_KIB} KiB` : ''}`,
+    `all-reduce benchmark: ${os.availableParallelism?.() ?? os.cpus().length} cores, node ${process.version}, load average ${load0.map((l) => l.toFixed(2)).join(' ')}, ${rounds} rounds${process.env.AWN_BENCH_CHUNK_KIB ? `, chunk ${process.env.AWN_BENCH_CHUNK_KIB} KiB` : ''}${heapMb ? `, ~${heapMb} MB of JS heap per rank` : ''}`,
   );
 
   const p2p = { tcp: await startPair('tcp'), ipc: await startPair('ipc') };
@@ -190,7 +199,7 @@ async function p2pRate({ receiver, sender }) {
 
 async function startRing(worldSize, variant, maxFloats) {
   const ranks = Array.from({ length: worldSize }, () =>
-    spawnChild({ role: 'rank', ipc: variant.ipc, module: variant.module, maxFloats }),
+    spawnChild({ role: 'rank', ipc: variant.ipc, module: variant.module, maxFloats, heapMb }),
   );
   const peers = (await Promise.all(ranks.map((r) => r.next()))).map((m) => m.address);
   ranks.forEach((r, rank) => r.proc.send({ rank, worldSize, peers }));
@@ -247,6 +256,8 @@ async function child(config) {
       process.send({ cpu: cpuSeconds(cpu0) });
     }
   }
+  // ~80 bytes of live heap per object (measured): a worker-sized heap for the collector to walk.
+  globalThis.ballast = Array.from({ length: (config.heapMb ?? 0) * 12_500 }, (_, i) => ({ i, s: `b${i}` }));
   const { Communicator, RingEndpoint } = await import(config.module ?? '@awn/collective');
   const endpoint = await RingEndpoint.bind('tcp://127.0.0.1:*', { runId: 'bench', ipcTwin: config.ipc });
   const setup = await new Promise((resolve) => {

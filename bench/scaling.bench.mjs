@@ -5,7 +5,7 @@
 // single-process runs at the same time ("2 × single": what two processes get from this machine
 // with no communication at all). Prints a table and ratios; asserts nothing. Spawns the compiled CLI, so build first: npx tsc -b
 //
-//   node bench/scaling.bench.mjs [--quick] [--keep] [--cases=compute-bound,comm-bound]
+//   node bench/scaling.bench.mjs [--quick] [--keep] [--cases=compute-bound,comm-bound] [--transports]
 // --keep leaves the run directories (under os.tmpdir()/awn-scaling-*) for inspection.
 //
 // Scaling efficiency = samples/s with 2 workers / (2 × samples/s with 1 worker), weak scaling: every
@@ -41,6 +41,9 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const keep = args.includes('--keep');
 const casesArg = args.find((a) => a.startsWith('--cases='));
+// --transports adds a `--workers 2` run whose same-host ring links use ZeroMQ (AWN_RING_STREAMS=0)
+// instead of the default Unix streams (packages/collective/src/ring-link.ts), in the same run.
+const transports = args.includes('--transports');
 const CLI = fileURLToPath(new URL('../apps/cli/dist/main.js', import.meta.url));
 if (!existsSync(CLI)) {
   console.error(`missing ${CLI}: build first (npx tsc -b)`);
@@ -90,6 +93,7 @@ const MODES = [
   { key: 'w1', label: '--workers 1', workers: 1 },
   { key: 'w2', label: '--workers 2', workers: 2 },
   { key: 'pair', label: '2 × single', workers: 0, concurrent: 2 },
+  ...(transports ? [{ key: 'w2zmq', label: '-w 2, ZeroMQ', workers: 2, env: { AWN_RING_STREAMS: '0' } }] : []),
 ];
 
 const root = mkdtempSync(join(os.tmpdir(), 'awn-scaling-'));
@@ -110,7 +114,7 @@ const median = (xs) => {
   return n === 0 ? NaN : n % 2 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
 };
 
-function train(configPath, out, workers) {
+function train(configPath, out, workers, env = {}) {
   const argv = [
     CLI,
     'train',
@@ -123,7 +127,7 @@ function train(configPath, out, workers) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, argv, {
-      env: { ...process.env, AWN_LOG_LEVEL: 'warn' },
+      env: { ...process.env, AWN_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -193,7 +197,7 @@ try {
       );
       const configPath = join(root, `${c.name}-${mode.key}.json`);
       writeFileSync(configPath, JSON.stringify(c.config(batchSize, c.steps)));
-      const walls = await Promise.all(copies.map((dir) => train(configPath, dir, mode.workers)));
+      const walls = await Promise.all(copies.map((dir) => train(configPath, dir, mode.workers, mode.env)));
       const runs = copies.map((dir) => measure(dir, c.warmup, batchSize, mode.workers));
       const r =
         runs.length === 1
@@ -262,6 +266,11 @@ for (const c of selected) {
   console.log(
     `  all-reduce share of the rank step (2 workers)             = ${fmt(100 * w2.allreduceShare)} %: ${fmt(w2.allreduceMs, 2)} ms a step, of which ${fmt(w2.allreduceOwnMs, 2)} ms the collective itself (last rank in) and ${fmt(w2.allreduceMs - w2.allreduceOwnMs, 2)} ms waiting for the slower rank`,
   );
+  const zmq = get('w2zmq');
+  if (zmq)
+    console.log(
+      `  with ZeroMQ links    efficiency / ceiling = ${fmt(zmq.samplesPerSecond / (2 * w1.samplesPerSecond) / ceiling, 2)}, 2 workers streams / ZeroMQ = ${fmt(w2.samplesPerSecond / zmq.samplesPerSecond, 2)}; all-reduce ${fmt(zmq.allreduceMs, 2)} ms a step, ${fmt(zmq.allreduceOwnMs, 2)} ms last rank in`,
+    );
 }
 console.log('');
 console.log(

@@ -1,81 +1,34 @@
-import {
-  type DecodedMessage,
-  type ErrorMessage,
-  type Limits,
-  MAX_FRAME_BYTES,
-  MessageCodec,
-  PROTOCOL_VERSION,
-  type Secret,
-} from '@awn/protocol';
+import { type DecodedMessage, MessageCodec } from '@awn/protocol';
 import { performance } from 'node:perf_hooks';
 import { rankOrderSum, ringAllReduce } from './allreduce.js';
 import { ringBroadcast } from './broadcast.js';
-import type { CollectiveCounters } from './counters.js';
+import { type CollectiveCounters, emptyDrops } from './counters.js';
 import { RingEndpoint } from './endpoint.js';
-import { CollectiveError, CollectiveTimeoutError } from './errors.js';
-import { Inbox, type OpClock } from './inbox.js';
-import { dialAddress } from './local-twin.js';
+import { CollectiveError } from './errors.js';
+import { Inbox, startClock } from './inbox.js';
+import {
+  type AllReduceOptions,
+  type BroadcastOptions,
+  type CollectiveCallOptions,
+  type CommunicatorOptions,
+  checkAllReduceArgs,
+  checkCommunicatorOptions,
+  DEFAULT_CHUNK_BYTES,
+  resolveCallOptions,
+} from './options.js';
+import { abortMessage, remoteFailure } from './remote-failure.js';
 import { RingContext } from './ring-context.js';
-import { RingSender } from './sender.js';
+import { openRingLink, type RingLink } from './ring-link.js';
 import { tokenRound } from './tokens.js';
 
 /** Chunks a rank buffers ahead of its collective before it stops reading (see Inbox). */
 const INBOX_CHUNKS = 8;
 
-export interface CommunicatorOptions {
-  readonly rank: number;
-  readonly worldSize: number;
-  readonly generation: number;
-  readonly runId: string;
-  /** peers[i]: the address rank i's endpoint is bound to, as this rank dials it. */
-  readonly peers: readonly string[];
-  /**
-   * An endpoint bound earlier (e.g. before the rank was known); it stays open when the
-   * communicator closes. Without it the communicator binds `bindAddress` ?? peers[rank] itself.
-   */
-  readonly endpoint?: RingEndpoint;
-  readonly bindAddress?: string;
-  readonly secret?: Secret;
-  /** Cluster CURVE keypair (z85): the ring's sockets then use CURVE (server: each endpoint). */
-  readonly curve?: { readonly publicKey: string; readonly secretKey: string };
-  /** Run password (ZAP PLAIN): the ring's connections admit only its holders, without per-message cost. */
-  readonly plainPassword?: string;
-  readonly limits?: Partial<Limits>;
-  /** Default deadline of each collective (ms): 30 000. */
-  readonly deadlineMs?: number;
-  /** Bytes per chunk message (≤ 16 MiB): 4 MiB. Must be equal on all ranks. */
-  readonly chunkBytes?: number;
-  /** How long queued messages may still leave after close (ms): 1000. */
-  readonly lingerMs?: number;
-  /**
-   * Dial a successor advertised at a loopback tcp address over its ipc:// twin when it has one
-   * (local-twin.ts; default true). The endpoint this rank binds itself gets a twin likewise.
-   */
-  readonly preferIpc?: boolean;
-}
-
-export interface CollectiveCallOptions {
-  /** Training step; ranks must agree (checked). */
-  readonly step?: number;
-  readonly deadlineMs?: number;
-}
-
-export interface AllReduceOptions extends CollectiveCallOptions {
-  readonly step: number;
-  readonly bucketId: number;
-  /** Hash of the rank's width vector (see @awn/protocol widthHash); ranks must agree. */
-  readonly widthHash: number;
-}
-
-export interface BroadcastOptions extends CollectiveCallOptions {
-  readonly root: number;
-}
-
 /**
- * One rank's view of the ring: receives from rank-1 (its endpoint's PULL socket), sends to
- * rank+1 (a PUSH socket). Collectives run one at a time, in the same order on every rank; each
- * has a deadline, and any failure (timeout, mismatch, abort reported by another rank) breaks the
- * communicator for good: the caller re-forms the ring under a new generation.
+ * One rank's view of the ring: receives from rank-1, sends to rank+1 (ring-link.ts: a Unix stream
+ * on one host, else ZeroMQ via its endpoint). Collectives run one at a time, in the same order on
+ * every rank; each has a deadline, and any failure (timeout, mismatch, abort reported by another
+ * rank) breaks the communicator for good: the caller re-forms the ring under a new generation.
  */
 export class Communicator {
   readonly rank: number;
@@ -84,7 +37,8 @@ export class Communicator {
   readonly runId: string;
   private readonly endpoint: RingEndpoint | undefined;
   private readonly ownsEndpoint: boolean;
-  private readonly sender: RingSender | undefined;
+  private readonly sender: RingLink['sender'] | undefined;
+  private readonly streamIn: RingLink['receiver'];
   private readonly codec: MessageCodec;
   private readonly inbox: Inbox;
   private readonly deadlineMs: number;
@@ -103,7 +57,7 @@ export class Communicator {
     this.generation = options.generation;
     this.runId = options.runId;
     this.deadlineMs = options.deadlineMs ?? 30_000;
-    this.chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
+    this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.lingerMs = options.lingerMs ?? 1000;
     // Room for a few chunks ahead of the collective: enough to keep the pipeline busy, bounded.
     this.inbox = new Inbox(INBOX_CHUNKS * this.chunkBytes);
@@ -112,34 +66,17 @@ export class Communicator {
     this.ownsEndpoint = ownsEndpoint;
     this.sink = (decoded) => this.receive(decoded);
     if (endpoint !== undefined) {
-      this.sender = new RingSender(
-        dialAddress(options.peers[(this.rank + 1) % this.worldSize]!, options.preferIpc ?? true),
-        this.lingerMs,
-        options.curve,
-        options.plainPassword,
-      );
+      const link = openRingLink(options, this.codec, this.sink, (reason) => endpoint.countDrop(reason));
+      this.sender = link.sender;
+      this.streamIn = link.receiver;
       endpoint.attach(this.generation, this.sink);
     }
   }
 
   /** Validates the options, binds (unless given an endpoint) and connects to the successor. */
   static async create(options: CommunicatorOptions): Promise<Communicator> {
-    const { rank, worldSize, generation, peers } = options;
-    if (!Number.isSafeInteger(worldSize) || worldSize < 1)
-      throw new RangeError(`worldSize must be a positive integer, got ${worldSize}`);
-    if (!Number.isSafeInteger(rank) || rank < 0 || rank >= worldSize)
-      throw new RangeError(`rank ${rank} is outside [0, ${worldSize})`);
-    if (!Number.isSafeInteger(generation) || generation < 0)
-      throw new RangeError(`generation must be a non-negative integer, got ${generation}`);
-    if (worldSize > 1 && peers.length !== worldSize)
-      throw new RangeError(`peers lists ${peers.length} addresses for worldSize ${worldSize}`);
-    const chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
-    if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 4 || chunkBytes % 4 !== 0 || chunkBytes > MAX_FRAME_BYTES) {
-      throw new RangeError(`chunkBytes must be a multiple of 4 in [4, ${MAX_FRAME_BYTES}], got ${chunkBytes}`);
-    }
-    if (options.endpoint !== undefined && options.endpoint.runId !== options.runId) {
-      throw new RangeError(`endpoint serves run ${options.endpoint.runId}, not ${options.runId}`);
-    }
+    checkCommunicatorOptions(options);
+    const { rank, worldSize, peers } = options;
     // A world of one exchanges nothing: no sockets at all.
     if (worldSize === 1) return new Communicator(options, undefined, false);
     if (options.endpoint !== undefined) return new Communicator(options, options.endpoint, false);
@@ -165,21 +102,10 @@ export class Communicator {
     return {
       messagesSent: this.sender?.messages ?? 0,
       bytesSent: this.sender?.bytes ?? 0,
-      messagesReceived: received?.messagesReceived ?? 0,
-      bytesReceived: received?.bytesReceived ?? 0,
+      messagesReceived: (received?.messagesReceived ?? 0) + (this.streamIn?.messagesReceived ?? 0),
+      bytesReceived: (received?.bytesReceived ?? 0) + (this.streamIn?.bytesReceived ?? 0),
       inboxPeakBytes: this.inbox.peakBytes,
-      dropped: received?.dropped ?? {
-        'version-mismatch': 0,
-        'run-id-mismatch': 0,
-        malformed: 0,
-        oversize: 0,
-        'unknown-type': 0,
-        'bad-signature': 0,
-        replayed: 0,
-        'stale-generation': 0,
-        'unexpected-sender': 0,
-        'unexpected-type': 0,
-      },
+      dropped: received?.dropped ?? emptyDrops(),
     };
   }
 
@@ -194,14 +120,7 @@ export class Communicator {
    */
   async allReduce(buffer: Float32Array, options: AllReduceOptions): Promise<Float32Array> {
     checkAllReduceArgs(buffer, options);
-    await this.run('allreduce', options, (ring) =>
-      ringAllReduce(ring, buffer, {
-        bucketId: options.bucketId,
-        widthHash: options.widthHash,
-        chunkElements: this.chunkBytes / 4,
-        weight: null,
-      }),
-    );
+    await this.reduce(buffer, null, options);
     return buffer;
   }
 
@@ -214,14 +133,7 @@ export class Communicator {
     if (!Number.isFinite(weight) || weight < 0)
       throw new CollectiveError('invalid', `allReduceMean: weight must be finite and >= 0, got ${weight}`, [this.rank]);
     // The weighting and the division happen inside the ring's single pass over each chunk.
-    const weights = await this.run('allreduce', options, (ring) =>
-      ringAllReduce(ring, buffer, {
-        bucketId: options.bucketId,
-        widthHash: options.widthHash,
-        chunkElements: this.chunkBytes / 4,
-        weight,
-      }),
-    );
+    const weights = await this.reduce(buffer, weight, options);
     const total = rankOrderSum(weights ?? [weight]);
     if (!(total > 0))
       throw new CollectiveError('invalid', `allReduceMean: the weights sum to ${total}`, [
@@ -274,12 +186,23 @@ export class Communicator {
     this.closed = true;
     this.inbox.fail(new CollectiveError('closed', `communicator of rank ${this.rank} was closed`, [this.rank]));
     this.endpoint?.detach(this.sink);
-    if (this.broken === undefined) await this.drainSender(this.lingerMs);
-    this.sender?.close(this.broken !== undefined);
+    // A collective still running fails with 'closed': nothing of it needs to arrive any more.
+    const useless = this.broken !== undefined || this.busy;
+    if (!useless) await this.sender?.drain(this.lingerMs);
+    this.sender?.close(useless);
+    this.streamIn?.close();
     if (this.ownsEndpoint && this.endpoint !== undefined) {
       this.endpoint.close();
       await this.endpoint.closedReader();
     }
+  }
+
+  private reduce(buffer: Float32Array, weight: number | null, options: AllReduceOptions): Promise<number[] | null> {
+    const { bucketId, widthHash } = options;
+    const chunkElements = this.chunkBytes / 4;
+    return this.run('allreduce', options, (ring) =>
+      ringAllReduce(ring, buffer, { bucketId, widthHash, chunkElements, weight }),
+    ).then((weights) => weights ?? null);
   }
 
   /** Runs one collective; null in a world of one, where there is nothing to exchange. */
@@ -295,25 +218,13 @@ export class Communicator {
       throw new CollectiveError('busy', `${opName}: another collective is still running on rank ${this.rank}`, [
         this.rank,
       ]);
-    const step = options.step ?? 0;
-    const deadlineMs = options.deadlineMs ?? this.deadlineMs;
-    if (!Number.isSafeInteger(step) || step < 0)
-      throw new CollectiveError('invalid', `${opName}: step must be a non-negative integer`, [this.rank]);
-    if (!(deadlineMs > 0)) throw new CollectiveError('invalid', `${opName}: deadlineMs must be positive`, [this.rank]);
+    const { step, deadlineMs } = resolveCallOptions(opName, options, this.deadlineMs, this.rank);
     const opSeq = this.opSeq++;
     if (this.sender === undefined) return null;
 
     this.busy = true;
     const keepaliveMs = Math.min(1000, Math.max(10, deadlineMs / 10));
-    const startedAt = performance.now();
-    const clock: OpClock = {
-      startedAt,
-      deadlineAt: startedAt + deadlineMs,
-      deadlineMs,
-      silenceMs: 3 * keepaliveMs,
-      graceMs: Math.max(6 * keepaliveMs, deadlineMs / 2),
-      predecessor: (this.rank - 1 + this.worldSize) % this.worldSize,
-    };
+    const clock = startClock(deadlineMs, keepaliveMs, (this.rank - 1 + this.worldSize) % this.worldSize);
     const ring = new RingContext(
       this.rank,
       this.worldSize,
@@ -326,17 +237,14 @@ export class Communicator {
       this.codec,
       this.sender,
       this.inbox,
+      this.streamIn === undefined ? undefined : (decoded) => this.streamIn?.recycle(decoded),
     );
-    // Keepalives tell the successor this rank is inside the collective, so a timeout further
-    // down the ring is blamed on whoever is really missing.
-    const keepalive = setInterval(() => {
-      if (this.sender?.idle) ring.send('heartbeat', { step, sentAt: Date.now() });
-    }, keepaliveMs);
+    const stopKeepalive = ring.startKeepalive(keepaliveMs);
     try {
       const result = await body(ring);
       // Hand every message of this collective to ZeroMQ before returning: a caller that closes
       // (or exits) right after must not strand the last token its successor is waiting for.
-      await this.drainSender(clock.deadlineAt + clock.graceMs - performance.now());
+      await this.sender.drain(clock.deadlineAt + clock.graceMs - performance.now());
       return result;
     } catch (error) {
       const failure =
@@ -346,17 +254,10 @@ export class Communicator {
       this.breakWith(failure, step);
       throw failure;
     } finally {
-      clearInterval(keepalive);
+      stopKeepalive();
+      ring.releaseLast();
       this.busy = false;
     }
-  }
-
-  private async drainSender(withinMs: number): Promise<void> {
-    if (this.sender === undefined || this.sender.idle) return;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, withinMs))));
-    await Promise.race([this.sender.drained(), expired]);
-    clearTimeout(timer);
   }
 
   /** Marks the communicator broken and tells the rest of the ring why, once. */
@@ -364,24 +265,8 @@ export class Communicator {
     this.broken ??= failure;
     if (failure.code === 'closed' || this.abortForwarded || this.sender === undefined) return;
     this.abortForwarded = true;
-    const remote = failure instanceof RemoteFailure || failure instanceof RemoteTimeout ? failure : undefined;
-    const reporter = remote?.reporter ?? this.rank;
-    if (reporter === (this.rank + 1) % this.worldSize) return;
-    this.sender.enqueue(
-      this.codec.encode({
-        version: PROTOCOL_VERSION,
-        runId: this.runId,
-        generation: this.generation,
-        step,
-        sender: this.rank,
-        type: 'error',
-        code: `collective-${failure.code}`,
-        message: remote?.original ?? failure.message,
-        ranks: [...failure.ranks],
-        reporter,
-        fatal: true,
-      }),
-    );
+    const message = abortMessage(failure, this, step);
+    if (message !== null) this.sender.enqueue(this.codec.encode(message));
   }
 
   private receive(decoded: DecodedMessage): Promise<void> | undefined {
@@ -397,7 +282,7 @@ export class Communicator {
       case 'error': {
         const failure = remoteFailure(message, this.rank);
         this.inbox.heard();
-        this.inbox.fail(failure);
+        this.inbox.failAfterQueued(failure);
         // Between collectives nobody is waiting: remember, forward, and fail the next call.
         if (!this.busy) this.breakWith(failure, message.step);
         return;
@@ -409,49 +294,5 @@ export class Communicator {
       default:
         this.endpoint?.countDrop('unexpected-type');
     }
-  }
-}
-
-/** A failure detected by another rank and passed down the ring. */
-class RemoteFailure extends CollectiveError {
-  constructor(
-    code: CollectiveError['code'],
-    readonly original: string,
-    ranks: readonly number[],
-    readonly reporter: number,
-  ) {
-    super(code, `${original} (reported by rank ${reporter})`, ranks);
-  }
-}
-
-class RemoteTimeout extends CollectiveTimeoutError {
-  constructor(
-    peer: number,
-    readonly original: string,
-    readonly reporter: number,
-  ) {
-    super(peer, 0, `${original} (reported by rank ${reporter})`);
-  }
-}
-
-function remoteFailure(message: ErrorMessage, rank: number): CollectiveError {
-  const culprit = message.ranks[0];
-  if (message.code === 'collective-timeout' && culprit !== undefined) {
-    return new RemoteTimeout(culprit, message.message, message.reporter);
-  }
-  const code = message.code.startsWith('collective-')
-    ? (message.code.slice('collective-'.length) as CollectiveError['code'])
-    : 'aborted';
-  const known: readonly string[] = ['mismatch', 'timeout', 'aborted', 'closed', 'busy', 'invalid'];
-  const ranks = message.ranks.length > 0 ? message.ranks : [message.reporter, rank];
-  return new RemoteFailure(known.includes(code) ? code : 'aborted', message.message, ranks, message.reporter);
-}
-
-function checkAllReduceArgs(buffer: Float32Array, options: AllReduceOptions): void {
-  if (!(buffer instanceof Float32Array)) throw new CollectiveError('invalid', 'allReduce takes a Float32Array');
-  if (!Number.isSafeInteger(options.bucketId) || options.bucketId < 0)
-    throw new CollectiveError('invalid', `bucketId must be a non-negative integer, got ${options.bucketId}`);
-  if (!Number.isInteger(options.widthHash) || options.widthHash < 0 || options.widthHash > 0xffffffff) {
-    throw new CollectiveError('invalid', `widthHash must be a 32-bit unsigned integer, got ${options.widthHash}`);
   }
 }

@@ -15,6 +15,23 @@ export interface OpClock {
 }
 
 /**
+ * The clock of a collective starting now. Keepalives go out every `keepaliveMs`; three missed ones
+ * mean the predecessor is silent, and after the deadline an upstream rank gets up to half the
+ * deadline (at least six keepalives) to name the real culprit.
+ */
+export function startClock(deadlineMs: number, keepaliveMs: number, predecessor: number): OpClock {
+  const startedAt = performance.now();
+  return {
+    startedAt,
+    deadlineAt: startedAt + deadlineMs,
+    deadlineMs,
+    silenceMs: 3 * keepaliveMs,
+    graceMs: Math.max(6 * keepaliveMs, deadlineMs / 2),
+    predecessor,
+  };
+}
+
+/**
  * Messages from the ring predecessor, in arrival order, plus what attributes a timeout: when the
  * predecessor was last heard (data or keepalive) and whether an abort came down the ring.
  *
@@ -27,6 +44,7 @@ export class Inbox {
   private wake: (() => void) | undefined;
   private lastHeard = -Infinity;
   private failure: CollectiveError | undefined;
+  private reported: CollectiveError | undefined;
   private queuedBytes = 0;
   private room: { promise: Promise<void>; resolve: () => void } | undefined;
   /** Most payload bytes ever queued at once (the receiving side's buffering, for tests/metrics). */
@@ -40,7 +58,7 @@ export class Inbox {
   constructor(private readonly limitBytes = Infinity) {}
 
   get aborted(): CollectiveError | undefined {
-    return this.failure;
+    return this.failure ?? this.reported;
   }
 
   /**
@@ -50,7 +68,8 @@ export class Inbox {
    */
   push(decoded: DecodedMessage): Promise<void> | undefined {
     this.heard();
-    if (this.failure !== undefined) return undefined;
+    // Nothing the predecessor sends after its error is part of a collective any more.
+    if (this.failure !== undefined || this.reported !== undefined) return undefined;
     this.queue.push(decoded);
     this.queuedBytes += payloadBytes(decoded);
     if (this.queuedBytes > this.peakBytes) this.peakBytes = this.queuedBytes;
@@ -74,6 +93,16 @@ export class Inbox {
     this.wake?.();
   }
 
+  /**
+   * A failure the predecessor reported: it takes effect once the messages it sent before it have
+   * been taken, as on a stream, so a collective still sees (and can blame precisely) what came
+   * first. Failing at once would drop them depending on how reads happened to batch.
+   */
+  failAfterQueued(error: CollectiveError): void {
+    if (this.queue.length === 0) this.fail(error);
+    else this.reported ??= error;
+  }
+
   fail(error: CollectiveError): void {
     this.failure ??= error;
     // Nobody will take what is queued: drop it, and let a paused reader go on (it still has to
@@ -92,6 +121,10 @@ export class Inbox {
         this.queuedBytes -= payloadBytes(next);
         if (this.queuedBytes < this.limitBytes) this.release();
         return next;
+      }
+      if (this.reported !== undefined) {
+        this.fail(this.reported);
+        continue;
       }
       const now = performance.now();
       let until = clock.deadlineAt;

@@ -1,10 +1,5 @@
-export {
-  Communicator,
-  type CommunicatorOptions,
-  type CollectiveCallOptions,
-  type AllReduceOptions,
-  type BroadcastOptions,
-} from './communicator.js';
+export { Communicator } from './communicator.js';
+export type { CommunicatorOptions, CollectiveCallOptions, AllReduceOptions, BroadcastOptions } from './options.js';
 export { RingEndpoint, type EndpointOptions } from './endpoint.js';
 export {
   acquireZapHandler,

@@ -2,7 +2,7 @@ import type { DecodedMessage, Message, MessageCodec, MessageOf, MessageType, Ten
 import { PROTOCOL_VERSION } from '@awn/protocol';
 import { CollectiveError } from './errors.js';
 import type { Inbox, OpClock } from './inbox.js';
-import type { RingSender } from './sender.js';
+import type { LinkSender } from './link.js';
 
 type Body<T extends MessageType> = Omit<MessageOf<T>, 'version' | 'runId' | 'generation' | 'sender' | 'type'>;
 
@@ -18,9 +18,22 @@ export class RingContext {
     readonly step: number,
     readonly clock: OpClock,
     private readonly codec: MessageCodec,
-    private readonly sender: RingSender,
+    private readonly sender: LinkSender,
     private readonly inbox: Inbox,
+    /** Takes back a message's pooled frames once the collective is done with it (streams). */
+    private readonly recycle?: (decoded: DecodedMessage) => void,
   ) {}
+
+  private last: DecodedMessage | undefined;
+
+  /**
+   * Hands the message expect() returned last back to its pool. Collectives consume a message
+   * completely (sum, copy, forward from their own memory) before they ask for the next one.
+   */
+  releaseLast(): void {
+    if (this.last !== undefined) this.recycle?.(this.last);
+    this.last = undefined;
+  }
 
   get predecessor(): number {
     return (this.rank - 1 + this.worldSize) % this.worldSize;
@@ -43,6 +56,18 @@ export class RingContext {
   }
 
   /**
+   * Heartbeats to the successor every `intervalMs` while nothing else is being sent: they tell it
+   * this rank is inside the collective, so a timeout further down the ring is blamed on whoever is
+   * really missing. Returns the function that stops them.
+   */
+  startKeepalive(intervalMs: number): () => void {
+    const timer = setInterval(() => {
+      if (this.sender.idle) this.send('heartbeat', { step: this.step, sentAt: Date.now() });
+    }, intervalMs);
+    return () => clearInterval(timer);
+  }
+
+  /**
    * The next message from the predecessor, which must be of `type` and agree on every field of
    * `expected`; the first disagreement is a mismatch naming both ranks.
    */
@@ -50,7 +75,9 @@ export class RingContext {
     type: T,
     expected: Partial<MessageOf<T>>,
   ): Promise<DecodedMessage & { message: MessageOf<T> }> {
+    this.releaseLast();
     const decoded = await this.inbox.take(this.clock);
+    this.last = decoded;
     const got = decoded.message;
     const pred = this.predecessor;
     const context = `${this.opName} #${this.opSeq}`;

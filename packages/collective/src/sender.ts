@@ -1,85 +1,68 @@
 import { Push } from 'zeromq';
-import { plainClientOptions } from './zap-handler.js';
+import { MAX_FRAME_BYTES } from '@awn/protocol';
+import { clientSecurity, SendQueue, type SocketSecurity } from './channel/index.js';
+import { type LinkSender, within } from './link.js';
 
 const POLL_MS = 100;
 
 /**
- * The sending side: one PUSH socket to the ring successor. zeromq.js allows one send in flight
- * per socket, so frames go through a FIFO chain; callers enqueue and never await each send.
- * Frames are sent without copying: whoever enqueues them keeps the memory unchanged until the
- * collective's completion round proves the successor has received it.
+ * The sending side over ZeroMQ: one PUSH socket to the ring successor, sending through the shared
+ * FIFO (channel/send-queue.ts); callers enqueue and never await each send. Frames are sent without
+ * copying (see LinkSender).
  */
-export class RingSender {
+export class RingSender implements LinkSender {
   private readonly socket: Push;
-  private tail: Promise<void> = Promise.resolve();
-  private inFlight = 0;
-  private failure: Error | undefined;
+  private readonly queue: SendQueue;
   private closed = false;
-  messages = 0;
-  bytes = 0;
 
-  /** With `curve` (the cluster keypair) the socket is a CURVE client of the successor's endpoint. */
-  constructor(
-    address: string,
-    lingerMs: number,
-    curve?: { readonly publicKey: string; readonly secretKey: string },
-    plainPassword?: string,
-  ) {
+  /**
+   * With `security.curve` (the cluster keypair) the socket is a CURVE client of the successor's
+   * endpoint; with `security.plainPassword` a PLAIN client presenting the run's password.
+   */
+  constructor(address: string, lingerMs: number, security: SocketSecurity = {}) {
     // Sends time out and are retried, so a readiness notification lost by the binding delays a
     // message instead of stranding it (and everything queued behind it).
-    const keys =
-      curve === undefined
-        ? plainClientOptions(plainPassword)
-        : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey };
-    this.socket = new Push({ linger: lingerMs, sendHighWaterMark: 0, sendTimeout: POLL_MS, ...keys });
+    this.socket = new Push({
+      linger: lingerMs,
+      sendHighWaterMark: 0,
+      sendTimeout: POLL_MS,
+      maxMessageSize: MAX_FRAME_BYTES,
+      ...clientSecurity(security),
+    });
     this.socket.connect(address);
+    this.queue = new SendQueue(this.socket);
+  }
+
+  get messages(): number {
+    return this.queue.messages;
+  }
+
+  get bytes(): number {
+    return this.queue.bytes;
   }
 
   get idle(): boolean {
-    return this.inFlight === 0;
+    return this.queue.idle;
   }
 
   /** The first send failure, if any (only closing the socket makes sends fail). */
   get error(): Error | undefined {
-    return this.failure;
+    return this.queue.error;
   }
 
   enqueue(frames: Buffer[]): void {
     if (this.closed) return;
-    this.inFlight++;
-    let size = 0;
-    for (const frame of frames) size += frame.byteLength;
-    this.tail = this.tail
-      .then(() => this.sendWithRetry(frames))
-      .then(
-        () => {
-          this.messages++;
-          this.bytes += size;
-        },
-        (error: unknown) => {
-          this.failure ??= error instanceof Error ? error : new Error(String(error));
-        },
-      )
-      .finally(() => {
-        this.inFlight--;
-      });
-  }
-
-  private async sendWithRetry(frames: Buffer[]): Promise<void> {
-    for (;;) {
-      if (this.closed) return;
-      try {
-        await this.socket.send(frames);
-        return;
-      } catch (error) {
-        if (this.closed || (error as { code?: unknown }).code !== 'EAGAIN') throw error;
-      }
-    }
+    void this.queue.enqueue(frames);
   }
 
   /** Resolves when every enqueued message has been handed to ZeroMQ. */
   drained(): Promise<void> {
-    return this.tail;
+    return this.queue.drained();
+  }
+
+  /** Like drained(), but gives up after `withinMs` (messages still queued then stay queued). */
+  async drain(withinMs: number): Promise<void> {
+    if (!this.idle) await within(this.queue.drained(), withinMs);
   }
 
   /**
@@ -89,6 +72,7 @@ export class RingSender {
   close(discard = false): void {
     if (this.closed) return;
     this.closed = true;
+    this.queue.close();
     if (discard) this.socket.linger = 0;
     this.socket.close();
   }
