@@ -10,7 +10,8 @@ import { rmSync } from 'node:fs';
 import { Pull } from 'zeromq';
 import { type DropReason, emptyDrops } from './counters.js';
 import { localTwin } from './local-twin.js';
-import { acquireZapHandler, curveServerOptions, plainServerOptions, type CurveKeys } from './zap-handler.js';
+import { bindSocket, needsZap, receiveLoop, serverSecurity } from './channel/index.js';
+import { acquireZapHandler, type CurveKeys } from './zap-handler.js';
 
 export interface EndpointOptions {
   readonly runId: string;
@@ -73,15 +74,19 @@ export class RingEndpoint {
     this.runId = options.runId;
     this.codec = new MessageCodec({ runId: options.runId, secret: options.secret, limits: options.limits });
     this.closing = new Promise((resolve) => (this.resolveClosing = resolve));
-    this.reader = this.read();
+    this.reader = receiveLoop(
+      socket,
+      () => this.closed,
+      (frames) => this.handle(frames),
+    );
   }
 
   /** Binds `address` (a port of `*` or 0 picks a free one; `address` then names it). */
   static async bind(address: string, options: EndpointOptions): Promise<RingEndpoint> {
     // The receive timeout makes the reader re-poll the socket now and then, so a readiness
     // notification lost by the binding can delay a message but never strand it.
-    const releaseZap =
-      options.curve === undefined && options.plainPassword === undefined ? undefined : await acquireZapHandler();
+    const security = { curve: options.curve, plainPassword: options.plainPassword };
+    const releaseZap = needsZap(security) ? await acquireZapHandler() : undefined;
     // A bounded receive queue: while the reader pauses (a collective's inbox is full), ZeroMQ stops
     // reading the connection and TCP/the Unix socket pushes back on the sender, instead of
     // buffering an unbounded stream in this process.
@@ -91,18 +96,9 @@ export class RingEndpoint {
       receiveTimeout: POLL_MS,
       // libzmq drops a connection announcing a larger frame before buffering it.
       maxMessageSize: MAX_FRAME_BYTES,
-      ...(options.curve ? curveServerOptions(options.curve) : plainServerOptions(options.plainPassword)),
+      ...serverSecurity(security),
     });
-    try {
-      await socket.bind(address.replace(/:0$/, ':*'));
-    } catch (error) {
-      socket.close();
-      releaseZap?.();
-      throw new Error(
-        `cannot bind collective endpoint ${address}: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    const bound = socket.lastEndpoint ?? address;
+    const bound = await bindSocket(socket, address, 'collective endpoint', releaseZap);
     const twin = options.ipcTwin === false ? undefined : localTwin(bound);
     let ipcAddress: string | undefined;
     if (twin !== undefined) {
@@ -175,30 +171,22 @@ export class RingEndpoint {
     else return this.sink(decoded);
   }
 
-  private async read(): Promise<void> {
-    while (!this.closed) {
-      let frames: Buffer[];
-      try {
-        frames = await this.socket.receive();
-      } catch {
-        // A receive timeout (nothing arrived) or the socket closing: the loop condition decides.
-        continue;
+  /** One received message: counted, decoded (or dropped and counted), routed. */
+  private handle(frames: Buffer[]): Promise<void> | undefined {
+    this.received++;
+    for (const frame of frames) this.receivedBytes += frame.byteLength;
+    let decoded: DecodedMessage;
+    try {
+      decoded = this.codec.decode(frames);
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        this.drops[error.code]++;
+        return undefined;
       }
-      this.received++;
-      for (const frame of frames) this.receivedBytes += frame.byteLength;
-      let decoded: DecodedMessage;
-      try {
-        decoded = this.codec.decode(frames);
-      } catch (error) {
-        if (error instanceof ProtocolError) {
-          this.drops[error.code]++;
-          continue;
-        }
-        throw error;
-      }
-      const backpressure = this.route(decoded);
-      // Closing must not wait for a collective that will never drain its inbox.
-      if (backpressure !== undefined) await Promise.race([backpressure, this.closing]);
+      throw error;
     }
+    const backpressure = this.route(decoded);
+    // Closing must not wait for a collective that will never drain its inbox.
+    return backpressure === undefined ? undefined : Promise.race([backpressure, this.closing]);
   }
 }
