@@ -2,6 +2,11 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+/** n operands, each as (typed array, byte offset of its first element). */
+type Operands<N extends number, Acc extends unknown[] = [], C extends unknown[] = []> = C['length'] extends N
+  ? Acc
+  : Operands<N, [...Acc, ArrayBufferView, number], [...C, 0]>;
+
 /** The native binding (src/native/addon.c). */
 export interface BlasAddon {
   /** C = alpha * op(A) op(B) + beta * C on dense row-major Float32Arrays. */
@@ -102,6 +107,18 @@ export interface BlasAddon {
     inner: number,
     count: number,
   ): void;
+  /** Fused LayerNorm forward over the last axis (src/native/fused.h); operands as (array, byte offset). */
+  layerNorm(...args: [...Operands<6>, rows: number, d: number, eps: number]): void;
+  /** Its backward: dy, xhat, rstd, gamma → dx, dgamma, dbeta. */
+  layerNormGrad(...args: [...Operands<7>, rows: number, d: number]): void;
+  /** Causal softmax of x [batch, t, t] into y. */
+  causalSoftmax(...args: [...Operands<2>, batch: number, t: number]): void;
+  /** Softmax backward y, dy → dx over rows of `cols`; causalT > 0: causal rows of awn_causal_softmax. */
+  softmaxGrad(...args: [...Operands<3>, rows: number, cols: number, causalT: number]): void;
+  /** Softmax cross-entropy: logits, int32 labels → p, loss. */
+  softmaxXent(...args: [...Operands<4>, rows: number, v: number]): void;
+  /** Its backward: p, labels, dloss → dlogits. */
+  softmaxXentGrad(...args: [...Operands<4>, rows: number, v: number]): void;
   info(): { corename: string; config: string; threads: number };
   setThreads(n: number): number;
 }

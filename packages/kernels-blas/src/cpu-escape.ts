@@ -33,11 +33,11 @@ const escapeWrapped = new Map<string, KernelConfig>();
  */
 const SHARES_BY_REFCOUNT = new Set<string>([Reshape, Identity, Cast, ExpandDims]);
 
-/** Wraps every cpu kernel that is neither replaced (`replaced`) nor already wrapped. */
-export function wrapOtherCpuKernels(replaced: ReadonlyMap<string, KernelConfig>): void {
+/** Wraps every cpu kernel that is not ours (`ours(name)`) nor already wrapped. */
+export function wrapOtherCpuKernels(ours: (name: string) => boolean): void {
   for (const config of getKernelsForBackend('cpu')) {
     const name = config.kernelName;
-    if (replaced.has(name) || escapeWrapped.has(name) || SHARES_BY_REFCOUNT.has(name)) continue;
+    if (ours(name) || escapeWrapped.has(name) || SHARES_BY_REFCOUNT.has(name)) continue;
     unregisterKernel(name, 'cpu');
     registerKernel(escapingConfig(config));
     escapeWrapped.set(name, config);

@@ -4,6 +4,7 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { loadAddon } from './addon.js';
 import { prepareBlasEnvironment, resolveThreads } from './environment.js';
 import { escapingConfig, setPoolActive, unwrapOtherCpuKernels, wrapOtherCpuKernels } from './cpu-escape.js';
+import { registerFusedKernels, unregisterFusedKernels } from './fused-kernels.js';
 import { MATMUL_KERNELS, opKernelsFor, replacementFor } from './kernel-lists.js';
 import type { NativeBackendName } from './store.js';
 
@@ -42,10 +43,14 @@ export interface BlasStatus extends BlasRegistration {
   kernels: string[];
   /** OpenBLAS's build description, when loaded. */
   config?: string;
+  /** Fused kernels added on that backend (src/fused-kernels.ts; they replace none of tfjs's). */
+  fused: string[];
 }
 
 /** Originals of the kernels replaced, per backend. */
 const originals: Record<NativeBackendName, Map<string, KernelConfig>> = { wasm: new Map(), cpu: new Map() };
+/** The fused kernels (src/fused-kernels.ts) registered per backend: added, not replacing any. */
+const fused: Record<NativeBackendName, Set<string>> = { wasm: new Set(), cpu: new Set() };
 const last: Record<NativeBackendName, BlasRegistration> = {
   wasm: { enabled: false, reason: 'not registered', threads: 0 },
   cpu: { enabled: false, reason: 'not registered', threads: 0 },
@@ -100,8 +105,10 @@ export function registerBlasKernels(opts: RegisterOptions = {}): BlasRegistratio
     registerKernel(replacement);
     originals[backend].set(name, original);
   }
+  fused[backend] = ops ? new Set(registerFusedKernels(addon, backend)) : new Set();
+  if (!ops) unregisterFusedKernels(backend);
   if (backend === 'cpu') {
-    wrapOtherCpuKernels(originals.cpu);
+    wrapOtherCpuKernels((name) => originals.cpu.has(name) || fused.cpu.has(name));
     setPoolActive(true);
   }
   return (last[backend] = { enabled: true, coreType: addon.info().corename, threads: inEffect });
@@ -115,6 +122,8 @@ export function unregisterBlasKernels(backend?: NativeBackendName): void {
       unwrapOtherCpuKernels();
     }
     for (const name of [...originals[b].keys()]) restore(b, name);
+    unregisterFusedKernels(b);
+    fused[b].clear();
     if (last[b].enabled) last[b] = { enabled: false, reason: 'unregistered', threads: 0 };
   }
 }
@@ -126,7 +135,14 @@ export function blasStatus(backend: NativeBackendName = 'wasm'): BlasStatus {
   const load = state.enabled ? loadAddon() : undefined;
   if (load?.addon) {
     const info = load.addon.info();
-    return { ...state, coreType: info.corename, threads: info.threads, config: info.config, kernels };
+    return {
+      ...state,
+      coreType: info.corename,
+      threads: info.threads,
+      config: info.config,
+      kernels,
+      fused: [...fused[backend]],
+    };
   }
-  return { ...state, kernels };
+  return { ...state, kernels, fused: [...fused[backend]] };
 }
