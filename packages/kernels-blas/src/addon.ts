@@ -119,6 +119,24 @@ export interface BlasAddon {
   softmaxXent(...args: [...Operands<4>, rows: number, v: number]): void;
   /** Its backward: p, labels, dloss → dlogits. */
   softmaxXentGrad(...args: [...Operands<4>, rows: number, v: number]): void;
+  /** Adam over host buffers (src/host-kernels.ts has the arguments). */
+  adam(
+    values: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    grad: Float32Array,
+    gradOffset: number,
+    rows: number,
+    cols: number,
+    stride: number,
+    scale: number,
+    beta1: number,
+    beta2: number,
+    step: number,
+    eps: number,
+  ): void;
+  /** Σ g² in double; NaN when some value is not finite. */
+  sumSquares(grad: Float32Array): number;
   info(): { corename: string; config: string; threads: number };
   setThreads(n: number): number;
 }

@@ -13,9 +13,9 @@
 
 typedef float v16f __attribute__((vector_size(64)));
 
-static inline float hsum(v16f acc) {
+static inline float hsum(const v16f *acc) {
   float s = 0;
-  for (int t = 0; t < 16; t++) s += acc[t];
+  for (int t = 0; t < 16; t++) s += (*acc)[t];
   return s;
 }
 
@@ -27,7 +27,7 @@ AWN_CLONES static float sum_of(const float *restrict x, int64_t n) {
     memcpy(&v, x + j, sizeof v);
     acc += v;
   }
-  float s = hsum(acc);
+  float s = hsum(&acc);
   for (; j < n; j++) s += x[j];
   return s;
 }
@@ -41,7 +41,7 @@ AWN_CLONES static float dot_of(const float *restrict x, const float *restrict y,
     memcpy(&b, y + j, sizeof b);
     acc += a * b;
   }
-  float s = hsum(acc);
+  float s = hsum(&acc);
   for (; j < n; j++) s += x[j] * y[j];
   return s;
 }
