@@ -119,6 +119,8 @@ export interface BlasAddon {
   softmaxXent(...args: [...Operands<4>, rows: number, v: number]): void;
   /** Its backward: p, labels, dloss → dlogits. */
   softmaxXentGrad(...args: [...Operands<4>, rows: number, v: number]): void;
+  /** Embedding gradient: dy [n, d], int32 ids [n] → dtable [vocab, d]; throws on an id outside [0, vocab). */
+  embeddingGrad(...args: [...Operands<3>, n: number, d: number, vocab: number]): void;
   /** Adam over host buffers (src/host-kernels.ts has the arguments). */
   adam(
     values: Float32Array,

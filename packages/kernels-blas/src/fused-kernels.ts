@@ -22,6 +22,8 @@ export const FUSED_KERNELS = {
   softmaxCrossEntropy: 'AwnSoftmaxCrossEntropy',
   /** {p, labels, dloss} → dlogits = dloss · (p − onehot(labels)). */
   softmaxCrossEntropyGrad: 'AwnSoftmaxCrossEntropyGrad',
+  /** {dy [..., d], ids int32 [...]}, attrs {vocab} → dtable [vocab, d] (rows of dy summed per id). */
+  embeddingGrad: 'AwnEmbeddingGrad',
 } as const;
 
 /** Allocates every output first (a wasm heap may grow and move), then fills them in one call. */
@@ -123,6 +125,17 @@ const FUNCS: Record<string, Fused> = {
       throw new RangeError('AwnSoftmaxCrossEntropyGrad: p, labels and dloss disagree in shape');
     return store.output(p.shape.slice(), (dx, dxOff) =>
       addon.softmaxXentGrad(...store.ref(p), ...store.ref(labels), ...store.ref(dloss), dx, dxOff, rows, v),
+    );
+  },
+  [FUSED_KERNELS.embeddingGrad]: (addon, store, args) => {
+    const [dy, ids] = inputs(FUSED_KERNELS.embeddingGrad, args, { dy: 'float32', ids: 'int32' });
+    const n = sizeOf(ids.shape);
+    const width = dy.shape[dy.shape.length - 1] ?? 0;
+    const vocab = Number(args.attrs?.vocab);
+    if (sizeOf(dy.shape) !== n * width || !Number.isInteger(vocab) || vocab < 0)
+      throw new RangeError(`AwnEmbeddingGrad: dy [${dy.shape}] does not match ids [${ids.shape}] / vocab ${vocab}`);
+    return store.output([vocab, width], (dt, dtOff) =>
+      addon.embeddingGrad(...store.ref(dy), ...store.ref(ids), dt, dtOff, n, width, vocab),
     );
   },
 };

@@ -155,6 +155,30 @@ for (const backend of BACKENDS) {
     }
   });
 
+  test(`${backend}: AwnEmbeddingGrad matches one-hot(ids)ᵀ · dy and refuses a bad id`, { skip }, async () => {
+    const next = rng(15);
+    for (const [n, d, vocab] of [
+      [1, 1, 1],
+      [7, 3, 5],
+      [4096, 128, 256],
+      [33, 17, 1000],
+    ]) {
+      const ids = Int32Array.from({ length: n }, () => randInt(next, 0, vocab - 1));
+      const dy = randomArray(n * d, next);
+      const [ref, got] = await both(backend, (fused) => {
+        const [it, dyt] = [tf.tensor1d(ids, 'int32'), tf.tensor2d(dy, [n, d])];
+        if (!fused) return values([tf.matMul(tf.oneHot(it, Math.max(vocab, 2)).slice([0, 0], [n, vocab]), dyt, true)]);
+        return values(run(FUSED_KERNELS.embeddingGrad, { dy: dyt, ids: it }, { vocab }));
+      });
+      assertClose(got[0], ref[0], n, `${backend} embedding grad [${n}, ${d}] vocab ${vocab}`);
+    }
+    const bad = tf.tensor1d([0, 3], 'int32');
+    assert.throws(
+      () => run(FUSED_KERNELS.embeddingGrad, { dy: tf.ones([2, 2]), ids: bad }, { vocab: 3 }),
+      /id 3 is not in \[0, 2\]/,
+    );
+  });
+
   test(`${backend}: the fused kernels are registered with the op kernels and removed with them`, { skip }, async () => {
     await tf.setBackend(backend);
     registerBlasKernels({ backend });

@@ -13,6 +13,7 @@ export const FUSED = {
   softmaxGrad: 'AwnSoftmaxGrad',
   softmaxCrossEntropy: 'AwnSoftmaxCrossEntropy',
   softmaxCrossEntropyGrad: 'AwnSoftmaxCrossEntropyGrad',
+  embeddingGrad: 'AwnEmbeddingGrad',
 } as const;
 
 /** Whether the active backend has the fused kernel `name` (and its gradient kernel). */

@@ -161,3 +161,15 @@ AWN_CLONES void awn_softmax_xent_grad(const float *p, const int32_t *labels, con
     dr[l] -= g;
   }
 }
+
+AWN_CLONES static void add_row(float *restrict y, const float *restrict x, int64_t n) {
+  for (int64_t j = 0; j < n; j++) y[j] += x[j];
+}
+
+int awn_embedding_grad(const float *dy, const int32_t *ids, float *dtable, int64_t n, int64_t d, int64_t vocab) {
+  for (int64_t r = 0; r < n; r++)
+    if (ids[r] < 0 || ids[r] >= vocab) return (int)r + 1;
+  memset(dtable, 0, (size_t)(vocab * d) * sizeof(float));
+  for (int64_t r = 0; r < n; r++) add_row(dtable + (int64_t)ids[r] * d, dy + r * d, d);
+  return 0;
+}

@@ -45,4 +45,10 @@ void awn_softmax_xent(const float *x, const int32_t *labels, float *p, float *lo
 void awn_softmax_xent_grad(const float *p, const int32_t *labels, const float *dloss, float *dx, int64_t rows,
                            int64_t v);
 
+/*
+ * Embedding gradient: dtable [vocab, d] = Σ over rows r with ids[r] = v of dy[r] (zero elsewhere).
+ * Returns 0, or 1 + the position of the first id outside [0, vocab) (nothing written then).
+ */
+int awn_embedding_grad(const float *dy, const int32_t *ids, float *dtable, int64_t n, int64_t d, int64_t vocab);
+
 #endif

@@ -121,6 +121,21 @@ static napi_value js_softmax_xent_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* embeddingGrad(dy, ids, dtable (each + offset), n, d, vocab). */
+static napi_value js_embedding_grad(napi_env env, napi_callback_info info) {
+  ARGS(9);
+  int64_t dim[3];
+  if (!get_dims(env, argv, 6, 3, dim)) FAIL(env, "embeddingGrad: bad dims");
+  const int64_t n = dim[0], d = dim[1], vocab = dim[2];
+  if (vocab * d == 0) return NULL;
+  OPERAND(dy, const float, 0, n * d, "embeddingGrad dy");
+  OPERAND(ids, const int32_t, 2, n, "embeddingGrad ids");
+  OPERAND(dt, float, 4, vocab * d, "embeddingGrad dtable");
+  const int bad = awn_embedding_grad(dy, ids, dt, n, d, vocab);
+  if (bad) FAIL(env, "embedding gradient: id %d is not in [0, %lld]", ids[bad - 1], (long long)(vocab - 1));
+  return NULL;
+}
+
 napi_status awn_define_fused(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"layerNorm", NULL, js_layer_norm, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -129,6 +144,7 @@ napi_status awn_define_fused(napi_env env, napi_value exports) {
       {"softmaxGrad", NULL, js_softmax_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"softmaxXent", NULL, js_softmax_xent, NULL, NULL, NULL, napi_enumerable, NULL},
       {"softmaxXentGrad", NULL, js_softmax_xent_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"embeddingGrad", NULL, js_embedding_grad, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }
