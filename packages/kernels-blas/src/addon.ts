@@ -119,6 +119,10 @@ export interface BlasAddon {
   softmaxXent(...args: [...Operands<4>, rows: number, v: number]): void;
   /** Its backward: p, labels, dloss → dlogits. */
   softmaxXentGrad(...args: [...Operands<4>, rows: number, v: number]): void;
+  /** Adaptive FFN activation: z, bias, f → y = relu(z + bias) · f, a = relu(z + bias). */
+  biasReluScale(...args: [...Operands<5>, n: number, w: number]): void;
+  /** Its backward: dy, a, f → dz, dbias, df (Σ dy · a). */
+  biasReluScaleGrad(...args: [...Operands<6>, n: number, w: number]): void;
   /** Embedding gradient: dy [n, d], int32 ids [n] → dtable [vocab, d]; throws on an id outside [0, vocab). */
   embeddingGrad(...args: [...Operands<3>, n: number, d: number, vocab: number]): void;
   /** Adam over host buffers (src/host-kernels.ts has the arguments). */

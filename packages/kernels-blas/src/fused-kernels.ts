@@ -22,6 +22,10 @@ export const FUSED_KERNELS = {
   softmaxCrossEntropy: 'AwnSoftmaxCrossEntropy',
   /** {p, labels, dloss} → dlogits = dloss · (p − onehot(labels)). */
   softmaxCrossEntropyGrad: 'AwnSoftmaxCrossEntropyGrad',
+  /** {z [..., w], bias [w], f [w]} → [y = relu(z + bias) · f, a = relu(z + bias)]. */
+  biasReluScale: 'AwnBiasReluScale',
+  /** {dy, a, f} → [dz, dbias, df = Σ_rows dy · a]. */
+  biasReluScaleGrad: 'AwnBiasReluScaleGrad',
   /** {dy [..., d], ids int32 [...]}, attrs {vocab} → dtable [vocab, d] (rows of dy summed per id). */
   embeddingGrad: 'AwnEmbeddingGrad',
 } as const;
@@ -126,6 +130,26 @@ const FUNCS: Record<string, Fused> = {
     return store.output(p.shape.slice(), (dx, dxOff) =>
       addon.softmaxXentGrad(...store.ref(p), ...store.ref(labels), ...store.ref(dloss), dx, dxOff, rows, v),
     );
+  },
+  [FUSED_KERNELS.biasReluScale]: (addon, store, args) => {
+    const [z, b, f] = inputs(FUSED_KERNELS.biasReluScale, args, { z: 'float32', bias: 'float32', f: 'float32' });
+    const w = z.shape[z.shape.length - 1] ?? 0;
+    if (sizeOf(b.shape) !== w || sizeOf(f.shape) !== w)
+      throw new RangeError(`AwnBiasReluScale: bias and f must have ${w} values`);
+    const n = w === 0 ? 0 : sizeOf(z.shape) / w;
+    return withOutputs(store, [z.shape.slice(), z.shape.slice()], ([y, a]) => {
+      addon.biasReluScale(...store.ref(z), ...store.ref(b), ...store.ref(f), ...y, ...a, n, w);
+    });
+  },
+  [FUSED_KERNELS.biasReluScaleGrad]: (addon, store, args) => {
+    const [dy, a, f] = inputs(FUSED_KERNELS.biasReluScaleGrad, args, { dy: 'float32', a: 'float32', f: 'float32' });
+    const w = a.shape[a.shape.length - 1] ?? 0;
+    if (sizeOf(dy.shape) !== sizeOf(a.shape) || sizeOf(f.shape) !== w)
+      throw new RangeError('AwnBiasReluScaleGrad: dy, a and f disagree in shape');
+    const n = w === 0 ? 0 : sizeOf(a.shape) / w;
+    return withOutputs(store, [a.shape.slice(), [w], [w]], ([dz, db, df]) => {
+      addon.biasReluScaleGrad(...store.ref(dy), ...store.ref(a), ...store.ref(f), ...dz, ...db, ...df, n, w);
+    });
   },
   [FUSED_KERNELS.embeddingGrad]: (addon, store, args) => {
     const [dy, ids] = inputs(FUSED_KERNELS.embeddingGrad, args, { dy: 'float32', ids: 'int32' });

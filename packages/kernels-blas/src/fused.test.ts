@@ -155,6 +155,36 @@ for (const backend of BACKENDS) {
     }
   });
 
+  test(`${backend}: AwnBiasReluScale and its gradient match relu(z + b) · f and tf.grads`, { skip }, async () => {
+    const next = rng(16);
+    for (const shape of [
+      [1, 1],
+      [5, 3],
+      [32, 16, 513],
+      [2, 7, 64],
+    ]) {
+      const w = shape[shape.length - 1];
+      const z = randomArray(size(shape), next);
+      const [b, f] = [randomArray(w, next), randomArray(w, next).map((v) => v + 1.5)];
+      const dy = randomArray(size(shape), next);
+      const [ref, got] = await both(backend, (fused) => {
+        const [zt, bt, ft, dyt] = [tf.tensor(z, shape), tf.tensor1d(b), tf.tensor1d(f), tf.tensor(dy, shape)];
+        if (!fused) {
+          const act = (u: tf.Tensor, c: tf.Tensor) => tf.relu(tf.add(u, c));
+          const [dz, db] = tf.grads((u, c) => tf.sum(tf.mul(tf.mul(act(u, c), ft), dyt)))([zt, bt]);
+          const perNeuron = tf.sum(tf.reshape(tf.mul(dyt, act(zt, bt)), [-1, w]), 0);
+          return values([tf.mul(act(zt, bt), ft), act(zt, bt), dz, db, perNeuron]);
+        }
+        const [y, a] = run(FUSED_KERNELS.biasReluScale, { z: zt, bias: bt, f: ft });
+        return values([y, a, ...run(FUSED_KERNELS.biasReluScaleGrad, { dy: dyt, a, f: ft })]);
+      });
+      const rows = size(shape) / w;
+      ['y', 'a', 'dz', 'dbias', 'df'].forEach((name, i) =>
+        assertClose(got[i], ref[i], i > 2 ? rows : 1, `${backend} ${name} [${shape}]`),
+      );
+    }
+  });
+
   test(`${backend}: AwnEmbeddingGrad matches one-hot(ids)ᵀ · dy and refuses a bad id`, { skip }, async () => {
     const next = rng(15);
     for (const [n, d, vocab] of [

@@ -14,6 +14,8 @@ export const FUSED = {
   softmaxCrossEntropy: 'AwnSoftmaxCrossEntropy',
   softmaxCrossEntropyGrad: 'AwnSoftmaxCrossEntropyGrad',
   embeddingGrad: 'AwnEmbeddingGrad',
+  biasReluScale: 'AwnBiasReluScale',
+  biasReluScaleGrad: 'AwnBiasReluScaleGrad',
 } as const;
 
 /** Whether the active backend has the fused kernel `name` (and its gradient kernel). */

@@ -173,3 +173,35 @@ int awn_embedding_grad(const float *dy, const int32_t *ids, float *dtable, int64
   for (int64_t r = 0; r < n; r++) add_row(dtable + (int64_t)ids[r] * d, dy + r * d, d);
   return 0;
 }
+
+AWN_CLONES void awn_bias_relu_scale(const float *z, const float *b, const float *f, float *y, float *a, int64_t n,
+                                    int64_t w) {
+  for (int64_t r = 0; r < n; r++) {
+    const float *restrict zr = z + r * w;
+    float *restrict yr = y + r * w;
+    float *restrict ar = a + r * w;
+    for (int64_t j = 0; j < w; j++) {
+      const float t = zr[j] + b[j];
+      const float u = t < 0.0f ? 0.0f : t; /* NaN stays NaN, as tfjs's relu */
+      ar[j] = u;
+      yr[j] = u * f[j];
+    }
+  }
+}
+
+AWN_CLONES void awn_bias_relu_scale_grad(const float *dy, const float *a, const float *f, float *dz, float *db,
+                                         float *df, int64_t n, int64_t w) {
+  memset(db, 0, (size_t)w * sizeof(float));
+  memset(df, 0, (size_t)w * sizeof(float));
+  for (int64_t r = 0; r < n; r++) {
+    const float *restrict gr = dy + r * w;
+    const float *restrict ar = a + r * w;
+    float *restrict dr = dz + r * w;
+    for (int64_t j = 0; j < w; j++) {
+      const float g = ar[j] > 0.0f ? gr[j] * f[j] : 0.0f;
+      dr[j] = g;
+      db[j] += g;
+      df[j] += gr[j] * ar[j];
+    }
+  }
+}

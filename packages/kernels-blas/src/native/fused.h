@@ -46,6 +46,16 @@ void awn_softmax_xent_grad(const float *p, const int32_t *labels, const float *d
                            int64_t v);
 
 /*
+ * An adaptive FFN's activation (docs/method.md): a = relu(z + b), y = a · f for z [n, w], bias b
+ * and importance f [w]. a is what the backward needs.
+ */
+void awn_bias_relu_scale(const float *z, const float *b, const float *f, float *y, float *a, int64_t n, int64_t w);
+
+/* Its backward: dz = dy · f where a > 0 (else 0), db = Σ_rows dz, df = Σ_rows dy · a. */
+void awn_bias_relu_scale_grad(const float *dy, const float *a, const float *f, float *dz, float *db, float *df,
+                              int64_t n, int64_t w);
+
+/*
  * Embedding gradient: dtable [vocab, d] = Σ over rows r with ids[r] = v of dy[r] (zero elsewhere).
  * Returns 0, or 1 + the position of the first id outside [0, vocab) (nothing written then).
  */

@@ -121,6 +121,39 @@ static napi_value js_softmax_xent_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* biasReluScale(z, b, f, y, a (each + offset), n, w). */
+static napi_value js_bias_relu_scale(napi_env env, napi_callback_info info) {
+  ARGS(12);
+  int64_t dim[2];
+  if (!get_dims(env, argv, 10, 2, dim)) FAIL(env, "biasReluScale: bad dims");
+  const int64_t n = dim[0], w = dim[1];
+  if (n * w == 0) return NULL;
+  OPERAND(z, const float, 0, n * w, "biasReluScale z");
+  OPERAND(b, const float, 2, w, "biasReluScale bias");
+  OPERAND(f, const float, 4, w, "biasReluScale f");
+  OPERAND(y, float, 6, n * w, "biasReluScale y");
+  OPERAND(a, float, 8, n * w, "biasReluScale a");
+  awn_bias_relu_scale(z, b, f, y, a, n, w);
+  return NULL;
+}
+
+/* biasReluScaleGrad(dy, a, f, dz, db, df (each + offset), n, w). */
+static napi_value js_bias_relu_scale_grad(napi_env env, napi_callback_info info) {
+  ARGS(14);
+  int64_t dim[2];
+  if (!get_dims(env, argv, 12, 2, dim)) FAIL(env, "biasReluScaleGrad: bad dims");
+  const int64_t n = dim[0], w = dim[1];
+  if (w == 0) return NULL;
+  OPERAND(dy, const float, 0, n * w, "biasReluScaleGrad dy");
+  OPERAND(a, const float, 2, n * w, "biasReluScaleGrad a");
+  OPERAND(f, const float, 4, w, "biasReluScaleGrad f");
+  OPERAND(dz, float, 6, n * w, "biasReluScaleGrad dz");
+  OPERAND(db, float, 8, w, "biasReluScaleGrad db");
+  OPERAND(df, float, 10, w, "biasReluScaleGrad df");
+  awn_bias_relu_scale_grad(dy, a, f, dz, db, df, n, w);
+  return NULL;
+}
+
 /* embeddingGrad(dy, ids, dtable (each + offset), n, d, vocab). */
 static napi_value js_embedding_grad(napi_env env, napi_callback_info info) {
   ARGS(9);
@@ -144,6 +177,8 @@ napi_status awn_define_fused(napi_env env, napi_value exports) {
       {"softmaxGrad", NULL, js_softmax_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"softmaxXent", NULL, js_softmax_xent, NULL, NULL, NULL, napi_enumerable, NULL},
       {"softmaxXentGrad", NULL, js_softmax_xent_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"biasReluScale", NULL, js_bias_relu_scale, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"biasReluScaleGrad", NULL, js_bias_relu_scale_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"embeddingGrad", NULL, js_embedding_grad, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
