@@ -76,8 +76,8 @@ AWN_CLONES void awn_layer_norm(const float *x, const float *g, const float *b, f
   }
 }
 
-AWN_CLONES void awn_layer_norm_grad(const float *dy, const float *xhat, const float *rstd, const float *g, float *dx,
-                                    float *dg, float *db, int64_t rows, int64_t d) {
+AWN_CLONES void awn_layer_norm_grad(const float *dy, const float *xhat, const float *rstd, const float *restrict g,
+                                    float *dx, float *restrict dg, float *restrict db, int64_t rows, int64_t d) {
   const float inv_d = 1.0f / (float)d;
   memset(dg, 0, (size_t)d * sizeof(float));
   memset(db, 0, (size_t)d * sizeof(float));
@@ -189,8 +189,8 @@ AWN_CLONES void awn_bias_relu_scale(const float *z, const float *b, const float 
   }
 }
 
-AWN_CLONES void awn_bias_relu_scale_grad(const float *dy, const float *a, const float *f, float *dz, float *db,
-                                         float *df, int64_t n, int64_t w) {
+AWN_CLONES void awn_bias_relu_scale_grad(const float *dy, const float *a, const float *restrict f, float *dz,
+                                         float *restrict db, float *restrict df, int64_t n, int64_t w) {
   memset(db, 0, (size_t)w * sizeof(float));
   memset(df, 0, (size_t)w * sizeof(float));
   for (int64_t r = 0; r < n; r++) {
