@@ -11,7 +11,9 @@
 //     [--rate=λ] [--recompute] [--variants=cpu,wasm,torch] [--rounds=2] [--steps=3]
 // --recompute: awn with model.recompute (activations recomputed per block); PyTorch keeps its own.
 // The issue's 38M shape is examples/large.json with FFN width 513: --config=examples/large.json --rate=0.0045
-// Prints median ms/step, tokens/s and peak RSS per variant, and each tfjs variant's ratios to PyTorch.
+// Prints median ms/step, tokens/s and peak RSS per variant, and each tfjs variant's ratios to PyTorch;
+// also each step's CPU time (the process's, all its threads), which on a machine shared with other
+// jobs does not stretch with their load the way wall time does.
 // Goals (issue 16): step ≤ 1.3× PyTorch's at 38M parameters and 4 × 256 tokens, `small` ≤ 1.0×,
 // peak RSS ≤ 1.5× PyTorch's. Build first: npx tsc -b packages/core packages/kernels-blas
 import { spawnSync } from 'node:child_process';
@@ -50,15 +52,21 @@ if (child) {
   const widths = exp.model.adaptiveLayers.map((l) => l.width);
   await core.trainStep(options, 0);
   const samples = [];
+  const cpu = [];
   for (let s = 1; s <= steps; s++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await core.trainStep(options, s);
     samples.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
   samples.sort((p, q) => p - q);
+  cpu.sort((p, q) => p - q);
   console.log(
     JSON.stringify({
       ms: samples[samples.length >> 1],
+      cpuMs: cpu[cpu.length >> 1],
       rssBytes: process.resourceUsage().maxRSS * 1024,
       params,
       widths,
@@ -129,7 +137,12 @@ const summary = {};
 for (const v of variants) {
   const ok = samples[v].filter((s) => !s.failed);
   if (ok.length)
-    summary[v] = { ms: median(ok.map((s) => s.ms)), rss: median(ok.map((s) => s.rssBytes)), version: ok[0].version };
+    summary[v] = {
+      ms: median(ok.map((s) => s.ms)),
+      cpuMs: median(ok.map((s) => s.cpuMs)),
+      rss: median(ok.map((s) => s.rssBytes)),
+      version: ok[0].version,
+    };
 }
 console.log(
   `${base.name}${rate !== null ? ` (initialRate ${rate})` : ''}${base.model.recompute ? ', awn with model.recompute' : ''}: ${base.model.blocks} blocks, d_model ${base.model.dModel}, ${base.model.heads} heads, ` +
@@ -137,19 +150,20 @@ console.log(
     `${rounds} rounds × ${steps} timed steps, medians\n`,
 );
 console.log(
-  '| variant | ms/step | tokens/s | peak RSS GiB | step / PyTorch | RSS / PyTorch |\n|---|---|---|---|---|---|',
+  '| variant | ms/step | tokens/s | peak RSS GiB | step / PyTorch | CPU ms/step | CPU / PyTorch | RSS / PyTorch |\n|---|---|---|---|---|---|---|---|',
 );
 const t = summary.torch;
 for (const v of variants) {
   const s = summary[v];
   const failed = samples[v].find((x) => x.failed);
   if (!s) {
-    console.log(`| ${v} | ${failed ? `failed: ${failed.failed}` : 'skipped'} | | | | |`);
+    console.log(`| ${v} | ${failed ? `failed: ${failed.failed}` : 'skipped'} | | | | | | |`);
     continue;
   }
   const label = v === 'torch' ? `PyTorch ${s.version}, 1 thread` : `tfjs ${v} + native kernels`;
   console.log(
     `| ${label} | ${fmt(s.ms)} | ${fmt((batch * length * 1000) / s.ms, 0)} | ${gib(s.rss)} | ` +
-      `${t ? fmt(s.ms / t.ms, 2) : 'n/a'} | ${t ? fmt(s.rss / t.rss, 2) : 'n/a'} |`,
+      `${t ? fmt(s.ms / t.ms, 2) : 'n/a'} | ${fmt(s.cpuMs, 0)} | ${t ? fmt(s.cpuMs / t.cpuMs, 2) : 'n/a'} | ` +
+      `${t ? fmt(s.rss / t.rss, 2) : 'n/a'} |`,
   );
 }

@@ -7,7 +7,10 @@ import { spawnSync } from 'node:child_process';
 
 const PY = '/usr/bin/python3';
 
-/** The Python program: warm-up steps, then `timed` steps; prints "<version> <median ms> <maxrss KiB>". */
+/**
+ * The Python program: warm-up steps, then `timed` steps; prints "<version> <median ms> <maxrss KiB>
+ * <median CPU ms>" (CPU time: the process's own, which on a shared machine does not grow with load).
+ */
 export function torchDecoderScript({ batch, seq, dModel, heads, vocab, widths, timed, warmup = 2 }) {
   return `
 import math, resource, time, torch
@@ -52,11 +55,12 @@ def step():
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     opt.step()
 for _ in range(${warmup}): step()
-samples = []
+samples, cpu = [], []
 for _ in range(${timed}):
-    t0 = time.perf_counter(); step(); samples.append((time.perf_counter() - t0) * 1000)
-samples.sort()
-print(torch.__version__, samples[len(samples) // 2], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    t0, c0 = time.perf_counter(), time.process_time(); step()
+    samples.append((time.perf_counter() - t0) * 1000); cpu.append((time.process_time() - c0) * 1000)
+samples.sort(); cpu.sort()
+print(torch.__version__, samples[len(samples) // 2], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, cpu[len(cpu) // 2])
 `;
 }
 
@@ -68,16 +72,16 @@ export function torchAvailable() {
     : { ok: false, reason: `${PY} cannot import torch (Debian: apt-get install python3-torch)` };
 }
 
-/** One measurement in a child process: { version, ms, rssBytes } or null (with the reason printed). */
+/** One measurement in a child process: { version, ms, rssBytes, cpuMs } or null (with the reason printed). */
 export function runTorchDecoder(options, env = {}) {
   const res = spawnSync(PY, ['-c', torchDecoderScript(options)], {
     encoding: 'utf8',
     env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', ...env },
   });
-  const [version, ms, rss] = (res.stdout ?? '').trim().split(/\s+/);
+  const [version, ms, rss, cpu] = (res.stdout ?? '').trim().split(/\s+/);
   if (res.status !== 0 || !ms) {
     console.log(`PyTorch peer failed: ${(res.stderr ?? '').trim().split('\n').pop()}`);
     return null;
   }
-  return { version, ms: Number(ms), rssBytes: Number(rss) * 1024 };
+  return { version, ms: Number(ms), rssBytes: Number(rss) * 1024, cpuMs: Number(cpu) };
 }

@@ -2,6 +2,11 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+/** n operands, each as (typed array, byte offset of its first element). */
+type Operands<N extends number, Acc extends unknown[] = [], C extends unknown[] = []> = C['length'] extends N
+  ? Acc
+  : Operands<N, [...Acc, ArrayBufferView, number], [...C, 0]>;
+
 /** The native binding (src/native/addon.c). */
 export interface BlasAddon {
   /** C = alpha * op(A) op(B) + beta * C on dense row-major Float32Arrays. */
@@ -102,6 +107,42 @@ export interface BlasAddon {
     inner: number,
     count: number,
   ): void;
+  /** Fused LayerNorm forward over the last axis (src/native/fused.h); operands as (array, byte offset). */
+  layerNorm(...args: [...Operands<6>, rows: number, d: number, eps: number]): void;
+  /** Its backward: dy, xhat, rstd, gamma → dx, dgamma, dbeta. */
+  layerNormGrad(...args: [...Operands<7>, rows: number, d: number]): void;
+  /** Causal softmax of x [batch, t, t] into y. */
+  causalSoftmax(...args: [...Operands<2>, batch: number, t: number]): void;
+  /** Softmax backward y, dy → dx over rows of `cols`; causalT > 0: causal rows of awn_causal_softmax. */
+  softmaxGrad(...args: [...Operands<3>, rows: number, cols: number, causalT: number]): void;
+  /** Softmax cross-entropy: logits, int32 labels → p, loss. */
+  softmaxXent(...args: [...Operands<4>, rows: number, v: number]): void;
+  /** Its backward: p, labels, dloss → dlogits. */
+  softmaxXentGrad(...args: [...Operands<4>, rows: number, v: number]): void;
+  /** Adaptive FFN activation: z, bias, f → y = relu(z + bias) · f, a = relu(z + bias). */
+  biasReluScale(...args: [...Operands<5>, n: number, w: number]): void;
+  /** Its backward: dy, a, f → dz, dbias, df (Σ dy · a). */
+  biasReluScaleGrad(...args: [...Operands<6>, n: number, w: number]): void;
+  /** Embedding gradient: dy [n, d], int32 ids [n] → dtable [vocab, d]; throws on an id outside [0, vocab). */
+  embeddingGrad(...args: [...Operands<3>, n: number, d: number, vocab: number]): void;
+  /** Adam over host buffers (src/host-kernels.ts has the arguments). */
+  adam(
+    values: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    grad: Float32Array,
+    gradOffset: number,
+    rows: number,
+    cols: number,
+    stride: number,
+    scale: number,
+    beta1: number,
+    beta2: number,
+    step: number,
+    eps: number,
+  ): void;
+  /** Σ g² in double; NaN when some value is not finite. */
+  sumSquares(grad: Float32Array): number;
   info(): { corename: string; config: string; threads: number };
   setThreads(n: number): number;
 }

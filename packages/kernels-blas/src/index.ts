@@ -3,3 +3,5 @@ export type { BlasRegistration, BlasStatus, RegisterOptions } from './register.j
 export { sgemm, blasAvailable } from './direct.js';
 export { matMulLayout } from './layout.js';
 export type { MatMulLayout } from './layout.js';
+export { hostKernels } from './host-kernels.js';
+export type { HostKernels } from './host-kernels.js';

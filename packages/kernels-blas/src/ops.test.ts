@@ -1,4 +1,4 @@
-// The native non-matMul kernels (src/ops-kernels.ts) against wasm's own kernels and the cpu backend.
+// The native non-matMul kernels (src/elementwise-kernels.ts, copy-kernels.ts, shared-kernels.ts) against wasm's own kernels and the cpu backend.
 // tfjs-core's Node build registers no gradients; the union package does, on the same engine.
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';

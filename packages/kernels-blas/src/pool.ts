@@ -5,6 +5,10 @@
  * release them, and the kernel that first touches new pages pays their faults (measured in
  * packages/kernels-blas/README.md). PyTorch's caching allocator does the same for the same reason.
  *
+ * Buffers come in size classes ({@link sizeClass}): an adaptive layer's width changes by a few
+ * neurons from step to step, so exact lengths would rarely repeat; a tensor gets a view of exactly
+ * its length over its class's buffer.
+ *
  * A buffer is recycled only while nothing outside the native kernels can still see it: reading it
  * (dataSync / data) or handing it to any kernel of the cpu backend's own (which may return a view of
  * its input under another tensor) marks it escaped, and an escaped buffer is left to the GC.
@@ -39,16 +43,16 @@ export class BufferPool {
 
   /** A buffer of exactly `length` floats with arbitrary contents (the kernel overwrites all of it). */
   take(length: number): Float32Array {
-    const list = this.free.get(length);
-    const reused = list?.pop();
+    const size = sizeClass(length);
+    const reused = this.free.get(size)?.pop();
     let out: Float32Array;
     if (reused) {
-      this.held -= reused.byteLength;
+      this.held -= reused.buffer.byteLength;
       this.hits++;
-      out = reused;
+      out = reused.length === length ? reused : new Float32Array(reused.buffer, 0, length);
     } else {
       this.misses++;
-      out = new Float32Array(length);
+      out = size === length ? new Float32Array(length) : new Float32Array(new ArrayBuffer(4 * size), 0, length);
     }
     if (this.on) this.recyclable.add(out);
     return out;
@@ -63,11 +67,13 @@ export class BufferPool {
   release(values: unknown): void {
     if (!(values instanceof Float32Array) || !this.recyclable.has(values)) return;
     this.recyclable.delete(values);
-    if (!this.on || values.length === 0 || this.held + values.byteLength > this.capBytes) return;
-    let list = this.free.get(values.length);
-    if (!list) this.free.set(values.length, (list = []));
+    const bytes = values.buffer.byteLength;
+    if (!this.on || values.length === 0 || this.held + bytes > this.capBytes) return;
+    const size = bytes / 4; // the class it was allocated for (take)
+    let list = this.free.get(size);
+    if (!list) this.free.set(size, (list = []));
     list.push(values);
-    this.held += values.byteLength;
+    this.held += bytes;
   }
 
   /** Drops every held buffer (the GC frees them). */
@@ -75,6 +81,17 @@ export class BufferPool {
     this.free.clear();
     this.held = 0;
   }
+}
+
+/**
+ * The pool's size class of a buffer of `length` floats: exact up to 4096, above that rounded up to
+ * 1/16 of its power of two (at most 6.25 % unused), so [batch · tokens, width] activations of
+ * nearby widths share buffers.
+ */
+export function sizeClass(length: number): number {
+  if (length <= 4096) return length;
+  const step = 2 ** (Math.floor(Math.log2(length)) - 4);
+  return Math.ceil(length / step) * step;
 }
 
 /** Pool cap: AWN_CPU_POOL_MB megabytes (default 2048; 0 turns reuse off). */

@@ -1,63 +1,15 @@
 import '@tensorflow/tfjs-backend-wasm';
-import {
-  _FusedMatMul,
-  Add,
-  BatchMatMul,
-  Mean,
-  Reshape,
-  ExpandDims,
-  Cast,
-  Concat,
-  Exp,
-  GatherV2,
-  getKernel,
-  Identity,
-  Log,
-  Max,
-  Maximum,
-  Minimum,
-  Multiply,
-  Neg,
-  RealDiv,
-  Reciprocal,
-  registerKernel,
-  Relu,
-  Rsqrt,
-  Slice,
-  Softmax,
-  SplitV,
-  Sqrt,
-  Square,
-  SquaredDifference,
-  Step,
-  Sub,
-  Sum,
-  Transpose,
-  unregisterKernel,
-  getKernelsForBackend,
-  findBackend,
-} from '@tensorflow/tfjs-core';
+import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { loadAddon } from './addon.js';
 import { prepareBlasEnvironment, resolveThreads } from './environment.js';
-import type { BlasAddon } from './addon.js';
-import { blasBatchMatMulConfig, blasFusedMatMulConfig } from './kernels.js';
-import {
-  BINARY_OPS,
-  nativeBinaryConfig,
-  nativeConcatConfig,
-  nativeGatherConfig,
-  nativeSliceConfig,
-  nativeSoftmaxConfig,
-  nativeSplitVConfig,
-  nativeSumConfig,
-  nativeTransposeConfig,
-  sharedCastConfig,
-  sharedIdentityConfig,
-} from './ops-kernels.js';
-import { storeOf, type CpuTensorStore, type NativeBackendName } from './store.js';
-import { withOriginalLifecycle } from './kernels.js';
-import { nativeMaxConfig, nativeUnaryConfig, UNARY_OPS } from './unary-kernels.js';
+import { escapingConfig, setPoolActive, unwrapOtherCpuKernels, wrapOtherCpuKernels } from './cpu-escape.js';
+import { registerFusedKernels, unregisterFusedKernels } from './fused-kernels.js';
+import { MATMUL_KERNELS, opKernelsFor, replacementFor } from './kernel-lists.js';
+import type { NativeBackendName } from './store.js';
+
+export { CPU_OP_KERNELS, OP_KERNELS, opKernelsFor } from './kernel-lists.js';
+export { clearCpuPool, cpuPoolStats } from './cpu-escape.js';
 
 export interface RegisterOptions {
   /**
@@ -91,144 +43,14 @@ export interface BlasStatus extends BlasRegistration {
   kernels: string[];
   /** OpenBLAS's build description, when loaded. */
   config?: string;
-}
-
-const KERNELS = [BatchMatMul, _FusedMatMul] as const;
-/** The native non-matMul kernels on wasm (src/ops-kernels.ts); each kept because it measured faster. */
-export const OP_KERNELS: readonly string[] = [
-  Transpose,
-  Add,
-  Sub,
-  Multiply,
-  RealDiv,
-  Sum,
-  Softmax,
-  Slice,
-  SplitV,
-  Concat,
-  Identity,
-  Cast,
-  Exp,
-  GatherV2,
-];
-/**
- * The native non-matMul kernels on cpu: wasm's set (less Identity/Cast, which the cpu backend
- * already shares) plus every kernel of a Transformer step the cpu backend runs as a JS loop
- * (profile in packages/kernels-blas/README.md).
- */
-export const CPU_OP_KERNELS: readonly string[] = [
-  Transpose,
-  Add,
-  Sub,
-  Multiply,
-  RealDiv,
-  Maximum,
-  Minimum,
-  SquaredDifference,
-  Sum,
-  Mean,
-  Max,
-  Softmax,
-  Slice,
-  SplitV,
-  Concat,
-  GatherV2,
-  Exp,
-  Log,
-  Neg,
-  Sqrt,
-  Rsqrt,
-  Square,
-  Relu,
-  Step,
-  Reciprocal,
-];
-
-/** The op kernels replaced on a backend. */
-export function opKernelsFor(backend: NativeBackendName): readonly string[] {
-  return backend === 'cpu' ? CPU_OP_KERNELS : OP_KERNELS;
-}
-
-function replacementFor(
-  name: string,
-  addon: BlasAddon,
-  original: KernelConfig,
-  backend: NativeBackendName,
-): KernelConfig {
-  switch (name) {
-    case BatchMatMul:
-      return blasBatchMatMulConfig(addon, original);
-    case _FusedMatMul:
-      return blasFusedMatMulConfig(addon, original, (kernel) => getKernel(kernel, backend));
-    case Transpose:
-      return nativeTransposeConfig(addon, original);
-    case Sum:
-    case Mean:
-      return nativeSumConfig(addon, original);
-    case Max:
-      return nativeMaxConfig(addon, original);
-    case Softmax:
-      return nativeSoftmaxConfig(addon, original);
-    case Slice:
-      return nativeSliceConfig(addon, original);
-    case SplitV:
-      return nativeSplitVConfig(addon, original);
-    case Concat:
-      return nativeConcatConfig(addon, original);
-    case Identity:
-      return sharedIdentityConfig(original);
-    case Cast:
-      return sharedCastConfig(original);
-    case GatherV2:
-      return nativeGatherConfig(addon, original);
-    default:
-      if (name in UNARY_OPS) return nativeUnaryConfig(addon, original);
-      if (name in BINARY_OPS) return nativeBinaryConfig(addon, original);
-      throw new Error(`awn kernels-blas: no native kernel for ${name}`);
-  }
-}
-
-/**
- * A cpu kernel of tfjs's own, wrapped so that its float32 inputs count as escaped from the buffer
- * pool (src/pool.ts): it may return a view of an input (Slice of a contiguous block does) as
- * another tensor's data, which must then never be reused while that tensor lives.
- */
-function escapingConfig(original: KernelConfig): KernelConfig {
-  return withOriginalLifecycle(original, (args) => {
-    const store = storeOf('cpu', args.backend) as CpuTensorStore;
-    for (const t of Object.values(args.inputs)) if (t) store.escape(t);
-    return original.kernelFunc(args);
-  });
-}
-
-/** Every other cpu kernel, wrapped by {@link escapingConfig} while the native ones are registered. */
-const escapeWrapped = new Map<string, KernelConfig>();
-/**
- * cpu kernels that return their input's own dataId with its reference count raised (or a new
- * array): the pool sees the release only when the last holder lets go, so they need no wrapper.
- */
-const SHARES_BY_REFCOUNT = new Set<string>([Reshape, Identity, Cast, ExpandDims]);
-
-function wrapOtherCpuKernels(): void {
-  for (const config of getKernelsForBackend('cpu')) {
-    const name = config.kernelName;
-    if (originals.cpu.has(name) || escapeWrapped.has(name) || SHARES_BY_REFCOUNT.has(name)) continue;
-    unregisterKernel(name, 'cpu');
-    registerKernel(escapingConfig(config));
-    escapeWrapped.set(name, config);
-  }
-}
-
-function unwrapOtherCpuKernels(): void {
-  for (const [name, config] of escapeWrapped) {
-    unregisterKernel(name, 'cpu');
-    registerKernel(config);
-  }
-  escapeWrapped.clear();
+  /** Fused kernels added on that backend (src/fused-kernels.ts; they replace none of tfjs's). */
+  fused: string[];
 }
 
 /** Originals of the kernels replaced, per backend. */
 const originals: Record<NativeBackendName, Map<string, KernelConfig>> = { wasm: new Map(), cpu: new Map() };
+/** The fused kernels (src/fused-kernels.ts) registered per backend: added, not replacing any. */
+const fused: Record<NativeBackendName, Set<string>> = { wasm: new Set(), cpu: new Set() };
 const last: Record<NativeBackendName, BlasRegistration> = {
   wasm: { enabled: false, reason: 'not registered', threads: 0 },
   cpu: { enabled: false, reason: 'not registered', threads: 0 },
@@ -266,7 +88,7 @@ export function registerBlasKernels(opts: RegisterOptions = {}): BlasRegistratio
   const opNames = opKernelsFor(backend);
   if (!ops) for (const name of opNames) restore(backend, name);
   if (backend === 'cpu') unwrapOtherCpuKernels();
-  for (const name of ops ? [...KERNELS, ...opNames] : KERNELS) {
+  for (const name of ops ? [...MATMUL_KERNELS, ...opNames] : MATMUL_KERNELS) {
     if (originals[backend].has(name)) continue; // already ours
     const original = getKernel(name, backend);
     if (!original) {
@@ -283,8 +105,10 @@ export function registerBlasKernels(opts: RegisterOptions = {}): BlasRegistratio
     registerKernel(replacement);
     originals[backend].set(name, original);
   }
+  fused[backend] = ops ? new Set(registerFusedKernels(addon, backend)) : new Set();
+  if (!ops) unregisterFusedKernels(backend);
   if (backend === 'cpu') {
-    wrapOtherCpuKernels();
+    wrapOtherCpuKernels((name) => originals.cpu.has(name) || fused.cpu.has(name));
     setPoolActive(true);
   }
   return (last[backend] = { enabled: true, coreType: addon.info().corename, threads: inEffect });
@@ -298,31 +122,10 @@ export function unregisterBlasKernels(backend?: NativeBackendName): void {
       unwrapOtherCpuKernels();
     }
     for (const name of [...originals[b].keys()]) restore(b, name);
+    unregisterFusedKernels(b);
+    fused[b].clear();
     if (last[b].enabled) last[b] = { enabled: false, reason: 'unregistered', threads: 0 };
   }
-}
-
-/** Turns buffer reuse on the active cpu backend on or off (off: everything is left to the GC). */
-function setPoolActive(on: boolean): void {
-  const cpu = findBackend('cpu');
-  if (!cpu) return;
-  const { pool } = storeOf('cpu', cpu) as CpuTensorStore;
-  pool.active = on;
-  if (!on) pool.clear();
-}
-
-/** The cpu backend's buffer pool (src/pool.ts): bytes held, hits and misses; undefined before cpu exists. */
-export function cpuPoolStats(): { bytes: number; hits: number; misses: number } | undefined {
-  const cpu = findBackend('cpu');
-  if (!cpu) return undefined;
-  const { pool } = storeOf('cpu', cpu) as CpuTensorStore;
-  return { bytes: pool.bytes, hits: pool.hits, misses: pool.misses };
-}
-
-/** Empties the cpu backend's buffer pool (its buffers go to the GC). */
-export function clearCpuPool(): void {
-  const cpu = findBackend('cpu');
-  if (cpu) (storeOf('cpu', cpu) as CpuTensorStore).pool.clear();
 }
 
 /** What the last register/unregister left in place on a backend (default wasm), plus what OpenBLAS reports now. */
@@ -332,7 +135,14 @@ export function blasStatus(backend: NativeBackendName = 'wasm'): BlasStatus {
   const load = state.enabled ? loadAddon() : undefined;
   if (load?.addon) {
     const info = load.addon.info();
-    return { ...state, coreType: info.corename, threads: info.threads, config: info.config, kernels };
+    return {
+      ...state,
+      coreType: info.corename,
+      threads: info.threads,
+      config: info.config,
+      kernels,
+      fused: [...fused[backend]],
+    };
   }
-  return { ...state, kernels };
+  return { ...state, kernels, fused: [...fused[backend]] };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../ops/register-gradients.js';
 import { setTransposeStrategy } from '../ops/matmul.js';
+import { setHostKernels, type HostKernels } from '../optim/host-kernels.js';
 import { formatBytes, WASM_HEAP_BYTES } from './memory-estimate.js';
 
 /** Backends a user may ask for; 'auto' picks the fastest that loads. */
@@ -83,6 +84,7 @@ async function enableBlas(wanted: boolean, backend: 'wasm' | 'cpu'): Promise<Bla
   let mod: {
     registerBlasKernels: (o?: { backend?: 'wasm' | 'cpu' }) => BlasInfo;
     unregisterBlasKernels: (backend?: 'wasm' | 'cpu') => void;
+    hostKernels?: () => HostKernels | undefined;
   };
   try {
     mod = (await import(pkg)) as typeof mod;
@@ -92,9 +94,12 @@ async function enableBlas(wanted: boolean, backend: 'wasm' | 'cpu'): Promise<Bla
   if (!wanted) {
     // An earlier selectBackend may have registered them: the backend's own kernels are what was asked for.
     mod.unregisterBlasKernels(backend);
+    setHostKernels(undefined);
     return { enabled: false, reason: 'disabled by option' };
   }
   const r = mod.registerBlasKernels({ backend });
+  // The optimizers' update in C as well (optim/host-kernels.ts).
+  setHostKernels(r.enabled ? mod.hostKernels?.() : undefined);
   return { enabled: r.enabled, reason: r.reason, threads: r.threads, coreType: r.coreType };
 }
 
@@ -122,6 +127,7 @@ export async function selectBackend(
   // PROD silences tfjs's "install the node backend" banner and its debug checks.
   tf.env().set('PROD', true);
   const skipped: BackendInfo['skipped'] = [];
+  setHostKernels(undefined); // enableBlas installs them again when the addon loads
   let info: BackendInfo | undefined;
   if (requested === 'auto' || requested === 'tensorflow') {
     const pkg = await tryNative(skipped);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createDistribution, type DistributionConfig, type ImportanceDistribution } from '../distributions/index.js';
 import { matMulFast } from '../ops/matmul.js';
-import { scaleByImportance } from '../ops/importance-scale.js';
+import { biasReluScale, hasFusedBiasReluScale, scaleByImportance } from '../ops/importance-scale.js';
 import { activate, type Activation } from '../ops/activation.js';
 import { Parameter } from '../params/parameter.js';
 import { paramTensor, type ParamTensors } from '../params/param-tensors.js';
@@ -162,10 +162,14 @@ export class AdaptiveDense {
   /** Forward pass: σ(x W + b) · f. */
   apply(x: tf.Tensor, tensors: ParamTensors): tf.Tensor {
     return tf.tidy(() => {
-      const z = tf.add(
-        matMulFast(x, paramTensor<tf.Tensor2D>(tensors, this.weight.name)),
-        paramTensor(tensors, this.bias.name),
-      );
+      const product = matMulFast(x, paramTensor<tf.Tensor2D>(tensors, this.weight.name));
+      const learnedF = this.config.importance && this.rawRate && !this.config.frozenImportance;
+      if (learnedF && this.config.activation === 'relu' && hasFusedBiasReluScale()) {
+        const { f, dfdr } = this.distribution.importanceWithDerivative(this.rawRate!.scalar, this.currentWidth);
+        const bias = paramTensor(tensors, this.bias.name);
+        return biasReluScale(product, bias, paramTensor(tensors, this.rawRate!.name), f, dfdr);
+      }
+      const z = tf.add(product, paramTensor(tensors, this.bias.name));
       const a = activate(z, this.config.activation);
       if (!this.config.importance) return a;
       if (this.rawRate && !this.config.frozenImportance) {

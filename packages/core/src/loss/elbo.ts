@@ -3,6 +3,7 @@ import type { AdaptiveModel, Task } from '../models/model.js';
 import { paramTensor, type ParamTensors } from '../params/param-tensors.js';
 import { PARAMETER_EPSILON } from '../distributions/distribution.js';
 import { sumOfSquares } from '../ops/sum-of-squares.js';
+import { softmaxCrossEntropy } from '../ops/cross-entropy.js';
 
 /** Hyper-parameters of the negative ELBO (docs/method.md §4). */
 export interface LossConfig {
@@ -52,10 +53,7 @@ export function negativeLogLikelihood(task: Task, outputs: tf.Tensor, targets: t
   return tf.tidy(() => {
     let perExample: tf.Tensor;
     if (task === 'classification') {
-      const classes = outputs.shape[outputs.rank - 1];
-      const logp = tf.logSoftmax(outputs);
-      const onehot = tf.oneHot(tf.cast(targets, 'int32') as tf.Tensor1D, classes);
-      perExample = tf.neg(tf.sum(tf.mul(logp, onehot), -1));
+      perExample = softmaxCrossEntropy(outputs, tf.cast(targets, 'int32'));
     } else {
       perExample = tf.mul(0.5, tf.sum(tf.square(tf.sub(outputs, targets)), -1));
     }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchMatMulFast, matMulFast } from './matmul.js';
+import { FUSED, hasFused, runFused } from './fused.js';
+import { batchMatMulFast, matMulFast, transposeStrategy } from './matmul.js';
 
 /** Added to the scores of future positions: exp() of it is exactly 0 in float32. */
 const MASKED_SCORE = -1e9;
@@ -55,10 +56,33 @@ export function causalSelfAttention(
     const [q, k, v] = tf.split(qkv, 3, 2).map((t) => splitHeads(t, batch, length, heads));
     // 1/√dh applied to q [B·H, T, dh] rather than to the scores [B·H, T, T]: T/dh times less work.
     const scaled = tf.mul(q, 1 / Math.sqrt(d / heads)) as tf.Tensor3D;
-    const scores = tf.add(batchMatMulFast(scaled, tf.transpose(k, [0, 2, 1]) as tf.Tensor3D), causalMask(length));
-    let probabilities: tf.Tensor = tf.softmax(scores, -1);
+    // q·kᵀ: with transpose flags at full speed (OpenBLAS, cpu) the transposed product needs no copy of k.
+    const raw =
+      transposeStrategy() === 'native'
+        ? tf.matMul(scaled, k, false, true)
+        : batchMatMulFast(scaled, tf.transpose(k, [0, 2, 1]) as tf.Tensor3D);
+    let probabilities: tf.Tensor = hasFused(FUSED.causalSoftmax, FUSED.softmaxGrad)
+      ? causalSoftmax(raw)
+      : tf.softmax(tf.add(raw, causalMask(length)), -1);
     if (dropout) probabilities = dropout(probabilities);
     const context = mergeHeads(batchMatMulFast(probabilities as tf.Tensor3D, v), batch, length, heads);
     return tf.add(matMulFast(context, weights.out), weights.outBias);
   });
+}
+
+/**
+ * Softmax of scores [..., T, T] over keys ≤ query (the mask and the softmax of
+ * {@link causalSelfAttention}) as the fused kernels: one pass forward, one backward, no mask tensor.
+ */
+function causalSoftmax(scores: tf.Tensor): tf.Tensor {
+  const op = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [y] = runFused(FUSED.causalSoftmax, { x });
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        runFused(FUSED.softmaxGrad, { y: saved[0], dy }, { causal: true }),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
+  return op(scores);
 }

@@ -13,6 +13,11 @@ export function setTransposeStrategy(strategy: 'explicit' | 'native'): void {
   transposes = strategy;
 }
 
+/** The strategy in effect ('native': the backend's matMul takes transpose flags at full speed). */
+export function transposeStrategy(): 'explicit' | 'native' {
+  return transposes;
+}
+
 /**
  * x · w with a gradient built from untransposed matMuls.
  *

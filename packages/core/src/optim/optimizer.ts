@@ -1,3 +1,4 @@
+import { hostKernels } from './host-kernels.js';
 import type { Parameter } from '../params/parameter.js';
 
 /** Serialisable optimizer settings. */
@@ -37,8 +38,9 @@ export function flatLayout(params: readonly Parameter[]): { offsets: number[]; l
 /** Scale that clips the global L2 norm of `gradient` to `clipNorm` (1 when under it or unset). */
 export function clipScale(gradient: Float32Array, clipNorm: number | undefined): number {
   if (clipNorm === undefined) return 1;
-  let sq = 0;
-  for (let i = 0; i < gradient.length; i++) sq += gradient[i] * gradient[i];
+  const native = hostKernels();
+  let sq = native ? native.sumSquares(gradient) : 0;
+  if (!native) for (let i = 0; i < gradient.length; i++) sq += gradient[i] * gradient[i];
   const norm = Math.sqrt(sq);
   return norm > clipNorm ? clipNorm / norm : 1;
 }

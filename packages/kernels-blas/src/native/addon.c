@@ -16,6 +16,8 @@
 #include "glue.h"
 
 napi_status awn_define_ops(napi_env env, napi_value exports);
+napi_status awn_define_fused(napi_env env, napi_value exports);
+napi_status awn_define_optim(napi_env env, napi_value exports);
 
 /* OpenBLAS extensions; openblas's cblas.h declares them too, but another vendor's cblas.h would not. */
 void openblas_set_num_threads(int num_threads);
@@ -181,6 +183,8 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   CHECK(env, awn_define_ops(env, exports));
+  CHECK(env, awn_define_fused(env, exports));
+  CHECK(env, awn_define_optim(env, exports));
   return exports;
 }
 

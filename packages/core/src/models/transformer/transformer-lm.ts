@@ -89,7 +89,10 @@ export class TransformerLm implements AdaptiveModel {
     return tf.tidy(() => {
       const t = <T extends tf.Tensor>(p: Parameter): T => paramTensor<T>(tensors, p.name);
       const table = t<tf.Tensor2D>(this.tokenEmbedding);
-      const positions = tf.slice(t(this.positionEmbedding), [0, 0], [length, c.dModel]);
+      // The whole table at full context: a slice of all of it would only add a copy and a pad in the backward.
+      const positionTable = t<tf.Tensor2D>(this.positionEmbedding);
+      const positions =
+        length === positionTable.shape[0] ? positionTable : tf.slice(positionTable, [0, 0], [length, c.dModel]);
       let h = dropout(tf.add(embeddingLookup(inputs, table), positions));
       for (const block of this.blocks) h = block.apply(h, tensors, dropout);
       h = layerNorm(h, t(this.finalNorm[0]), t(this.finalNorm[1]));
