@@ -36,6 +36,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { ringRank } from './lib/ring-rank.mjs';
 
 const MiB = 1024 * 1024;
 const GRADIENT_FLOATS = 1_863_705;
@@ -258,22 +259,7 @@ async function child(config) {
   }
   // ~80 bytes of live heap per object (measured): a worker-sized heap for the collector to walk.
   globalThis.ballast = Array.from({ length: (config.heapMb ?? 0) * 12_500 }, (_, i) => ({ i, s: `b${i}` }));
-  const { Communicator, RingEndpoint } = await import(config.module ?? '@awn/collective');
-  const endpoint = await RingEndpoint.bind('tcp://127.0.0.1:*', { runId: 'bench', ipcTwin: config.ipc });
-  const setup = await new Promise((resolve) => {
-    process.once('message', resolve);
-    process.send({ address: endpoint.address });
-  });
-  const chunkBytes = process.env.AWN_BENCH_CHUNK_KIB ? Number(process.env.AWN_BENCH_CHUNK_KIB) * 1024 : undefined;
-  const comm = await Communicator.create({
-    ...setup,
-    generation: 0,
-    runId: 'bench',
-    endpoint,
-    deadlineMs: 120_000,
-    chunkBytes,
-    preferIpc: config.ipc,
-  });
+  const { comm } = await ringRank({ runId: 'bench', deadlineMs: 120_000, module: config.module, ipc: config.ipc });
   const data = new Float32Array(config.maxFloats).fill(1);
   let step = 0;
   // One warm-up op per size, untimed.

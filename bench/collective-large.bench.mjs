@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { ringRank } from './lib/ring-rank.mjs';
 
 const MB = 1e6;
 const self = fileURLToPath(import.meta.url);
@@ -91,21 +92,7 @@ function fmt(x) {
 }
 
 async function child() {
-  const { Communicator, RingEndpoint } = await import('@awn/collective');
-  const endpoint = await RingEndpoint.bind('tcp://127.0.0.1:*', { runId: 'large' });
-  const setup = await new Promise((resolve) => {
-    process.once('message', resolve);
-    process.send({ address: endpoint.address });
-  });
-  const chunkBytes = process.env.AWN_BENCH_CHUNK_KIB ? Number(process.env.AWN_BENCH_CHUNK_KIB) * 1024 : undefined;
-  const comm = await Communicator.create({
-    ...setup,
-    generation: 0,
-    runId: 'large',
-    endpoint,
-    deadlineMs: 600_000,
-    chunkBytes,
-  });
+  const { comm, setup } = await ringRank({ runId: 'large', deadlineMs: 600_000 });
   const params = setup.params;
   const root =
     setup.rank === 0
