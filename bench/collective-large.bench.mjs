@@ -92,7 +92,7 @@ function fmt(x) {
 }
 
 async function child() {
-  const { comm, setup } = await ringRank({ runId: 'large', deadlineMs: 600_000 });
+  const { comm, setup, endpoint } = await ringRank({ runId: 'large', deadlineMs: 600_000 });
   const params = setup.params;
   const root =
     setup.rank === 0

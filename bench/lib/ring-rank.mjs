@@ -4,7 +4,8 @@
 
 /**
  * Binds an endpoint for run `runId`, exchanges addresses with the parent over IPC, and returns
- * the rank's communicator with the parent's setup message. `module` is another build of @awn/collective to measure (baselines).
+ * the rank's communicator with the parent's setup message and the endpoint (the caller closes it
+ * after the communicator). `module` is another build of @awn/collective to measure (baselines).
  */
 export async function ringRank({ runId, deadlineMs, module, ipc }) {
   const { Communicator, RingEndpoint } = await import(module ?? '@awn/collective');
@@ -26,5 +27,5 @@ export async function ringRank({ runId, deadlineMs, module, ipc }) {
     chunkBytes,
     ...(ipc === undefined ? {} : { preferIpc: ipc }),
   });
-  return { comm, setup };
+  return { comm, setup, endpoint };
 }
