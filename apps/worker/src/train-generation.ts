@@ -1,5 +1,5 @@
 import type { Communicator } from '@awn/collective';
-import { configHash as hashConfig, widthHash, type StepClock } from '@awn/protocol';
+import { configHash as hashConfig, stateTransferMs, widthHash, type StepClock } from '@awn/protocol';
 import {
   decodeCheckpoint,
   decodeTrainingState,
@@ -117,19 +117,18 @@ export async function trainGeneration(g: GenerationContext): Promise<'completed'
   return result.stopped ? 'agreed-stop' : 'completed';
 }
 
-/** Rank 0's checkpoint, pulled by the coordinator (it owns the run directory). */
 /**
  * How long the coordinator may take to take in this state (receive, copy, hand to its writer):
- * its encoded size (weights and two Adam moments, float32) at a pessimistic 50 MB/s, so a small
- * model's rank still notices a lost coordinator within the usual three heartbeats and a
- * 100M-parameter one (1.2 GB) gets about 25 s.
+ * its encoded size (weights and two Adam moments, float32), see stateTransferMs in
+ * packages/protocol/src/progress.ts.
  */
 export function stateIntakeMs(state: TrainingState): number {
   let floats = 0;
   for (const p of state.model.parameters) floats += p.size;
-  return (floats * 3 * 4) / 50_000;
+  return stateTransferMs(floats * 3 * 4);
 }
 
+/** Rank 0's checkpoint, pulled by the coordinator (it owns the run directory). */
 export function sendState(session: ControlSession, state: TrainingState, config: RunConfig, final: boolean): void {
   const bytes = encodeCheckpoint(
     encodeTrainingState({

@@ -30,6 +30,12 @@ export {
   type Secret,
 } from './auth.js';
 export { canonicalJson, configHash, widthHash } from './hash.js';
-export { StepClock, STALL_MEDIAN_FACTOR, STALL_WARMUP_FLOORS, DEFAULT_STALL_FLOOR_MS } from './progress.js';
+export {
+  StepClock,
+  STALL_MEDIAN_FACTOR,
+  STALL_WARMUP_FLOORS,
+  DEFAULT_STALL_FLOOR_MS,
+  stateTransferMs,
+} from './progress.js';
 export type { ClusterSettings } from './cluster-settings.js';
 export { DropLog } from './drop-log.js';

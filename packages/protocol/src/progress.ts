@@ -17,6 +17,16 @@ export const DEFAULT_STALL_FLOOR_MS = 60_000;
  * caught by heartbeats anyway, so a long warm-up deadline only delays noticing a true deadlock.
  */
 export const STALL_WARMUP_FLOORS = 10;
+/**
+ * How long a training state (weights and two Adam moments) may take to move between rank 0 and the
+ * coordinator, per byte: a pessimistic 20 MB/s. While it moves (encoding, signing, transfer,
+ * copy, hand-off to the checkpoint writer) either side may fall silent, so the other side excuses
+ * that much silence on top of its heartbeats. 1.2 GB (examples/large.json) took over 25 s on a
+ * 2-core machine at load average 15; a small model's state adds well under a heartbeat.
+ */
+export function stateTransferMs(stateBytes: number): number {
+  return stateBytes / 20_000;
+}
 /** Steps the median looks back over. */
 const WINDOW = 64;
 

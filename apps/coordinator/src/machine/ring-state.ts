@@ -1,4 +1,5 @@
 import {
+  stateTransferMs,
   withEnvelope,
   type ClusterSettings,
   type JsonValue,
@@ -44,7 +45,7 @@ export abstract class RingState {
   byRank: Member[] = [];
   readonly membership: Membership;
   readonly ledger: StepLedger;
-  /** How long rank 0's state may take to arrive: its size (estimated from the config) at 50 MB/s. */
+  /** How long rank 0's state may take to arrive: its size (estimated from the config), see stateTransferMs. */
   protected readonly stateTransferMs: number;
   /** Workers lost during the run (for the summary). */
   readonly lost: string[] = [];
@@ -72,7 +73,7 @@ export abstract class RingState {
     );
     this.ledger = new StepLedger(options.resume?.step ?? 0, options.stallFloorMs, now);
     const memory = estimateTrainingMemory(options.config);
-    this.stateTransferMs = (memory.parameterBytes + memory.optimizerBytes) / 50_000;
+    this.stateTransferMs = stateTransferMs(memory.parameterBytes + memory.optimizerBytes);
   }
 
   get ended(): boolean {
