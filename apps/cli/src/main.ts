@@ -36,6 +36,13 @@ registerKeygen(program);
 registerRepeat(program);
 registerEnv(program);
 
+// Output piped into a reader that stopped (`awn … | head`): end quietly, as other tools do.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
