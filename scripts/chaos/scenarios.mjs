@@ -27,7 +27,8 @@ async function finish(ctx, dir, extra, inject, faultRounds) {
     if (attempt < faultRounds) res.faults += await inject(h, workers);
     const r = await h.done;
     res.orphans += await reap(workers);
-    if (r.code === 0) {
+    // A run killed after it had written everything is complete: resuming it says so.
+    if (r.code === 0 || (!fresh && r.code === 2 && /already completed/.test(r.stderr))) {
       res.completed = true;
       return res;
     }

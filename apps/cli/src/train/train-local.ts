@@ -120,10 +120,11 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
     dir = await RunDirectory.open(options.out);
     state = await resumeState(dir, logger);
     // A run killed after its last step but before its summary only needs the summary and report.
-    if (state.step >= config.training.steps && !existsSync(dir.file('summary.json')))
+    const finished = existsSync(dir.file('summary.json')) && existsSync(dir.file('report.html'));
+    if (state.step >= config.training.steps && !finished)
       logger.warn(
         { step: state.step },
-        'the run finished training but stopped before writing its summary: writing summary and report now',
+        'the run finished training but stopped before writing its summary and report: writing them now',
       );
     else if (state.step >= config.training.steps)
       throw new UsageError(
