@@ -99,6 +99,20 @@ describe('RunDirectory', () => {
     await dir.release();
   });
 
+  it('--force also replaces a run killed as it started and one with diverged checkpoints set aside', async () => {
+    const started = join(root, 'killed-at-start');
+    await mkdir(join(started, 'checkpoints'), { recursive: true });
+    const a = await RunDirectory.create(started, { force: true });
+    await a.release();
+    const diverged = join(root, 'diverged');
+    await mkdir(join(diverged, 'checkpoints'), { recursive: true });
+    await writeFile(join(diverged, 'config.json'), '{}');
+    await writeFile(join(diverged, 'checkpoints', 'diverged-step-00000004.awnckpt'), 'x');
+    const b = await RunDirectory.create(diverged, { force: true });
+    await b.release();
+    assert.deepEqual(await readdir(join(diverged, 'checkpoints')), []);
+  });
+
   it('takes over the lock of a killed run but refuses one whose holder lives', async () => {
     const path = join(root, 'crashed');
     await mkdir(join(path, 'checkpoints'), { recursive: true });

@@ -51,6 +51,14 @@ function isCheckpointEntry(name: string): boolean {
   );
 }
 
+async function emptyDir(path: string): Promise<boolean> {
+  try {
+    return (await readdir(path)).length === 0;
+  } catch {
+    return true;
+  }
+}
+
 /**
  * Entries of a would-be run directory that awn did not write (a user's notes, data, another
  * tool's output), as paths relative to it; empty for a recognisable run directory. A directory
@@ -58,7 +66,10 @@ function isCheckpointEntry(name: string): boolean {
  */
 export async function foreignEntries(dir: string, entries: string[]): Promise<string[]> {
   const foreign: string[] = [];
-  if (!entries.includes('config.json')) foreign.push('no config.json');
+  // A run killed as it started may have made only checkpoints/ (empty) and its lock.
+  const startedOnly = entries.every((n) => n === 'checkpoints' || n === LOCK_FILE || isTemporary(n));
+  if (!entries.includes('config.json') && !(startedOnly && (await emptyDir(join(dir, 'checkpoints')))))
+    foreign.push('no config.json');
   for (const name of entries) {
     if (RUN_FILES.has(name) || isTemporary(name) || isTruncatedModel(name)) {
       if ((await stat(join(dir, name))).isDirectory()) foreign.push(`${name}/`);

@@ -58,6 +58,24 @@ describe('run directories of concurrent runs', { timeout: 600_000 }, () => {
     for (const name of made) assert.ok((await readdir(join(cwd, 'runs', name))).includes('summary.json'), name);
   });
 
+  it('resuming a run killed after its last step but before its summary writes summary and report', async () => {
+    const out = join(dir, 'unsummarized');
+    const first = await awn(['train', '--config', moon, '--steps', '20', '--out', out]);
+    assert.equal(first.code, 0, first.stderr);
+    const summary = await readFile(join(out, 'summary.json'), 'utf8');
+    await rm(join(out, 'summary.json'));
+    await rm(join(out, 'report.html'));
+    const r = await awn(['train', '--resume', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const again = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    assert.deepEqual(again.widths, JSON.parse(summary).widths);
+    assert.deepEqual(again.test, JSON.parse(summary).test);
+    assert.ok((await readdir(out)).includes('report.html'));
+    const done = await awn(['train', '--resume', out]);
+    assert.equal(done.code, 2, 'a finished run is not trained again');
+    assert.match(done.stderr, /already completed 20 of 20 steps/);
+  });
+
   it('--force refuses to delete a directory that is not a run directory', async () => {
     const mine = join(dir, 'mine');
     await mkdir(join(mine, 'sub'), { recursive: true });

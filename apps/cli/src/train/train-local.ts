@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   buildExperiment,
@@ -118,7 +119,14 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
   if (options.resume) {
     dir = await RunDirectory.open(options.out);
     state = await resumeState(dir, logger);
-    if (state.step >= config.training.steps)
+    // A run killed after its last step but before its summary only needs the summary and report.
+    const finished = existsSync(dir.file('summary.json')) && existsSync(dir.file('report.html'));
+    if (state.step >= config.training.steps && !finished)
+      logger.warn(
+        { step: state.step },
+        'the run finished training but stopped before writing its summary and report: writing them now',
+      );
+    else if (state.step >= config.training.steps)
       throw new UsageError(
         `${dir.path} already completed ${state.step} of ${config.training.steps} steps; to train longer pass --steps N (more than ${state.step}) with --config-change-ok`,
       );
