@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { root } from './procs.mjs';
 
-const core = await import(pathToFileURL(join(root, 'packages/core/dist/index.js')).href);
+// The internal entry point: the chaos checks read checkpoint file names (packages/core/src/internal.ts).
+const core = await import(pathToFileURL(join(root, 'packages/core/dist/internal.js')).href);
 
 /** The newest checkpoint that verifies, and how many newer files did not. */
 export async function newestLoadable(dir) {
