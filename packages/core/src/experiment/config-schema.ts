@@ -146,6 +146,8 @@ const optimizerSchema = z.discriminatedUnion('type', [
       beta2: z.number().min(0).lt(1).optional(),
       epsilon: z.number().gt(0).optional(),
       clipNorm: z.number().gt(0).optional(),
+      /** L2 penalty on every parameter as torch.optim.Adam's weight_decay (the authors' Transformer: 5e-4). */
+      weightDecay: z.number().min(0).max(1).optional(),
     })
     .strict(),
   z

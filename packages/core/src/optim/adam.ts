@@ -16,6 +16,8 @@ export class Adam implements Optimizer {
   constructor(config: Omit<AdamConfig, 'type'>) {
     if (!(config.learningRate > 0))
       throw new RangeError(`optimizer.learningRate must be > 0, got ${config.learningRate}`);
+    if (config.weightDecay !== undefined && !(config.weightDecay >= 0))
+      throw new RangeError(`optimizer.weightDecay must be >= 0, got ${config.weightDecay}`);
     this.config = { type: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, ...config };
   }
 
@@ -29,6 +31,14 @@ export class Adam implements Optimizer {
     const stepSize = (lr * Math.sqrt(c2)) / c1;
     const eps = epsilon * Math.sqrt(c2);
     const native = hostKernels();
+    const decay = this.config.weightDecay ?? 0;
+    let scaleInLoop = scale;
+    if (decay > 0) {
+      // torch.optim.Adam's weight_decay (the authors' Transformer setting): g ← g + wd·θ after
+      // clipping, on every parameter, the raw rates included (which pulls λ up, the widths down).
+      foldWeightDecay(params, gradient, scale, decay);
+      scaleInLoop = 1;
+    }
     let offset = 0;
     for (const p of params) {
       const { values, stride, rows, cols } = p.buffers();
@@ -36,7 +46,7 @@ export class Adam implements Optimizer {
       const v = p.slot('v');
       if (native) {
         // The same update in one vectorised C loop (float32 arithmetic instead of JS doubles).
-        native.adam(values, m, v, gradient, offset, rows, cols, stride, scale, beta1, beta2, stepSize, eps);
+        native.adam(values, m, v, gradient, offset, rows, cols, stride, scaleInLoop, beta1, beta2, stepSize, eps);
         offset += rows * cols;
         continue;
       }
@@ -45,7 +55,7 @@ export class Adam implements Optimizer {
         const g0 = offset + i * cols;
         for (let j = 0; j < cols; j++) {
           const k = base + j;
-          const g = gradient[g0 + j] * scale;
+          const g = gradient[g0 + j] * scaleInLoop;
           const mk = beta1 * m[k] + (1 - beta1) * g;
           const vk = beta2 * v[k] + (1 - beta2) * g * g;
           m[k] = mk;
@@ -56,5 +66,19 @@ export class Adam implements Optimizer {
       }
       offset += rows * cols;
     }
+  }
+}
+
+/** gradient ← gradient·scale + decay·θ, in place, over every parameter's live block. */
+function foldWeightDecay(params: readonly Parameter[], gradient: Float32Array, scale: number, decay: number): void {
+  let offset = 0;
+  for (const p of params) {
+    const { values, stride, rows, cols } = p.buffers();
+    for (let i = 0; i < rows; i++) {
+      const base = i * stride;
+      const g0 = offset + i * cols;
+      for (let j = 0; j < cols; j++) gradient[g0 + j] = gradient[g0 + j] * scale + decay * values[base + j];
+    }
+    offset += rows * cols;
   }
 }

@@ -64,6 +64,37 @@ describe('width-aware Adam', () => {
     assert.equal(adam.stepCount, 3);
   });
 
+  it('weight decay adds wd·θ to the gradient as torch.optim.Adam does, on a strided capacity buffer', () => {
+    const prng = Prng.fromKey(5);
+    // Capacity [5, 6] around a live [3, 4] block: the decay must read the live entries only.
+    const p = new Parameter('w', 'weight', [3, 4], () => prng.normal(), [5, 6]);
+    const grads = Array.from({ length: 15 }, () => Float32Array.from({ length: 12 }, () => prng.normal()));
+    const w0 = Array.from(p.read());
+    const adam = new Adam({ learningRate: 0.01, weightDecay: 0.05 });
+    // The coupled L2 of torch.optim.Adam, in float64, one entry at a time.
+    const ref = w0.map((w, k) => {
+      let x = w;
+      let m = 0;
+      let v = 0;
+      grads.forEach((g, i) => {
+        const gk = g[k]! + 0.05 * x;
+        m = 0.9 * m + 0.1 * gk;
+        v = 0.999 * v + 0.001 * gk * gk;
+        x -= (0.01 * (m / (1 - 0.9 ** (i + 1)))) / (Math.sqrt(v / (1 - 0.999 ** (i + 1))) + 1e-8);
+      });
+      return x;
+    });
+    for (const g of grads) adam.apply([p], Float32Array.from(g));
+    const w = p.read();
+    for (let k = 0; k < 12; k++) assert.ok(Math.abs(w[k]! - ref[k]!) < 1e-5, `entry ${k}: ${w[k]} vs ${ref[k]}`);
+    // With a zero gradient the decay alone shrinks every entry towards 0.
+    const q = new Parameter('q', 'weight', [2], () => 1);
+    const decaying = new Adam({ learningRate: 0.1, weightDecay: 0.01 });
+    decaying.apply([q], new Float32Array(2));
+    assert.ok(Array.from(q.read()).every((x) => x < 1 && x > 0.8));
+    assert.throws(() => new Adam({ learningRate: 0.1, weightDecay: -1 }), /optimizer\.weightDecay must be >= 0/);
+  });
+
   it('clips the global gradient norm when asked', () => {
     const a = new Parameter('a', 'weight', [2], () => 0);
     const sgd = new Sgd({ learningRate: 1, clipNorm: 1 });

@@ -3,7 +3,16 @@ import type { Parameter } from '../params/parameter.js';
 
 /** Serialisable optimizer settings. */
 export type OptimizerConfig =
-  | { type: 'adam'; learningRate: number; beta1?: number; beta2?: number; epsilon?: number; clipNorm?: number }
+  | {
+      type: 'adam';
+      learningRate: number;
+      beta1?: number;
+      beta2?: number;
+      epsilon?: number;
+      clipNorm?: number;
+      /** L2 penalty added to the gradient as in torch.optim.Adam (`weight_decay`), on every parameter. */
+      weightDecay?: number;
+    }
   | { type: 'sgd'; learningRate: number; momentum?: number; nesterov?: boolean; clipNorm?: number };
 
 /**
