@@ -1,6 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { Push } from 'zeromq';
-import { createLogger } from '@awn/telemetry';
+import {
+  createLogger,
+  encodeSnapshot,
+  SNAPSHOT_WIRE_VERSION,
+  type MetricSample,
+  type SnapshotMessage,
+} from '@awn/telemetry';
 import { startMetricsExporter, type MetricsExporter, type MetricsExporterOptions } from './exporter.js';
 
 export interface Series {
@@ -102,4 +108,19 @@ export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
 export function toolAvailable(command: string, args: string[]): boolean {
   const probe = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000 });
   return probe.status === 0;
+}
+
+/** A snapshot of run-a, rank 0, role worker, generation 1, step 1, with `fields` on top. */
+export function message(fields: Partial<SnapshotMessage> & { samples: readonly MetricSample[] }): SnapshotMessage {
+  return { v: SNAPSHOT_WIRE_VERSION, runId: 'run-a', rank: 0, role: 'worker', generation: 1, step: 1, ...fields };
+}
+
+/** Sends a snapshot and waits until the exporter shows its step, i.e. has applied it. */
+export async function deliver(exporter: MetricsExporter, push: Push, m: SnapshotMessage): Promise<void> {
+  await push.send(encodeSnapshot(m));
+  const who = { role: m.role, rank: String(m.rank) };
+  await waitFor(
+    `step ${m.step} of ${m.role} ${m.rank}`,
+    async () => seriesValue(await scrape(exporter), 'awn_step', who) === m.step,
+  );
 }

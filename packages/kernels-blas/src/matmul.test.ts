@@ -2,85 +2,25 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { blasAvailable, blasStatus, registerBlasKernels, unregisterBlasKernels } from './index.js';
+import { test } from 'node:test';
+import { blasStatus, registerBlasKernels, unregisterBlasKernels } from './index.js';
 import { OP_KERNELS } from './register.js';
-import { assertClose, evaluate, randInt, randomArray, referenceMatMul, rng } from './test-util.js';
+import { assertClose, evaluate, randInt, referenceMatMul, rng } from './test-util.js';
+import {
+  checkAgainstTfjs,
+  makeCase,
+  product,
+  shapes,
+  skip,
+  tag,
+  TRANSPOSES,
+  use,
+  useMatMulHooks,
+} from './test-matmul-harness.js';
 
-const avail = blasAvailable();
-const skip = avail.available ? false : `OpenBLAS addon unavailable: ${avail.reason}`;
-
-type Mode = 'blas' | 'wasm' | 'cpu';
-
-before(async () => {
-  await tf.setBackend('wasm');
-});
-after(() => unregisterBlasKernels());
-
-async function use(mode: Mode): Promise<void> {
-  const backend = mode === 'cpu' ? 'cpu' : 'wasm';
-  if (tf.getBackend() !== backend) await tf.setBackend(backend);
-  if (mode === 'blas') assert.equal(registerBlasKernels().enabled, true);
-  else unregisterBlasKernels();
-}
-
-interface Case {
-  a: Float32Array;
-  aShape: number[];
-  b: Float32Array;
-  bShape: number[];
-  ta: boolean;
-  tb: boolean;
-}
-
-function makeCase(next: () => number, aShape: number[], bShape: number[], ta: boolean, tb: boolean): Case {
-  const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
-  return { a: randomArray(size(aShape), next), aShape, b: randomArray(size(bShape), next), bShape, ta, tb };
-}
-
-function product(c: Case): { data: Float32Array; shape: number[] } {
-  return evaluate(() => tf.matMul(tf.tensor(c.a, c.aShape), tf.tensor(c.b, c.bShape), c.ta, c.tb));
-}
-
-/** Runs a case through BLAS, wasm's own kernel and the cpu backend, and checks all agree. */
-async function checkAgainstTfjs(c: Case, label: string): Promise<void> {
-  const k = c.ta ? c.aShape[c.aShape.length - 2] : c.aShape[c.aShape.length - 1];
-  await use('blas');
-  const blas = product(c);
-  await use('wasm');
-  const wasm = product(c);
-  await use('cpu');
-  const cpu = product(c);
-  await use('blas');
-  assert.deepEqual(blas.shape, wasm.shape, `${label}: shape vs wasm`);
-  assert.deepEqual(blas.shape, cpu.shape, `${label}: shape vs cpu`);
-  assertClose(blas.data, wasm.data, k, `${label} vs wasm`);
-  assertClose(blas.data, cpu.data, k, `${label} vs cpu`);
-}
-
-const TRANSPOSES: [boolean, boolean][] = [
-  [false, false],
-  [false, true],
-  [true, false],
-  [true, true],
-];
-const tag = (ta: boolean, tb: boolean) => `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`;
-
-/** Operand shapes for C[m, n] = op(A) op(B) with the given batch prefixes. */
-function shapes(
-  m: number,
-  n: number,
-  k: number,
-  ta: boolean,
-  tb: boolean,
-  aBatch: number[] = [],
-  bBatch: number[] = [],
-) {
-  return {
-    aShape: [...aBatch, ...(ta ? [k, m] : [m, k])],
-    bShape: [...bBatch, ...(tb ? [n, k] : [k, n])],
-  };
-}
+// The OpenBLAS BatchMatMul against wasm's own and cpu (fused-matmul.test.ts has _FusedMatMul and
+// memory over many calls).
+useMatMulHooks();
 
 test('registration replaces BatchMatMul and _FusedMatMul on wasm and reports OpenBLAS', { skip }, () => {
   unregisterBlasKernels();
@@ -216,136 +156,4 @@ test('mismatched inner dims throw the tfjs error and leak nothing', { skip }, as
   const before = tf.memory().numTensors;
   assert.throws(() => tf.tidy(() => tf.matMul(tf.ones([2, 3]), tf.ones([4, 5]))), /inner shapes/);
   assert.equal(tf.memory().numTensors, before);
-});
-
-/**
- * tf.fused.matMul against cpu, and against wasm's own fused kernel only where that kernel is right:
- * no transposes, batch 1, bias absent or exactly [n]. Elsewhere it adds bias[n-1] to every row after
- * the first (transposed or batched operands), reads a [1] bias as n values, refuses rank-2 biases.
- */
-async function checkFused(
-  c: Case,
-  bias: { data: Float32Array; shape: number[] } | null,
-  activation: tf.fused.Activation,
-  label: string,
-  prelu?: Float32Array,
-) {
-  const k = c.ta ? c.aShape.at(-2)! : c.aShape.at(-1)!;
-  const run = () =>
-    evaluate(() =>
-      tf.fused.matMul({
-        a: tf.tensor(c.a, c.aShape),
-        b: tf.tensor(c.b, c.bShape),
-        transposeA: c.ta,
-        transposeB: c.tb,
-        bias: bias ? tf.tensor(bias.data, bias.shape) : undefined,
-        activation,
-        preluActivationWeights: prelu ? tf.tensor(prelu) : undefined,
-      }),
-    );
-  await use('blas');
-  const blas = run();
-  await use('cpu');
-  const cpu = run();
-  await use('blas');
-  assert.deepEqual(blas.shape, cpu.shape, `${label}: shape`);
-  assertClose(blas.data, cpu.data, k, `${label} vs cpu`);
-  const wasmRight =
-    !c.ta &&
-    !c.tb &&
-    (c.aShape.length === 2 || c.aShape[0] === 1) &&
-    (!bias || (bias.shape.length === 1 && bias.shape[0] === blas.shape.at(-1)));
-  if (wasmRight) {
-    await use('wasm');
-    const wasm = run();
-    await use('blas');
-    assertClose(blas.data, wasm.data, k, `${label} vs wasm`);
-  }
-}
-
-test('fused matMul: bias per column or scalar, linear/relu/relu6, all transposes, batch 1 and 2', {
-  skip,
-}, async () => {
-  const next = rng(8);
-  for (const [ta, tb] of TRANSPOSES) {
-    for (const activation of ['linear', 'relu', 'relu6'] as const) {
-      for (const batch of [1, 2]) {
-        const [m, n, k] = [randInt(next, 1, 50), randInt(next, 1, 50), randInt(next, 1, 50)];
-        const s = shapes(m, n, k, ta, tb, [batch], [batch]);
-        const c = makeCase(next, s.aShape, s.bShape, ta, tb);
-        // Scale up so relu6 clips: products of [-1,1] values summed over k rarely exceed 6 otherwise.
-        c.a.forEach((v, i) => (c.a[i] = v * 4));
-        const label = `${tag(ta, tb)} ${activation} batch ${batch}`;
-        await checkFused(c, { data: randomArray(n, next), shape: [n] }, activation, `${label} bias[n]`);
-        await checkFused(c, { data: randomArray(n, next), shape: [1, n] }, activation, `${label} bias[1,n]`);
-        await checkFused(c, { data: randomArray(1, next), shape: [1] }, activation, `${label} bias[1]`);
-        await checkFused(c, null, activation, `${label} no bias`);
-      }
-    }
-  }
-});
-
-test("fused matMul with elu/sigmoid/leakyrelu/prelu: BLAS product, then wasm's element-wise kernel", {
-  skip,
-}, async () => {
-  const next = rng(9);
-  for (const activation of ['elu', 'sigmoid', 'leakyrelu', 'prelu'] as const) {
-    for (const batch of [1, 3]) {
-      const c = makeCase(next, [batch, 6, 11], [batch, 11, 5], false, false);
-      const prelu = activation === 'prelu' ? randomArray(5, next) : undefined;
-      await checkFused(
-        c,
-        { data: randomArray(5, next), shape: [5] },
-        activation,
-        `${activation} batch ${batch}`,
-        prelu,
-      );
-    }
-  }
-  const before = tf.memory().numTensors;
-  const backend = tf.backend() as unknown as { numDataIds(): number };
-  const ids = backend.numDataIds();
-  evaluate(() => tf.fused.matMul({ a: tf.ones([2, 3]), b: tf.ones([3, 4]), activation: 'elu' }));
-  assert.equal(tf.memory().numTensors, before);
-  assert.equal(backend.numDataIds(), ids, 'the intermediate product is freed');
-});
-
-test("fused matMul with a bias it cannot broadcast cheaply goes to wasm's kernel", { skip }, async () => {
-  await use('blas');
-  // wasm's own kernel accepts only rank-1 biases; a full [m, n] bias reaches it and it says so.
-  assert.throws(
-    () => tf.tidy(() => tf.fused.matMul({ a: tf.ones([2, 3]), b: tf.ones([3, 4]), bias: tf.ones([2, 4]) })),
-    /rank-1 bias/,
-  );
-});
-
-test('tf.memory().numTensors stays flat over 500 calls', { skip }, async () => {
-  await use('blas');
-  const next = rng(10);
-  const a = tf.tensor(randomArray(64 * 48, next), [64, 48]);
-  const b = tf.tensor(randomArray(48 * 32, next), [48, 32]);
-  const bias = tf.tensor(randomArray(32, next), [32]);
-  const backend = tf.backend() as unknown as { numDataIds(): number };
-  const warm = () => {
-    for (let i = 0; i < 500; i++) {
-      tf.tidy(() => {
-        const t =
-          i % 4 === 0
-            ? tf.matMul(a, b)
-            : i % 4 === 1
-              ? tf.matMul(b, a, true, true)
-              : i % 4 === 2
-                ? tf.fused.matMul({ a, b, bias, activation: 'relu' })
-                : tf.matMul(tf.reshape(a, [2, 32, 48]), b);
-        t.dataSync();
-      });
-    }
-  };
-  warm();
-  const tensors = tf.memory().numTensors;
-  const dataIds = backend.numDataIds();
-  warm();
-  assert.equal(tf.memory().numTensors, tensors);
-  assert.equal(backend.numDataIds(), dataIds);
-  tf.dispose([a, b, bias]);
 });
