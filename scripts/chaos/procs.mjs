@@ -7,18 +7,6 @@ import { fileURLToPath } from 'node:url';
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = join(root, 'apps/cli/dist/main.js');
 
-/** A seeded generator (mulberry32), so a failing round can be replayed with --seed. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `awn ARGS`; `done` resolves with code, signal, stdout and stderr once it exits. */

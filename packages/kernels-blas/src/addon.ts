@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { HostKernels } from './host-kernels.js';
 
 /** n operands, each as (typed array, byte offset of its first element). */
 type Operands<N extends number, Acc extends unknown[] = [], C extends unknown[] = []> = C['length'] extends N
   ? Acc
   : Operands<N, [...Acc, ArrayBufferView, number], [...C, 0]>;
 
-/** The native binding (src/native/addon.c). */
-export interface BlasAddon {
+/** The native binding (src/native/addon.c); its host kernels (Adam, Σ g²) are documented in host-kernels.ts. */
+export interface BlasAddon extends HostKernels {
   /** C = alpha * op(A) op(B) + beta * C on dense row-major Float32Arrays. */
   sgemm(
     transA: boolean,
@@ -125,24 +126,6 @@ export interface BlasAddon {
   biasReluScaleGrad(...args: [...Operands<6>, n: number, w: number]): void;
   /** Embedding gradient: dy [n, d], int32 ids [n] → dtable [vocab, d]; throws on an id outside [0, vocab). */
   embeddingGrad(...args: [...Operands<3>, n: number, d: number, vocab: number]): void;
-  /** Adam over host buffers (src/host-kernels.ts has the arguments). */
-  adam(
-    values: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    grad: Float32Array,
-    gradOffset: number,
-    rows: number,
-    cols: number,
-    stride: number,
-    scale: number,
-    beta1: number,
-    beta2: number,
-    step: number,
-    eps: number,
-  ): void;
-  /** Σ g² in double; NaN when some value is not finite. */
-  sumSquares(grad: Float32Array): number;
   info(): { corename: string; config: string; threads: number };
   setThreads(n: number): number;
 }

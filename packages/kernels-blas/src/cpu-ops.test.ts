@@ -5,19 +5,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  blasAvailable,
-  blasStatus,
-  clearCpuPool,
-  cpuPoolStats,
-  registerBlasKernels,
-  unregisterBlasKernels,
-} from './index.js';
+import { blasStatus, clearCpuPool, cpuPoolStats, registerBlasKernels, unregisterBlasKernels } from './index.js';
 import { CPU_OP_KERNELS } from './register.js';
+import { run, size, skip, type Input, type Op } from './test-ops-harness.js';
 import { assertClose, randInt, randomArray, rng } from './test-util.js';
-
-const avail = blasAvailable();
-const skip = avail.available ? false : `OpenBLAS addon unavailable: ${avail.reason}`;
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -29,31 +20,11 @@ function native(on: boolean): void {
   else unregisterBlasKernels('cpu');
 }
 
-interface Input {
-  data: Float32Array | Int32Array;
-  shape: number[];
-  dtype?: 'float32' | 'int32';
-}
-type Op = (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
-const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
 const floats = (next: () => number, shape: number[], scale = 1): Input => {
   const data = randomArray(size(shape), next);
   for (let i = 0; i < data.length; i++) data[i] *= scale;
   return { data, shape };
 };
-
-function run(op: Op, inputs: Input[]): { shape: number[]; dtype: string; data: Float32Array }[] {
-  const xs = inputs.map((x) => tf.tensor(x.data, x.shape, x.dtype ?? 'float32'));
-  try {
-    const y = op(...xs);
-    const ys = Array.isArray(y) ? y : [y];
-    const out = ys.map((t) => ({ shape: t.shape, dtype: t.dtype, data: new Float32Array(t.dataSync()) }));
-    tf.dispose(ys);
-    return out;
-  } finally {
-    tf.dispose(xs);
-  }
-}
 
 /** op with the native kernels and with the cpu backend's own: same shapes, dtypes, values within tol. */
 function check(op: Op, inputs: Input[], label: string, k = 1): void {

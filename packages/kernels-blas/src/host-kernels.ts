@@ -1,4 +1,3 @@
-import type { BlasAddon } from './addon.js';
 import { loadAddon } from './addon.js';
 import { prepareBlasEnvironment, resolveThreads } from './environment.js';
 
@@ -35,7 +34,5 @@ export interface HostKernels {
 export function hostKernels(): HostKernels | undefined {
   if (process.env.AWN_DISABLE_BLAS === '1') return undefined;
   prepareBlasEnvironment(resolveThreads(undefined, process.env.AWN_BLAS_THREADS));
-  const { addon } = loadAddon() as { addon: BlasAddon | null };
-  if (!addon) return undefined;
-  return { adam: addon.adam.bind(addon), sumSquares: addon.sumSquares.bind(addon) };
+  return loadAddon().addon ?? undefined;
 }

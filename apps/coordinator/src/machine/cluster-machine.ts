@@ -1,8 +1,14 @@
-import { tensorToArray, withEnvelope, type DecodedMessage, type JoinMessage, type Message } from '@awn/protocol';
+import {
+  tensorToArray,
+  withEnvelope,
+  type DecodedMessage,
+  type JoinMessage,
+  type Message,
+  type StepDoneMessage,
+} from '@awn/protocol';
 import { RunFailedError } from '../errors.js';
 import type { Member } from './membership.js';
 import { RingState, type Command, type PulledState } from './ring-state.js';
-import type { StepReport } from './step-ledger.js';
 
 export type { Command, PulledState, RunPhase } from './ring-state.js';
 
@@ -251,7 +257,7 @@ export class ClusterMachine extends RingState {
     if (culprit && culprit !== member) this.lose(culprit, `was blamed by rank ${member.rank}: ${message.message}`, now);
   }
 
-  private stepDone(member: Member, report: StepReport, now: number): void {
+  private stepDone(member: Member, report: StepDoneMessage, now: number): void {
     if (report.generation <= this.generation) member.completed = Math.max(member.completed, report.step);
     // Rank 0 follows a checkpoint step, the last step and a requested stop with its state (see
     // worker/src/train-generation.ts sendState): its heartbeats queue behind those bytes.

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { STALL_WARMUP_FLOORS, withEnvelope } from '@awn/protocol';
-import { StepLedger, type StepReport } from './step-ledger.js';
+import { STALL_WARMUP_FLOORS, withEnvelope, type StepDoneMessage } from '@awn/protocol';
+import { StepLedger } from './step-ledger.js';
 
-function report(step: number, sender: number, generation = 0, widthHash = 7, samples = 8): StepReport {
+function report(step: number, sender: number, generation = 0, widthHash = 7, samples = 8): StepDoneMessage {
   return withEnvelope({ runId: 'r', generation, step, sender }, 'step-done', {
     widthHash,
     samples,

@@ -1,9 +1,6 @@
 import type { LossValues } from '@awn/core';
 import { StepClock, type StepDoneMessage, type StepTimings } from '@awn/protocol';
 
-/** One rank's report of a step (the protocol's step-done message). */
-export type StepReport = StepDoneMessage;
-
 /** A completed step as every rank reported it. */
 export interface StepProgress {
   step: number;
@@ -34,7 +31,7 @@ export type LedgerOutcome =
  */
 export class StepLedger {
   /** Steps not yet complete: the generation that ran it and each rank's report. */
-  private readonly pending = new Map<number, { generation: number; reports: Map<number, StepReport> }>();
+  private readonly pending = new Map<number, { generation: number; reports: Map<number, StepDoneMessage> }>();
   /** World size of every generation so far. */
   private readonly ringSizes = new Map<number, number>();
   private lastStepWall: number;
@@ -55,7 +52,7 @@ export class StepLedger {
   }
 
   /** A rank's report of `report.step`. */
-  report(report: StepReport, now: number): LedgerOutcome {
+  report(report: StepDoneMessage, now: number): LedgerOutcome {
     // A ring that is being replaced finishes its steps up to the agreed stop: still count them.
     const expected = this.ringSizes.get(report.generation);
     const step = report.step;
@@ -98,7 +95,7 @@ export class StepLedger {
     return silentMs > deadlineMs ? { silentMs, deadlineMs, rule: this.clock.describe() } : undefined;
   }
 
-  private complete(step: number, reports: Map<number, StepReport>, now: number): StepProgress {
+  private complete(step: number, reports: Map<number, StepDoneMessage>, now: number): StepProgress {
     const all = [...reports.values()];
     const r0 = reports.get(0) ?? all[0]!;
     const reported = all.reduce((n, r) => n + r.samples, 0);

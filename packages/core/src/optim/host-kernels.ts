@@ -1,7 +1,8 @@
 /**
  * Native kernels over host buffers that the optimizers use when @awn/kernels-blas is loaded
  * (its `hostKernels()`; `selectBackend` installs them). Without them the optimizers run their
- * JavaScript loops, with the same update.
+ * JavaScript loops, with the same update. This is core's side of the contract: the addon is an
+ * optional dependency, so core cannot import its types; kernels-blas's HostKernels has this shape.
  */
 export interface HostKernels {
   /** Adam on one parameter's block (packages/kernels-blas/src/host-kernels.ts documents the arguments). */
