@@ -85,6 +85,24 @@ export interface FitResult {
   last?: StepMetrics;
 }
 
+/**
+ * One gradient buffer per model, reused by every step (grown with the widths): a fresh array of the
+ * model's size per step was garbage that cost a collection about every step in workers. Nothing
+ * keeps a step's gradient past the step: reducers copy it, optimizers consume it.
+ */
+const gradientBuffers = new WeakMap<AdaptiveModel, Float32Array>();
+
+function gradientBuffer(model: AdaptiveModel): Float32Array {
+  const length = model.parameters.reduce((n, p) => n + p.size, 0);
+  let buffer = gradientBuffers.get(model);
+  if (buffer === undefined || buffer.length < length) {
+    // Headroom so a growing model does not reallocate at every width change.
+    buffer = new Float32Array(Math.ceil(length * 1.25));
+    gradientBuffers.set(model, buffer);
+  }
+  return buffer;
+}
+
 /** Runs one training step: gradients, (all-)reduce, width-aware update, width update. */
 export async function trainStep(options: FitOptions, step: number): Promise<StepMetrics> {
   const { model, optimizer, train } = options;
@@ -93,7 +111,8 @@ export async function trainStep(options: FitOptions, step: number): Promise<Step
   const t1 = performance.now();
   let result;
   try {
-    result = computeGradients(model, batch, lossConfigAt(options.loss, options.compression, step));
+    const lossConfig = lossConfigAt(options.loss, options.compression, step);
+    result = computeGradients(model, batch, lossConfig, gradientBuffer(model));
   } finally {
     disposeBatch(batch);
   }

@@ -5,6 +5,7 @@ import type { AdaptiveModel } from '../models/model.js';
 import { disposeParameters, uploadParameters } from '../params/param-tensors.js';
 import type { TensorBatch } from './batch.js';
 import { valueAndGradsLean } from '../ops/backprop.js';
+import { readInto } from '../backend/read-into.js';
 
 /** Loss and flat gradient of one batch. */
 export interface GradientResult {
@@ -19,8 +20,15 @@ export interface GradientResult {
 /**
  * Forward and backward pass of one batch. Parameters are uploaded from their host buffers,
  * gradients come back into one flat array; every tensor made here is disposed before return.
+ * With `into` (at least as long as the gradient) the gradient is written there and returned as its
+ * prefix: a training loop reuses one buffer instead of allocating the model's size every step.
  */
-export function computeGradients(model: AdaptiveModel, batch: TensorBatch, lossConfig: LossConfig): GradientResult {
+export function computeGradients(
+  model: AdaptiveModel,
+  batch: TensorBatch,
+  lossConfig: LossConfig,
+  into?: Float32Array,
+): GradientResult {
   const params = model.parameters;
   const tensors = uploadParameters(params);
   try {
@@ -44,12 +52,13 @@ export function computeGradients(model: AdaptiveModel, batch: TensorBatch, lossC
     value.dispose();
     kept.forEach((t) => t.dispose());
     const length = params.reduce((n, p) => n + p.size, 0);
-    const gradient = new Float32Array(length);
+    const gradient = into !== undefined && into.length >= length ? into.subarray(0, length) : new Float32Array(length);
     let offset = 0;
     let g = 0;
     for (const p of params) {
-      if (!p.frozen) {
-        gradient.set(grads[g].dataSync() as Float32Array, offset);
+      if (p.frozen) gradient.fill(0, offset, offset + p.size);
+      else {
+        readInto(grads[g], gradient, offset);
         grads[g].dispose();
         g++;
       }
