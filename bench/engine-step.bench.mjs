@@ -19,6 +19,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { coreTypeForCpuinfo } from '../packages/kernels-blas/dist/environment.js';
 import { runTorchDecoder, torchAvailable } from './lib/torch-decoder.mjs';
 
 const arg = (name, dflt) => {
@@ -80,7 +81,17 @@ if (child) {
 const variants = arg('variants', 'cpu,wasm,torch').split(',');
 const torch = torchAvailable();
 if (variants.includes('torch') && !torch.ok) console.log(`PyTorch peer skipped: ${torch.reason}`);
-const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', AWN_BLAS_THREADS: '1' };
+// Every variant gets the same OpenBLAS kernels: the addon forces OPENBLAS_CORETYPE where OpenBLAS
+// would not pick its AVX-512 kernels itself (packages/kernels-blas/src/environment.ts), and
+// PyTorch's matMuls go through the same libopenblas (Debian's torch uses the system BLAS), which
+// would otherwise run its AVX2 ones there (1.4x slower a step on an AVX-512 EPYC).
+const coreType = process.env.OPENBLAS_CORETYPE ?? coreTypeForCpuinfo(readFileSync('/proc/cpuinfo', 'utf8'));
+const env = {
+  ...process.env,
+  OPENBLAS_NUM_THREADS: '1',
+  AWN_BLAS_THREADS: '1',
+  ...(coreType ? { OPENBLAS_CORETYPE: coreType } : {}),
+};
 const self = fileURLToPath(import.meta.url);
 
 function runTfjs(backend) {
@@ -109,7 +120,7 @@ for (let r = 0; r < rounds; r++) {
   for (const v of variants) {
     if (v === 'torch') {
       if (!torch.ok || !shape) continue;
-      const t = runTorchDecoder({ ...shape, timed: steps });
+      const t = runTorchDecoder({ ...shape, timed: steps }, env);
       if (t) samples.torch.push(t);
     } else {
       const t = runTfjs(v);

@@ -23,12 +23,15 @@ export function ringReducer(args: {
   computeDelayMs?: number;
 }): GradientReducer {
   const deadline = typeof args.deadlineMs === 'function' ? args.deadlineMs : () => args.deadlineMs as number;
-  // One bucket reused across steps (reallocated only when widths change the gradient's length):
-  // a fresh multi-megabyte array per step cost milliseconds of garbage collection.
-  let bucket = new Float32Array(0);
+  // One buffer reused across steps, with headroom, the bucket a prefix of it: a fresh
+  // multi-megabyte array per step, or per width change (most steps of an adaptive Transformer),
+  // is garbage whose collection lands in the all-reduce, where the peer waits for it.
+  let capacity = new Float32Array(0);
   return async (gradient, localBatch, step, loss) => {
     if (args.computeDelayMs) blockThread(args.computeDelayMs);
-    if (bucket.length !== gradient.length + EXTRA) bucket = new Float32Array(gradient.length + EXTRA);
+    const length = gradient.length + EXTRA;
+    if (capacity.length < length) capacity = new Float32Array(Math.ceil(length * 1.25));
+    const bucket = capacity.subarray(0, length);
     bucket.set(gradient);
     bucket.set([loss.total, loss.nll, loss.weightPrior, loss.ratePrior, args.wantsStop() ? 1 : 0], gradient.length);
     const widths = args.model.adaptiveLayers.map((l) => l.width);

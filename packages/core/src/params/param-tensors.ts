@@ -15,10 +15,28 @@ export function uploadParameters(params: readonly Parameter[]): Map<string, tf.T
   const out = new Map<string, tf.Tensor>();
   for (const p of params) {
     const { values, stride, rows, cols } = p.buffers();
-    const data = cols === stride ? values.subarray(0, rows * cols) : p.read();
+    const data = cols === stride ? values.subarray(0, rows * cols) : p.read(packedScratch(p));
     out.set(p.name, tf.tensor(data, p.shape, 'float32'));
   }
   return out;
+}
+
+/**
+ * A narrowed layer's packed copy, one buffer per parameter reused every pass: a fresh copy per
+ * step (the active block of every adaptive up-projection) was garbage whose collections landed in
+ * the all-reduce, where the peer waits (bench/README.md, "Scaling"). Reuse is safe because the
+ * pass's tensors are disposed before the next upload overwrites it, and the cpu output pool of
+ * @awn/kernels-blas only recycles buffers it allocated itself.
+ */
+const packed = new WeakMap<Parameter, Float32Array>();
+
+function packedScratch(p: Parameter): Float32Array {
+  let buffer = packed.get(p);
+  if (buffer === undefined || buffer.length < p.size) {
+    buffer = new Float32Array(Math.ceil(p.size * 1.25));
+    packed.set(p, buffer);
+  }
+  return buffer.subarray(0, p.size);
 }
 
 /** Looks a tensor up, failing loudly on a name the model does not have. */
