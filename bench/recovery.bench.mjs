@@ -122,7 +122,10 @@ async function once(dir, batch, i) {
     const stepMs = median(gaps);
     const lost = coordinator.lines.find((l) => /^lost rank/.test(l.msg ?? ''));
     const firstNew = steps.find((l) => l.generation >= 1);
-    const lastOld = before[before.length - 1];
+    // The last step completed before the kill: the step in flight when it came may still be
+    // logged at the detection (its survivors' reports complete it once the dead rank is removed),
+    // which would hide the stall.
+    const lastOld = before.filter((l) => l.time <= killedAt).pop() ?? before[before.length - 1];
     const ready = workers
       .filter((w) => w !== victim)
       .map((w) => w.lines.find((l) => l.generation === 1 && / ready$/.test(l.msg ?? '')));

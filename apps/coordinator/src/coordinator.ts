@@ -23,6 +23,7 @@ export class Coordinator {
   private readonly machine: ClusterMachine;
   private readonly heartbeatMs: number;
   private timer: NodeJS.Timeout | undefined;
+  private silenceTimer: NodeJS.Timeout | undefined;
   private joinTimer: NodeJS.Timeout | undefined;
   private settle!: { resolve: (s: PulledState) => void; reject: (e: Error) => void };
   private readonly finished: Promise<PulledState>;
@@ -69,12 +70,10 @@ export class Coordinator {
       onMessage: ({ peer, decoded }) => this.safely(() => this.machine.receive(peer, decoded, performance.now())),
       onDrop: (error, peer) => this.drop(error.code, error.message, peer),
     });
-    // Silence is checked ten times per heartbeat, so a death is noticed within a tenth of a
-    // heartbeat of the third missed one, not up to a whole one later.
-    this.timer = setInterval(() => {
-      this.safely(() => this.machine.tick(performance.now()));
-      this.drops.flush();
-    }, this.heartbeatMs / 10);
+    // Ten ticks per heartbeat send heartbeats and check the deadlines; a silence is also checked
+    // at the very moment it would reach the limit, so a death is noticed at 3 heartbeats, not up
+    // to a tick later.
+    this.timer = setInterval(() => this.tick(), this.heartbeatMs / 10);
     const joinTimeoutMs = this.options.joinTimeoutMs ?? 120_000;
     this.joinTimer = setTimeout(() => this.safely(() => this.machine.joinTimedOut(joinTimeoutMs)), joinTimeoutMs);
     this.options.logger.info(
@@ -156,9 +155,21 @@ export class Coordinator {
 
   private async close(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.silenceTimer);
     clearTimeout(this.joinTimer);
     await this.channel?.close();
     this.drops.flush(performance.now(), true);
+  }
+
+  private tick(): void {
+    this.safely(() => this.machine.tick(performance.now()));
+    this.drops.flush();
+    clearTimeout(this.silenceTimer);
+    const at = this.machine.nextSilenceAt();
+    if (at === undefined) return;
+    // +1 ms: the member is lost once silent for longer than the limit, not at it.
+    const wait = at + 1 - performance.now();
+    if (wait < this.heartbeatMs / 10) this.silenceTimer = setTimeout(() => this.tick(), Math.max(0, wait));
   }
 
   private safely(event: () => Command[]): void {

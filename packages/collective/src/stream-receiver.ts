@@ -6,7 +6,7 @@ import { encodeHello, FrameParser, FramePool, type StreamHello } from './stream-
 /** Bytes one read may fill: the socket's buffer rarely holds more. */
 const READ_BYTES = 1024 * 1024;
 /** Pause between attempts to reach a predecessor that is not listening yet (ms). */
-const RETRY_MS = 20;
+const RETRY_MS = 5;
 
 export interface StreamReceiverOptions {
   readonly path: string;

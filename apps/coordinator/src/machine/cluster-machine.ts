@@ -43,6 +43,11 @@ export class ClusterMachine extends RingState {
     return this.take();
   }
 
+  /** When a member turns silent for good unless heard before (undefined once the run ended). */
+  nextSilenceAt(): number | undefined {
+    return this.ended ? undefined : this.membership.nextSilenceAt();
+  }
+
   /** A tick (ten per heartbeat): heartbeats out, silent members lost, the rejoin and stall deadlines. */
   tick(now: number): Command[] {
     if (this.ended) return this.take();

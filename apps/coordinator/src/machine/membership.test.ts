@@ -90,4 +90,23 @@ describe('Membership', () => {
     // Still nothing after `misses` intervals of listening: now it is really silent.
     assert.equal(m.silent(5500).length, 1);
   });
+
+  it('says when the next member turns silent, so a death is caught at 3 heartbeats and not a tick later', () => {
+    const m = new Membership(2, 100, 3, { runId: 'run', configHash: 'abc' }, 0);
+    assert.equal(m.nextSilenceAt(), undefined, 'nobody to lose');
+    const a = (m.admit(peer(1), join('a'), 0, false) as { admitted: never }).admitted;
+    const b = (m.admit(peer(2), join('b'), 0, false) as { admitted: never }).admitted;
+    m.heard(a, 130);
+    m.heard(b, 170);
+    assert.equal(m.nextSilenceAt(), 430);
+    assert.deepEqual(m.silent(430), [], 'at the limit: not yet');
+    assert.deepEqual(
+      m.silent(431).map((l) => l.member),
+      [a],
+    );
+    m.remove(a);
+    assert.equal(m.nextSilenceAt(), 470);
+    m.expectState(b, 2000);
+    assert.equal(m.nextSilenceAt(), 2000, 'a member whose state is due is not silent before the deadline');
+  });
 });

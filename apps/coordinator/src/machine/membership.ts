@@ -146,6 +146,22 @@ export class Membership {
     }
     return out;
   }
+
+  /**
+   * The moment the first member would have been silent for `misses` intervals if nothing more is
+   * heard, so the coordinator can tick right then instead of up to a tick later (the recovery
+   * stall after a SIGKILL is counted from 3 heartbeats, bench/recovery.bench.mjs).
+   */
+  nextSilenceAt(): number | undefined {
+    const limit = this.heartbeatMs * this.misses;
+    let at: number | undefined;
+    for (const member of this.members.values()) {
+      const silentAt = Math.max(member.lastSeen, this.listeningSince) + limit;
+      const due = member.stateDueBy === undefined ? silentAt : Math.max(silentAt, member.stateDueBy);
+      if (at === undefined || due < at) at = due;
+    }
+    return at;
+  }
 }
 
 function refuse(code: string, message: string): Admission {
