@@ -149,14 +149,44 @@ describe('ClusterMachine (events in, commands out)', () => {
     );
   });
 
-  it('a final checkpoint written ends the run with a clean shutdown and the state', () => {
-    const m = started(1);
-    const state = { step: 10, bytes: new Uint8Array([1]), final: true };
-    const out = m.checkpointWritten(state);
-    assert.deepEqual(
-      sent(out).map((s) => [s.type, (s.message as { exitCode: number }).exitCode]),
-      [['shutdown', 0]],
-    );
-    assert.deepEqual(out.at(-1), { kind: 'finish', state });
+  it('the final state releases the workers at once; its checkpoint written ends the run, a failed write fails it', () => {
+    const finalState = (bytes: Uint8Array) => ({
+      message: withEnvelope({ runId: 'run', generation: 0, step: 10, sender: 0 }, 'state', {
+        widths: [],
+        configHash: 'hash',
+        final: true,
+      }),
+      tensors: [
+        {
+          descriptor: { name: 'state', dtype: 'uint8' as const, shape: [bytes.length], frames: 1 },
+          byteLength: bytes.length,
+          frames: [bytes],
+        },
+      ],
+    });
+    for (const writeFails of [false, true]) {
+      const m = started(2);
+      const arrived = m.receive(peer(0), finalState(new Uint8Array([1, 2, 3])), 10);
+      // Released before the write: a large state keeps the coordinator busy longer than the
+      // workers excuse its silence.
+      assert.deepEqual(
+        sent(arrived).map((s) => [s.to, s.type, (s.message as { exitCode: number }).exitCode]),
+        [
+          [0, 'shutdown', 0],
+          [1, 'shutdown', 0],
+        ],
+      );
+      const checkpoint = arrived.find((c) => c.kind === 'checkpoint');
+      assert.ok(checkpoint && checkpoint.kind === 'checkpoint' && checkpoint.state.final);
+      assert.equal(m.nextSilenceAt(), undefined, 'released workers are not watched');
+      assert.deepEqual(m.tick(60_000), [], 'nobody is lost while the checkpoint is written');
+      const state = checkpoint.state;
+      const out = writeFails ? m.checkpointWritten(state, new Error('disk full')) : m.checkpointWritten(state);
+      if (writeFails) {
+        const failed = out.find((c) => c.kind === 'fail');
+        assert.ok(failed && failed.kind === 'fail' && /disk full/.test(failed.error.message));
+      } else assert.deepEqual(out.at(-1), { kind: 'finish', state });
+      assert.equal(m.ended, true);
+    }
   });
 });

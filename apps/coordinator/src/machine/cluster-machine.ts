@@ -45,12 +45,13 @@ export class ClusterMachine extends RingState {
 
   /** When a member turns silent for good unless heard before (undefined once the run ended). */
   nextSilenceAt(): number | undefined {
-    return this.ended ? undefined : this.membership.nextSilenceAt();
+    return this.ended || this.phase === 'writing' ? undefined : this.membership.nextSilenceAt();
   }
 
   /** A tick (ten per heartbeat): heartbeats out, silent members lost, the rejoin and stall deadlines. */
   tick(now: number): Command[] {
-    if (this.ended) return this.take();
+    // Once released with the final state in, the workers are gone: nobody left to watch.
+    if (this.ended || this.phase === 'writing') return this.take();
     if (now - this.lastHeartbeat >= this.options.heartbeatMs * 0.9) {
       this.lastHeartbeat = now;
       for (const m of this.membership.all()) this.heartbeat(m);
@@ -145,9 +146,8 @@ export class ClusterMachine extends RingState {
     else if (state.final && this.salvaging && !this.ended) {
       this.salvaged = state;
       this.fail(this.salvaging.error);
-    } else if (state.final && !this.ended) {
+    } else if (state.final && this.phase === 'writing') {
       this.phase = 'ended';
-      for (const m of this.inRing()) this.send(m, 'shutdown', { reason: 'run complete', exitCode: 0 });
       this.out.push({ kind: 'finish', state });
     }
     return this.take();
@@ -289,6 +289,14 @@ export class ClusterMachine extends RingState {
       return this.drop('malformed', 'state without a uint8 payload', member.peer);
     this.membership.stateArrived(member);
     const final = decoded.message.type === 'state' && decoded.message.final;
+    if (final && !this.salvaging && !this.ended) {
+      // The final state is in, intact (signed, and checksummed again by the writer): the workers'
+      // part is done. Released now, not after the write: a 1.2 GB state takes this thread and the
+      // writer a minute (examples/large.json), longer than the workers excuse the silence of a
+      // coordinator that is taking it in. A write that fails still fails the run.
+      this.phase = 'writing';
+      for (const m of this.inRing()) this.send(m, 'shutdown', { reason: 'run complete', exitCode: 0 });
+    }
     // Out of ZeroMQ's frames before the async write: a state in several frames is already a
     // fresh concatenated array (a second copy of gigabytes kept this thread from heartbeating).
     const array = tensorToArray(tensor) as Uint8Array;

@@ -30,7 +30,11 @@ export type Command =
   | { kind: 'fail'; error: RunFailedError }
   | { kind: 'finish'; state: PulledState };
 
-export type RunPhase = 'admitting' | 'training' | 'degraded' | 'ended';
+/**
+ * 'writing': the final state is in and the workers were released; the run ends once its checkpoint
+ * is written (or fails if it cannot be).
+ */
+export type RunPhase = 'admitting' | 'training' | 'degraded' | 'writing' | 'ended';
 
 /**
  * What the coordinator's state machine (cluster-machine.ts) holds between events, and what every
