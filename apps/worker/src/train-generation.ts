@@ -139,6 +139,10 @@ export function sendState(session: ControlSession, state: TrainingState, config:
       extra: { runConfig: config },
     }),
   );
+  // Labelled with the state's own step: a run resumed at its last step trains no step in this
+  // process, and the coordinator names the checkpoint after this label (it wrote step 0's, which
+  // the pruning then deleted before the summary read it back).
+  session.step = state.step;
   session.send(
     'state',
     { widths: state.model.adaptiveLayers.map((l) => l.width), configHash: hashConfig(config), final },
