@@ -61,12 +61,15 @@ export function setPoolActive(on: boolean): void {
   if (!on) pool.clear();
 }
 
-/** The cpu backend's buffer pool (src/pool.ts): bytes held, hits and misses; undefined before cpu exists. */
-export function cpuPoolStats(): { bytes: number; hits: number; misses: number } | undefined {
+/**
+ * The cpu backend's buffer pool (src/pool.ts): bytes held, hits, misses and the bytes the misses
+ * allocated; undefined before cpu exists.
+ */
+export function cpuPoolStats(): { bytes: number; hits: number; misses: number; missedBytes: number } | undefined {
   const cpu = findBackend('cpu');
   if (!cpu) return undefined;
   const { pool } = storeOf('cpu', cpu) as CpuTensorStore;
-  return { bytes: pool.bytes, hits: pool.hits, misses: pool.misses };
+  return { bytes: pool.bytes, hits: pool.hits, misses: pool.misses, missedBytes: pool.missedBytes };
 }
 
 /** Empties the cpu backend's buffer pool (its buffers go to the GC). */

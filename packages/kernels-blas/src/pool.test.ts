@@ -49,3 +49,23 @@ test('an escaped buffer, a buffer over the cap and a foreign array are never kep
   pool.release(c); // a second release of the same array is ignored
   assert.equal(pool.bytes, c.buffer.byteLength);
 });
+
+test('a request whose class has nothing free borrows the smallest free buffer up to twice its size', () => {
+  const pool = new BufferPool(1 << 30);
+  const big = pool.take(4096 * 1000);
+  const mid = pool.take(4096 * 700);
+  pool.release(big);
+  pool.release(mid);
+  const a = pool.take(4096 * 600); // 700 and 1000 are free: the smaller one that fits
+  assert.equal(a.length, 4096 * 600);
+  assert.ok(a.buffer === mid.buffer);
+  const b = pool.take(4096 * 500); // only 1000 is free: twice, still lent
+  assert.ok(b.buffer === big.buffer);
+  pool.release(a);
+  const c = pool.take(4096 * 300); // 700 > 2 × 300: fresh
+  assert.ok(c.buffer !== mid.buffer);
+  assert.deepEqual([pool.hits, pool.misses], [2, 3]);
+  pool.release(b); // a borrowed buffer goes back to its own class
+  assert.ok(pool.take(4096 * 1000).buffer === big.buffer);
+  assert.equal(pool.take(2000).length, 2000, 'small classes stay exact');
+});

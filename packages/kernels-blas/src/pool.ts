@@ -7,7 +7,12 @@
  *
  * Buffers come in size classes ({@link sizeClass}): an adaptive layer's width changes by a few
  * neurons from step to step, so exact lengths would rarely repeat; a tensor gets a view of exactly
- * its length over its class's buffer.
+ * its length over its class's buffer. When its own class has nothing free, a request borrows the
+ * smallest free buffer of up to {@link BORROW_FACTOR} times its size: the forward pass frees
+ * activations of some shapes and the backward pass asks for gradients of others, and without
+ * borrowing the pool kept a set of buffers for each (1.9 GiB held for 1.1 GiB ever live at once in
+ * the 102.6M preset's step, bench/README.md "Engine"). A caching allocator that splits blocks,
+ * such as PyTorch's, avoids the same waste.
  *
  * A buffer is recycled only while nothing outside the native kernels can still see it: reading it
  * (dataSync / data) or handing it to any kernel of the cpu backend's own (which may return a view of
@@ -15,6 +20,8 @@
  */
 export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
+  /** Every class that has had a free list, ascending (for borrowing). */
+  private readonly classes: number[] = [];
   private recyclable = new WeakSet<Float32Array>();
   private held = 0;
   private on = true;
@@ -33,6 +40,8 @@ export class BufferPool {
   /** Buffers served from the pool / freshly allocated, since creation (for tests and benchmarks). */
   hits = 0;
   misses = 0;
+  /** Bytes freshly allocated by misses, since creation. */
+  missedBytes = 0;
 
   constructor(private readonly capBytes: number) {}
 
@@ -44,7 +53,7 @@ export class BufferPool {
   /** A buffer of exactly `length` floats with arbitrary contents (the kernel overwrites all of it). */
   take(length: number): Float32Array {
     const size = sizeClass(length);
-    const reused = this.free.get(size)?.pop();
+    const reused = this.free.get(size)?.pop() ?? this.borrow(size);
     let out: Float32Array;
     if (reused) {
       this.held -= reused.buffer.byteLength;
@@ -52,10 +61,22 @@ export class BufferPool {
       out = reused.length === length ? reused : new Float32Array(reused.buffer, 0, length);
     } else {
       this.misses++;
+      this.missedBytes += 4 * size;
       out = size === length ? new Float32Array(length) : new Float32Array(new ArrayBuffer(4 * size), 0, length);
     }
     if (this.on) this.recyclable.add(out);
     return out;
+  }
+
+  /** The smallest free buffer of a larger class within the borrowing factor. */
+  private borrow(size: number): Float32Array | undefined {
+    if (size <= 4096) return undefined;
+    const limit = size * BORROW_FACTOR;
+    for (let i = insertionIndex(this.classes, size + 1); i < this.classes.length && this.classes[i] <= limit; i++) {
+      const buffer = this.free.get(this.classes[i])!.pop();
+      if (buffer) return buffer;
+    }
+    return undefined;
   }
 
   /** The buffer was seen outside the native kernels: never reuse it. */
@@ -71,7 +92,10 @@ export class BufferPool {
     if (!this.on || values.length === 0 || this.held + bytes > this.capBytes) return;
     const size = bytes / 4; // the class it was allocated for (take)
     let list = this.free.get(size);
-    if (!list) this.free.set(size, (list = []));
+    if (!list) {
+      this.free.set(size, (list = []));
+      this.classes.splice(insertionIndex(this.classes, size), 0, size);
+    }
     list.push(values);
     this.held += bytes;
   }
@@ -79,8 +103,23 @@ export class BufferPool {
   /** Drops every held buffer (the GC frees them). */
   clear(): void {
     this.free.clear();
+    this.classes.length = 0;
     this.held = 0;
   }
+}
+
+/** How much larger than its own class a borrowed buffer may be. */
+export const BORROW_FACTOR = 2;
+
+function insertionIndex(sorted: number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

@@ -4,7 +4,7 @@ import { elbo, type LossConfig, type LossValues } from '../loss/elbo.js';
 import type { AdaptiveModel } from '../models/model.js';
 import { disposeParameters, uploadParameters } from '../params/param-tensors.js';
 import type { TensorBatch } from './batch.js';
-import { valueAndGradsLean } from '../ops/backprop.js';
+import { valueAndGradsStreamed } from '../ops/backprop.js';
 import { readInto } from '../backend/read-into.js';
 
 /** Loss and flat gradient of one batch. */
@@ -42,28 +42,32 @@ export function computeGradients(
       kept = [terms.nll, terms.weightPrior, terms.ratePrior].map((t) => tf.keep(t));
       return terms.total;
     };
-    // Saved activations and intermediate gradients are freed as the backward pass goes (ops/backprop.ts).
-    const { value, grads } = valueAndGradsLean(
+    const length = params.reduce((n, p) => n + p.size, 0);
+    const gradient = into !== undefined && into.length >= length ? into.subarray(0, length) : new Float32Array(length);
+    const offsets: number[] = [];
+    let offset = 0;
+    for (const p of params) {
+      if (p.frozen) gradient.fill(0, offset, offset + p.size);
+      else offsets.push(offset);
+      offset += p.size;
+    }
+    // Saved activations and intermediate gradients are freed as the backward pass goes, and each
+    // parameter's gradient is copied out and released as soon as it is final (ops/backprop.ts).
+    const value = valueAndGradsStreamed(
       lossFn,
       trainable.map((p) => tensors.get(p.name)!),
+      (i, g) => {
+        try {
+          readInto(g, gradient, offsets[i]);
+        } finally {
+          g.dispose();
+        }
+      },
     );
     const [nll, wp, rp] = kept.map((t) => t.dataSync()[0]);
     const loss = { total: value.dataSync()[0], nll, weightPrior: wp, ratePrior: rp };
     value.dispose();
     kept.forEach((t) => t.dispose());
-    const length = params.reduce((n, p) => n + p.size, 0);
-    const gradient = into !== undefined && into.length >= length ? into.subarray(0, length) : new Float32Array(length);
-    let offset = 0;
-    let g = 0;
-    for (const p of params) {
-      if (p.frozen) gradient.fill(0, offset, offset + p.size);
-      else {
-        readInto(grads[g], gradient, offset);
-        grads[g].dispose();
-        g++;
-      }
-      offset += p.size;
-    }
     return { loss, gradient };
   } finally {
     disposeParameters(tensors);
