@@ -3,8 +3,10 @@ import { relative } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { configHash } from '@awn/protocol';
 import {
-  createExperiment,
+  buildExperiment,
   encodeCheckpoint,
+  loadRunData,
+  withoutInitialValues,
   latestValidCheckpoint,
   decodeCheckpoint,
   decodeTrainingState,
@@ -20,6 +22,7 @@ import {
   metricsLine,
   RunDirectory,
   summarizeRun,
+  describeScoring,
   writeReport,
   type Divergence,
   type MetricsLine,
@@ -198,8 +201,12 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
     const backend = await selectBackend(config.backend, undefined, {
       engineBytes: estimateTrainingMemory(config).engineBytes,
     });
-    const exp = await createExperiment(config);
+    // Scored with the state's model: the experiment's own would only cost its draws (~7 s at 100M).
+    const data = await loadRunData(config);
+    const exp = withoutInitialValues(() => buildExperiment(config, {}, data));
     const state = decodeTrainingState(decodeCheckpoint(bytes, source), source);
+    const scoring = performance.now();
+    logger.info({ evalBytes: config.data.evalBytes ?? 'whole split' }, describeScoring(exp));
     const summary = summarizeRun({
       exp,
       model: state.model,
@@ -213,6 +220,10 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
       lastLoss,
       checkpoint: lastCheckpoint && relative(dir.path, lastCheckpoint),
     });
+    logger.info(
+      { seconds: (performance.now() - scoring) / 1e3 },
+      'scores and truncation curve done; writing summary and report',
+    );
     await dir.writeJson('summary.json', summary);
     await writeReport(dir.path);
     return summary;

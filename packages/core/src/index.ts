@@ -41,7 +41,7 @@ export {
 } from './distributions/index.js';
 
 // Parameters, layers and models
-export { Parameter, type ParameterRole, type Initializer } from './params/parameter.js';
+export { Parameter, withoutInitialValues, type ParameterRole, type Initializer } from './params/parameter.js';
 export { AdaptiveDense, type AdaptiveDenseConfig, type WidthChange } from './layers/adaptive-dense.js';
 export { ACTIVATIONS, type Activation } from './ops/activation.js';
 export { AdaptiveMlp, resolveMlpConfig, type MlpConfig } from './models/mlp.js';

@@ -3,6 +3,37 @@ import { truncationCurve, type AdaptiveModel, type Experiment, type Scores, type
 /** Fractions of neurons kept for the truncation curve of every run. */
 export const TRUNCATION_FRACTIONS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 
+/**
+ * How the end of a text run shares `data.evalBytes` (each split's first bytes): half to the test
+ * score, a quarter to the validation score and a quarter to the truncation curve (each of its
+ * points a tenth of that); without a validation split the test score takes three quarters. So the
+ * scoring reads evalBytes in all, whatever the model: at 102.6M parameters the three of them at
+ * evalBytes each took longer than a short run's training (bench/README.md, "The end of a run").
+ * Without evalBytes a text run scores whole splits (and the curve as much as the test score);
+ * other data sets always score their whole test and validation splits.
+ */
+export function endOfRunShares(exp: Experiment): { test: number; validation: number; truncation: number } {
+  if (exp.config.data.evalBytes === undefined) return { test: 1, validation: 1, truncation: 1 };
+  return exp.splits.validation
+    ? { test: 0.5, validation: 0.25, truncation: 0.25 }
+    : { test: 0.75, validation: 0, truncation: 0.25 };
+}
+
+/** The progress line that says what the end-of-run scoring reads. */
+export function describeScoring(exp: Experiment): string {
+  const evalBytes = exp.config.data.evalBytes;
+  const text = exp.metric.name === 'bitsPerByte';
+  if (!text || evalBytes === undefined)
+    return `scoring the model: test${exp.splits.validation ? ' and validation' : ''} split${exp.splits.validation ? 's' : ''}, then the truncation curve (${TRUNCATION_FRACTIONS.length} widths)`;
+  const shares = endOfRunShares(exp);
+  const parts = [`${Math.round(shares.test * evalBytes)} bytes of the test split`];
+  if (shares.validation > 0) parts.push(`${Math.round(shares.validation * evalBytes)} of the validation split`);
+  parts.push(
+    `${Math.round(shares.truncation * evalBytes)} over the truncation curve's ${TRUNCATION_FRACTIONS.length} widths`,
+  );
+  return `scoring the model on data.evalBytes = ${evalBytes} bytes: ${parts.join(', ')}`;
+}
+
 /** Scores named by metric, as summary.json carries them. */
 function named(scores: Scores): Record<string, number> {
   const out: Record<string, number> = { nll: scores.nll, examples: scores.count };
@@ -52,12 +83,12 @@ export function summarizeRun(args: {
 }): RunSummary {
   const { exp, model } = args;
   const metric = exp.metric.name;
-  const test = exp.score(model, 'test');
-  const validation = exp.splits.validation ? named(exp.score(model, 'validation')) : null;
-  // On text the whole curve scores as many bytes as the test score (each point its share), so it
-  // costs one evaluation, not one per point: at Transformer scale each is a large forward pass.
-  const share = { share: 1 / TRUNCATION_FRACTIONS.length };
-  const points = truncationCurve(model, (m) => exp.score(m, 'test', share)[metric] ?? Number.NaN, TRUNCATION_FRACTIONS);
+  const shares = endOfRunShares(exp);
+  const test = exp.score(model, 'test', { share: shares.test });
+  const validation = exp.splits.validation ? named(exp.score(model, 'validation', { share: shares.validation })) : null;
+  // Each point of the curve scores its share: the whole curve costs one evaluation, not one per point.
+  const point = { share: shares.truncation / TRUNCATION_FRACTIONS.length };
+  const points = truncationCurve(model, (m) => exp.score(m, 'test', point)[metric] ?? Number.NaN, TRUNCATION_FRACTIONS);
   const widths = model.adaptiveLayers.map((l) => l.width);
   return {
     name: exp.config.name,

@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import type { AdaptiveModel, Experiment, MetricName, Scores } from '@awn/core';
+import { endOfRunShares } from '@awn/run';
 import { UsageError } from '../errors.js';
 
 export type SplitName = 'test' | 'validation';
@@ -9,13 +10,17 @@ export function splitOption(): Option {
   return new Option('--split <name>', 'data split to score on').choices(['test', 'validation']).default('test');
 }
 
-/** Scores a model on a split, turning "this run has no validation split" into a usage error. */
+/**
+ * Scores a model on a split as the end of its run did (a text run's share of data.evalBytes, see
+ * endOfRunShares), so `awn eval` of a final checkpoint prints its summary's score; "this run has
+ * no validation split" is a usage error.
+ */
 export function scoreOn(exp: Experiment, model: AdaptiveModel, split: SplitName): Scores {
   if (split === 'validation' && !exp.splits.validation)
     throw new UsageError(
       `--split validation: run ${exp.config.name} has no validation split (its data.validationFraction is 0)`,
     );
-  return exp.score(model, split);
+  return exp.score(model, split, { share: endOfRunShares(exp)[split] });
 }
 
 /** Human label of a metric for table headers. */

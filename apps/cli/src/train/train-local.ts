@@ -27,6 +27,7 @@ import {
   RunDirectory,
   setAsideDiverged,
   summarizeRun,
+  describeScoring,
   writeReport,
   type Divergence,
   type MetricsLine,
@@ -242,12 +243,8 @@ export async function trainLocal(options: TrainLocalOptions): Promise<RunSummary
     weightPrior: Number.NaN,
     ratePrior: Number.NaN,
   };
-  const evalBytes = config.data.evalBytes;
   const scoring = performance.now();
-  logger.info(
-    { evalBytes: evalBytes ?? 'whole split' },
-    `scoring the model: test${exp.splits.validation ? ' and validation' : ''} split${evalBytes !== undefined ? `s (first ${evalBytes} bytes each)` : 's'}, then the truncation curve (10 widths, as many bytes in all as the test score)`,
-  );
+  logger.info({ evalBytes: config.data.evalBytes ?? 'whole split' }, describeScoring(exp));
   const summary = summarizeRun({
     exp,
     model,

@@ -1,12 +1,11 @@
 /**
  * Verifies and writes checkpoints off the coordinator's main thread. Checking a checkpoint's
- * SHA-256 and re-encoding it are synchronous and take seconds for a large model; on the main
- * thread they would hold back heartbeats and step reports, and workers would count a healthy
- * coordinator as lost.
+ * SHA-256 is synchronous and takes seconds for a large model; on the main thread it would hold
+ * back heartbeats and step reports, and workers would count a healthy coordinator as lost.
  */
 import { parentPort } from 'node:worker_threads';
 import { join } from 'node:path';
-import { checkpointFileName, decodeCheckpoint, pruneCheckpoints, saveCheckpoint } from '@awn/core/internal';
+import { checkpointFileName, pruneCheckpoints, saveEncodedCheckpoint } from '@awn/core/internal';
 import type { WriteRequest, WriteResult } from './checkpoint-writer.js';
 
 const port = parentPort!;
@@ -20,9 +19,9 @@ async function write(r: WriteRequest): Promise<WriteResult> {
   const t0 = performance.now();
   try {
     const path = join(r.dir, checkpointFileName(r.step));
-    // Decoding verifies the checksum: a state damaged in flight never replaces a good checkpoint.
-    const contents = decodeCheckpoint(r.bytes, `state of step ${r.step} from rank 0`);
-    await saveCheckpoint(path, contents);
+    // Verified first: a state damaged in flight never replaces a good checkpoint. The bytes are
+    // written as they came, not re-encoded.
+    await saveEncodedCheckpoint(path, r.bytes, `state of step ${r.step} from rank 0`);
     await pruneCheckpoints(r.dir, r.keep);
     return { id: r.id, path, seconds: (performance.now() - t0) / 1e3 };
   } catch (error) {

@@ -7,7 +7,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointError } from './errors.js';
 import type { CheckpointContents } from './format.js';
-import { loadCheckpoint } from './file.js';
+import { loadCheckpoint, verifyCheckpoint } from './file.js';
 
 /** File extension of checkpoint files. */
 export const CHECKPOINT_EXTENSION = '.awnckpt';
@@ -139,7 +139,7 @@ export async function pruneCheckpoints(dir: string, keep: number, expect?: { kin
   let cut = -1;
   for (let i = files.length - 1; i >= 0; i--) {
     try {
-      await loadCheckpoint(files[i].path, expect);
+      await verifyCheckpoint(files[i].path, expect);
     } catch (err) {
       if (err instanceof CheckpointError) continue;
       throw err;

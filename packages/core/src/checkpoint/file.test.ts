@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointError } from './errors.js';
 import { encodeCheckpoint, type CheckpointContents } from './format.js';
-import { loadCheckpoint, saveCheckpoint } from './file.js';
+import { loadCheckpoint, saveCheckpoint, saveEncodedCheckpoint, verifyCheckpoint } from './file.js';
 
 let dir = '';
 beforeEach(async () => {
@@ -124,4 +124,76 @@ test('invalid contents are refused before the file system is touched', async () 
   const bad = { kind: 'awn-mlp', meta: {}, tensors: { w: { shape: [5], data: new Float32Array(4) } } };
   await assert.rejects(saveCheckpoint(path, bad), isProblem('invalid', /a\.awnckpt: tensor 'w'/));
   assert.deepEqual(await fsp.readdir(dir), []);
+});
+
+test('tensors read on demand are saved and encoded to the very bytes of stored ones', async () => {
+  const stored = contents(3);
+  let reads = 0;
+  const lazy = {
+    ...stored,
+    tensors: {
+      w: {
+        shape: [3, 4],
+        read: (out: Float32Array) => {
+          reads++;
+          out.set(stored.tensors.w.data);
+        },
+      },
+      empty: { shape: [0], read: () => undefined },
+    },
+  };
+  const withEmpty = { ...stored, tensors: { ...stored.tensors, empty: { shape: [0], data: new Float32Array(0) } } };
+  const path = join(dir, 'lazy.awnckpt');
+  await saveCheckpoint(path, lazy);
+  assert.deepEqual(new Uint8Array(await fsp.readFile(path)), encodeCheckpoint(withEmpty));
+  assert.deepEqual(encodeCheckpoint(lazy), encodeCheckpoint(withEmpty));
+  assert.equal(reads, 2, 'each source is read once per write');
+  assert.deepEqual(await loadCheckpoint(path), withEmpty);
+});
+
+test('verifyCheckpoint streams the file and refuses what loadCheckpoint refuses, with the same problem', async () => {
+  const path = join(dir, 'v.awnckpt');
+  await assert.rejects(verifyCheckpoint(path), isProblem('missing', /does not exist/));
+  await saveCheckpoint(path, contents(4));
+  assert.equal(await verifyCheckpoint(path, { kind: 'awn-mlp' }), 'awn-mlp');
+  await assert.rejects(
+    verifyCheckpoint(path, { kind: 'awn-transformer' }),
+    isProblem('kind', /expected 'awn-transformer'/),
+  );
+  const good = new Uint8Array(await fsp.readFile(path));
+  const damaged: [string, Uint8Array][] = [
+    ['flipped', Uint8Array.from(good, (b, i) => (i === good.length - 40 ? b ^ 4 : b))],
+    ['truncated', good.subarray(0, good.length - 7)],
+    ['trailing', Uint8Array.from([...good, 0, 0, 0, 0])],
+    ['magic', Uint8Array.from(good, (b, i) => (i === 0 ? 0 : b))],
+    ['tiny', good.subarray(0, 20)],
+  ];
+  for (const [what, bytes] of damaged) {
+    await fsp.writeFile(path, bytes);
+    const loaded = await loadCheckpoint(path).then(
+      () => assert.fail(`${what}: loadCheckpoint accepted it`),
+      (e: CheckpointError) => e,
+    );
+    await assert.rejects(verifyCheckpoint(path), (e: unknown) => {
+      assert.ok(e instanceof CheckpointError, what);
+      assert.equal(e.problem, loaded.problem, `${what}: ${e.message} vs ${loaded.message}`);
+      assert.equal(e.message, loaded.message, what);
+      return true;
+    });
+  }
+});
+
+test('saveEncodedCheckpoint writes verified bytes as they are and refuses damaged ones, keeping the old file', async () => {
+  const path = join(dir, 'e.awnckpt');
+  const bytes = encodeCheckpoint(contents(5));
+  await saveEncodedCheckpoint(path, bytes, 'state from rank 0');
+  assert.deepEqual(new Uint8Array(await fsp.readFile(path)), bytes);
+  const bad = bytes.slice();
+  bad[bad.length - 40] ^= 1;
+  await assert.rejects(
+    saveEncodedCheckpoint(path, bad, 'state from rank 0'),
+    isProblem('corrupt', /state from rank 0/),
+  );
+  assert.deepEqual(new Uint8Array(await fsp.readFile(path)), bytes);
+  assert.deepEqual(await fsp.readdir(dir), ['e.awnckpt']);
 });

@@ -9,8 +9,8 @@ export {
   CHECKPOINT_ALIGNMENT,
   CHECKSUM_BYTES,
 } from './format.js';
-export type { CheckpointContents, CheckpointTensor } from './format.js';
-export { saveCheckpoint, loadCheckpoint } from './file.js';
+export type { CheckpointContents, CheckpointTensor, CheckpointTensorSource, WritableCheckpoint } from './format.js';
+export { saveCheckpoint, saveEncodedCheckpoint, loadCheckpoint, verifyCheckpoint } from './file.js';
 export {
   CHECKPOINT_EXTENSION,
   checkpointFileName,

@@ -182,7 +182,11 @@ export const runConfigSchema = z
         validationChapters: positiveInt.optional(),
         /** Moby-Dick only: last chapters held out for testing (default 5). */
         testChapters: positiveInt.optional(),
-        /** Text only: score at most this many bytes of a split (the start of it), to keep evaluation short. */
+        /**
+         * Text only: score at most this many bytes of a split (the start of it), to keep evaluation
+         * short. The end of a run reads this many in all, shared by the test and validation scores
+         * and the truncation curve (@awn/run's endOfRunShares, docs/cli.md).
+         */
         evalBytes: positiveInt.optional(),
         ...fileDataFields,
       })

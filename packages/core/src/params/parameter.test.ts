@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Parameter } from './parameter.js';
+import { Parameter, withoutInitialValues } from './parameter.js';
 import { copyLeadingBlock } from './copy.js';
 
 const counter = () => {
@@ -80,5 +80,40 @@ describe('Parameter capacity buffer', () => {
     copyLeadingBlock(src, dst);
     assert.deepEqual(Array.from(dst.read()), [0, 1, 3, 4]);
     assert.throws(() => copyLeadingBlock(dst, src), /cannot copy/);
+  });
+
+  it('withoutInitialValues leaves values at zero, never calls the initializer, and ends with its scope', () => {
+    let calls = 0;
+    const init = () => {
+      calls++;
+      return 7;
+    };
+    const p = withoutInitialValues(() => {
+      const q = new Parameter('w', 'weight', [2, 2], init, [3, 3]);
+      q.resize([3, 3], init);
+      return q;
+    });
+    assert.equal(calls, 0);
+    assert.deepEqual(Array.from(p.read()), new Array(9).fill(0));
+    assert.throws(
+      () =>
+        withoutInitialValues(() => {
+          throw new Error('inside');
+        }),
+      /inside/,
+    );
+    assert.deepEqual(Array.from(new Parameter('w', 'weight', [2], init).read()), [7, 7], 'drawing again after a throw');
+  });
+
+  it('aliasLeadingBlockOf views the source buffer: same leading block, later writes seen, no slots', () => {
+    const src = new Parameter('w', 'weight', [3, 3], (i, j) => i * 3 + j, [4, 5]);
+    src.slot('m').fill(1);
+    const view = new Parameter('w', 'weight', [2, 2], () => 0);
+    view.aliasLeadingBlockOf(src);
+    assert.deepEqual(Array.from(view.read()), [0, 1, 3, 4]);
+    src.write([9, 9, 9, 9, 9, 9, 9, 9, 9]);
+    assert.deepEqual(Array.from(view.read()), [9, 9, 9, 9]);
+    assert.deepEqual(Array.from(view.readSlot('m')), [0, 0, 0, 0], 'slots stay its own');
+    assert.throws(() => new Parameter('w', 'weight', [4, 1], () => 0).aliasLeadingBlockOf(src), /cannot alias/);
   });
 });

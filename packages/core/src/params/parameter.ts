@@ -18,6 +18,25 @@ export type Initializer = (row: number, col: number) => number;
 /** Geometric growth factor of the capacity buffer when the active block outgrows it. */
 export const CAPACITY_GROWTH = 1.5;
 
+let initializing = true;
+
+/**
+ * Runs `build` with parameters left at zero instead of initialised (constructors and resizes skip
+ * their initializers). For models whose every value is written right after: one loaded from a
+ * checkpoint, a truncated copy. Drawing a 100M-parameter model's values costs ~7 s that would be
+ * thrown away (bench/README.md, "The end of a run"). Growth draws are keyed by step, not by a
+ * stream's position, so skipping them changes no later draw.
+ */
+export function withoutInitialValues<T>(build: () => T): T {
+  const outer = initializing;
+  initializing = false;
+  try {
+    return build();
+  } finally {
+    initializing = outer;
+  }
+}
+
 /** One trainable tensor: values and optimizer slots in a capacity buffer whose active prefix the model uses. */
 export class Parameter {
   readonly name: string;
@@ -53,6 +72,7 @@ export class Parameter {
     this.capRows = Math.max(this.rowsActive, this.rank === 2 ? cap[0] : 1);
     this.capCols = Math.max(this.colsActive, this.rank === 2 ? cap[1] : cap[0]);
     this.values = new Float32Array(this.capRows * this.capCols);
+    if (!initializing) return;
     for (let i = 0; i < this.rowsActive; i++) {
       for (let j = 0; j < this.colsActive; j++) this.values[i * this.capCols + j] = init(i, j);
     }
@@ -82,11 +102,7 @@ export class Parameter {
   write(packed: ArrayLike<number>): void {
     if (packed.length !== this.size)
       throw new RangeError(`parameter ${this.name}: write of ${packed.length} values into ${this.size}`);
-    const cols = this.colsActive;
-    for (let i = 0; i < this.rowsActive; i++) {
-      const base = i * this.capCols;
-      for (let j = 0; j < cols; j++) this.values[base + j] = packed[i * cols + j];
-    }
+    writeRows(this.values, packed, this.rowsActive, this.colsActive, this.capCols);
   }
 
   /** Scalar parameters (rates) as a number. */
@@ -127,9 +143,7 @@ export class Parameter {
       throw new RangeError(
         `parameter ${this.name}: slot ${slotName} write of ${packed.length} values into ${this.size}`,
       );
-    for (let i = 0; i < this.rowsActive; i++) {
-      for (let j = 0; j < this.colsActive; j++) s[i * this.capCols + j] = packed[i * this.colsActive + j];
-    }
+    writeRows(s, packed, this.rowsActive, this.colsActive, this.capCols);
   }
 
   /**
@@ -143,6 +157,21 @@ export class Parameter {
       const packedBase = i * cols;
       for (let j = 0; j < cols; j++) visit(base + j, packedBase + j);
     }
+  }
+
+  /**
+   * Makes this parameter's values a view of the leading block of `source`'s buffer, with no copy:
+   * each point of a truncation curve scores such a view of the trained model instead of copying
+   * up to the whole model (seconds of page faults per point at 100M parameters). Both then see
+   * every later write, so only read-only uses (evaluation) may take it. Slots are not shared.
+   */
+  aliasLeadingBlockOf(source: Parameter): void {
+    if (source.rank !== this.rank || this.rowsActive > source.rowsActive || this.colsActive > source.colsActive)
+      throw new RangeError(`cannot alias parameter ${source.name} [${source.shape}] as [${this.shape}]`);
+    this.values = source.values;
+    this.capRows = source.capRows;
+    this.capCols = source.capCols;
+    this.slotBuffers.clear();
   }
 
   /** Raw capacity buffers for fused optimizer loops: values, row stride, active shape. */
@@ -167,7 +196,7 @@ export class Parameter {
     for (let i = 0; i < rows; i++) {
       const base = i * this.capCols;
       for (let j = i < oldRows ? oldCols : 0; j < cols; j++) {
-        this.values[base + j] = init(i, j);
+        this.values[base + j] = initializing ? init(i, j) : 0;
         for (const s of slots) s[base + j] = 0;
       }
     }
@@ -206,4 +235,14 @@ export class Parameter {
     }
     return result;
   }
+}
+
+/** Copies a packed [rows, cols] block into a buffer of row stride `stride` (a row at a time for typed arrays). */
+function writeRows(buffer: Float32Array, packed: ArrayLike<number>, rows: number, cols: number, stride: number): void {
+  if (packed instanceof Float32Array) {
+    if (cols === stride) buffer.set(packed.subarray(0, rows * cols));
+    else for (let i = 0; i < rows; i++) buffer.set(packed.subarray(i * cols, (i + 1) * cols), i * stride);
+    return;
+  }
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) buffer[i * stride + j] = packed[i * cols + j];
 }

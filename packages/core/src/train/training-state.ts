@@ -1,6 +1,13 @@
-import { CheckpointError, loadCheckpoint, saveCheckpoint, type CheckpointContents } from '../checkpoint/index.js';
+import {
+  CheckpointError,
+  loadCheckpoint,
+  saveCheckpoint,
+  type CheckpointContents,
+  type WritableCheckpoint,
+} from '../checkpoint/index.js';
 import type { AdaptiveModel } from '../models/model.js';
 import { createModel } from '../models/registry.js';
+import { withoutInitialValues } from '../params/parameter.js';
 import { createOptimizer, type Optimizer, type OptimizerConfig } from '../optim/index.js';
 import type { DataCursor } from './batch.js';
 
@@ -18,14 +25,18 @@ export interface TrainingState {
 
 const SLOT_SEPARATOR = '#';
 
-/** Packs a training state into checkpoint contents: values and optimizer slots of every parameter. */
-export function encodeTrainingState(state: TrainingState): CheckpointContents {
+/**
+ * A training state as checkpoint contents: values and optimizer slots of every parameter, each
+ * packed from its capacity buffer only when written (see CheckpointTensorSource), so encoding or
+ * saving makes no copy of the state besides the bytes written. Write it before the state changes.
+ */
+export function encodeTrainingState(state: TrainingState): WritableCheckpoint {
   const { model, optimizer } = state;
-  const tensors: CheckpointContents['tensors'] = {};
+  const tensors: WritableCheckpoint['tensors'] = {};
   for (const p of model.parameters) {
-    tensors[p.name] = { shape: p.shape, data: p.read() };
+    tensors[p.name] = { shape: p.shape, read: (out) => p.read(out) };
     for (const slot of optimizer.slotNames)
-      tensors[`${p.name}${SLOT_SEPARATOR}${slot}`] = { shape: p.shape, data: p.readSlot(slot) };
+      tensors[`${p.name}${SLOT_SEPARATOR}${slot}`] = { shape: p.shape, read: (out) => p.readSlot(slot, out) };
   }
   return {
     kind: `awn-${model.kind}`,
@@ -62,12 +73,16 @@ export function decodeTrainingState(contents: CheckpointContents, source: string
   if (typeof meta.modelKind !== 'string' || !meta.model) bad('meta.modelKind/meta.model missing');
   if (!Array.isArray(meta.widths)) bad('meta.widths missing');
   if (!meta.optimizer) bad('meta.optimizer missing');
-  const model = createModel(meta.modelKind!, meta.model!);
-  const layers = model.adaptiveLayers;
-  if (meta.widths!.length !== layers.length)
-    bad(`has ${meta.widths!.length} widths for a model with ${layers.length} adaptive layers`);
-  // Resize first so every parameter has its saved shape; the draws are overwritten just below.
-  layers.forEach((layer, i) => layer.resize(meta.widths![i], model.seed, meta.step ?? 0));
+  // Every value is written from the checkpoint below: drawing them first would only cost time.
+  const model = withoutInitialValues(() => {
+    const m = createModel(meta.modelKind!, meta.model!);
+    const layers = m.adaptiveLayers;
+    if (meta.widths!.length !== layers.length)
+      bad(`has ${meta.widths!.length} widths for a model with ${layers.length} adaptive layers`);
+    // Resize first so every parameter has its saved shape.
+    layers.forEach((layer, i) => layer.resize(meta.widths![i], m.seed, meta.step ?? 0));
+    return m;
+  });
   const optimizer = createOptimizer(meta.optimizer!);
   optimizer.stepCount = meta.optimizerStep ?? 0;
   for (const p of model.parameters) {

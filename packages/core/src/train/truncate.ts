@@ -1,5 +1,6 @@
 import type { AdaptiveModel } from '../models/model.js';
 import { copyLeadingBlock } from '../params/copy.js';
+import { withoutInitialValues, type Parameter } from '../params/parameter.js';
 
 /** Per-layer target widths, or one fraction of neurons to keep in every adaptive layer. */
 export type TruncationTarget = number[] | { fraction: number };
@@ -27,18 +28,35 @@ export function truncationWidths(model: AdaptiveModel, target: TruncationTarget)
  * only the tail's contribution disappears. No retraining. The source model is not modified.
  */
 export function truncate(model: AdaptiveModel, target: TruncationTarget): AdaptiveModel {
+  return truncated(model, target, copyLeadingBlock);
+}
+
+/**
+ * The truncated model whose parameters are views of `model`'s (no copy): for scoring only, as
+ * training it would change `model` too. What {@link truncationCurve} scores.
+ */
+function truncatedView(model: AdaptiveModel, target: TruncationTarget): AdaptiveModel {
+  return truncated(model, target, (source, p) => p.aliasLeadingBlockOf(source));
+}
+
+function truncated(
+  model: AdaptiveModel,
+  target: TruncationTarget,
+  fill: (source: Parameter, p: Parameter) => void,
+): AdaptiveModel {
   const widths = truncationWidths(model, target);
   const frozen = model.adaptiveLayers.map((layer, i) => {
     const f = layer.importanceHost();
     // Layers without importance (fixed baselines) are cut the same way, with f ≡ 1.
     return f ? Array.from(f.subarray(0, widths[i])) : new Array<number>(widths[i]).fill(1);
   });
-  const small = model.withFrozenImportance(frozen);
+  // Every value comes from the source below.
+  const small = withoutInitialValues(() => model.withFrozenImportance(frozen));
   const byName = new Map(model.parameters.map((p) => [p.name, p]));
   for (const p of small.parameters) {
     const source = byName.get(p.name);
     if (!source) throw new Error(`truncated model has parameter ${p.name} that the source lacks`);
-    copyLeadingBlock(source, p);
+    fill(source, p);
   }
   return small;
 }
@@ -55,7 +73,8 @@ export interface TruncationPoint {
 
 /**
  * Score against the fraction of neurons kept, for a model whose neurons are ordered by
- * importance: the accuracy/compute trade-off available after training at zero cost.
+ * importance: the accuracy/compute trade-off available after training at zero cost. `score`
+ * gets truncated models that share `model`'s memory, to evaluate, not to train.
  */
 export function truncationCurve(
   model: AdaptiveModel,
@@ -64,7 +83,7 @@ export function truncationCurve(
 ): TruncationPoint[] {
   const total = model.adaptiveLayers.reduce((n, l) => n + l.width, 0);
   return fractions.map((fraction) => {
-    const small = truncate(model, { fraction });
+    const small = truncatedView(model, { fraction });
     const widths = small.adaptiveLayers.map((l) => l.width);
     return { fraction, widths, keptShare: widths.reduce((a, b) => a + b, 0) / total, score: score(small) };
   });

@@ -47,24 +47,11 @@ export class TransformerBlock {
     // Attention projections: variance 1/d; the output projection is further scaled by
     // 1/√(2·blocks) so the residual stream does not grow with depth at initialisation.
     const attnStd = Math.sqrt(1 / d);
-    // A truncated model (frozen importance) gets every value copied in by truncate() or a checkpoint:
-    // drawing ~all its weights first would cost seconds per truncation point at 100M parameters.
-    const draw = (next: () => number, std: number) => (c.frozenImportance ? () => 0 : () => next() * std);
     this.ln1 = normParameters(`${name}.ln1`, d);
-    this.qkv = new Parameter(
-      `${name}.attn.qkv.weight`,
-      'weight',
-      [d, 3 * d],
-      draw(() => prng.normal(), attnStd),
-    );
+    this.qkv = new Parameter(`${name}.attn.qkv.weight`, 'weight', [d, 3 * d], () => prng.normal() * attnStd);
     this.qkvBias = new Parameter(`${name}.attn.qkv.bias`, 'bias', [3 * d], () => 0);
     const outStd = attnStd / Math.sqrt(2 * c.blocks);
-    this.attnOut = new Parameter(
-      `${name}.attn.out.weight`,
-      'weight',
-      [d, d],
-      draw(() => prng.normal(), outStd),
-    );
+    this.attnOut = new Parameter(`${name}.attn.out.weight`, 'weight', [d, d], () => prng.normal() * outStd);
     this.attnOutBias = new Parameter(`${name}.attn.out.bias`, 'bias', [d], () => 0);
     this.ln2 = normParameters(`${name}.ln2`, d);
     const frozen = c.frozenImportance?.[index];
@@ -92,13 +79,10 @@ export class TransformerBlock {
     const downStd = Math.sqrt(this.ffnUp.outgoingVariance());
     const downPrng = Prng.fromKey(c.seed, TRANSFORMER_INIT_TAG, index, 1);
     const capRows = this.ffnUp.adaptive ? Math.ceil(width * c.capacityFactor) : width;
-    this.ffnDown = new Parameter(
-      `${name}.ffn.down.weight`,
-      'weight',
-      [width, d],
-      draw(() => downPrng.normal(), downStd),
-      [capRows, d],
-    );
+    this.ffnDown = new Parameter(`${name}.ffn.down.weight`, 'weight', [width, d], () => downPrng.normal() * downStd, [
+      capRows,
+      d,
+    ]);
     this.ffnDownBias = new Parameter(`${name}.ffn.down.bias`, 'bias', [d], () => 0);
     this.ffnUp.consumers.push(this.ffnDown);
   }

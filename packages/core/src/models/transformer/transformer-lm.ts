@@ -46,8 +46,7 @@ export class TransformerLm implements AdaptiveModel {
     const c = this.config;
     this.seed = c.seed;
     const prng = Prng.fromKey(c.seed, TRANSFORMER_INIT_TAG, c.blocks, 0);
-    // Values of a truncated model (frozen importance) are all copied in afterwards (see block.ts).
-    const embed = c.frozenImportance ? () => 0 : () => prng.normal() * EMBEDDING_STD;
+    const embed = () => prng.normal() * EMBEDDING_STD;
     this.tokenEmbedding = new Parameter('embed.token', 'embedding', [c.vocabSize, c.dModel], embed);
     this.positionEmbedding = new Parameter('embed.position', 'embedding', [c.context, c.dModel], embed);
     for (let i = 0; i < c.blocks; i++) this.blocks.push(new TransformerBlock(i, c));
