@@ -34,7 +34,7 @@ function summary(exp: ReturnType<typeof buildExperiment>) {
 describe('end-of-run scoring', () => {
   before(() => selectBackend('cpu'));
 
-  it('shares data.evalBytes: half to test, a quarter to validation and to the curve, a window per point at least', () => {
+  it('shares data.evalBytes: a quarter to validation and to the curve, the rest to test', () => {
     const exp = buildExperiment(config({ evalBytes: 1600 }));
     assert.deepEqual(endOfRunShares(exp), { test: 0.5, validation: 0.25, truncation: 0.25 });
     const s = summary(exp);
@@ -60,6 +60,12 @@ describe('end-of-run scoring', () => {
     );
     assert.deepEqual(endOfRunShares(noValidation), { test: 0.75, validation: 0, truncation: 0.25 });
     assert.equal(summary(noValidation).test.examples, 1199);
+    // 10 points of at least one 17-byte window: 170 bytes, more than a quarter of 400.
+    const small = await createExperiment(
+      config({ dataset: 'text', path: method, evalBytes: 400, validationFraction: 0, testFraction: 0.2 }),
+    );
+    assert.deepEqual(endOfRunShares(small), { test: 0.575, validation: 0, truncation: 0.425 });
+    assert.match(describeScoring(small), /= 400 bytes: 230 bytes of the test split, 170 over the truncation curve/);
     assert.equal(summary(noValidation).validation, null);
     const whole = buildExperiment(config({}));
     assert.deepEqual(endOfRunShares(whole), { test: 1, validation: 1, truncation: 1 });

@@ -1,22 +1,34 @@
-import { truncationCurve, type AdaptiveModel, type Experiment, type Scores, type TruncationPoint } from '@awn/core';
+import {
+  isTextSplit,
+  truncationCurve,
+  type AdaptiveModel,
+  type Experiment,
+  type Scores,
+  type TruncationPoint,
+} from '@awn/core';
 
 /** Fractions of neurons kept for the truncation curve of every run. */
 export const TRUNCATION_FRACTIONS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 
 /**
- * How the end of a text run shares `data.evalBytes` (each split's first bytes): half to the test
- * score, a quarter to the validation score and a quarter to the truncation curve (each of its
- * points a tenth of that); without a validation split the test score takes three quarters. So the
- * scoring reads evalBytes in all, whatever the model: at 102.6M parameters the three of them at
- * evalBytes each took longer than a short run's training (bench/README.md, "The end of a run").
- * Without evalBytes a text run scores whole splits (and the curve as much as the test score);
- * other data sets always score their whole test and validation splits.
+ * How the end of a text run shares `data.evalBytes` (each split's first bytes): a quarter to the
+ * validation score, a quarter to the truncation curve (a tenth of that per point, but at least one
+ * window each), the rest to the test score (about half); without a validation split the test score
+ * also takes the validation's quarter. So the scoring reads evalBytes in all, whatever the model:
+ * at 102.6M parameters the three of them at evalBytes each took longer than a short run's training
+ * (bench/README.md, "The end of a run"). Without evalBytes a text run scores whole splits (and the
+ * curve as much as the test score); other data sets always score their whole test and validation
+ * splits. Shares are of evalBytes, as `Experiment.score` takes them.
  */
 export function endOfRunShares(exp: Experiment): { test: number; validation: number; truncation: number } {
-  if (exp.config.data.evalBytes === undefined) return { test: 1, validation: 1, truncation: 1 };
-  return exp.splits.validation
-    ? { test: 0.5, validation: 0.25, truncation: 0.25 }
-    : { test: 0.75, validation: 0, truncation: 0.25 };
+  const evalBytes = exp.config.data.evalBytes;
+  const test = exp.splits.test;
+  if (evalBytes === undefined || !isTextSplit(test)) return { test: 1, validation: 1, truncation: 1 };
+  const window = test.sequenceLength + 1;
+  const points = TRUNCATION_FRACTIONS.length;
+  const truncation = (points * Math.max(window, Math.floor(evalBytes / 4 / points))) / evalBytes;
+  const validation = exp.splits.validation ? 0.25 : 0;
+  return { test: Math.max(window / evalBytes, 1 - validation - truncation), validation, truncation };
 }
 
 /** The progress line that says what the end-of-run scoring reads. */
@@ -26,11 +38,10 @@ export function describeScoring(exp: Experiment): string {
   if (!text || evalBytes === undefined)
     return `scoring the model: test${exp.splits.validation ? ' and validation' : ''} split${exp.splits.validation ? 's' : ''}, then the truncation curve (${TRUNCATION_FRACTIONS.length} widths)`;
   const shares = endOfRunShares(exp);
-  const parts = [`${Math.round(shares.test * evalBytes)} bytes of the test split`];
-  if (shares.validation > 0) parts.push(`${Math.round(shares.validation * evalBytes)} of the validation split`);
-  parts.push(
-    `${Math.round(shares.truncation * evalBytes)} over the truncation curve's ${TRUNCATION_FRACTIONS.length} widths`,
-  );
+  const bytes = (share: number) => Math.round(share * evalBytes);
+  const parts = [`${bytes(shares.test)} bytes of the test split`];
+  if (shares.validation > 0) parts.push(`${bytes(shares.validation)} of the validation split`);
+  parts.push(`${bytes(shares.truncation)} over the truncation curve's ${TRUNCATION_FRACTIONS.length} widths`);
   return `scoring the model on data.evalBytes = ${evalBytes} bytes: ${parts.join(', ')}`;
 }
 

@@ -48,7 +48,7 @@ export interface Experiment {
   trainSource(rank: number, worldSize: number, batchSize?: number): BatchSource;
   /**
    * Scores any model of this run (e.g. a truncated one) on a split. Text splits are scored on their
-   * first data.evalBytes bytes (else all of it), times `share` when given (at least one window).
+   * first data.evalBytes bytes (else all of it), times `share` (rounded) when given (at least one window).
    */
   score(model: AdaptiveModel, split: 'validation' | 'test' | 'train', options?: { share?: number }): Scores;
   /** What a CSV / JSONL run fitted on its training split (saved as preprocessing.json). */
@@ -193,7 +193,7 @@ export function buildExperiment(
       if (isTextSplit(ds)) {
         const bytes = Math.max(
           ds.sequenceLength + 1,
-          Math.floor((options.share ?? 1) * (config.data.evalBytes ?? ds.bytes.length)),
+          Math.round((options.share ?? 1) * (config.data.evalBytes ?? ds.bytes.length)),
         );
         return evaluate(m, textChunks(ds.bytes, ds.sequenceLength, TEXT_EVAL_BATCH, bytes), { sequence: true });
       }
