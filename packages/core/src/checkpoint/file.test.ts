@@ -4,7 +4,8 @@ import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointError } from './errors.js';
-import { encodeCheckpoint, type CheckpointContents } from './format.js';
+import { encodeCheckpoint } from './encode.js';
+import type { CheckpointContents } from './format.js';
 import { loadCheckpoint, saveCheckpoint, saveEncodedCheckpoint, verifyCheckpoint } from './file.js';
 
 let dir = '';

@@ -7,19 +7,17 @@ import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CheckpointError } from './errors.js';
+import { checkpointHash, fillBlob, planCheckpoint, type WritableCheckpoint } from './encode.js';
 import {
   CHECKSUM_BYTES,
   PREAMBLE_BYTES,
+  LITTLE_ENDIAN_HOST,
   checkedHeader,
   checkPreamble,
-  checkpointHash,
   decodeCheckpoint,
   diagnoseMismatch,
-  fillBlob,
-  planCheckpoint,
+  verifyCheckpointBytes,
   type CheckpointContents,
-  LITTLE_ENDIAN_HOST,
-  type WritableCheckpoint,
 } from './format.js';
 
 /** Largest single write; big checkpoints go out in several calls so no one call holds gigabytes. */
@@ -83,7 +81,7 @@ export async function saveCheckpoint(path: string, c: WritableCheckpoint): Promi
  * does, after verifying them: a state damaged in flight never replaces a good checkpoint.
  */
 export async function saveEncodedCheckpoint(path: string, bytes: Uint8Array, source: string): Promise<void> {
-  decodeCheckpoint(bytes, source);
+  verifyCheckpointBytes(bytes, source);
   await writeAtomically(path, (out) => out(bytes));
 }
 

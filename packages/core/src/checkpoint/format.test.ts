@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { CheckpointError, type CheckpointProblem } from './errors.js';
-import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, encodeCheckpoint, type CheckpointContents } from './format.js';
+import { encodeCheckpoint } from './encode.js';
+import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, type CheckpointContents } from './format.js';
 
 function bits(a: Float32Array): number[] {
   return Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
