@@ -156,8 +156,8 @@ export async function runCluster(options: ClusterRunOptions): Promise<RunSummary
   // Verified and written on a thread of its own: the main thread keeps heartbeating meanwhile.
   const checkpoints = new CheckpointWriter(dir.checkpoints, config.training.keepCheckpoints);
   coordinator.onState = async (s) => {
-    // The final state is still needed here (it is scored below), so only interval ones move.
-    const { path, seconds } = await checkpoints.write(s.step, s.bytes, s.final);
+    // The final state comes back into s.bytes after the write: it is scored below.
+    const { path, seconds } = await checkpoints.write(s);
     lastCheckpoint = path;
     recorder.observe('awn_checkpoint_seconds', seconds);
     logger.info({ step: s.step, path, seconds }, 'checkpoint written');

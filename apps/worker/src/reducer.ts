@@ -1,6 +1,7 @@
 import type { Communicator } from '@awn/collective';
 import { widthHash } from '@awn/protocol';
 import type { AdaptiveModel, GradientReducer } from '@awn/core';
+import { reusedBuffer } from '@awn/core/internal';
 
 /** Values appended to every gradient bucket: four loss terms and the stop vote. */
 const EXTRA = 5;
@@ -26,11 +27,11 @@ export function ringReducer(args: {
   // One buffer reused across steps, with headroom, the bucket a prefix of it: a fresh
   // multi-megabyte array per step, or per width change (most steps of an adaptive Transformer),
   // is garbage whose collection lands in the all-reduce, where the peer waits for it.
-  let capacity = new Float32Array(0);
+  let capacity: Float32Array = new Float32Array(0);
   return async (gradient, localBatch, step, loss) => {
     if (args.computeDelayMs) blockThread(args.computeDelayMs);
     const length = gradient.length + EXTRA;
-    if (capacity.length < length) capacity = new Float32Array(Math.ceil(length * 1.25));
+    capacity = reusedBuffer(capacity, length);
     const bucket = capacity.subarray(0, length);
     bucket.set(gradient);
     bucket.set([loss.total, loss.nll, loss.weightPrior, loss.ratePrior, args.wantsStop() ? 1 : 0], gradient.length);

@@ -10,6 +10,7 @@ export * from './index.js';
 export { WASM_HEAP_BYTES } from './backend/memory-estimate.js';
 export { MASS_FLOOR } from './distributions/index.js';
 export { CAPACITY_GROWTH } from './params/parameter.js';
+export { reusedBuffer, SCRATCH_HEADROOM } from './params/scratch.js';
 export { uploadParameters, disposeParameters, type ParamTensors } from './params/param-tensors.js';
 export { activate } from './ops/activation.js';
 export { matMulFast, batchMatMulFast, setTransposeStrategy } from './ops/matmul.js';

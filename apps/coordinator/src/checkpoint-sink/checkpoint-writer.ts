@@ -7,9 +7,20 @@ export interface WriteRequest {
   bytes: Uint8Array;
   /** Newest checkpoints to keep after this one is written. */
   keep: number;
+  /** Send the bytes back with the result (a final state, scored after it is written). */
+  returnBytes: boolean;
 }
 
-export type WriteResult = { id: number; path: string; seconds: number } | { id: number; error: string };
+export type WriteResult = ({ id: number; path: string; seconds: number } | { id: number; error: string }) & {
+  bytes?: Uint8Array;
+};
+
+/** A state to write: its bytes move to the writer thread and, for a final state, back. */
+export interface StateToWrite {
+  step: number;
+  bytes: Uint8Array;
+  final: boolean;
+}
 
 /**
  * The coordinator's checkpoint sink: one thread (writer-thread.ts) that verifies and writes the
@@ -21,7 +32,11 @@ export class CheckpointWriter {
   private nextId = 0;
   private readonly waiting = new Map<
     number,
-    { resolve: (r: { path: string; seconds: number }) => void; reject: (e: Error) => void }
+    {
+      resolve: (r: { path: string; seconds: number }) => void;
+      reject: (e: Error) => void;
+      restore: (bytes: Uint8Array | undefined) => void;
+    }
   >();
 
   constructor(
@@ -34,20 +49,34 @@ export class CheckpointWriter {
   }
 
   /**
-   * Writes `bytes` as the checkpoint of `step`; resolves with its path once it is durable. Unless
-   * `keepBytes`, the bytes move to the thread and `bytes` is left empty.
+   * Writes `state` as the checkpoint of its step; resolves with the path once it is durable. The
+   * bytes move to the thread without a copy (a structured clone of a 1.2 GB state held the main
+   * thread ~6.5 s). A final state's bytes, which are scored after the write, come back the same
+   * way: `state.bytes` holds them again when the promise settles, failed or not; an interval
+   * state's are gone.
    */
-  write(step: number, bytes: Uint8Array, keepBytes = false): Promise<{ path: string; seconds: number }> {
+  write(state: StateToWrite): Promise<{ path: string; seconds: number }> {
     const thread = this.start();
     const id = this.nextId++;
-    const request: WriteRequest = { id, dir: this.dir, step, bytes, keep: this.keep };
+    const { bytes } = state;
     const whole =
-      !keepBytes &&
-      bytes.byteOffset === 0 &&
-      bytes.byteLength === bytes.buffer.byteLength &&
-      bytes.buffer instanceof ArrayBuffer;
+      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+    const request: WriteRequest = {
+      id,
+      dir: this.dir,
+      step: state.step,
+      bytes,
+      keep: this.keep,
+      returnBytes: whole && state.final,
+    };
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      this.waiting.set(id, {
+        resolve: (r) => resolve(r),
+        reject,
+        restore: (back) => {
+          if (back) state.bytes = back;
+        },
+      });
       thread.postMessage(request, whole ? [bytes.buffer as ArrayBuffer] : []);
     });
   }
@@ -78,8 +107,9 @@ export class CheckpointWriter {
     thread.on('message', (r: WriteResult) => {
       const w = this.waiting.get(r.id);
       this.waiting.delete(r.id);
+      w?.restore(r.bytes);
       if ('error' in r) w?.reject(new Error(r.error));
-      else w?.resolve(r);
+      else w?.resolve({ path: r.path, seconds: r.seconds });
     });
     thread.on('error', (error) => {
       for (const w of this.waiting.values()) w.reject(error);

@@ -12,7 +12,12 @@ const port = parentPort!;
 // One write at a time, in arrival order: pruning must never race a newer write.
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (r: WriteRequest) => {
-  queue = queue.then(async () => port.postMessage(await write(r)));
+  queue = queue.then(async () => {
+    const result: WriteResult = await write(r);
+    // A final state goes back to the main thread, which scores it; moved, not copied.
+    if (r.returnBytes) result.bytes = r.bytes;
+    port.postMessage(result, r.returnBytes ? [r.bytes.buffer as ArrayBuffer] : []);
+  });
 });
 
 async function write(r: WriteRequest): Promise<WriteResult> {

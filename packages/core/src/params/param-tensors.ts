@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Parameter } from './parameter.js';
+import { reusedBuffer } from './scratch.js';
 
 /** The tensors of one forward/backward pass, keyed by parameter name. */
 export type ParamTensors = ReadonlyMap<string, tf.Tensor>;
@@ -31,11 +32,8 @@ export function uploadParameters(params: readonly Parameter[]): Map<string, tf.T
 const packed = new WeakMap<Parameter, Float32Array>();
 
 function packedScratch(p: Parameter): Float32Array {
-  let buffer = packed.get(p);
-  if (buffer === undefined || buffer.length < p.size) {
-    buffer = new Float32Array(Math.ceil(p.size * 1.25));
-    packed.set(p, buffer);
-  }
+  const buffer = reusedBuffer(packed.get(p), p.size);
+  packed.set(p, buffer);
   return buffer.subarray(0, p.size);
 }
 

@@ -5,6 +5,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { disposeBatch, type BatchSource } from './batch.js';
 import { checkCompressionSchedule, lossConfigAt, type CompressionSchedule } from './compression.js';
 import { computeGradients } from './gradients.js';
+import { reusedBuffer } from '../params/scratch.js';
 
 /**
  * A step whose gradient holds NaN or ±Infinity: training diverged. `step` is 0-based, so the
@@ -86,20 +87,15 @@ export interface FitResult {
 }
 
 /**
- * One gradient buffer per model, reused by every step (grown with the widths): a fresh array of the
- * model's size per step was garbage that cost a collection about every step in workers. Nothing
- * keeps a step's gradient past the step: reducers copy it, optimizers consume it.
+ * One gradient buffer per model, reused by every step (grown with the widths, params/scratch.ts).
+ * Nothing keeps a step's gradient past the step: reducers copy it, optimizers consume it.
  */
 const gradientBuffers = new WeakMap<AdaptiveModel, Float32Array>();
 
 function gradientBuffer(model: AdaptiveModel): Float32Array {
   const length = model.parameters.reduce((n, p) => n + p.size, 0);
-  let buffer = gradientBuffers.get(model);
-  if (buffer === undefined || buffer.length < length) {
-    // Headroom so a growing model does not reallocate at every width change.
-    buffer = new Float32Array(Math.ceil(length * 1.25));
-    gradientBuffers.set(model, buffer);
-  }
+  const buffer = reusedBuffer(gradientBuffers.get(model), length);
+  gradientBuffers.set(model, buffer);
   return buffer;
 }
 
