@@ -12,21 +12,26 @@ const x0 = data(8 * 64);
 const w0 = data(64 * 64);
 const b0 = data(64);
 
-/**
- * 12 layers of relu(x W + b) then a softmax loss; the first op is an identity whose gradient records
- * the bytes alive when the backward pass reaches it (the end: every later node is done by then).
- */
-function lossWithProbe(probe: number[]) {
-  const marker = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+/** An identity op whose gradient calls `onBackward` when the backward pass reaches it. */
+function probe(onBackward: () => void): (x: tf.Tensor) => tf.Tensor {
+  return tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     save([]);
     return {
       value: tf.clone(x),
       gradFunc: (dy: tf.Tensor) => {
-        probe.push(tf.memory().numBytes);
+        onBackward();
         return [tf.clone(dy)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
+}
+
+/**
+ * 12 layers of relu(x W + b) then a softmax loss; the first op is an identity whose gradient records
+ * the bytes alive when the backward pass reaches it (the end: every later node is done by then).
+ */
+function lossWithProbe(bytes: number[]) {
+  const marker = probe(() => bytes.push(tf.memory().numBytes));
   return (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Scalar => {
     let h = marker(x);
     for (let i = 0; i < 12; i++) h = tf.relu(tf.add(tf.matMul(h as tf.Tensor2D, w as tf.Tensor2D), b));
@@ -70,16 +75,7 @@ for (const backend of TEST_BACKENDS) {
       const w2 = tf.mul(tf.tensor2d(w0, [64, 64]), -0.1);
       const b = tf.tensor1d(b0);
       const events: string[] = [];
-      const marker = tf.customGrad(((h: tf.Tensor, save: tf.GradSaveFunc) => {
-        save([]);
-        return {
-          value: tf.clone(h),
-          gradFunc: (dy: tf.Tensor) => {
-            events.push('first layer differentiated');
-            return [tf.clone(dy)];
-          },
-        };
-      }) as unknown as Parameters<typeof tf.customGrad>[0]) as (h: tf.Tensor) => tf.Tensor;
+      const marker = probe(() => events.push('first layer differentiated'));
       // w1 and b feed the first layer (behind the marker), w2 only the second.
       const f = (xs: tf.Tensor, a: tf.Tensor, c: tf.Tensor, bias: tf.Tensor): tf.Scalar => {
         const h = marker(tf.relu(tf.add(tf.matMul(xs as tf.Tensor2D, a as tf.Tensor2D), bias)));
@@ -113,16 +109,7 @@ for (const backend of TEST_BACKENDS) {
       const w = tf.mul(tf.tensor2d(data(64 * 4096), [64, 4096]), 0.01);
       const mask = tf.tensor1d(data(8 * 4096));
       const atStart: number[] = [];
-      const top = tf.customGrad(((h: tf.Tensor, save: tf.GradSaveFunc) => {
-        save([]);
-        return {
-          value: tf.clone(h),
-          gradFunc: (dy: tf.Tensor) => {
-            atStart.push(tf.memory().numBytes);
-            return [tf.clone(dy)];
-          },
-        };
-      }) as unknown as Parameters<typeof tf.customGrad>[0]) as (h: tf.Tensor) => tf.Tensor;
+      const top = probe(() => atStart.push(tf.memory().numBytes));
       const f = (a: tf.Tensor): tf.Scalar => {
         const z = tf.reshape(tf.matMul(x, a as tf.Tensor2D), [8 * 4096]);
         const m = tf.mul(tf.exp(mask), 2);

@@ -145,9 +145,10 @@ function backward(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor, sink: Gradien
   // How many nodes still have to contribute to each x's gradient; at 0 it is final.
   const xIndex = new Map<number, number>(xs.map((x, i) => [x.id, i]));
   const pending = new Map<number, number>();
-  const readers = (node: TapeNode) =>
-    new Set(Object.values(node.inputs).flatMap((t) => (t && xIndex.has(t.id) ? [t.id] : [])));
-  for (const node of relevant) for (const id of readers(node)) pending.set(id, (pending.get(id) ?? 0) + 1);
+  const readers = relevant.map(
+    (node) => new Set(Object.values(node.inputs).flatMap((t) => (t && xIndex.has(t.id) ? [t.id] : []))),
+  );
+  for (const ids of readers) for (const id of ids) pending.set(id, (pending.get(id) ?? 0) + 1);
   const handed = new Set<number>();
   const handOff = (id: number) => {
     const g = grad.get(id);
@@ -168,7 +169,7 @@ function backward(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor, sink: Gradien
       if (![...grad.values()].includes(g)) g.dispose();
     }
     for (const t of node.saved ?? []) t.dispose();
-    for (const id of readers(node)) {
+    for (const id of readers[i]) {
       const left = pending.get(id)! - 1;
       pending.set(id, left);
       if (left === 0) handOff(id);
